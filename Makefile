@@ -1,0 +1,115 @@
+# certifica: plain Makefile. `make test` and `make run` do all set-up on a
+# fresh Debian machine (as root); `make deps` is the install step both call.
+
+CC      ?= cc
+BUILD   ?= build
+PKGS    := libcjson libmicrohttpd zlib harfbuzz harfbuzz-subset sqlite3 libcrypto libqrencode
+
+# Debian packages: what the build needs, then what the tests and benchmark use.
+DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib1g-dev \
+             libharfbuzz-dev libsqlite3-dev libssl-dev libqrencode-dev \
+             fonts-dejavu-core fonts-dejavu-extra
+DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind
+DEB_BENCH := wrk
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wwrite-strings -Wpointer-arith
+ifeq ($(CI),true)
+WERROR  ?= 1
+endif
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+
+OPT      ?= -O2 -g
+CPPFLAGS += -Iinclude -D_GNU_SOURCE
+CFLAGS   += -std=c11 $(OPT) $(WARN) -MMD -MP $(SAN) \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS  += $(SAN)
+LDLIBS   += -lhpdf $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+
+SRCS     := $(wildcard src/*.c)
+LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+BIN      := $(if $(filter build,$(BUILD)),certifica,$(BUILD)/certifica)
+
+FONT_FILES := $(shell awk '!/^\#/ && NF >= 3 { print "fonts/" $$1 }' fonts/MANIFEST)
+
+.PHONY: all deps deps-test fonts test unit asan valgrind bench run clean format
+.DEFAULT_GOAL := all
+
+all: $(BIN) fonts $(UNITS)
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcertifica.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(BUILD)/obj/main.o $(BUILD)/libcertifica.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libcertifica.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Fonts are never committed: link each file named in fonts/MANIFEST from the
+# Debian package that installs it.
+fonts: $(FONT_FILES)
+fonts/%.ttf:
+	@src=$$(awk -v f="$*.ttf" '$$1 == f { print $$3 }' fonts/MANIFEST); \
+	if [ ! -f "$$src" ]; then \
+		echo "missing font '$$src' (package $$(awk -v f="$*.ttf" '$$1 == f { print $$2 }' fonts/MANIFEST)): run 'make deps'" >&2; \
+		exit 1; \
+	fi; \
+	ln -sf "$$src" $@
+
+# Install missing Debian packages; when not root, print the line to run.
+deps:
+	@sh tests/deps.sh $(DEB_BUILD) $(if $(filter test asan valgrind,$(MAKECMDGOALS)),$(DEB_TEST)) \
+		$(if $(filter bench,$(MAKECMDGOALS)),$(DEB_TEST) $(DEB_BENCH))
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@CERTIFICA=./$(BIN) UNIT_DIR=$(BUILD)/tests sh tests/run.sh
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		CERTIFICA=build/asan/certifica UNIT_DIR=build/asan/tests sh tests/run.sh
+
+valgrind: deps
+	@$(MAKE) --no-print-directory all
+	@VALGRIND="valgrind -q --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+		CERTIFICA=./$(BIN) UNIT_DIR=$(BUILD)/tests sh tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/bench_render
+	@sh tests/bench.sh
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/%.o $(BUILD)/libcertifica.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/obj/tests/bench_%.o: tests/bench/bench_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -c -o $@ $<
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BIN) serve
+
+format:
+	clang-format -i src/*.c include/*.h tests/unit/*.c
+
+clean:
+	rm -rf build certifica
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d)

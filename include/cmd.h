@@ -1,0 +1,21 @@
+/* Subcommands: each cmd_*.c exports one struct cmd_entry; main.c looks the
+ * name up in its table (tmux's cmd-*.c, git's commands[]). */
+#ifndef CMD_H
+#define CMD_H
+
+/* Exit statuses shared by every command (SPEC §4). */
+#define EXIT_OK 0
+#define EXIT_RUNTIME 1 /* I/O and other runtime failures */
+#define EXIT_USAGE 2   /* bad usage or invalid input */
+
+struct cmd_entry {
+    const char *name;
+    const char *usage; /* one line, after "certifica " */
+    const char *help;  /* a sentence */
+    int (*exec)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+extern const struct cmd_entry cmd_render_entry;
+extern const struct cmd_entry cmd_validate_entry;
+
+#endif

@@ -1,0 +1,58 @@
+/* The one place that turns an event body into an archived certificate:
+ * validate -> render -> store. Used alike by `render --store`, `import`,
+ * `rerender` and the webhook.
+ * Thread safety: one struct issue may be shared by many threads; it keeps a
+ * render context per thread internally. */
+#ifndef ISSUE_H
+#define ISSUE_H
+
+#include <stddef.h>
+
+#include "event.h"
+#include "i18n.h"
+#include "store.h"
+
+struct issue_config {
+    const char *store_dir;  /* the archive folder */
+    const char *home;       /* folder with fonts/ and templates/, NULL: next to the program */
+    const char *public_url; /* verification links: {public_url}/verify/{code} */
+    const char *template;   /* NULL: by the event's type */
+    enum i18n_locale locale;
+};
+
+enum issue_status {
+    ISSUE_STORED,   /* result.stored says issued, unchanged or revised */
+    ISSUE_IGNORED,  /* another slug: nothing done */
+    ISSUE_BAD_JSON, /* not JSON / not UTF-8: diags has one entry */
+    ISSUE_INVALID,  /* schema violations: diags has them all */
+    ISSUE_FAILED,   /* render or store failed: error says why (retry later) */
+};
+
+struct issue_result {
+    enum issue_status status;
+    struct store_result stored;
+    struct event_diags diags;
+    char slug[128];         /* event.slug when there was one */
+    char error[256];
+    double render_ms;       /* time spent rendering, 0 when nothing rendered */
+    double store_ms;        /* time spent writing the archive */
+};
+
+struct issue;
+
+/* Open the archive (recovering it) and prepare rendering. NULL with err set. */
+struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errlen);
+void issue_close(struct issue *is);
+/* The archive, for read-only queries (search, download, verify). */
+struct store *issue_store(struct issue *is);
+
+/* Archive one event body. Always fills *r; free it with issue_result_free. */
+enum issue_status issue_event(struct issue *is, const char *body, size_t len,
+                              struct issue_result *r);
+void issue_result_free(struct issue_result *r);
+
+/* Group many issue_event calls into one durable batch (import). */
+int issue_batch_begin(struct issue *is, char *err, size_t errlen);
+int issue_batch_end(struct issue *is, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,70 @@
+/* Layout: pure computation of where text and signature cells go, with no PDF
+ * and no font file: widths come through a measuring callback, so tests can
+ * use a fake font. Coordinates are PDF points with the origin at the top
+ * left of the page and y growing downward. Thread-safe (no shared state). */
+#ifndef LAYOUT_H
+#define LAYOUT_H
+
+#include <stddef.h>
+
+#define LAYOUT_MAX_LINES 16
+#define LAYOUT_FLOOR_SIZE 6.0 /* below min_size, shrink no further than this */
+
+struct layout_measure {
+    /* Width in points of UTF-8 s[0..n) set at `size` points. */
+    double (*width)(void *ctx, const char *s, size_t n, double size);
+    void *ctx;
+};
+
+struct layout_rect {
+    double x, y, w, h;
+};
+
+struct layout_spec {
+    double w, h;      /* the box */
+    double size;      /* preferred font size */
+    double min_size;  /* shrink down to this before wrapping more lines */
+    double leading;   /* line height as a multiple of size, e.g. 1.25 */
+    int max_lines;    /* 1..LAYOUT_MAX_LINES */
+};
+
+/* One line: a byte range of the input text (white space at the break is not
+ * part of any line) and its width at the chosen size. */
+struct layout_line {
+    size_t off, len;
+    double width;
+    int ellipsis; /* draw "…" after this line: the text was cut here */
+};
+
+struct layout_text {
+    double size;        /* chosen font size */
+    double line_height; /* size * leading */
+    size_t n_lines;
+    struct layout_line lines[LAYOUT_MAX_LINES];
+    int broke_word;     /* a word longer than the box was split */
+    int truncated;      /* did not fit even at LAYOUT_FLOOR_SIZE: cut, with ellipsis */
+};
+
+/* Fit UTF-8 text s[0..n) into the box. Order of preference:
+ *  1. one line (or as few lines as "\n" forces) from spec->size down to
+ *     spec->min_size;
+ *  2. more lines, word-wrapped, up to max_lines, at the largest size from
+ *     spec->size to min_size that fits;
+ *  3. the same while breaking over-long words between characters;
+ *  4. sizes below min_size down to LAYOUT_FLOOR_SIZE;
+ *  5. last resort: cut the text, marking the last line with an ellipsis.
+ * Every resulting line is at most spec->w wide and n_lines * line_height is at
+ * most spec->h. An explicit '\n' always breaks a line. Empty text gives 0
+ * lines. Returns 0, or -1 when the spec is unusable (w or h <= 0, ...). */
+int layout_fit(const char *s, size_t n, const struct layout_spec *spec,
+               const struct layout_measure *m, struct layout_text *out);
+
+/* Cells for n signatures in `box`: at most per_row to a row, rows balanced
+ * (7 with per_row 4 -> 4 + 3), each row centred, cells of equal width (at
+ * most box.w / per_row), rows of equal height splitting box.h top-down.
+ * Writes n rects to cells (caller's array of n). Returns the number of rows
+ * (0 when n is 0). */
+size_t layout_signatures(size_t n, struct layout_rect box, int per_row,
+                         struct layout_rect *cells);
+
+#endif
