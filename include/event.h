@@ -10,8 +10,9 @@
 #include "caltime.h"
 
 #define EVENT_SLUG_ISSUED "activities.certificate.issued"
-#define EVENT_MAX_TEXT 300      /* characters in user.name, course.name */
+#define EVENT_MAX_TEXT 300      /* characters in a name: user, course, school, manager */
 #define EVENT_MAX_ID 9007199254740991LL /* 2^53 - 1: beyond it doubles lose digits */
+#define EVENT_MAX_MANAGERS 100  /* school.managers entries */
 
 enum event_status {
     EVENT_OK = 0,      /* a valid certificate event: *ev is filled */
@@ -85,7 +86,12 @@ struct event {
 /* Parse and validate body[0..len). On EVENT_OK fills *ev (free with
  * event_free). On EVENT_INVALID or EVENT_BAD_JSON fills *d (free with
  * event_diags_free); for EVENT_BAD_JSON it holds one diag with path "" or
- * the byte offset in the message. Warnings may be present on EVENT_OK. */
+ * the byte offset in the message. Warnings may be present on EVENT_OK.
+ * Both structs are zeroed first (not freed). Whatever the status, ev->slug and
+ * ev->name hold the envelope's values when it had them (for logs); every other
+ * field is set only on EVENT_OK. Call event_free and event_diags_free after
+ * every call: both are safe on zeroed structs. Errors come in document order;
+ * beyond 100 the rest are summed up in a last diag with path "". */
 enum event_status event_parse(const char *body, size_t len, struct event *ev,
                               struct event_diags *d);
 void event_free(struct event *ev);

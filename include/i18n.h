@@ -23,9 +23,11 @@ void i18n_date(enum i18n_locale loc, const struct caltime *t, struct buf *out);
  * 0 -> nothing appended. */
 void i18n_workload(enum i18n_locale loc, int minutes, struct buf *out);
 /* 70 -> "70%"; 72.5 -> "72,5%" / "72.5%"; at most two decimals, trailing
- * zeros dropped, rounded half away from zero. */
+ * zeros dropped, rounded half away from zero. NaN and infinities append
+ * nothing. */
 void i18n_percent(enum i18n_locale loc, double rate, struct buf *out);
-/* 11 digits -> "000.000.000-00". */
+/* 11 digits -> "000.000.000-00" (dots, dashes and spaces in the input are
+ * ignored); anything else is appended as given. */
 void i18n_cpf(const char *digits, struct buf *out);
 /* "participação" / "participation"; "aproveitamento" / "achievement". */
 const char *i18n_type(enum i18n_locale loc, enum cert_type t);

@@ -55,7 +55,9 @@ struct layout_text {
  *  5. last resort: cut the text, marking the last line with an ellipsis.
  * Every resulting line is at most spec->w wide and n_lines * line_height is at
  * most spec->h. An explicit '\n' always breaks a line. Empty text gives 0
- * lines. Returns 0, or -1 when the spec is unusable (w or h <= 0, ...). */
+ * lines; so does a box that cannot hold one line, or "…" alone, at the
+ * smallest size (truncated is then set). Returns 0, or -1 when the spec is
+ * unusable (w or h <= 0, ...). */
 int layout_fit(const char *s, size_t n, const struct layout_spec *spec,
                const struct layout_measure *m, struct layout_text *out);
 

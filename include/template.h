@@ -77,6 +77,8 @@ struct template {
  * absolute, else in the template's own folder, else in fonts_dir; image paths
  * likewise. Every check error names the file and the key:
  * "templates/x.json: elements[3].font: unknown font role 'titel'".
+ * All problems are reported, one per line in err, as many whole lines as fit
+ * and then "(and N more errors)".
  * Returns the template (free with template_free) or NULL with err set. */
 struct template *template_load(const char *path, const char *fonts_dir, char *err,
                                size_t errlen);

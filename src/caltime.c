@@ -83,6 +83,7 @@ int caltime_cmp(const struct caltime *a, const struct caltime *b)
 
 void caltime_format(const struct caltime *t, char out[20])
 {
-    snprintf(out, 20, "%04d-%02d-%02d %02d:%02d:%02d", t->year % 10000, t->mon % 100,
-             t->day % 100, t->hour % 100, t->min % 100, t->sec % 100);
+    snprintf(out, 20, "%04u-%02u-%02u %02u:%02u:%02u", (unsigned)t->year % 10000u,
+             (unsigned)t->mon % 100u, (unsigned)t->day % 100u, (unsigned)t->hour % 100u,
+             (unsigned)t->min % 100u, (unsigned)t->sec % 100u);
 }

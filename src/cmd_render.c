@@ -1,0 +1,226 @@
+/* certifica render: events in, PDF certificates out, next to the input or in
+ * the folder or file named by -o. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "evsrc.h"
+#include "render.h"
+#include "banned.h"
+
+struct render_state {
+    struct render_ctx *ctx;
+    struct render_opts opts;
+    const char *out;     /* -o, or NULL */
+    int out_is_dir;
+    int invalid, failed;
+    size_t written;
+    struct buf pdf;
+};
+
+/* x.json -> x, x.jsonl line 3 -> x-3; stdin -> "certificate". */
+static void output_name(const struct evsrc_item *it, struct buf *name)
+{
+    const char *file = it->file, *dot = strrchr(file, '.'), *slash = strrchr(file, '/');
+    if (!strcmp(file, "<stdin>"))
+        buf_adds(name, "certificate");
+    else if (dot && (!slash || dot > slash))
+        buf_add(name, file, (size_t)(dot - file));
+    else
+        buf_adds(name, file);
+    if (it->line)
+        buf_addf(name, "-%zu", it->line);
+    buf_adds(name, ".pdf");
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* Write atomically: a temporary file beside the target, then rename. */
+static int write_file(const char *path, const struct buf *b, char *err, size_t errlen)
+{
+    struct buf tmp = BUF_INIT;
+    int fd, rc = -1;
+    size_t off = 0;
+
+    buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    while (off < b->len) {
+        ssize_t n = write(fd, b->data + off, b->len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+            close(fd);
+            unlink(tmp.data);
+            goto out;
+        }
+        off += (size_t)n;
+    }
+    if (close(fd) < 0 || rename(tmp.data, path) < 0) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        unlink(tmp.data);
+        goto out;
+    }
+    rc = 0;
+out:
+    buf_free(&tmp);
+    return rc;
+}
+
+static int render_one(void *ctx, const struct evsrc_item *it)
+{
+    struct render_state *st = ctx;
+    struct event ev = {0};
+    struct event_diags d = {0};
+    struct buf name = BUF_INIT, path = BUF_INIT;
+    char where[512], err[1024];
+    enum event_status s = event_parse(it->body, it->len, &ev, &d);
+
+    evsrc_where(it, where, sizeof(where));
+    evsrc_print_diags(stderr, it, &d);
+    if (s == EVENT_IGNORED) {
+        fprintf(stderr, "%s: ignored: slug '%s' is not a certificate event\n", where,
+                ev.slug ? ev.slug : "");
+        goto out;
+    }
+    if (s != EVENT_OK) {
+        st->invalid = 1;
+        goto out;
+    }
+    buf_reset(&st->pdf);
+    if (render_pdf(st->ctx, &ev, &st->opts, &st->pdf, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s: %s\n", where, err);
+        st->failed = 1;
+        goto out;
+    }
+    if (st->out && !st->out_is_dir) {
+        buf_adds(&path, st->out);
+    } else {
+        output_name(it, &name);
+        if (st->out_is_dir)
+            buf_addf(&path, "%s/%s", st->out, base_name(name.data));
+        else
+            buf_add(&path, name.data, name.len);
+    }
+    if (!st->out && !strcmp(it->file, "<stdin>") && !it->line) {
+        if (isatty(STDOUT_FILENO)) {
+            fprintf(stderr, "certifica: not writing a PDF to a terminal: use -o FILE\n");
+            st->failed = 1;
+        } else if (fwrite(st->pdf.data, 1, st->pdf.len, stdout) != st->pdf.len ||
+                   fflush(stdout)) {
+            fprintf(stderr, "certifica: cannot write to standard output: %s\n", strerror(errno));
+            st->failed = 1;
+        }
+        goto out;
+    }
+    if (write_file(path.data, &st->pdf, err, sizeof(err)) < 0) {
+        fprintf(stderr, "certifica: %s\n", err);
+        st->failed = 1;
+        goto out;
+    }
+    st->written++;
+    printf("%s\n", path.data);
+out:
+    event_free(&ev);
+    event_diags_free(&d);
+    buf_free(&name);
+    buf_free(&path);
+    return 0;
+}
+
+static int usage_error(const char *msg)
+{
+    if (msg)
+        fprintf(stderr, "certifica render: %s\n", msg);
+    fprintf(stderr, "usage: certifica %s\n", cmd_render_entry.usage);
+    return EXIT_USAGE;
+}
+
+static int cmd_render(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"template", required_argument, NULL, 't'},
+        {"locale", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct render_state st = {0};
+    struct stat sb;
+    char err[1024];
+    int c, many, rc = EXIT_OK;
+
+    st.opts.locale = I18N_PT_BR;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:t:l:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            st.out = optarg;
+            break;
+        case 't':
+            st.opts.template = optarg;
+            break;
+        case 'l':
+            if (i18n_parse(optarg, &st.opts.locale) < 0)
+                return usage_error("--locale: expected 'pt-BR' or 'en'");
+            break;
+        case 'h':
+            printf("usage: certifica %s\n", cmd_render_entry.usage);
+            return EXIT_OK;
+        default:
+            return usage_error(NULL);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("no input: name EVENT.json, EVENTS.jsonl or -");
+    many = argc - optind > 1 || evsrc_is_lines(argv[optind]);
+    if (st.out) {
+        size_t len = strlen(st.out);
+        st.out_is_dir = (stat(st.out, &sb) == 0 && S_ISDIR(sb.st_mode)) || st.out[len - 1] == '/';
+        if (st.out_is_dir && mkdir(st.out, 0755) < 0 && errno != EEXIST) {
+            fprintf(stderr, "certifica: cannot create '%s': %s\n", st.out, strerror(errno));
+            return EXIT_RUNTIME;
+        }
+        if (many && !st.out_is_dir)
+            return usage_error("-o names a file but there are several events: give a folder");
+    }
+    st.ctx = render_ctx_new(NULL, err, sizeof(err));
+    if (!st.ctx) {
+        fprintf(stderr, "certifica: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (evsrc_each(argv[i], 0, render_one, &st, err, sizeof(err)) < 0) {
+            fprintf(stderr, "certifica: %s\n", err);
+            st.failed = 1;
+        }
+    }
+    if (st.invalid)
+        rc = EXIT_USAGE;
+    else if (st.failed)
+        rc = EXIT_RUNTIME;
+    render_ctx_free(st.ctx);
+    buf_free(&st.pdf);
+    return rc;
+}
+
+const struct cmd_entry cmd_render_entry = {
+    "render",
+    "render EVENT.json|EVENTS.jsonl|- ... [-o FILE|DIR] [--template NAME|PATH] [--locale pt-BR|en]",
+    "lay out certificates as PDF files (x.json -> x.pdf unless -o says otherwise)",
+    cmd_render,
+};

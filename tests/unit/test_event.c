@@ -1,0 +1,1180 @@
+/* Unit tests for the event module: every rule of SPEC §2, the samples, and the
+ * corner cases of the raw text (\u0000, duplicate keys, invalid UTF-8). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "event.h"
+#include "tap.h"
+#include "utf8.h"
+#include "banned.h"
+
+static const char *const BASE =
+    "{\"event\":{\"name\":\"Atividades - Certificado emitido\","
+    "\"slug\":\"activities.certificate.issued\",\"send_at\":\"2023-08-28 20:47:31\"},"
+    "\"data\":{\"institution\":{\"id\":98765432},"
+    "\"user\":{\"id\":12345678,\"name\":\"User Name\",\"email\":\"user@example.com\","
+    "\"cpf\":\"529.982.247-25\",\"nickname\":null,\"uuid\":null},"
+    "\"course\":{\"id\":87654321,\"name\":\"Course Name\",\"workload\":\"10h\","
+    "\"enrolled_at\":\"2023-08-20 10:00:00\",\"concluded_at\":\"2023-08-28 20:47:20\"},"
+    "\"school\":{\"id\":1,\"name\":\"Unit 1\",\"managers\":["
+    "{\"manager_id\":98712326,\"manager_name\":\"Manager Name\"},"
+    "{\"manager_id\":5,\"manager_name\":\"Second Manager\"}]},"
+    "\"certified\":{\"certified_at\":\"2023-08-28 20:47:31\",\"type\":\"Achievement\","
+    "\"approval_rate\":25}}}";
+
+/* doc with the member at a dotted path ("data.school.managers.0.manager_id") replaced by
+ * the JSON text json, or removed when json is NULL. The caller frees the result. */
+static char *with(const char *doc, const char *path, const char *json)
+{
+    cJSON *root = cJSON_Parse(doc), *node = root, *value;
+    char seg[128], *text, *out;
+    const char *p = path, *dot;
+
+    for (;;) {
+        size_t n;
+        dot = strchr(p, '.');
+        n = dot ? (size_t)(dot - p) : strlen(p);
+        memcpy(seg, p, n);
+        seg[n] = '\0';
+        if (!dot)
+            break;
+        node = cJSON_IsArray(node) ? cJSON_GetArrayItem(node, atoi(seg))
+                                   : cJSON_GetObjectItemCaseSensitive(node, seg);
+        p = dot + 1;
+    }
+    if (cJSON_IsArray(node)) {
+        cJSON_ReplaceItemInArray(node, atoi(seg), cJSON_Parse(json));
+    } else if (!json) {
+        cJSON_DeleteItemFromObjectCaseSensitive(node, seg);
+    } else {
+        value = cJSON_Parse(json);
+        if (cJSON_GetObjectItemCaseSensitive(node, seg))
+            cJSON_ReplaceItemInObjectCaseSensitive(node, seg, value);
+        else
+            cJSON_AddItemToObject(node, seg, value);
+    }
+    text = cJSON_PrintUnformatted(root);
+    out = xstrdup(text);
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return out;
+}
+
+/* doc with the first occurrence of find replaced by repl, as raw text (for numbers that
+ * cJSON would print differently). The caller frees the result. */
+static char *splice(const char *doc, const char *find, const char *repl)
+{
+    const char *at = strstr(doc, find);
+    struct buf b = BUF_INIT;
+
+    if (!at)
+        return xstrdup(doc);
+    buf_add(&b, doc, (size_t)(at - doc));
+    buf_adds(&b, repl);
+    buf_adds(&b, at + strlen(find));
+    return buf_detach(&b, NULL);
+}
+
+/* Apply with() to an owned doc, freeing the old one. */
+static char *edit(char *doc, const char *path, const char *json)
+{
+    char *r = with(doc, path, json);
+    free(doc);
+    return r;
+}
+
+static enum event_status parse(const char *s, struct event *ev, struct event_diags *d)
+{
+    return event_parse(s, strlen(s), ev, d);
+}
+
+/* The doc must be valid; returns 1 when it was. */
+static int expect_ok(const char *doc, const char *what)
+{
+    struct event ev;
+    struct event_diags d;
+    enum event_status st = parse(doc, &ev, &d);
+    int good = is_int(st, EVENT_OK, "%s: valid", what);
+
+    if (!good)
+        for (size_t i = 0; i < d.n_errors; i++)
+            printf("#   %s: %s\n", d.errors[i].path, d.errors[i].message);
+    event_free(&ev);
+    event_diags_free(&d);
+    return good;
+}
+
+/* The doc must be rejected with exactly one error, at path, saying msg. */
+static void expect_error(const char *doc, const char *path, const char *msg, const char *what)
+{
+    struct event ev;
+    struct event_diags d;
+    enum event_status st = parse(doc, &ev, &d);
+
+    is_int(st, EVENT_INVALID, "%s: rejected", what);
+    if (is_int(d.n_errors, 1, "%s: one error", what)) {
+        is_str(d.errors[0].path, path, "%s: path", what);
+        is_str(d.errors[0].message, msg, "%s: message", what);
+    } else {
+        for (size_t i = 0; i < d.n_errors; i++)
+            printf("#   %s: %s\n", d.errors[i].path, d.errors[i].message);
+    }
+    event_free(&ev);
+    event_diags_free(&d);
+}
+
+/* BASE with one member replaced must be rejected with one error at path. */
+static void expect_field_error(const char *path, const char *json, const char *msg)
+{
+    char *doc = with(BASE, path, json);
+    char what[256], epath[128];
+    size_t j = 0;
+
+    /* "data.school.managers.0.manager_id" -> "data.school.managers[0].manager_id" */
+    for (const char *p = path; *p && j + 4 < sizeof(epath); p++) {
+        if (*p == '.' && p[1] >= '0' && p[1] <= '9') {
+            epath[j++] = '[';
+            for (p++; *p >= '0' && *p <= '9'; p++)
+                epath[j++] = *p;
+            epath[j++] = ']';
+            p--;
+        } else {
+            epath[j++] = *p;
+        }
+    }
+    epath[j] = '\0';
+    snprintf(what, sizeof(what), "%s = %s", path, json ? json : "(absent)");
+    expect_error(doc, epath, msg, what);
+    free(doc);
+}
+
+/* BASE with one member replaced must be valid; fills *ev (caller frees) when asked. */
+static int field_ok(const char *path, const char *json, struct event *out)
+{
+    char *doc = with(BASE, path, json);
+    char what[256];
+    struct event ev;
+    struct event_diags d;
+    enum event_status st = parse(doc, &ev, &d);
+
+    snprintf(what, sizeof(what), "%s = %s: valid", path, json ? json : "(absent)");
+    is_int(st, EVENT_OK, "%s", what);
+    for (size_t i = 0; st != EVENT_OK && i < d.n_errors; i++)
+        printf("#   %s: %s\n", d.errors[i].path, d.errors[i].message);
+    if (out)
+        *out = ev;
+    else
+        event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+    return st == EVENT_OK;
+}
+
+static char *read_sample(const char *name)
+{
+    const char *dir = getenv("SAMPLES") ? getenv("SAMPLES") : "../shared/samples";
+    struct buf path = BUF_INIT, body = BUF_INIT;
+    char *out = NULL;
+
+    buf_addf(&path, "%s/%s", dir, name);
+    if (buf_read_file(&body, path.data) == 0)
+        out = buf_detach(&body, NULL);
+    buf_free(&body);
+    buf_free(&path);
+    return out;
+}
+
+static void test_samples(void)
+{
+    struct event ev;
+    struct event_diags d;
+    char *s;
+
+    s = read_sample("participation-accented.json");
+    if (ok(s != NULL, "sample participation-accented.json readable")) {
+        is_int(parse(s, &ev, &d), EVENT_OK, "participation-accented: valid");
+        is_str(ev.user_name, "Ana Luíza Gonçalves", "participation-accented: user name");
+        is_str(ev.course_name, "Introdução à Programação em C", "course name");
+        is_str(ev.school_name, "Escola Técnica São João", "school name");
+        is_int(ev.type, CERT_PARTICIPATION, "type participation");
+        is_int(ev.workload_minutes, 40 * 60, "workload 40h");
+        is_str(ev.workload_raw, "40h", "workload raw");
+        is_str(ev.user_cpf, "12345678909", "cpf digits");
+        is_str(ev.user_cpf_raw, "123.456.789-09", "cpf raw");
+        is_int(d.n_warnings, 0, "no warnings");
+        is_int(ev.n_managers, 2, "two managers");
+        if (ev.n_managers == 2) {
+            is_str(ev.managers[1].name, "João Conceição Müller", "manager name");
+            is_int(ev.managers[1].id, 2, "manager id");
+        }
+        is_int(ev.institution_id, 98765432, "institution id");
+        is_int(ev.user_id, 20231001, "user id");
+        is_int(ev.course_id, 5501, "course id");
+        is_int(ev.school_id, 7, "school id");
+        is_str(ev.slug, EVENT_SLUG_ISSUED, "slug");
+        is_str(ev.name, "Atividades - Certificado emitido", "event name");
+        is_int(ev.send_at.sec, 1, "send_at");
+        ok(ev.has_enrolled_at && ev.enrolled_at.mon == 7 && ev.enrolled_at.day == 3,
+           "enrolled_at 2023-07-03");
+        ok(ev.concluded_at.day == 25 && ev.concluded_at.hour == 18, "concluded_at");
+        ok(ev.certified_at.day == 28 && ev.certified_at.hour == 10, "certified_at");
+        ok(ev.has_approval_rate && ev.approval_rate == 25, "approval rate 25");
+        is_str(ev.user_email, "ana.goncalves@example.com", "email kept");
+        ok(ev.user_nickname == NULL && ev.user_uuid == NULL, "null nickname and uuid");
+        event_free(&ev);
+        event_diags_free(&d);
+    }
+    free(s);
+
+    s = read_sample("achievement-long-names.json");
+    if (ok(s != NULL, "sample achievement-long-names.json readable")) {
+        is_int(parse(s, &ev, &d), EVENT_OK, "achievement-long-names: valid");
+        is_int(ev.type, CERT_ACHIEVEMENT, "type achievement");
+        is_int(ev.n_managers, 4, "four managers");
+        is_int(ev.workload_minutes, 180 * 60, "workload 180h");
+        ok(ev.course_name && strlen(ev.course_name) > 100, "long course name kept whole");
+        ok(ev.has_approval_rate && ev.approval_rate == 70, "approval rate 70");
+        event_free(&ev);
+        event_diags_free(&d);
+    }
+    free(s);
+
+    s = read_sample("seed-example.json");
+    if (ok(s != NULL, "sample seed-example.json readable")) {
+        is_int(parse(s, &ev, &d), EVENT_OK, "seed-example: valid");
+        is_int(ev.type, CERT_ACHIEVEMENT, "'Achievement' is achievement");
+        is_int(ev.workload_minutes, 0, "workload 0h");
+        ok(ev.user_cpf == NULL, "placeholder cpf unusable");
+        is_str(ev.user_cpf_raw, "XXX.XXX.XXX-XX", "placeholder cpf kept raw");
+        if (is_int(d.n_warnings, 1, "one warning")) {
+            is_str(d.warnings[0].path, "data.user.cpf", "warning path");
+            is_str(d.warnings[0].message, "not a CPF number, ignored", "warning message");
+        }
+        is_str(ev.canonical,
+               "{\"certified\":{\"approval_rate\":25,\"certified_at\":\"2023-08-28 20:47:31\","
+               "\"type\":\"Achievement\"},\"course\":{\"concluded_at\":\"2023-08-28 20:47:20\","
+               "\"enrolled_at\":\"2023-08-28 20:46:18\",\"id\":87654321,\"name\":\"Course "
+               "Name\",\"workload\":\"0h\"},\"institution\":{\"id\":98765432},\"school\":{"
+               "\"id\":1,\"managers\":[{\"manager_id\":98712326,\"manager_name\":\"Manager "
+               "Name\"}],\"name\":\"Unit 1\"},\"user\":{\"cpf\":\"XXX.XXX.XXX-XX\",\"email\":"
+               "\"user@example.com\",\"id\":12345678,\"name\":\"User Name\",\"nickname\":null,"
+               "\"uuid\":null}}",
+               "seed-example: canonical form");
+        event_free(&ev);
+        event_diags_free(&d);
+    }
+    free(s);
+
+    s = read_sample("invalid-date-format.json");
+    if (ok(s != NULL, "sample invalid-date-format.json readable"))
+        expect_error(s, "data.course.concluded_at",
+                     "not a date-time 'yyyy-MM-dd HH:mm:ss': '28/08/2023'", "invalid-date-format");
+    free(s);
+
+    s = read_sample("invalid-missing-user-name.json");
+    if (ok(s != NULL, "sample invalid-missing-user-name.json readable"))
+        expect_error(s, "data.user.name", "required, missing", "invalid-missing-user-name");
+    free(s);
+
+    s = read_sample("other-event.json");
+    if (ok(s != NULL, "sample other-event.json readable")) {
+        is_int(parse(s, &ev, &d), EVENT_IGNORED, "other-event: ignored");
+        is_str(ev.slug, "activities.course.concluded", "other-event: slug reported");
+        is_int(d.n_errors, 0, "other-event: no errors");
+        ok(ev.canonical == NULL && ev.user_name == NULL, "other-event: nothing else filled");
+        event_free(&ev);
+        event_diags_free(&d);
+    }
+    free(s);
+}
+
+static void expect_bad_json(const char *body, size_t len, const char *msg, const char *what)
+{
+    struct event ev;
+    struct event_diags d;
+
+    is_int(event_parse(body, len, &ev, &d), EVENT_BAD_JSON, "%s: bad JSON", what);
+    if (is_int(d.n_errors, 1, "%s: one diag", what)) {
+        is_str(d.errors[0].path, "", "%s: empty path", what);
+        is_str(d.errors[0].message, msg, "%s: message", what);
+    }
+    ok(ev.slug == NULL, "%s: nothing filled", what);
+    event_free(&ev);
+    event_diags_free(&d);
+}
+
+#define BAD_JSON(lit, msg, what) expect_bad_json(lit, sizeof(lit) - 1, msg, what)
+
+static void test_raw_text(void)
+{
+    struct event ev;
+    struct event_diags d;
+    char *doc;
+
+    BAD_JSON("{\"a\":\"\xC3\x28\"}", "body is not valid UTF-8 at byte 6", "bad UTF-8");
+    BAD_JSON("{\"a\":\"\xC0\xAF\"}", "body is not valid UTF-8 at byte 6", "overlong UTF-8");
+    BAD_JSON("{\"a\":\"\xED\xA0\x80\"}", "body is not valid UTF-8 at byte 6",
+             "UTF-8 encoded surrogate");
+    BAD_JSON("{\"a\":\"x\"}\xFF", "body is not valid UTF-8 at byte 9", "0xFF byte");
+    BAD_JSON("{\"a\":\"b\0c\"}", "body contains a NUL byte at byte 7", "NUL byte");
+    BAD_JSON("{\"event\": }", "not valid JSON near byte 10", "not JSON");
+    BAD_JSON("{\"a\":1} x", "not valid JSON near byte 8", "trailing garbage");
+    expect_bad_json("", 0, "body is empty", "empty body");
+    BAD_JSON(" \n\t", "body is empty", "white space only");
+    expect_bad_json(NULL, 0, "body is empty", "NULL body");
+    BAD_JSON("{\"a\":\"\\uD800\"}", "not valid JSON near byte 6", "lone high surrogate escape");
+    BAD_JSON("{\"a\":\"\\uDC00\"}", "not valid JSON near byte 6", "lone low surrogate escape");
+    BAD_JSON("{\"a\":\"\\u00zz\"}", "not valid JSON near byte 6", "escape with bad hex digits");
+    BAD_JSON("{\"a\":\"\\uD800\\u0000\"}", "not valid JSON near byte 6",
+             "surrogate followed by \\u0000");
+
+    is_int(parse("[1,2]", &ev, &d), EVENT_INVALID, "top-level array: invalid");
+    if (is_int(d.n_errors, 1, "top-level array: one error")) {
+        is_str(d.errors[0].path, "", "top-level array: path");
+        is_str(d.errors[0].message, "must be a JSON object", "top-level array: message");
+    }
+    event_free(&ev);
+    event_diags_free(&d);
+    expect_error("\"x\"", "", "must be a JSON object", "top-level string");
+
+    doc = xmalloc(strlen(BASE) + 4);
+    memcpy(doc, "\xEF\xBB\xBF", 3);
+    memcpy(doc + 3, BASE, strlen(BASE) + 1);
+    expect_ok(doc, "UTF-8 byte order mark");
+    free(doc);
+
+    doc = with(BASE, "data.user.name", "\"Ana\"");
+    {
+        struct buf b = BUF_INIT;
+        buf_adds(&b, "\n  ");
+        buf_adds(&b, doc);
+        buf_adds(&b, "\r\n\t ");
+        expect_ok(b.data, "surrounding white space");
+        buf_free(&b);
+    }
+    free(doc);
+}
+
+/* BASE with raw JSON text spliced in for user.name (to write escapes cJSON would lose). */
+static char *with_raw_name(const char *raw)
+{
+    const char *at = strstr(BASE, "\"User Name\"");
+    struct buf b = BUF_INIT;
+
+    buf_add(&b, BASE, (size_t)(at - BASE));
+    buf_adds(&b, raw);
+    buf_adds(&b, at + strlen("\"User Name\""));
+    return buf_detach(&b, NULL);
+}
+
+static void test_nul_escapes(void)
+{
+    struct event ev;
+    struct event_diags d;
+    char *doc;
+
+    doc = with_raw_name("\"Ana\\u0000Maria\"");
+    expect_error(doc, "data.user.name", "contains a control character (U+0000)",
+                 "\\u0000 inside user.name");
+    free(doc);
+
+    doc = with_raw_name("\"\\u0000\"");
+    expect_error(doc, "data.user.name", "contains a control character (U+0000)",
+                 "user.name is only \\u0000");
+    free(doc);
+
+    doc = with_raw_name("\"Ana\\\\\\u0000\"");
+    expect_error(doc, "data.user.name", "contains a control character (U+0000)",
+                 "\\u0000 after an escaped backslash");
+    free(doc);
+
+    doc = with_raw_name("\"Ana\\\\u0000\"");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "escaped backslash then 'u0000': valid");
+    is_str(ev.user_name, "Ana\\u0000", "escaped backslash then 'u0000': literal text kept");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    doc = with_raw_name("\"Ana\\u0001\"");
+    expect_error(doc, "data.user.name", "contains a control character (U+0001)",
+                 "\\u0001 inside user.name");
+    free(doc);
+
+    doc = with_raw_name("\"Ana\", \"extra\": \"a\\u0000b\"");
+    expect_error(doc, "data.user.extra", "contains a control character (U+0000)",
+                 "\\u0000 in an unknown field");
+    free(doc);
+
+    doc = with_raw_name("\"Ana\", \"ex\\u0000tra\": 1");
+    expect_error(doc, "data.user[\"ex\\u0000tra\"]", "key contains a control character (U+0000)",
+                 "\\u0000 in a key");
+    free(doc);
+
+    doc = with_raw_name("\"Ana\", \"email\": \"a@b.c\\u0000evil\"");
+    is_int(parse(doc, &ev, &d), EVENT_INVALID, "\\u0000 in a duplicated email: invalid");
+    is_int(d.n_errors, 2, "\\u0000 in a duplicated email: two errors");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    doc = with(BASE, "event.slug", "\"other.slug\"");
+    {
+        char *p = strstr(doc, "other.slug");
+        struct buf b = BUF_INIT;
+        buf_add(&b, doc, (size_t)(p - doc) + 5);
+        buf_adds(&b, "\\u0000");
+        buf_adds(&b, p + 5);
+        is_int(parse(b.data, &ev, &d), EVENT_IGNORED, "\\u0000 in another slug: ignored");
+        is_str(ev.slug, "other\\u0000.slug", "\\u0000 in a slug shown as text");
+        event_free(&ev);
+        event_diags_free(&d);
+        buf_free(&b);
+    }
+    free(doc);
+}
+
+static void test_duplicates(void)
+{
+    struct event ev;
+    struct event_diags d;
+    char *doc;
+
+    doc = with_raw_name("\"Ana\", \"name\": \"Bia\"");
+    expect_error(doc, "data.user.name", "duplicate key", "duplicate user.name");
+    free(doc);
+
+    doc = with_raw_name("\"Ana\", \"x\": {\"a\": 1, \"b\": 2, \"a\": 3}");
+    expect_error(doc, "data.user.x.a", "duplicate key", "duplicate key in an unknown object");
+    free(doc);
+
+    doc = with_raw_name("\"Ana\", \"name\": \"Bia\", \"name\": \"Cy\"");
+    is_int(parse(doc, &ev, &d), EVENT_INVALID, "key three times: invalid");
+    is_int(d.n_errors, 2, "key three times: two errors");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    doc = xstrdup(BASE);
+    {
+        char *p = strstr(doc, "{\"manager_id\":5");
+        struct buf b = BUF_INIT;
+        buf_add(&b, doc, (size_t)(p - doc) + 1);
+        buf_adds(&b, "\"manager_id\":6,");
+        buf_adds(&b, p + 1);
+        expect_error(b.data, "data.school.managers[1].manager_id", "duplicate key",
+                     "duplicate key in managers[1]");
+        buf_free(&b);
+    }
+    free(doc);
+
+    {
+        struct buf b = BUF_INIT;
+        buf_adds(&b, BASE);
+        b.len--;
+        buf_adds(&b, ",\"data\":{}}");
+        expect_error(b.data, "data", "duplicate key", "duplicate top-level data");
+        buf_free(&b);
+    }
+
+    doc = with_raw_name("\"Ana\", \"x.y\": 1, \"x.y\": 2");
+    expect_error(doc, "data.user[\"x.y\"]", "duplicate key", "odd key quoted in the path");
+    free(doc);
+
+    /* \"a\"-like keys are decoded before comparing */
+    doc = with_raw_name("\"Ana\", \"k\": 1, \"\\u006b\": 2");
+    expect_error(doc, "data.user.k", "duplicate key", "duplicate key spelled with an escape");
+    free(doc);
+
+    doc = with_raw_name("\"Ana\", \"k\": 1, \"K\": 2");
+    expect_ok(doc, "keys differing in case are not duplicates");
+    free(doc);
+}
+
+static void test_ids(void)
+{
+    struct event ev;
+    struct event_diags d;
+    char *doc;
+
+    doc = splice(BASE, "\"id\":12345678", "\"id\":9007199254740991");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "id 2^53-1 valid");
+    is_int(ev.user_id, 9007199254740991LL, "id 2^53-1 exact");
+    ok(ev.canonical && strstr(ev.canonical, "\"id\":9007199254740991,"),
+       "id 2^53-1 exact in the canonical form");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+    doc = splice(BASE, "\"id\":12345678", "\"id\":9007199254740990");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "id 2^53-2 valid");
+    is_int(ev.user_id, 9007199254740990LL, "id 2^53-2 exact");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+    doc = splice(BASE, "\"id\":12345678", "\"id\":9007199254740992");
+    expect_error(doc, "data.user.id", "must be at most 9007199254740991", "id 2^53");
+    free(doc);
+    doc = splice(BASE, "\"id\":12345678", "\"id\":1e400");
+    expect_error(doc, "data.user.id", "must be at most 9007199254740991", "id 1e400");
+    free(doc);
+    doc = splice(BASE, "\"id\":12345678", "\"id\":-1e400");
+    expect_error(doc, "data.user.id", "must be greater than 0", "id -1e400");
+    free(doc);
+    doc = splice(BASE, "\"id\":12345678", "\"id\":9007199254740993");
+    expect_error(doc, "data.user.id", "must be at most 9007199254740991", "id 2^53+1 as text");
+    free(doc);
+    expect_field_error("data.user.id", "0", "must be greater than 0");
+    expect_field_error("data.user.id", "-5", "must be greater than 0");
+    expect_field_error("data.user.id", "1.5", "must be an integer");
+    expect_field_error("data.user.id", "\"12\"", "must be an integer");
+    expect_field_error("data.user.id", "null", "must be an integer");
+    expect_field_error("data.user.id", "true", "must be an integer");
+    expect_field_error("data.user.id", NULL, "required, missing");
+    expect_field_error("data.institution.id", "0", "must be greater than 0");
+    expect_field_error("data.course.id", "{}", "must be an integer");
+    expect_field_error("data.school.id", NULL, "required, missing");
+    expect_field_error("data.school.managers.1.manager_id", "2.5", "must be an integer");
+    expect_field_error("data.school.managers.0.manager_id", NULL, "required, missing");
+    if (field_ok("data.course.id", "1", &ev)) {
+        is_int(ev.course_id, 1, "id 1");
+        event_free(&ev);
+    }
+    doc = splice(BASE, "\"id\":12345678", "\"id\":1e2");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "id written 1e2 valid");
+    is_int(ev.user_id, 100, "id written 1e2 is 100");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+    doc = splice(BASE, "\"id\":12345678", "\"id\":7.0");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "id written 7.0 valid");
+    is_int(ev.user_id, 7, "id written 7.0 is 7");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+    doc = splice(BASE, "\"id\":12345678", "\"id\":-0");
+    expect_error(doc, "data.user.id", "must be greater than 0", "id -0");
+    free(doc);
+}
+
+static void test_names(void)
+{
+    struct event ev;
+    struct buf b = BUF_INIT;
+
+    if (field_ok("data.user.name", "\"  Ana \\u00a0  Lu\\u00edza\\t\\n\"", &ev)) {
+        is_str(ev.user_name, "Ana Luíza", "name trimmed, spaces collapsed");
+        event_free(&ev);
+    }
+    if (field_ok("data.user.name", "\"\\u00a0Ana\\u00a0Luiza\\u00a0\"", &ev)) {
+        is_str(ev.user_name, "Ana Luiza", "no-break spaces trimmed and made plain");
+        event_free(&ev);
+    }
+    expect_field_error("data.user.name", "\"   \"", "must not be empty");
+    expect_field_error("data.user.name", "\"\"", "must not be empty");
+    expect_field_error("data.user.name", "\" \\u00a0 \"", "must not be empty");
+    expect_field_error("data.user.name", "42", "must be a string");
+    expect_field_error("data.user.name", "null", "must be a string");
+    expect_field_error("data.user.name", "\"Ana\\tLuiza\"",
+                       "contains a control character (U+0009)");
+    expect_field_error("data.user.name", "\"Ana\\nLuiza\"",
+                       "contains a control character (U+000A)");
+    expect_field_error("data.user.name", "\"Ana\\u007f\"", "contains a control character (U+007F)");
+    expect_field_error("data.user.name", "\"Ana\\u0085x\"",
+                       "contains a control character (U+0085)");
+    expect_field_error("data.course.name", NULL, "required, missing");
+    expect_field_error("data.course.name", "\"a\\u009fb\"",
+                       "contains a control character (U+009F)");
+    expect_field_error("data.school.name", NULL, "required, missing");
+    expect_field_error("data.school.name", "[]", "must be a string");
+    expect_field_error("data.school.managers.1.manager_name", "\"  \"", "must not be empty");
+    expect_field_error("data.school.managers.0.manager_name", NULL, "required, missing");
+
+    buf_addc(&b, '"');
+    for (int i = 0; i < 300; i++)
+        buf_adds(&b, "\\u00e9");
+    buf_addc(&b, '"');
+    if (field_ok("data.course.name", b.data, &ev)) {
+        is_int(strlen(ev.course_name), 600, "300 two-byte characters accepted");
+        event_free(&ev);
+    }
+    buf_reset(&b);
+    buf_addc(&b, '"');
+    for (int i = 0; i < 312; i++)
+        buf_addc(&b, 'a');
+    buf_addc(&b, '"');
+    expect_field_error("data.course.name", b.data, "longer than 300 characters (312)");
+    buf_reset(&b);
+    buf_adds(&b, "\"   ");
+    for (int i = 0; i < 300; i++)
+        buf_addc(&b, 'a');
+    buf_adds(&b, "   \"");
+    ok(field_ok("data.user.name", b.data, NULL), "300 characters after trimming accepted");
+    buf_free(&b);
+
+    expect_field_error("data.user.email", NULL, "required, missing");
+    expect_field_error("data.user.email", "\" \"", "must not be empty");
+    expect_field_error("data.user.email", "7", "must be a string");
+    if (field_ok("data.user.email", "\" a@b.c \"", &ev)) {
+        is_str(ev.user_email, "a@b.c", "email trimmed");
+        event_free(&ev);
+    }
+
+    if (field_ok("data.user.nickname", "\" Aninha \"", &ev)) {
+        is_str(ev.user_nickname, "Aninha", "nickname kept, trimmed");
+        event_free(&ev);
+    }
+    if (field_ok("data.user.uuid", "\"0b6c\"", &ev)) {
+        is_str(ev.user_uuid, "0b6c", "uuid kept");
+        event_free(&ev);
+    }
+    ok(field_ok("data.user.uuid", NULL, NULL), "uuid absent accepted");
+    expect_field_error("data.user.nickname", "1", "must be a string or null");
+    expect_field_error("data.user.uuid", "{}", "must be a string or null");
+}
+
+static void test_cpf(void)
+{
+    struct event ev;
+    struct event_diags d;
+    char *doc;
+
+    ok(event_cpf_valid("52998224725"), "cpf 529.982.247-25 valid");
+    ok(event_cpf_valid("12345678909"), "cpf 123.456.789-09 valid");
+    ok(!event_cpf_valid("52998224724"), "wrong second check digit");
+    ok(!event_cpf_valid("52998224735"), "wrong first check digit");
+    ok(!event_cpf_valid("11111111111"), "all-same digits invalid");
+    ok(!event_cpf_valid("00000000000"), "all zeros invalid");
+    ok(!event_cpf_valid("5299822472"), "ten digits invalid");
+    ok(!event_cpf_valid("529982247250"), "twelve digits invalid");
+    ok(!event_cpf_valid("5299822472a"), "non-digit invalid");
+
+    if (field_ok("data.user.cpf", "\"529.982.247-25\"", &ev)) {
+        is_str(ev.user_cpf, "52998224725", "formatted cpf reduced to digits");
+        is_str(ev.user_cpf_raw, "529.982.247-25", "raw cpf kept");
+        event_free(&ev);
+    }
+
+    doc = with(BASE, "data.user.cpf", "\"529.982.247-24\"");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "wrong check digits: still valid");
+    is_str(ev.user_cpf, "52998224724", "wrong check digits: digits kept");
+    if (is_int(d.n_warnings, 1, "wrong check digits: one warning")) {
+        is_str(d.warnings[0].path, "data.user.cpf", "warning path");
+        is_str(d.warnings[0].message, "check digits do not match", "warning message");
+    }
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    doc = with(BASE, "data.user.cpf", "\"111.111.111-11\"");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "all-same cpf: valid event");
+    is_int(d.n_warnings, 1, "all-same cpf: warning");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    doc = with(BASE, "data.user.cpf", "\"123\"");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "short cpf: valid event");
+    ok(ev.user_cpf == NULL, "short cpf: unusable");
+    if (is_int(d.n_warnings, 1, "short cpf: warning"))
+        is_str(d.warnings[0].message, "not a CPF number, ignored", "short cpf: message");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    doc = with(BASE, "data.user.cpf", "null");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "null cpf: valid");
+    ok(ev.user_cpf == NULL && ev.user_cpf_raw == NULL && d.n_warnings == 0,
+       "null cpf: nothing kept, no warning");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    doc = with(BASE, "data.user.cpf", NULL);
+    is_int(parse(doc, &ev, &d), EVENT_OK, "absent cpf: valid");
+    ok(ev.user_cpf == NULL && d.n_warnings == 0, "absent cpf: no warning");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    doc = with(BASE, "data.user.cpf", "\"\"");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "empty cpf: valid");
+    ok(ev.user_cpf == NULL && d.n_warnings == 0, "empty cpf: no warning");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    expect_field_error("data.user.cpf", "52998224725", "must be a string or null");
+}
+
+static void test_workload(void)
+{
+    static const struct {
+        const char *s;
+        int minutes;
+    } good[] = {
+        {"10h", 600}, {"1h30min", 90},      {"90min", 90},    {"0h", 0},     {"1H 30MIN", 90},
+        {"2 h", 120}, {"45m", 45},          {" 3h ", 180},    {"1h30m", 90}, {"1h 30 min", 90},
+        {"0min", 0},  {"100000h", 6000000}, {"1h90min", 150}, {"01h", 60},
+    };
+    static const char *const bad[] = {
+        "",        " ",     "abc",     "h",      "min",      "1.5h", "30min1h",  "1h30",
+        "100001h", "-1h",   "10hours", "1 h 30", "10 horas", "1hh",  "1h30mins", "99999999999h",
+        "h30min",  "1h 2h", "1,5h",
+    };
+    struct event ev;
+    int m;
+
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        m = -1;
+        is_int(event_parse_workload(good[i].s, &m), 0, "workload '%s' parses", good[i].s);
+        is_int(m, good[i].minutes, "workload '%s' is %d minutes", good[i].s, good[i].minutes);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        m = 12345;
+        is_int(event_parse_workload(bad[i], &m), -1, "workload '%s' rejected", bad[i]);
+        is_int(m, 12345, "workload '%s' leaves minutes alone", bad[i]);
+    }
+    expect_field_error("data.course.workload", "\"abc\"",
+                       "not a workload like '10h', '1h30min' or '90min': 'abc'");
+    expect_field_error("data.course.workload", "10", "must be a string");
+    expect_field_error("data.course.workload", NULL, "required, missing");
+    expect_field_error("data.course.workload",
+                       "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+                       "not a workload like '10h', '1h30min' or '90min': "
+                       "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'");
+    if (field_ok("data.course.workload", "\"1H 30MIN\"", &ev)) {
+        is_int(ev.workload_minutes, 90, "event workload 1H 30MIN");
+        is_str(ev.workload_raw, "1H 30MIN", "event workload raw");
+        event_free(&ev);
+    }
+}
+
+static void test_dates(void)
+{
+    struct event ev;
+    char *doc;
+
+    expect_field_error("event.send_at", NULL, "required, missing");
+    expect_field_error("event.send_at", "\"2023-08-28\"",
+                       "not a date-time 'yyyy-MM-dd HH:mm:ss': '2023-08-28'");
+    expect_field_error("data.course.concluded_at", "\"2023-02-29 10:00:00\"",
+                       "not a date-time 'yyyy-MM-dd HH:mm:ss': '2023-02-29 10:00:00'");
+    expect_field_error("data.course.concluded_at", "\"2023-08-28T20:47:20\"",
+                       "not a date-time 'yyyy-MM-dd HH:mm:ss': '2023-08-28T20:47:20'");
+    expect_field_error("data.course.concluded_at", "\"2023-08-28 24:00:00\"",
+                       "not a date-time 'yyyy-MM-dd HH:mm:ss': '2023-08-28 24:00:00'");
+    expect_field_error("data.course.concluded_at", NULL, "required, missing");
+    expect_field_error("data.course.concluded_at", "20230828", "must be a string");
+    expect_field_error("data.certified.certified_at", NULL, "required, missing");
+    expect_field_error("data.course.enrolled_at", "\"yesterday\"",
+                       "not a date-time 'yyyy-MM-dd HH:mm:ss': 'yesterday'");
+    expect_field_error("data.course.enrolled_at", "5", "must be a string or null");
+    if (field_ok("data.course.enrolled_at", "null", &ev)) {
+        ok(!ev.has_enrolled_at, "enrolled_at null: none");
+        event_free(&ev);
+    }
+    if (field_ok("data.course.enrolled_at", NULL, &ev)) {
+        ok(!ev.has_enrolled_at, "enrolled_at absent: none");
+        event_free(&ev);
+    }
+    if (field_ok("data.course.enrolled_at", "\"\"", &ev)) {
+        ok(!ev.has_enrolled_at, "enrolled_at empty: none");
+        event_free(&ev);
+    }
+    ok(field_ok("data.certified.certified_at", "\"2024-02-29 00:00:00\"", NULL),
+       "leap day accepted");
+    doc = with(BASE, "data.course.enrolled_at", "\"2023-08-29 00:00:00\"");
+    expect_error(doc, "data.course.concluded_at", "is before enrolled_at (2023-08-29 00:00:00)",
+                 "concluded before enrolled");
+    free(doc);
+    ok(field_ok("data.course.enrolled_at", "\"2023-08-28 20:47:20\"", NULL),
+       "concluded at the enrolment second accepted");
+
+    ok(field_ok("data.certified.certified_at", "\"2023-08-27 20:47:20\"", NULL),
+       "certified exactly one day before concluded accepted");
+    expect_field_error("data.certified.certified_at", "\"2023-08-27 20:47:19\"",
+                       "is more than one day before concluded_at (2023-08-28 20:47:20)");
+}
+
+static void test_managers(void)
+{
+    struct event ev;
+    struct buf b = BUF_INIT;
+
+    if (field_ok("data.school.managers", NULL, &ev)) {
+        ok(ev.n_managers == 0 && ev.managers == NULL, "managers absent: none");
+        event_free(&ev);
+    }
+    if (field_ok("data.school.managers", "[]", &ev)) {
+        is_int(ev.n_managers, 0, "managers empty: none");
+        event_free(&ev);
+    }
+    expect_field_error("data.school.managers", "{}", "must be an array");
+    expect_field_error("data.school.managers", "null", "must be an array");
+    expect_field_error("data.school.managers.1", "\"Bob\"", "must be an object");
+
+    buf_addc(&b, '[');
+    for (int i = 1; i <= 100; i++)
+        buf_addf(&b, "%s{\"manager_id\":%d,\"manager_name\":\"M %d\"}", i > 1 ? "," : "", i, i);
+    buf_addc(&b, ']');
+    if (field_ok("data.school.managers", b.data, &ev)) {
+        is_int(ev.n_managers, 100, "100 managers accepted");
+        is_str(ev.managers[99].name, "M 100", "100th manager");
+        event_free(&ev);
+    }
+    b.len--;
+    buf_adds(&b, ",{\"manager_id\":101,\"manager_name\":\"M 101\"}]");
+    expect_field_error("data.school.managers", b.data, "more than 100 managers (101)");
+    buf_free(&b);
+}
+
+static void test_certified(void)
+{
+    struct event ev;
+    struct event_diags d;
+    char *doc, *cert;
+
+    expect_field_error("data.certified.type", "\"gold\"",
+                       "must be 'participation' or 'achievement'");
+    expect_field_error("data.certified.type", NULL, "required, missing");
+    expect_field_error("data.certified.type", "1", "must be a string");
+    if (field_ok("data.certified.type", "\"PARTICIPATION\"", &ev)) {
+        is_int(ev.type, CERT_PARTICIPATION, "type case-insensitive");
+        event_free(&ev);
+    }
+    if (field_ok("data.certified.type", "\" achievement \"", &ev)) {
+        is_int(ev.type, CERT_ACHIEVEMENT, "type trimmed");
+        event_free(&ev);
+    }
+    is_str(event_type_name(CERT_PARTICIPATION), "participation", "type name participation");
+    is_str(event_type_name(CERT_ACHIEVEMENT), "achievement", "type name achievement");
+
+    if (field_ok("data.certified.approval_rate", "70.5", &ev)) {
+        ok(ev.has_approval_rate && ev.approval_rate == 70.5, "fractional approval rate");
+        event_free(&ev);
+    }
+    if (field_ok("data.certified.approval_rate", "null", &ev)) {
+        ok(!ev.has_approval_rate, "null approval rate: none");
+        event_free(&ev);
+    }
+    if (field_ok("data.certified.approval_rate", NULL, &ev)) {
+        ok(!ev.has_approval_rate, "absent approval rate: none");
+        event_free(&ev);
+    }
+    ok(field_ok("data.certified.approval_rate", "0", NULL), "approval rate 0");
+    ok(field_ok("data.certified.approval_rate", "100", NULL), "approval rate 100");
+    expect_field_error("data.certified.approval_rate", "100.01", "must be between 0 and 100");
+    expect_field_error("data.certified.approval_rate", "-1", "must be between 0 and 100");
+    doc = splice(BASE, "\"approval_rate\":25", "\"approval_rate\":1e400");
+    expect_error(doc, "data.certified.approval_rate", "must be between 0 and 100",
+                 "approval rate 1e400");
+    free(doc);
+    expect_field_error("data.certified.approval_rate", "\"70\"", "must be a number");
+
+    /* "certificate", as the platform's documentation calls it */
+    {
+        cJSON *root = cJSON_Parse(BASE);
+        cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+        char *text;
+        cJSON *c = cJSON_DetachItemFromObjectCaseSensitive(data, "certified");
+        cJSON_AddItemToObject(data, "certificate", c);
+        text = cJSON_PrintUnformatted(root);
+        cert = xstrdup(text);
+        cJSON_free(text);
+        cJSON_Delete(root);
+    }
+    is_int(parse(cert, &ev, &d), EVENT_OK, "data.certificate accepted");
+    is_int(ev.type, CERT_ACHIEVEMENT, "data.certificate read");
+    event_free(&ev);
+    event_diags_free(&d);
+    doc = with(cert, "data.certificate.type", "\"gold\"");
+    expect_error(doc, "data.certificate.type", "must be 'participation' or 'achievement'",
+                 "error path names data.certificate");
+    free(doc);
+    doc = with(cert, "data.certified",
+               "{\"certified_at\":\"2023-08-28 20:47:31\","
+               "\"type\":\"participation\"}");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "both certified and certificate: valid");
+    is_int(ev.type, CERT_PARTICIPATION, "certified preferred over certificate");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+    free(cert);
+
+    expect_field_error("data.certified", NULL, "required, missing");
+    expect_field_error("data.certified", "[]", "must be an object");
+}
+
+static void test_envelope(void)
+{
+    struct event ev;
+    struct event_diags d;
+    char *doc;
+
+    expect_field_error("event", NULL, "required, missing");
+    expect_field_error("event", "\"x\"", "must be an object");
+    expect_field_error("event.slug", NULL, "required, missing");
+    expect_field_error("event.slug", "7", "must be a string");
+    expect_field_error("event.slug", "\"\"", "must not be empty");
+    expect_field_error("data", NULL, "required, missing");
+    expect_field_error("data", "[]", "must be an object");
+    expect_field_error("data.user", NULL, "required, missing");
+    expect_field_error("data.institution", "1", "must be an object");
+
+    doc = with(BASE, "event.slug", "\"activities.course.concluded\"");
+    doc = edit(doc, "data", "\"whatever\"");
+    doc = edit(doc, "event.send_at", "42");
+    is_int(parse(doc, &ev, &d), EVENT_IGNORED, "another slug: ignored, data unchecked");
+    ok(d.n_errors == 0, "another slug: no errors");
+    is_str(ev.name, "Atividades - Certificado emitido", "another slug: name reported");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    is_int(parse("{\"event\":{\"slug\":\"x\"}}", &ev, &d), EVENT_IGNORED, "minimal other event");
+    event_free(&ev);
+    event_diags_free(&d);
+
+    doc = with(BASE, "event.slug", "\"Activities.Certificate.Issued\"");
+    is_int(parse(doc, &ev, &d), EVENT_IGNORED, "slug compared exactly");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    doc = with(BASE, "event.name", "5");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "event.name of another type ignored");
+    ok(ev.name == NULL, "event.name not a string: NULL");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    doc = with(BASE, "data.user.name", NULL);
+    is_int(parse(doc, &ev, &d), EVENT_INVALID, "invalid event");
+    is_str(ev.slug, EVENT_SLUG_ISSUED, "invalid event: slug still reported");
+    ok(ev.user_email == NULL && ev.canonical == NULL, "invalid event: nothing else kept");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+}
+
+static void test_unknown_and_canonical(void)
+{
+    struct event a, b;
+    struct event_diags d;
+    char *doc, *reordered;
+    cJSON *root, *data, *it;
+
+    doc = with(BASE, "data.user.favourite_colour", "\"green\"");
+    doc = edit(doc, "data.extra", "{\"z\":[1,{\"b\":2,\"a\":1}]}");
+    doc = edit(doc, "top_level_extra", "true");
+    is_int(parse(doc, &a, &d), EVENT_OK, "unknown fields accepted");
+    ok(a.canonical && strstr(a.canonical, "\"favourite_colour\":\"green\""),
+       "unknown field kept in canonical form");
+    ok(a.canonical && strstr(a.canonical, "\"extra\":{\"z\":[1,{\"a\":1,\"b\":2}]}"),
+       "nested unknown keys sorted, arrays kept in order");
+    ok(a.canonical && !strstr(a.canonical, "top_level_extra"), "canonical form is data only");
+    event_free(&a);
+    event_diags_free(&d);
+    free(doc);
+
+    /* the same content in another key order, with white space, and another send_at */
+    root = cJSON_Parse(BASE);
+    data = cJSON_GetObjectItemCaseSensitive(root, "data");
+    it = cJSON_DetachItemFromObjectCaseSensitive(data, "institution");
+    cJSON_AddItemToObject(data, "institution", it);
+    it = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(data, "user"),
+                                                 "id");
+    cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(data, "user"), "id", it);
+    cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "event"),
+                                           "send_at", cJSON_CreateString("2024-01-01 00:00:00"));
+    reordered = cJSON_Print(root);
+    cJSON_Delete(root);
+
+    is_int(parse(BASE, &a, &d), EVENT_OK, "base event valid");
+    event_diags_free(&d);
+    is_int(parse(reordered, &b, &d), EVENT_OK, "reordered event valid");
+    event_diags_free(&d);
+    ok(strcmp(BASE, reordered) != 0, "the two bodies differ");
+    is_str(a.canonical, b.canonical, "canonical equal across key order, spacing and send_at");
+    ok(a.canonical && !strstr(a.canonical, "send_at") && !strstr(a.canonical, "2024-01-01"),
+       "canonical form has no send_at");
+    event_free(&b);
+    cJSON_free(reordered);
+
+    doc = with(BASE, "data.user.name", "\"User Name Corrected\"");
+    is_int(parse(doc, &b, &d), EVENT_OK, "renamed event valid");
+    ok(a.canonical && b.canonical && strcmp(a.canonical, b.canonical) != 0,
+       "canonical differs when the name changes");
+    event_free(&a);
+    event_free(&b);
+    event_diags_free(&d);
+    free(doc);
+}
+
+static void test_all_errors(void)
+{
+    struct event ev;
+    struct event_diags d;
+    char *doc;
+
+    doc = with(BASE, "data.user.name", NULL);
+    doc = edit(doc, "data.course.workload", "\"abc\"");
+    doc = edit(doc, "data.school.managers.1.manager_id", "0");
+    is_int(parse(doc, &ev, &d), EVENT_INVALID, "three problems: invalid");
+    if (is_int(d.n_errors, 3, "three problems: three errors")) {
+        is_str(d.errors[0].path, "data.user.name", "first error");
+        is_str(d.errors[0].message, "required, missing", "first message");
+        is_str(d.errors[1].path, "data.course.workload", "second error");
+        is_str(d.errors[2].path, "data.school.managers[1].manager_id", "third error");
+        is_str(d.errors[2].message, "must be greater than 0", "third message");
+    }
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    /* document order, not schema order: the user object comes after the school */
+    doc = with(BASE, "data.user.id", "-1");
+    doc = edit(doc, "data.school.id", "-1");
+    {
+        cJSON *root = cJSON_Parse(doc);
+        cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
+        cJSON *user = cJSON_DetachItemFromObjectCaseSensitive(data, "user");
+        char *text;
+        cJSON_AddItemToObject(data, "user", user);
+        text = cJSON_PrintUnformatted(root);
+        free(doc);
+        doc = xstrdup(text);
+        cJSON_free(text);
+        cJSON_Delete(root);
+    }
+    is_int(parse(doc, &ev, &d), EVENT_INVALID, "two problems reordered: invalid");
+    if (is_int(d.n_errors, 2, "two problems reordered: two errors")) {
+        is_str(d.errors[0].path, "data.school.id", "school (earlier in the text) first");
+        is_str(d.errors[1].path, "data.user.id", "user second");
+    }
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    /* a missing member sorts after its object's present members */
+    doc = with(BASE, "data.user.email", NULL);
+    doc = edit(doc, "data.user.nickname", "5");
+    is_int(parse(doc, &ev, &d), EVENT_INVALID, "missing and wrong in one object");
+    if (is_int(d.n_errors, 2, "missing and wrong: two errors")) {
+        is_str(d.errors[0].path, "data.user.nickname", "present member first");
+        is_str(d.errors[1].path, "data.user.email", "missing member after");
+    }
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    /* a missing parent object gives one error, not one per field */
+    doc = with(BASE, "data.school", NULL);
+    expect_error(doc, "data.school", "required, missing", "missing school: one error");
+    free(doc);
+}
+
+static void test_limits(void)
+{
+    struct event ev;
+    struct event_diags d;
+    struct buf b = BUF_INIT;
+    char *doc;
+
+    /* 150 duplicates: 100 errors kept, the rest summed up */
+    buf_adds(&b, "\"Ana\"");
+    for (int i = 0; i < 150; i++)
+        buf_adds(&b, ", \"x\": 1");
+    doc = with_raw_name(b.data);
+    is_int(parse(doc, &ev, &d), EVENT_INVALID, "many duplicates: invalid");
+    if (is_int(d.n_errors, 101, "many duplicates: 100 errors and a summary")) {
+        is_str(d.errors[0].path, "data.user.x", "first duplicate");
+        is_str(d.errors[100].path, "", "summary path");
+        is_str(d.errors[100].message, "49 more errors not shown", "summary message");
+    }
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+
+    /* a long key is cut safely in the path */
+    buf_reset(&b);
+    buf_adds(&b, "\"Ana\", \"");
+    for (int i = 0; i < 200; i++)
+        buf_adds(&b, "é");
+    buf_adds(&b, "\": 1, \"");
+    for (int i = 0; i < 200; i++)
+        buf_adds(&b, "é");
+    buf_adds(&b, "\": 2");
+    doc = with_raw_name(b.data);
+    is_int(parse(doc, &ev, &d), EVENT_INVALID, "long duplicate key: invalid");
+    if (is_int(d.n_errors, 1, "long duplicate key: one error")) {
+        size_t len = strlen(d.errors[0].path);
+        ok(len < sizeof(d.errors[0].path), "path fits");
+        ok(len >= 3 && !strcmp(d.errors[0].path + len - 3, "..."), "cut path ends with ...");
+        ok(!strncmp(d.errors[0].path, "data.user[\"éé", strlen("data.user[\"éé")),
+           "cut path starts right");
+        ok(utf8_valid(d.errors[0].path, len), "cut path is valid UTF-8");
+    }
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+    buf_free(&b);
+
+    /* deep nesting in an unknown field */
+    buf_reset(&b);
+    for (int i = 0; i < 500; i++)
+        buf_addc(&b, '[');
+    for (int i = 0; i < 500; i++)
+        buf_addc(&b, ']');
+    doc = with(BASE, "data.deep", b.data);
+    ok(expect_ok(doc, "deeply nested unknown field"), "deep nesting handled");
+    free(doc);
+    buf_free(&b);
+}
+
+static void test_free_safety(void)
+{
+    struct event ev;
+    struct event_diags d;
+
+    memset(&ev, 0, sizeof(ev));
+    memset(&d, 0, sizeof(d));
+    event_free(&ev);
+    event_diags_free(&d);
+    event_free(NULL);
+    event_diags_free(NULL);
+    parse(BASE, &ev, &d);
+    event_free(&ev);
+    event_free(&ev);
+    event_diags_free(&d);
+    event_diags_free(&d);
+    ok(ev.canonical == NULL && d.errors == NULL, "free twice is safe, structs zeroed");
+    event_parse("{", 1, &ev, &d);
+    event_free(&ev);
+    event_diags_free(&d);
+    ok(1, "free after a failure is safe");
+}
+
+int main(void)
+{
+    test_samples();
+    test_raw_text();
+    test_nul_escapes();
+    test_duplicates();
+    test_ids();
+    test_names();
+    test_cpf();
+    test_workload();
+    test_dates();
+    test_managers();
+    test_certified();
+    test_envelope();
+    test_unknown_and_canonical();
+    test_all_errors();
+    test_limits();
+    test_free_safety();
+    return tap_done();
+}
