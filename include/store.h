@@ -4,9 +4,15 @@
  * second backend (a database shared by many servers) is a new .c file.
  *
  * Thread safety: one struct store may be used by many threads at once; each
- * call is atomic. Durability: when store_put returns 0, the PDF and the index
- * row are on disk (fsync'd), unless inside a batch, where that holds once
- * store_batch_end returns 0. */
+ * call is atomic. Puts for the same certificate are serialised; puts for
+ * different certificates render in parallel. Reads see committed data only.
+ * Durability: when store_put returns 0, the PDF and the index row are on disk
+ * (fsync'd), unless inside a batch, where that holds once store_batch_end
+ * returns 0.
+ *
+ * Errors: functions returning int give 0 on success and -1 with a lowercase
+ * message in err (naming the file or index concerned); lookups also return 1
+ * for "not found". */
 #ifndef STORE_H
 #define STORE_H
 
@@ -26,7 +32,8 @@ struct store_fields {
     const char *user_name, *user_email, *user_cpf; /* cpf: digits or NULL */
     const char *course_name, *school_name, *workload; /* workload in words or raw */
     const char *type;                                  /* "participation" / "achievement" */
-    const char *certified_at, *concluded_at, *enrolled_at; /* "yyyy-MM-dd HH:mm:ss"; enrolled may be NULL */
+    /* "yyyy-MM-dd HH:mm:ss"; enrolled_at may be NULL */
+    const char *certified_at, *concluded_at, *enrolled_at;
     int has_approval_rate;
     double approval_rate;
     const char *canonical;       /* decides unchanged vs revised */
@@ -41,9 +48,18 @@ struct store_ticket {
     char code[STORE_CODE_MAX];
 };
 
-/* Make the PDF for a ticket: append it to pdf; 0, or -1 with err set. */
+/* Make the PDF for a ticket: append it to pdf; 0, or -1 with err set. It runs
+ * holding the certificate's lock: it may read the store (store_get, ...) but
+ * must not call store_put, store_batch_*, store_rerender or store_revoke. */
 typedef int (*store_render_fn)(void *ctx, const struct store_ticket *t, struct buf *pdf,
                                char *err, size_t errlen);
+
+/* Make again the PDF of an archived revision (rerender, crash recovery) from
+ * its archived raw event body raw[0..raw_len) (raw[raw_len] is a NUL): append it
+ * to pdf; 0, or -1 with err set. Same rules as store_render_fn; during
+ * store_open it runs before the store is handed out. */
+typedef int (*store_rerender_fn)(void *ctx, const struct store_ticket *t, const char *raw,
+                                 size_t raw_len, struct buf *pdf, char *err, size_t errlen);
 
 struct store_result {
     struct store_ticket ticket;
@@ -57,55 +73,125 @@ struct store_revision {
     int superseded;          /* a later revision exists */
     char sha256[65];         /* of the PDF, hex */
     int64_t size;
-    char *pdf_path;          /* absolute or store-relative path of the file */
+    int generation;          /* 0 for the first file, +1 each time it was re-made */
+    char *pdf_path;          /* the store folder as given to store_open + "/pdf/..." */
 };
 
 struct store_cert {
     char id[STORE_ID_MAX];
     int64_t institution_id, user_id, course_id, school_id;
     char *user_name, *user_email, *user_cpf, *course_name, *school_name, *workload, *type;
-    char certified_at[20], concluded_at[20], enrolled_at[20];
+    char certified_at[20], concluded_at[20], enrolled_at[20]; /* enrolled_at "" when absent */
     int has_approval_rate;
     double approval_rate;
     int latest;              /* the latest revision number */
     int revoked;
-    char *revoke_reason;
-    char revoked_at[20];
+    char *revoke_reason;     /* NULL unless revoked */
+    char revoked_at[20];     /* UTC, "" unless revoked */
     struct store_revision *revs; /* oldest first */
     size_t n_revs;
 };
 
+/* What store_open did to recover from a crash. */
+struct store_recovery {
+    int exclusive;           /* 1: this process opened the store alone and checked it */
+    long temp_removed;       /* temporary files removed */
+    long orphans_removed;    /* PDFs without an index row removed */
+    long remade;             /* rows whose PDF was missing or damaged, made again */
+};
+
+/* Counts for /metrics and benchmarks. Times are totals since store_open. */
+struct store_stats {
+    int64_t certificates, revisions, revoked; /* in the index */
+    uint64_t renders;        /* calls of a render or rerender function */
+    uint64_t fsyncs;         /* of PDF files and folders */
+    double fsync_seconds;    /* spent in those fsyncs */
+    uint64_t commits;        /* index transactions committed */
+    double commit_seconds;   /* spent committing (SQLite's own fsyncs of the index) */
+};
+
 struct store;
 
-/* Open (creating when absent) the archive in dir and recover from any crash:
- * temporary files removed, PDFs without a row removed, rows whose PDF is
- * missing or damaged re-made with rerender_fn (may be NULL: then reported as
- * an error). Refuses, with a clear err, an index it cannot read. */
-struct store *store_open(const char *dir, store_render_fn rerender_fn, void *rerender_ctx,
+/* Open the archive in dir, creating the folder (mode 0750) and the index when
+ * both are absent. When no other process has the store open, recover from any
+ * crash: temporary files removed, PDFs without a row removed, rows whose PDF
+ * is missing or does not match its SHA-256 re-made with rerender_fn as a new
+ * file (rerender_fn may be NULL: then such rows make store_open fail). When
+ * another process has it open, recovery is left to the next lone opener.
+ * Refuses, with a clear err and without touching anything, an index it cannot
+ * read ("index 'out/index.sqlite' is damaged: ..."), one locked by another
+ * process, and a missing or empty index next to existing PDFs.
+ * NULL on failure; free with store_close. */
+struct store *store_open(const char *dir, store_rerender_fn rerender_fn, void *rerender_ctx,
                          char *err, size_t errlen);
+/* Close; a batch still open is rolled back (its files removed). NULL is fine. */
 void store_close(struct store *st);
+/* The folder given to store_open; owned by the store. */
+const char *store_dir(const struct store *st);
+void store_recovery_info(const struct store *st, struct store_recovery *out);
 
 /* Archive one event: same canonical content as the latest revision ->
- * STORE_UNCHANGED (nothing written, fn not called); otherwise a new revision
- * with a fresh code, fn called once to make the PDF, file and row written
- * durably, and the outcome STORE_ISSUED (revision 1) or STORE_REVISED.
- * 0, or -1 with err set (nothing half-written is left behind). */
+ * STORE_UNCHANGED (nothing written, fn not called, res has the latest
+ * revision and its code); otherwise a new revision with a fresh code, fn
+ * called once to make the PDF, file and row written durably, and the outcome
+ * STORE_ISSUED (revision 1) or STORE_REVISED. A revoked certificate stays
+ * revoked when revised. 0, or -1 with err set (nothing half-written is left
+ * behind; inside a batch, the batch goes on without this put). */
 int store_put(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
               struct store_result *res, char *err, size_t errlen);
 
-/* Group puts into one index transaction; durable when batch_end returns 0. */
+/* Group puts into one index transaction; durable when batch_end returns 0.
+ * One batch at a time: while one is open, puts, rerenders and revocations
+ * from other threads wait until it ends. If batch_end fails, every put of the
+ * batch is undone (rows and files). */
 int store_batch_begin(struct store *st, char *err, size_t errlen);
 int store_batch_end(struct store *st, char *err, size_t errlen);
 
 /* 0 found (free with store_cert_free), 1 not found, -1 error. */
 int store_get(struct store *st, const char *id, struct store_cert *out, char *err, size_t errlen);
-/* Case-insensitive, dashes optional. Also says which revision the code is. */
+/* Case-insensitive, dashes optional. Also says which revision the code is.
+ * A malformed code is simply not found (1). */
 int store_get_by_code(struct store *st, const char *code, struct store_cert *out, int *revision,
                       char *err, size_t errlen);
+/* Frees what store_get filled in (not c itself); c is zeroed. */
 void store_cert_free(struct store_cert *c);
 
-/* The archived raw event of a revision (for rerender): 0, 1 not found, -1. */
+/* The archived raw event of a revision (appended to out): 0, 1 not found, -1. */
 int store_raw_event(struct store *st, const char *id, int revision, struct buf *out, char *err,
                     size_t errlen);
+
+/* Re-make the latest revision's PDF of every certificate certified on or
+ * after since ("yyyy-MM-dd", NULL: all), in id order: fn gets the same ticket
+ * (id, revision, code) and the archived raw event. Each new PDF is a new file
+ * (generation + 1, see the README) written durably, its path, SHA-256 and size
+ * recorded in the index; the previous file is removed only after that commit.
+ * *count (may be NULL) says how many were re-made, also on failure, which
+ * stops at the first certificate fn fails for. */
+int store_rerender(struct store *st, const char *since, store_rerender_fn fn, void *ctx,
+                   size_t *count, char *err, size_t errlen);
+
+/* Mark a certificate revoked with a reason (all its revisions stop verifying
+ * as valid). 0 done (revoking again keeps the first reason and time), 1 no
+ * such id, -1 error. */
+int store_revoke(struct store *st, const char *id, const char *reason, char *err, size_t errlen);
+
+int store_stats(struct store *st, struct store_stats *out, char *err, size_t errlen);
+
+/* Search (staff listing) is added by the search issue: store_search() with a
+ * query struct and a page of results, over an FTS5 table kept by triggers. */
+
+/* Helpers shared by every backend. Pure or thread-safe. */
+
+/* The certificate id of a triple: 16 lowercase base32 characters (RFC 4648
+ * alphabet, no padding) of the first 80 bits of
+ * SHA-256("certifica/v1:" inst ":" user ":" course). 0, or -1 (libcrypto). */
+int store_id_make(int64_t institution_id, int64_t user_id, int64_t course_id,
+                  char out[STORE_ID_MAX]);
+/* A fresh verification code: 75 random bits (RAND_bytes) as 15 Crockford
+ * base32 symbols, "XXXXX-XXXXX-XXXXX". 0, or -1 when the random source fails. */
+int store_code_generate(char out[STORE_CODE_MAX]);
+/* Bring a code as typed into the form store_code_generate writes: dashes
+ * optional, case-insensitive, O read as 0, I and L as 1. -1 when malformed. */
+int store_code_normalize(const char *in, char out[STORE_CODE_MAX]);
 
 #endif

@@ -1,0 +1,100 @@
+/* Internals of the SQLite store backend, shared by store_sqlite.c (index,
+ * puts, reads) and store_recover.c (crash recovery, rerender). Not part of
+ * the store interface: other modules include store.h only.
+ *
+ * Locks, always taken in this order: the batch gate (a counter, not held),
+ * a stripe of the id, db_mu (the writer connection). A reader connection is
+ * taken from the pool without holding any of them. */
+#ifndef STORE_SQLITE_H
+#define STORE_SQLITE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_int.h"
+
+#define STORE_STRIPES 256 /* per-id serialisation of puts and re-makes */
+#define STORE_READERS 4   /* read-only connections for get, search, stats */
+
+/* Statements prepared once on the writer connection. */
+enum store_wq {
+    W_LATEST,
+    W_CODE,
+    W_CERT,
+    W_SUPERSEDE,
+    W_REVISION,
+    W_REV_PATH,
+    W_REMAKE_GET,
+    W_REMAKE_SET,
+    W_REVOKE,
+    W_EXISTS,
+    W_COUNT
+};
+
+struct store {
+    char *dir;        /* as given, without trailing slashes */
+    char *index_path; /* dir + "/index.sqlite" */
+    int lock_fd;      /* dir + "/lock", flock'd shared (exclusive while recovering) */
+
+    pthread_mutex_t db_mu; /* the writer connection and wq */
+    sqlite3 *db;
+    sqlite3_stmt *wq[W_COUNT];
+
+    pthread_mutex_t rd_mu; /* the reader pool */
+    pthread_cond_t rd_cv;
+    sqlite3 *rd[STORE_READERS];
+    int rd_busy[STORE_READERS];
+
+    pthread_mutex_t stripes[STORE_STRIPES];
+
+    pthread_mutex_t gate_mu; /* the batch gate */
+    pthread_cond_t gate_cv;
+    int batch_active, batch_waiting, inflight;
+    pthread_t batch_owner;
+    /* Owned by the batch's thread while a batch is open. */
+    int batch_failed; /* SQLite rolled the batch back on its own */
+    char batch_err[160];
+    struct store_dirset batch_dirs; /* folders to fsync before the commit */
+    char **batch_files;             /* files placed, removed if the batch fails */
+    size_t n_batch_files, cap_batch_files;
+
+    struct store_recovery rec;
+    _Atomic uint64_t renders, fsyncs, fsync_ns, commits, commit_ns;
+};
+
+/* "cannot <what> index 'x': msg", or "index 'x' is damaged: msg". */
+void store_db_error(const struct store *st, sqlite3 *db, const char *what, char *err,
+                    size_t errlen);
+sqlite3_stmt *store_wstmt(struct store *st, enum store_wq q);
+void store_bind_text(sqlite3_stmt *s, int i, const char *v);
+void store_now_utc(char out[20]);
+void store_count(_Atomic uint64_t *counter, uint64_t n);
+void store_add_clock(struct store *st, const struct store_fs_clock *clk);
+
+int store_tx_begin(struct store *st, int in_batch, char *err, size_t errlen);
+int store_tx_commit(struct store *st, int in_batch, char *err, size_t errlen);
+void store_tx_abort(struct store *st, int in_batch);
+
+int store_gate_enter(struct store *st);
+void store_gate_leave(struct store *st, int owner);
+pthread_mutex_t *store_stripe(struct store *st, const char *id);
+sqlite3 *store_reader_get(struct store *st);
+void store_reader_put(struct store *st, sqlite3 *db);
+
+/* Write a ticket's PDF durably as pdf/<inst>/<yyyy>/<mm>/<id>-r<rev>[.g<gen>].pdf,
+ * starting at generation *gen and taking the next one while a name is taken.
+ * rel gets the store-relative path. The folder's fsync is done now (defer
+ * NULL) or added to defer. */
+int store_place_pdf(struct store *st, int64_t inst, int year, int mon, const struct store_ticket *t,
+                    int *gen, const struct buf *pdf, struct store_dirset *defer,
+                    struct store_fs_clock *clk, struct buf *rel, char *err, size_t errlen);
+void store_unplace(struct store *st, const char *rel);
+
+/* Crash recovery at open (store_recover.c); the store is ours alone. */
+int store_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err, size_t errlen);
+
+#endif
