@@ -15,7 +15,16 @@ struct cmd_entry {
     int (*exec)(int argc, char **argv); /* argv[0] is the command name */
 };
 
+/* The archive folder: the --store flag, else $CERTIFICA_STORE, else "out". */
+const char *cmd_store_dir(const char *flag);
+/* Verification links: the flag, else $CERTIFICA_PUBLIC_URL, else the
+ * server's default address. */
+const char *cmd_public_url(const char *flag);
+
 extern const struct cmd_entry cmd_render_entry;
+extern const struct cmd_entry cmd_import_entry;
+extern const struct cmd_entry cmd_rerender_entry;
+extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_validate_entry;
 
 #endif

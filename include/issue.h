@@ -51,6 +51,11 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
                               struct issue_result *r);
 void issue_result_free(struct issue_result *r);
 
+/* Re-make the PDFs of the latest revisions certified on or after since
+ * ("yyyy-MM-dd" or NULL) with the configured template and locale; *count
+ * says how many. 0, or -1 with err set. */
+int issue_rerender(struct issue *is, const char *since, size_t *count, char *err, size_t errlen);
+
 /* Group many issue_event calls into one durable batch (import). */
 int issue_batch_begin(struct issue *is, char *err, size_t errlen);
 int issue_batch_end(struct issue *is, char *err, size_t errlen);

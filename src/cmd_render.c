@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "evsrc.h"
+#include "issue.h"
 #include "render.h"
 #include "banned.h"
 
@@ -19,6 +20,7 @@ struct render_state {
     struct render_opts opts;
     const char *out;     /* -o, or NULL */
     int out_is_dir;
+    struct issue *archive; /* --store: through the archive instead of files */
     int invalid, failed;
     size_t written;
     struct buf pdf;
@@ -81,6 +83,40 @@ out:
     return rc;
 }
 
+static const char *const outcome_names[] = {"issued", "unchanged", "revised"};
+
+/* --store: the same path as import and the webhook. */
+static int archive_one(struct render_state *st, const struct evsrc_item *it)
+{
+    struct issue_result r;
+    struct store_cert c;
+    char where[512], err[512];
+
+    evsrc_where(it, where, sizeof(where));
+    issue_event(st->archive, it->body, it->len, &r);
+    evsrc_print_diags(stderr, it, &r.diags);
+    if (r.status == ISSUE_IGNORED) {
+        fprintf(stderr, "%s: ignored: slug '%s' is not a certificate event\n", where, r.slug);
+    } else if (r.status == ISSUE_BAD_JSON || r.status == ISSUE_INVALID) {
+        st->invalid = 1;
+    } else if (r.status == ISSUE_FAILED) {
+        fprintf(stderr, "%s: %s\n", where, r.error);
+        st->failed = 1;
+    } else {
+        const struct store_ticket *t = &r.stored.ticket;
+        const char *path = "";
+        int found = store_get(issue_store(st->archive), t->id, &c, err, sizeof(err)) == 0;
+        if (found && t->revision >= 1 && (size_t)t->revision <= c.n_revs)
+            path = c.revs[t->revision - 1].pdf_path;
+        printf("%s: %s %s r%d %s %s\n", where, outcome_names[r.stored.outcome], t->id,
+               t->revision, t->code, path);
+        if (found)
+            store_cert_free(&c);
+    }
+    issue_result_free(&r);
+    return 0;
+}
+
 static int render_one(void *ctx, const struct evsrc_item *it)
 {
     struct render_state *st = ctx;
@@ -88,8 +124,11 @@ static int render_one(void *ctx, const struct evsrc_item *it)
     struct event_diags d = {0};
     struct buf name = BUF_INIT, path = BUF_INIT;
     char where[512], err[1024];
-    enum event_status s = event_parse(it->body, it->len, &ev, &d);
+    enum event_status s;
 
+    if (st->archive)
+        return archive_one(st, it);
+    s = event_parse(it->body, it->len, &ev, &d);
     evsrc_where(it, where, sizeof(where));
     evsrc_print_diags(stderr, it, &d);
     if (s == EVENT_IGNORED) {
@@ -156,11 +195,14 @@ static int cmd_render(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"template", required_argument, NULL, 't'},
         {"locale", required_argument, NULL, 'l'},
+        {"store", required_argument, NULL, 's'},
+        {"public-url", required_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct render_state st = {0};
     struct stat sb;
+    const char *store = NULL, *url = NULL;
     char err[1024];
     int c, many, rc = EXIT_OK;
 
@@ -178,6 +220,12 @@ static int cmd_render(int argc, char **argv)
             if (i18n_parse(optarg, &st.opts.locale) < 0)
                 return usage_error("--locale: expected 'pt-BR' or 'en'");
             break;
+        case 's':
+            store = optarg;
+            break;
+        case 'u':
+            url = optarg;
+            break;
         case 'h':
             printf("usage: certifica %s\n", cmd_render_entry.usage);
             return EXIT_OK;
@@ -188,6 +236,17 @@ static int cmd_render(int argc, char **argv)
     if (optind >= argc)
         return usage_error("no input: name EVENT.json, EVENTS.jsonl or -");
     many = argc - optind > 1 || evsrc_is_lines(argv[optind]);
+    if (store && st.out)
+        return usage_error("--store archives the certificates: -o does not go with it");
+    if (store) {
+        struct issue_config cfg = {store, NULL, cmd_public_url(url), st.opts.template,
+                                   st.opts.locale};
+        st.archive = issue_open(&cfg, err, sizeof(err));
+        if (!st.archive) {
+            fprintf(stderr, "certifica: %s\n", err);
+            return EXIT_RUNTIME;
+        }
+    }
     if (st.out) {
         size_t len = strlen(st.out);
         st.out_is_dir = (stat(st.out, &sb) == 0 && S_ISDIR(sb.st_mode)) || st.out[len - 1] == '/';
@@ -198,8 +257,8 @@ static int cmd_render(int argc, char **argv)
         if (many && !st.out_is_dir)
             return usage_error("-o names a file but there are several events: give a folder");
     }
-    st.ctx = render_ctx_new(NULL, err, sizeof(err));
-    if (!st.ctx) {
+    st.ctx = st.archive ? NULL : render_ctx_new(NULL, err, sizeof(err));
+    if (!st.ctx && !st.archive) {
         fprintf(stderr, "certifica: %s\n", err);
         return EXIT_RUNTIME;
     }
@@ -214,13 +273,16 @@ static int cmd_render(int argc, char **argv)
     else if (st.failed)
         rc = EXIT_RUNTIME;
     render_ctx_free(st.ctx);
+    issue_close(st.archive);
     buf_free(&st.pdf);
     return rc;
 }
 
 const struct cmd_entry cmd_render_entry = {
     "render",
-    "render EVENT.json|EVENTS.jsonl|- ... [-o FILE|DIR] [--template NAME|PATH] [--locale pt-BR|en]",
-    "lay out certificates as PDF files (x.json -> x.pdf unless -o says otherwise)",
+    "render EVENT.json|EVENTS.jsonl|- ... [-o FILE|DIR] [--template NAME|PATH] [--locale pt-BR|en] "
+    "[--store DIR [--public-url URL]]",
+    "lay out certificates as PDF files (x.json -> x.pdf unless -o says otherwise); with --store, "
+    "archive them instead",
     cmd_render,
 };

@@ -1,0 +1,21 @@
+/* Defaults every archive command shares. */
+#include <stdlib.h>
+
+#include "cmd.h"
+#include "banned.h"
+
+const char *cmd_store_dir(const char *flag)
+{
+    const char *env = getenv("CERTIFICA_STORE");
+    if (flag && *flag)
+        return flag;
+    return env && *env ? env : "out";
+}
+
+const char *cmd_public_url(const char *flag)
+{
+    const char *env = getenv("CERTIFICA_PUBLIC_URL");
+    if (flag && *flag)
+        return flag;
+    return env && *env ? env : "http://127.0.0.1:8080";
+}

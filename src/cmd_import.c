@@ -1,0 +1,236 @@
+/* certifica import: archive many events (JSON Lines files, folders of .json
+ * files) in durable batches, with a progress bar on a terminal. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "evsrc.h"
+#include "issue.h"
+#include "banned.h"
+
+#define BATCH_DEFAULT 200
+
+static volatile sig_atomic_t interrupted;
+
+struct import_state {
+    struct issue *is;
+    size_t batch, in_batch;
+    size_t total; /* events in all inputs, counted first on a terminal; 0: unknown */
+    size_t seen, issued, unchanged, revised, ignored, rejected, failed;
+    int tty;
+    double start, last_report;
+    char err[1024];
+};
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void progress(struct import_state *st, int final)
+{
+    double el = now() - st->start, rate = el > 0 ? (double)st->seen / el : 0;
+    if (st->tty) {
+        char bar[31];
+        size_t done = st->total ? st->seen * 30 / st->total : 0;
+        double eta = rate > 0 && st->total > st->seen ? (double)(st->total - st->seen) / rate : 0;
+        for (size_t i = 0; i < 30; i++)
+            bar[i] = i < done ? '#' : '.';
+        bar[30] = '\0';
+        fprintf(stderr, "\r\033[K[%s] %zu/%zu  %.0f/s  ETA %d:%02d  (%zu rejected)", bar,
+                st->seen, st->total, rate, (int)eta / 60, (int)eta % 60, st->rejected);
+        if (final)
+            fputc('\n', stderr);
+    } else if (final || el - st->last_report >= 2.0) {
+        fprintf(stderr, "import: %zu events, %.0f/s\n", st->seen, rate);
+        st->last_report = el;
+    }
+}
+
+/* The ETA needs the total: on a terminal the inputs are read once to count
+ * (a fraction of the time archiving takes). */
+static int count_one(void *ctx, const struct evsrc_item *it)
+{
+    (void)it;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+static int end_batch(struct import_state *st)
+{
+    if (!st->in_batch)
+        return 0;
+    st->in_batch = 0;
+    if (issue_batch_end(st->is, st->err, sizeof(st->err)) < 0) {
+        if (st->tty)
+            fputc('\n', stderr);
+        fprintf(stderr, "certifica: %s\n", st->err);
+        return -1;
+    }
+    return 0;
+}
+
+static int import_one(void *ctx, const struct evsrc_item *it)
+{
+    struct import_state *st = ctx;
+    struct issue_result r;
+    char where[512];
+
+    if (interrupted)
+        return -1;
+    if (!st->in_batch) {
+        if (issue_batch_begin(st->is, st->err, sizeof(st->err)) < 0) {
+            fprintf(stderr, "certifica: %s\n", st->err);
+            return -1;
+        }
+        st->in_batch = 1;
+    }
+    issue_event(st->is, it->body, it->len, &r);
+    st->seen++;
+    if (st->tty && (r.status != ISSUE_STORED || r.diags.n_warnings))
+        fputs("\r\033[K", stderr);
+    evsrc_print_diags(stderr, it, &r.diags);
+    switch (r.status) {
+    case ISSUE_STORED:
+        if (r.stored.outcome == STORE_ISSUED)
+            st->issued++;
+        else if (r.stored.outcome == STORE_UNCHANGED)
+            st->unchanged++;
+        else
+            st->revised++;
+        break;
+    case ISSUE_IGNORED:
+        st->ignored++;
+        break;
+    case ISSUE_BAD_JSON:
+    case ISSUE_INVALID:
+        st->rejected++;
+        break;
+    case ISSUE_FAILED:
+        evsrc_where(it, where, sizeof(where));
+        fprintf(stderr, "%s: %s\n", where, r.error);
+        st->failed++;
+        break;
+    }
+    issue_result_free(&r);
+    if (++st->in_batch > st->batch && end_batch(st) < 0)
+        return -1;
+    if (st->tty ? st->seen % 50 == 0 : 1)
+        progress(st, 0);
+    return 0;
+}
+
+static int usage_error(const char *msg)
+{
+    if (msg)
+        fprintf(stderr, "certifica import: %s\n", msg);
+    fprintf(stderr, "usage: certifica %s\n", cmd_import_entry.usage);
+    return EXIT_USAGE;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"store", required_argument, NULL, 's'},
+        {"public-url", required_argument, NULL, 'u'},
+        {"template", required_argument, NULL, 't'},
+        {"locale", required_argument, NULL, 'l'},
+        {"batch", required_argument, NULL, 'b'},
+        {NULL, 0, NULL, 0},
+    };
+    struct import_state st = {0};
+    struct issue_config cfg = {0};
+    struct sigaction sa;
+    const char *store = NULL, *url = NULL;
+    char err[1024];
+    int c, rc = EXIT_OK, stopped = 0;
+
+    cfg.locale = I18N_PT_BR;
+    st.batch = BATCH_DEFAULT;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            store = optarg;
+            break;
+        case 'u':
+            url = optarg;
+            break;
+        case 't':
+            cfg.template = optarg;
+            break;
+        case 'l':
+            if (i18n_parse(optarg, &cfg.locale) < 0)
+                return usage_error("--locale: expected 'pt-BR' or 'en'");
+            break;
+        case 'b':
+            st.batch = strtoul(optarg, NULL, 10);
+            if (st.batch < 1 || st.batch > 100000)
+                return usage_error("--batch: a number from 1 to 100000");
+            break;
+        default:
+            return usage_error(NULL);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("no input: name EVENTS.jsonl or a folder");
+    cfg.store_dir = cmd_store_dir(store);
+    cfg.public_url = cmd_public_url(url);
+    st.is = issue_open(&cfg, err, sizeof(err));
+    if (!st.is) {
+        fprintf(stderr, "certifica: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    st.tty = isatty(STDERR_FILENO);
+    for (int i = optind; st.tty && i < argc; i++)
+        if (evsrc_each(argv[i], 1, count_one, &st.total, err, sizeof(err)) < 0)
+            break;
+    st.start = now();
+    for (int i = optind; i < argc && !stopped; i++) {
+        int r = evsrc_each(argv[i], 1, import_one, &st, err, sizeof(err));
+        if (r < 0) {
+            fprintf(stderr, "%scertifica: %s\n", st.tty ? "\r\033[K" : "", err);
+            rc = EXIT_RUNTIME;
+        } else if (r > 0) {
+            stopped = 1;
+        }
+    }
+    if (end_batch(&st) < 0)
+        rc = EXIT_RUNTIME;
+    progress(&st, 1);
+    printf("%zu events: %zu issued, %zu unchanged, %zu revised, %zu ignored, %zu rejected, "
+           "%zu failed%s\n",
+           st.seen, st.issued, st.unchanged, st.revised, st.ignored, st.rejected, st.failed,
+           interrupted ? " (interrupted: run again to go on)" : "");
+    issue_close(st.is);
+    if (interrupted)
+        return 130;
+    if (st.failed || rc == EXIT_RUNTIME)
+        return EXIT_RUNTIME;
+    return st.rejected ? EXIT_USAGE : EXIT_OK;
+}
+
+const struct cmd_entry cmd_import_entry = {
+    "import",
+    "import EVENTS.jsonl|DIR ... [--store DIR] [--public-url URL] [--template NAME|PATH] "
+    "[--locale pt-BR|en] [--batch N]",
+    "archive many events in durable batches; a progress bar on a terminal",
+    cmd_import,
+};

@@ -1,0 +1,85 @@
+/* certifica rerender: make the PDFs of the latest revisions again from their
+ * archived events (after a template change, say), as new files. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "caltime.h"
+#include "cmd.h"
+#include "issue.h"
+#include "banned.h"
+
+static int usage_error(const char *msg)
+{
+    if (msg)
+        fprintf(stderr, "certifica rerender: %s\n", msg);
+    fprintf(stderr, "usage: certifica %s\n", cmd_rerender_entry.usage);
+    return EXIT_USAGE;
+}
+
+static int cmd_rerender(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"store", required_argument, NULL, 's'},
+        {"public-url", required_argument, NULL, 'u'},
+        {"template", required_argument, NULL, 't'},
+        {"locale", required_argument, NULL, 'l'},
+        {"since", required_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0},
+    };
+    struct issue_config cfg = {0};
+    const char *store = NULL, *url = NULL, *since = NULL;
+    struct caltime t;
+    struct issue *is;
+    char err[1024];
+    size_t count = 0;
+    int c, rc;
+
+    cfg.locale = I18N_PT_BR;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            store = optarg;
+            break;
+        case 'u':
+            url = optarg;
+            break;
+        case 't':
+            cfg.template = optarg;
+            break;
+        case 'l':
+            if (i18n_parse(optarg, &cfg.locale) < 0)
+                return usage_error("--locale: expected 'pt-BR' or 'en'");
+            break;
+        case 'S':
+            if (caltime_parse_date(optarg, &t) < 0)
+                return usage_error("--since: expected a date 'yyyy-MM-dd'");
+            since = optarg;
+            break;
+        default:
+            return usage_error(NULL);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument");
+    cfg.store_dir = cmd_store_dir(store);
+    cfg.public_url = cmd_public_url(url);
+    is = issue_open(&cfg, err, sizeof(err));
+    if (!is) {
+        fprintf(stderr, "certifica: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    rc = issue_rerender(is, since, &count, err, sizeof(err));
+    if (rc < 0)
+        fprintf(stderr, "certifica: %s\n", err);
+    printf("%zu certificates re-made\n", count);
+    issue_close(is);
+    return rc < 0 ? EXIT_RUNTIME : EXIT_OK;
+}
+
+const struct cmd_entry cmd_rerender_entry = {
+    "rerender",
+    "rerender [--since yyyy-MM-dd] [--template NAME|PATH] [--locale pt-BR|en] [--store DIR]",
+    "make the latest PDFs again from the archived events, as new files",
+    cmd_rerender,
+};
