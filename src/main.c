@@ -8,6 +8,9 @@
 static const struct cmd_entry *const commands[] = {
     &cmd_render_entry,
     &cmd_validate_entry,
+    &cmd_import_entry,
+    &cmd_serve_entry,
+    &cmd_rerender_entry,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,492 @@
+/* The HTTP server on libmicrohttpd: a pool of internal polling threads on
+ * epoll, connection limits and timeouts, a route table, bodies read
+ * incrementally under a size limit, and the shared answer/log helpers. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "http.h"
+#include "banned.h"
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    const struct http_options *opt;
+    atomic_int in_flight; /* requests between their headers and their completion */
+    atomic_int stopping;
+    atomic_int started; /* past MHD_start_daemon: libmicrohttpd messages are only logged */
+    char start_error[256];
+};
+
+static int handle_healthz(struct http_request *rq);
+static int handle_metrics(struct http_request *rq);
+
+/* Exact paths. Staff and verification routes are added here as they land. */
+static const struct http_route routes[] = {
+    {"/webhooks", METRICS_WEBHOOK, "POST", http_webhook_begin, http_webhook_end},
+    {"/healthz", METRICS_HEALTHZ, "GET, HEAD", NULL, handle_healthz},
+    {"/metrics", METRICS_METRICS, "GET, HEAD", NULL, handle_metrics},
+};
+
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* ---- logging ---- */
+
+void http_log(const char *level, const char *fmt, ...)
+{
+    char msg[2048], line[2200];
+    struct timespec now;
+    struct tm tm;
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    for (char *p = msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    audit_mask_cpf(msg);
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ %s: %s%s\n", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, level, msg,
+                 (size_t)n >= sizeof(msg) ? "..." : "");
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(line)) {
+        n = (int)sizeof(line) - 1;
+        line[n - 1] = '\n';
+    }
+    /* One write, so lines from many threads never interleave. */
+    if (write(STDERR_FILENO, line, (size_t)n) < 0)
+        return;
+}
+
+/* libmicrohttpd's own messages; the first ones explain a failed start. */
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    struct http_server *srv = cls;
+    char msg[512];
+    size_t n;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '.'))
+        msg[--n] = '\0';
+    /* Said after every refusal that closes a connection (send_raw_413);
+     * the request's own log line tells more. */
+    if (strstr(msg, "Application reported internal error"))
+        return;
+    if (atomic_load(&srv->started))
+        http_log("warn", "libmicrohttpd: %s", msg);
+    else if (!srv->start_error[0]) /* http_start reports it */
+        snprintf(srv->start_error, sizeof(srv->start_error), "%.200s", msg);
+}
+
+/* ---- answers ---- */
+
+int http_reply(struct http_request *rq, int status, const char *content_type, const void *body,
+               size_t len, const char *const *headers)
+{
+    struct MHD_Response *r;
+    enum MHD_Result ok;
+    if (rq->status)
+        return -1; /* one answer per request */
+    r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return -1;
+    if (content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
+        MHD_add_response_header(r, headers[i], headers[i + 1]);
+    if (atomic_load(&rq->srv->stopping))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    ok = MHD_queue_response(rq->conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    if (ok != MHD_YES)
+        return -1;
+    rq->status = status;
+    return 0;
+}
+
+int http_reply_json(struct http_request *rq, int status, struct cJSON *obj,
+                    const char *const *headers)
+{
+    char *text = cJSON_PrintUnformatted(obj);
+    struct buf b = BUF_INIT;
+    int rc;
+    cJSON_Delete(obj);
+    if (!text)
+        return -1;
+    buf_adds(&b, text);
+    buf_addc(&b, '\n');
+    cJSON_free(text);
+    rc = http_reply(rq, status, "application/json; charset=utf-8", b.data, b.len, headers);
+    buf_free(&b);
+    return rc;
+}
+
+int http_reply_error(struct http_request *rq, int status, const char *message,
+                     const char *const *headers)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "error", message);
+    if (!rq->error[0])
+        snprintf(rq->error, sizeof(rq->error), "%s", message);
+    return http_reply_json(rq, status, o, headers);
+}
+
+/* ---- operations routes ---- */
+
+/* 200 when a file can be created and removed in the store folder. */
+static int handle_healthz(struct http_request *rq)
+{
+    struct buf path = BUF_INIT;
+    cJSON *o = cJSON_CreateObject();
+    int fd, e = 0;
+    buf_addf(&path, "%s/.healthz-XXXXXX", rq->opt->cfg->store);
+    fd = mkstemp(path.data);
+    if (fd < 0)
+        e = errno;
+    else if (close(fd) < 0 || unlink(path.data) < 0)
+        e = errno;
+    buf_free(&path);
+    if (!e) {
+        cJSON_AddStringToObject(o, "status", "ok");
+        return http_reply_json(rq, MHD_HTTP_OK, o, NULL);
+    }
+    cJSON_AddStringToObject(o, "status", "unavailable");
+    snprintf(rq->error, sizeof(rq->error), "store is not writable: %s", strerror(e));
+    cJSON_AddStringToObject(o, "error", rq->error);
+    http_log("error", "healthz: store '%s' is not writable: %s", rq->opt->cfg->store, strerror(e));
+    return http_reply_json(rq, MHD_HTTP_SERVICE_UNAVAILABLE, o, NULL);
+}
+
+static int handle_metrics(struct http_request *rq)
+{
+    struct buf b = BUF_INIT;
+    int rc;
+    metrics_render(&b);
+    rc = http_reply(rq, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len,
+                    NULL);
+    buf_free(&b);
+    return rc;
+}
+
+/* ---- the request cycle ---- */
+
+static const struct http_route *find_route(const char *url)
+{
+    for (size_t i = 0; i < N_ROUTES; i++)
+        if (!strcmp(url, routes[i].path))
+            return &routes[i];
+    return NULL;
+}
+
+/* 1 when method is one of the comma-separated names in allow. */
+static int method_allowed(const char *allow, const char *method)
+{
+    size_t n = strlen(method);
+    for (const char *p = allow; *p;) {
+        size_t w = strcspn(p, ", ");
+        if (w == n && !strncmp(p, method, n))
+            return 1;
+        p += w;
+        p += strspn(p, ", ");
+    }
+    return 0;
+}
+
+static void peer_of(struct MHD_Connection *conn, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    snprintf(out, n, "unknown");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)n);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)n);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Answer 413 for a body over the limit; Content-Length is checked before
+ * reading anything, chunked bodies as they arrive. */
+static int refuse_large(struct http_request *rq)
+{
+    char msg[96];
+    snprintf(msg, sizeof(msg), "body larger than %zu bytes", rq->opt->cfg->max_body);
+    return http_reply_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL);
+}
+
+/* libmicrohttpd 0.9.75 cannot queue a response while the handler is
+ * consuming body data (a chunked body that grows past the limit), and
+ * consuming the rest would mean reading it all. So the 413 goes out here,
+ * straight on the (plain TCP) socket, before the connection is closed. */
+static void send_raw_413(struct http_request *rq)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    char body[96], msg[320];
+    int bl, ml;
+    snprintf(rq->error, sizeof(rq->error), "body larger than %zu bytes", rq->opt->cfg->max_body);
+    rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
+    rq->closed = 1;
+    bl = snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", rq->error);
+    ml = snprintf(msg, sizeof(msg),
+                  "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n"
+                  "Content-Type: application/json; charset=utf-8\r\n"
+                  "Cache-Control: no-store\r\nContent-Length: %d\r\n\r\n%s",
+                  bl, body);
+    if (!ci || bl < 0 || ml < 0 || (size_t)ml >= sizeof(msg))
+        return;
+    if (send(ci->connect_fd, msg, (size_t)ml, MSG_NOSIGNAL | MSG_DONTWAIT) == ml)
+        shutdown(ci->connect_fd, SHUT_WR);
+}
+
+static int begin_request(struct http_request *rq, const char *url)
+{
+    const char *cl;
+    char msg[160];
+    rq->route = find_route(url);
+    if (!rq->route)
+        return http_reply_error(rq, MHD_HTTP_NOT_FOUND, "not found", NULL);
+    if (!method_allowed(rq->route->allow, rq->method)) {
+        const char *h[] = {MHD_HTTP_HEADER_ALLOW, rq->route->allow, NULL};
+        snprintf(msg, sizeof(msg), "method %.16s not allowed, use %s", rq->method,
+                 rq->route->allow);
+        return http_reply_error(rq, MHD_HTTP_METHOD_NOT_ALLOWED, msg, h);
+    }
+    if (rq->route->begin && rq->route->begin(rq) < 0)
+        return -1;
+    if (rq->status)
+        return 0;
+    cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        unsigned long long n;
+        errno = 0;
+        n = strtoull(cl, &end, 10);
+        if (errno || end == cl || n > rq->opt->cfg->max_body)
+            return refuse_large(rq);
+        buf_grow(&rq->body, (size_t)n);
+    }
+    return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    struct http_server *srv = cls;
+    struct http_request *rq = *con_cls;
+    (void)version;
+    if (!rq) {
+        rq = xcalloc(1, sizeof(*rq));
+        rq->srv = srv;
+        rq->opt = srv->opt;
+        rq->conn = conn;
+        rq->method = method;
+        clock_gettime(CLOCK_MONOTONIC, &rq->start);
+        peer_of(conn, rq->peer, sizeof(rq->peer));
+        *con_cls = rq;
+        atomic_fetch_add(&srv->in_flight, 1);
+        return begin_request(rq, url) < 0 ? MHD_NO : MHD_YES;
+    }
+    if (rq->status) { /* answered early: discard whatever still comes */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (n > rq->opt->cfg->max_body - rq->body.len) {
+            send_raw_413(rq);
+            return MHD_NO; /* close: read no more of the body */
+        }
+        buf_add(&rq->body, upload_data, n);
+        return MHD_YES;
+    }
+    if (rq->route->end(rq) < 0 && !rq->status)
+        return MHD_NO;
+    return MHD_YES;
+}
+
+static const char *termination_reason(enum MHD_RequestTerminationCode toe)
+{
+    switch (toe) {
+    case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+        return NULL;
+    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+        return "connection timed out";
+    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+        return "server shutting down";
+    case MHD_REQUEST_TERMINATED_READ_ERROR:
+        return "client closed the connection";
+    case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+        return "client aborted";
+    default:
+        return "connection closed on error";
+    }
+}
+
+static void log_webhook(const struct http_request *rq, double ms)
+{
+    const char *level = "info";
+    if (rq->status >= 500)
+        level = "error";
+    else if (rq->status >= 400 || rq->status == 0) /* 0: the client went away */
+        level = "warn";
+    if (rq->cert_id[0])
+        http_log(level, "webhook %d %s id=%s revision=%d peer=%s %.1f ms", rq->status,
+                 rq->outcome ? rq->outcome : "", rq->cert_id, rq->revision, rq->peer, ms);
+    else if (rq->status == MHD_HTTP_ACCEPTED)
+        http_log(level, "webhook %d ignored slug='%s' peer=%s %.1f ms", rq->status, rq->slug,
+                 rq->peer, ms);
+    else
+        http_log(level, "webhook %d peer=%s %.1f ms: %s", rq->status, rq->peer, ms,
+                 rq->error[0] ? rq->error : "-");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *srv = cls;
+    struct http_request *rq = *con_cls;
+    const char *why = rq && rq->closed ? NULL : termination_reason(toe);
+    double secs;
+    (void)conn;
+    if (!rq)
+        return;
+    secs = seconds_since(&rq->start);
+    if (why && !rq->error[0])
+        snprintf(rq->error, sizeof(rq->error), "%s", why);
+    else if (why && rq->status) {
+        size_t n = strlen(rq->error);
+        snprintf(rq->error + n, sizeof(rq->error) - n, " (%s)", why);
+    }
+    metrics_request(rq->route ? rq->route->metric : METRICS_OTHER, rq->status, secs);
+    if (rq->route && rq->route->metric == METRICS_WEBHOOK) {
+        char err[512];
+        struct audit_entry e = {rq->peer,
+                                rq->method,
+                                rq->slug[0] ? rq->slug : NULL,
+                                rq->cert_id[0] ? rq->cert_id : NULL,
+                                rq->revision,
+                                rq->outcome,
+                                rq->status,
+                                rq->error[0] ? rq->error : NULL,
+                                secs * 1000.0};
+        log_webhook(rq, secs * 1000.0);
+        if (srv->opt->audit && audit_write(srv->opt->audit, &e, err, sizeof(err)) < 0)
+            http_log("error", "audit: %s", err);
+    }
+    buf_free(&rq->body);
+    free(rq);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)socket_context;
+    metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
+struct http_server *http_start(const struct http_options *opt, char *err, size_t errlen)
+{
+    struct http_server *srv = xcalloc(1, sizeof(*srv));
+    const struct config *cfg = opt->cfg;
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem o[16];
+    size_t n = 0;
+    uint16_t port;
+
+    srv->opt = opt;
+    if (config_parse_listen(cfg->listen, &ss, &sslen, err, errlen) < 0)
+        goto fail;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+    if (opt->threads > 1)
+        o[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, opt->threads, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL};
+    if (cfg->max_connections_per_ip)
+        o[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                         cfg->max_connections_per_ip, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                     (intptr_t)cfg->connection_memory, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 511, NULL};
+    o[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+    /* The port is taken from MHD_OPTION_SOCK_ADDR; given here for messages. */
+    port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                          : ((struct sockaddr_in *)&ss)->sin_port);
+    srv->daemon = MHD_start_daemon(
+        flags, port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        srv, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+    if (!srv->daemon) {
+        snprintf(err, errlen, "cannot listen on '%s': %s", cfg->listen,
+                 srv->start_error[0] ? srv->start_error : "libmicrohttpd refused to start");
+        goto fail;
+    }
+    atomic_store(&srv->started, 1);
+    return srv;
+fail:
+    free(srv);
+    return NULL;
+}
+
+void http_quiesce(struct http_server *srv)
+{
+    MHD_socket fd;
+    atomic_store(&srv->stopping, 1);
+    fd = MHD_quiesce_daemon(srv->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+}
+
+int http_drain(struct http_server *srv, double seconds)
+{
+    struct timespec t0, pause = {0, 10 * 1000 * 1000};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (atomic_load(&srv->in_flight) > 0 && seconds_since(&t0) < seconds)
+        nanosleep(&pause, NULL);
+    return atomic_load(&srv->in_flight);
+}
+
+void http_stop(struct http_server *srv)
+{
+    if (!srv)
+        return;
+    MHD_stop_daemon(srv->daemon);
+    free(srv);
+}

@@ -1,0 +1,228 @@
+/* POST /webhooks: check the credentials and the content type as soon as the
+ * headers are in, verify Standard Webhooks signatures once the body is in,
+ * hand the body to issue_event and answer per SPEC §5. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "http.h"
+#include "banned.h"
+
+static const char *const auth_headers[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                           "Bearer realm=\"certifica webhook\"", NULL};
+
+static const char *header(struct http_request *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+/* The presented token: "Authorization: Bearer T", else "?token=T". */
+static const char *presented_token(struct http_request *rq, size_t *len)
+{
+    const char *auth = header(rq, MHD_HTTP_HEADER_AUTHORIZATION), *v = NULL;
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
+        auth += 7;
+        while (*auth == ' ')
+            auth++;
+        *len = strlen(auth);
+        while (*len > 0 && auth[*len - 1] == ' ')
+            (*len)--;
+        return auth;
+    }
+    if (MHD_lookup_connection_value_n(rq->conn, MHD_GET_ARGUMENT_KIND, "token", 5, &v, len) !=
+        MHD_YES)
+        return NULL;
+    return v;
+}
+
+int http_webhook_content_type_ok(const char *ct)
+{
+    size_t n;
+    const char *p;
+    if (!ct)
+        return 1; /* the platform may send none: the body is JSON by contract */
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    n = strcspn(ct, "; \t");
+    /* curl --data and many HTTP clients label any body form-urlencoded by
+     * default; such a label says nothing, so the body is read as JSON. */
+    if (!(n == 16 && strncasecmp(ct, "application/json", n) == 0) &&
+        !(n == 33 && strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0))
+        return 0;
+    /* Parameters: only a charset, and only UTF-8, may change the reading. */
+    for (p = ct + n; (p = strchr(p, ';')) != NULL;) {
+        size_t vl;
+        p++;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (strncasecmp(p, "charset=", 8) != 0)
+            continue;
+        p += 8;
+        if (*p == '"')
+            p++;
+        vl = strcspn(p, "\"; \t");
+        if (!((vl == 5 && strncasecmp(p, "utf-8", 5) == 0) ||
+              (vl == 4 && strncasecmp(p, "utf8", 4) == 0)))
+            return 0;
+    }
+    return 1;
+}
+
+int http_webhook_begin(struct http_request *rq)
+{
+    const struct http_options *opt = rq->opt;
+    size_t len = 0;
+    const char *tok = presented_token(rq, &len);
+    const char *ct;
+    if (!tok || !whsig_token_equal(opt->webhook_token, tok, len))
+        return http_reply_error(rq, MHD_HTTP_UNAUTHORIZED, "missing or wrong credentials",
+                                auth_headers);
+    if (opt->sigkey && (!header(rq, "webhook-id") || !header(rq, "webhook-timestamp") ||
+                        !header(rq, "webhook-signature")))
+        return http_reply_error(rq, MHD_HTTP_UNAUTHORIZED, whsig_status_message(WHSIG_MISSING),
+                                auth_headers);
+    ct = header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!http_webhook_content_type_ok(ct)) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "content type '%.80s' is not application/json", ct);
+        return http_reply_error(rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, msg, NULL);
+    }
+    return 0;
+}
+
+int http_webhook_status(const struct issue_result *r)
+{
+    switch (r->status) {
+    case ISSUE_STORED:
+        return r->stored.outcome == STORE_UNCHANGED ? MHD_HTTP_OK : MHD_HTTP_CREATED;
+    case ISSUE_IGNORED:
+        return MHD_HTTP_ACCEPTED;
+    case ISSUE_BAD_JSON:
+        return MHD_HTTP_BAD_REQUEST;
+    case ISSUE_INVALID:
+        return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    case ISSUE_FAILED:
+        return MHD_HTTP_SERVICE_UNAVAILABLE;
+    }
+    return MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static const char *outcome_name(enum store_outcome o)
+{
+    switch (o) {
+    case STORE_ISSUED:
+        return "issued";
+    case STORE_UNCHANGED:
+        return "unchanged";
+    case STORE_REVISED:
+        return "revised";
+    }
+    return NULL;
+}
+
+/* The audit's error text: every diag, "path: message; ...", cut to fit. */
+static void join_diags(const struct event_diags *d, char *out, size_t n)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < d->n_errors && used + 1 < n; i++) {
+        int w = snprintf(out + used, n - used, "%s%s%s%s", i ? "; " : "", d->errors[i].path,
+                         d->errors[i].path[0] ? ": " : "", d->errors[i].message);
+        if (w < 0)
+            break;
+        used += (size_t)w < n - used ? (size_t)w : n - used - 1;
+    }
+}
+
+static cJSON *stored_body(struct http_request *rq, const struct issue_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    struct buf url = BUF_INIT;
+    buf_addf(&url, "%s/verify/%s", rq->opt->cfg->public_url, r->stored.ticket.code);
+    cJSON_AddStringToObject(o, "id", r->stored.ticket.id);
+    cJSON_AddNumberToObject(o, "revision", r->stored.ticket.revision);
+    cJSON_AddStringToObject(o, "verification_code", r->stored.ticket.code);
+    cJSON_AddStringToObject(o, "url", url.data);
+    buf_free(&url);
+    return o;
+}
+
+static cJSON *errors_body(const struct event_diags *d)
+{
+    cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "errors");
+    for (size_t i = 0; i < d->n_errors; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "path", d->errors[i].path);
+        cJSON_AddStringToObject(e, "message", d->errors[i].message);
+        cJSON_AddItemToArray(arr, e);
+    }
+    return o;
+}
+
+int http_webhook_end(struct http_request *rq)
+{
+    const struct http_options *opt = rq->opt;
+    struct issue_result r;
+    const char *body = rq->body.data ? rq->body.data : "";
+    int status, rc;
+    if (opt->sigkey) {
+        enum whsig_status st =
+            whsig_verify(opt->sigkey, header(rq, "webhook-id"), header(rq, "webhook-timestamp"),
+                         header(rq, "webhook-signature"), body, rq->body.len, time(NULL));
+        if (st != WHSIG_OK)
+            return http_reply_error(rq, MHD_HTTP_UNAUTHORIZED, whsig_status_message(st),
+                                    auth_headers);
+    }
+    memset(&r, 0, sizeof(r));
+    issue_event(opt->issue, body, rq->body.len, &r);
+    status = http_webhook_status(&r);
+    snprintf(rq->slug, sizeof(rq->slug), "%s", r.slug);
+    if (r.render_ms > 0)
+        metrics_observe(METRICS_RENDER, r.render_ms / 1000.0);
+    if (r.store_ms > 0)
+        metrics_observe(METRICS_STORE, r.store_ms / 1000.0);
+
+    switch (r.status) {
+    case ISSUE_STORED:
+        snprintf(rq->cert_id, sizeof(rq->cert_id), "%s", r.stored.ticket.id);
+        rq->revision = r.stored.ticket.revision;
+        rq->outcome = outcome_name(r.stored.outcome);
+        metrics_certificate(r.stored.outcome == STORE_ISSUED      ? METRICS_ISSUED
+                            : r.stored.outcome == STORE_UNCHANGED ? METRICS_UNCHANGED
+                                                                  : METRICS_REVISED);
+        for (size_t i = 0; i < r.diags.n_warnings; i++)
+            http_log("warn", "webhook id=%s: %s: %s", rq->cert_id, r.diags.warnings[i].path,
+                     r.diags.warnings[i].message);
+        rc = http_reply_json(rq, status, stored_body(rq, &r), NULL);
+        break;
+    case ISSUE_IGNORED: {
+        cJSON *o = cJSON_CreateObject();
+        rq->outcome = "ignored";
+        cJSON_AddStringToObject(o, "status", "ignored");
+        rc = http_reply_json(rq, status, o, NULL);
+        break;
+    }
+    case ISSUE_BAD_JSON:
+        join_diags(&r.diags, rq->error, sizeof(rq->error));
+        rc = http_reply_error(rq, status, rq->error[0] ? rq->error : "body is not JSON in UTF-8",
+                              NULL);
+        break;
+    case ISSUE_INVALID:
+        join_diags(&r.diags, rq->error, sizeof(rq->error));
+        rc = http_reply_json(rq, status, errors_body(&r.diags), NULL);
+        break;
+    case ISSUE_FAILED:
+    default: {
+        /* The platform retries on 5xx; the details stay in our log. */
+        static const char *const retry[] = {MHD_HTTP_HEADER_RETRY_AFTER, "30", NULL};
+        snprintf(rq->error, sizeof(rq->error), "%s", r.error[0] ? r.error : "archive failed");
+        rc = http_reply_error(rq, status, "cannot archive the certificate now, retry later", retry);
+        break;
+    }
+    }
+    issue_result_free(&r);
+    return rc;
+}
