@@ -246,8 +246,8 @@ static const char *lookup(void *ctx, const char *name)
         return v->concluded.data;
     if (!strcmp(name, "certified_at"))
         return v->certified.data;
-    if (!strcmp(name, "approval_rate"))
-        return v->rate.data ? v->rate.data : "";
+    if (!strcmp(name, "approval_rate")) /* a participation certificate shows no rate */
+        return v->rate.data && ev->type == CERT_ACHIEVEMENT ? v->rate.data : "";
     if (!strcmp(name, "type"))
         return i18n_type(v->o->locale, ev->type);
     if (!strcmp(name, "cpf"))
@@ -401,7 +401,7 @@ static int plan_signatures(struct page_plan *pl, const struct tpl_element *e,
             name_h = e->min_size * 1.2;
         nb = (struct layout_rect){c.x + c.w * 0.05, line_y + 3, c.w * 0.9, name_h};
         rc = add_block(pl, fonts, e->font, ev->managers[i].name, nb, e->size, e->min_size,
-                       e->leading, 2, TPL_CENTER, TPL_TOP, e->color, err, errlen);
+                       e->leading, e->max_lines, TPL_CENTER, TPL_TOP, e->color, err, errlen);
         if (rc == 0 && lab[0]) {
             lb = (struct layout_rect){c.x + c.w * 0.05, nb.y + nb.h, c.w * 0.9, label_h};
             /* the name box may be shorter than planned: the label follows it */
@@ -640,7 +640,7 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
             for (size_t m = 0; m < ev->n_managers; m++) {
                 double ly = cells[m].y + cells[m].h * SIG_LINE_AT;
                 pdf_line(p, cells[m].x + cells[m].w * 0.1, ly, cells[m].x + cells[m].w * 0.9, ly,
-                         0.6, rgb(e->line_color));
+                         e->line_width, rgb(e->line_color));
             }
             free(cells);
             draw_blocks(p, &pl, first[i], count[i], handles, fonts);
