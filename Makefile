@@ -36,6 +36,7 @@ BIN      := $(if $(filter build,$(BUILD)),certifica,$(BUILD)/certifica)
 
 FONT_FILES := $(shell awk '!/^\#/ && NF >= 3 { print "fonts/" $$1 }' fonts/MANIFEST)
 
+.SECONDARY:
 .PHONY: all deps deps-test fonts test unit asan valgrind bench run clean format
 .DEFAULT_GOAL := all
 
