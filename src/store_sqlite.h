@@ -1,6 +1,7 @@
-/* Internals of the SQLite store backend, shared by store_sqlite.c (index,
- * puts, reads) and store_recover.c (crash recovery, rerender). Not part of
- * the store interface: other modules include store.h only.
+/* Internals of the SQLite store backend, shared by store_sqlite.c (open,
+ * close, helpers), store_put.c (writes), store_query.c (reads) and
+ * store_recover.c (crash recovery, rerender). Not part of the store
+ * interface: other modules include store.h only.
  *
  * Locks, always taken in this order: the batch gate (a counter, not held),
  * a stripe of the id, db_mu (the writer connection). A reader connection is
@@ -65,6 +66,16 @@ struct store {
     struct store_recovery rec;
     _Atomic uint64_t renders, fsyncs, fsync_ns, commits, commit_ns;
 };
+
+uint64_t store_now_ns(void); /* monotonic */
+/* Run SQL on a connection; -1 with err from store_db_error. */
+int store_db_exec(struct store *st, sqlite3 *db, const char *sql, const char *what, char *err,
+                  size_t errlen);
+/* A text column copied (NULL stays NULL; free it) or into a fixed buffer. */
+char *store_col_dup(sqlite3_stmt *s, int i);
+void store_col_copy(sqlite3_stmt *s, int i, char *out, size_t outlen);
+/* Remove the files placed by the open batch (when it is undone). */
+void store_batch_discard(struct store *st);
 
 /* "cannot <what> index 'x': msg", or "index 'x' is damaged: msg". */
 void store_db_error(const struct store *st, sqlite3 *db, const char *what, char *err,

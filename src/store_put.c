@@ -1,0 +1,477 @@
+/* Writes of the SQLite store: placing a PDF durably, puts (decide, render,
+ * write, commit), batches, and revocation. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "caltime.h"
+#include "store_sqlite.h"
+#include "banned.h"
+
+#define CODE_TRIES 8
+#define NAME_TRIES 16
+
+int store_place_pdf(struct store *st, int64_t inst, int year, int mon, const struct store_ticket *t,
+                    int *gen, const struct buf *pdf, struct store_dirset *defer,
+                    struct store_fs_clock *clk, struct buf *rel, char *err, size_t errlen)
+{
+    struct buf dir = BUF_INIT, name = BUF_INIT;
+    char tmp[80], rnd[17];
+    int rc = -1, made = 0;
+
+    if (store_random_hex(rnd, 8) < 0) {
+        snprintf(err, errlen, "cannot draw random bytes for a temporary name");
+        goto out;
+    }
+    snprintf(tmp, sizeof(tmp), ".%s-r%d.%s.tmp", t->id, t->revision, rnd);
+    buf_reset(rel);
+    buf_addf(rel, "pdf/%" PRId64 "/%04d/%02d", inst, year, mon);
+    buf_addf(&dir, "%s/%s", st->dir, rel->data);
+    for (int tries = 0; tries < NAME_TRIES; tries++) {
+        buf_reset(&name);
+        if (*gen)
+            buf_addf(&name, "%s-r%d.g%d.pdf", t->id, t->revision, *gen);
+        else
+            buf_addf(&name, "%s-r%d.pdf", t->id, t->revision);
+        rc = store_fs_place(dir.data, name.data, tmp, pdf->data, pdf->len, clk, err, errlen);
+        if (rc < 0 && errno == ENOENT && !made) {
+            made = 1;
+            tries--;
+            if (store_fs_mkdirs(dir.data, 0750, defer, clk, err, errlen) < 0)
+                goto out;
+            err[0] = '\0';
+            continue;
+        }
+        if (rc != 1)
+            break;
+        /* A file left by a crash (or another process) holds that name: never
+         * replace it; take the next generation. Recovery removes the stray. */
+        (*gen)++;
+    }
+    if (rc == 1)
+        snprintf(err, errlen, "cannot place '%s/%s': too many files in the way", dir.data,
+                 name.data);
+    if (rc != 0) {
+        rc = -1;
+        goto out;
+    }
+    buf_addf(rel, "/%s", name.data);
+    if (defer) {
+        store_dirset_add(defer, dir.data);
+    } else if (store_fs_sync_dir(dir.data, clk, err, errlen) < 0) {
+        buf_addf(&dir, "/%s", name.data);
+        unlink(dir.data);
+        rc = -1;
+        goto out;
+    }
+    rc = 0;
+out:
+    buf_free(&dir);
+    buf_free(&name);
+    return rc;
+}
+
+/* Remove a placed file whose row was not committed (best effort). */
+void store_unplace(struct store *st, const char *rel)
+{
+    struct buf p = BUF_INIT;
+    buf_addf(&p, "%s/%s", st->dir, rel);
+    unlink(p.data);
+    buf_free(&p);
+}
+
+/* --- put ------------------------------------------------------------------ */
+
+static int check_fields(const struct store_fields *f, struct caltime *when, char *err,
+                        size_t errlen)
+{
+    const char *need[] = {f->user_name, f->user_email,   f->course_name,  f->school_name,
+                          f->type,      f->certified_at, f->concluded_at, f->canonical};
+    const char *names[] = {"user_name", "user_email",   "course_name",  "school_name",
+                           "type",      "certified_at", "concluded_at", "canonical"};
+
+    for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+        if (!need[i]) {
+            snprintf(err, errlen, "cannot archive: field '%s' is missing", names[i]);
+            return -1;
+        }
+    }
+    if (f->institution_id <= 0 || f->user_id <= 0 || f->course_id <= 0 || f->school_id <= 0) {
+        snprintf(err, errlen, "cannot archive: ids must be positive");
+        return -1;
+    }
+    if (caltime_parse(f->certified_at, when) < 0) {
+        snprintf(err, errlen, "cannot archive: certified_at '%s' is not a calendar time",
+                 f->certified_at);
+        return -1;
+    }
+    return 0;
+}
+
+/* With db_mu held: decide. 0 unchanged (res filled), 1 a new revision is due
+ * (t filled with its number and a fresh code), -1 error. */
+static int decide(struct store *st, const struct store_fields *f, struct store_ticket *t,
+                  struct store_result *res, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = store_wstmt(st, W_LATEST);
+    int rc;
+
+    sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_int64(s, 0) != f->institution_id ||
+            sqlite3_column_int64(s, 1) != f->user_id ||
+            sqlite3_column_int64(s, 2) != f->course_id) {
+            snprintf(err, errlen, "certificate id '%s' collides with another certificate's", t->id);
+            goto fail;
+        }
+        t->revision = sqlite3_column_int(s, 3);
+        if (strcmp((const char *)sqlite3_column_text(s, 5), f->canonical) == 0) {
+            res->ticket = *t;
+            store_col_copy(s, 4, res->ticket.code, sizeof(res->ticket.code));
+            res->outcome = STORE_UNCHANGED;
+            sqlite3_reset(s);
+            return 0;
+        }
+    } else if (rc == SQLITE_DONE) {
+        t->revision = 0;
+    } else {
+        store_db_error(st, st->db, "read", err, errlen);
+        goto fail;
+    }
+    sqlite3_reset(s);
+    t->revision++;
+
+    /* A fresh code, unique among committed ones; a clash with a concurrent
+     * uncommitted put (odds 2^-75) is caught by the UNIQUE constraint. */
+    for (int i = 0;; i++) {
+        if (i == CODE_TRIES || store_code_generate(t->code) < 0) {
+            snprintf(err, errlen, "cannot make a unique verification code");
+            return -1;
+        }
+        s = store_wstmt(st, W_CODE);
+        sqlite3_bind_text(s, 1, t->code, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (rc == SQLITE_DONE)
+            return 1;
+        if (rc != SQLITE_ROW) {
+            store_db_error(st, st->db, "read", err, errlen);
+            return -1;
+        }
+    }
+fail:
+    sqlite3_reset(s);
+    return -1;
+}
+
+static int step_done(struct store *st, sqlite3_stmt *s, char *err, size_t errlen)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        store_db_error(st, st->db, "write", err, errlen);
+        return -1;
+    }
+    return 0;
+}
+
+/* After a failed write of a revision: say so plainly when another process
+ * archived the same revision first (two processes sharing the store). */
+static void explain_clash(struct store *st, const struct store_ticket *t, char *err, size_t errlen)
+{
+    int ext = sqlite3_extended_errcode(st->db);
+    if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
+        snprintf(err, errlen,
+                 "cannot archive '%s' r%d: another writer archived it meanwhile; try again", t->id,
+                 t->revision);
+}
+
+/* With db_mu held: the rows of a new revision, in one transaction. */
+static int commit_revision(struct store *st, const struct store_fields *f,
+                           const struct store_ticket *t, const char *rel, const char *sha,
+                           int64_t size, int gen, int in_batch, char *err, size_t errlen)
+{
+    char now[20];
+    sqlite3_stmt *s;
+
+    store_now_utc(now);
+    if (store_tx_begin(st, in_batch, err, errlen) < 0)
+        return -1;
+    s = store_wstmt(st, W_CERT);
+    sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, f->institution_id);
+    sqlite3_bind_int64(s, 3, f->user_id);
+    sqlite3_bind_int64(s, 4, f->course_id);
+    sqlite3_bind_int64(s, 5, f->school_id);
+    store_bind_text(s, 6, f->user_name);
+    store_bind_text(s, 7, f->user_email);
+    store_bind_text(s, 8, f->user_cpf);
+    store_bind_text(s, 9, f->course_name);
+    store_bind_text(s, 10, f->school_name);
+    store_bind_text(s, 11, f->workload);
+    store_bind_text(s, 12, f->type);
+    store_bind_text(s, 13, f->certified_at);
+    store_bind_text(s, 14, f->concluded_at);
+    store_bind_text(s, 15, f->enrolled_at);
+    if (f->has_approval_rate)
+        sqlite3_bind_double(s, 16, f->approval_rate);
+    sqlite3_bind_int(s, 17, t->revision);
+    if (step_done(st, s, err, errlen) < 0)
+        goto fail;
+
+    s = store_wstmt(st, W_SUPERSEDE);
+    sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, t->revision);
+    if (step_done(st, s, err, errlen) < 0)
+        goto fail;
+
+    s = store_wstmt(st, W_REVISION);
+    sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, t->revision);
+    sqlite3_bind_text(s, 3, t->code, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, rel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, sha, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, size);
+    sqlite3_bind_int(s, 7, gen);
+    sqlite3_bind_text(s, 8, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, f->canonical, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 10, f->raw ? f->raw : "", (int)(f->raw ? f->raw_len : 0), SQLITE_STATIC);
+    if (step_done(st, s, err, errlen) < 0) {
+        explain_clash(st, t, err, errlen);
+        goto fail;
+    }
+    if (store_tx_commit(st, in_batch, err, errlen) < 0)
+        goto fail;
+    return 0;
+fail:
+    store_tx_abort(st, in_batch);
+    return -1;
+}
+
+int store_put(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
+              struct store_result *res, char *err, size_t errlen)
+{
+    struct store_result local;
+    struct store_ticket t = {0};
+    struct store_fs_clock clk = {0, 0};
+    struct buf pdf = BUF_INIT, rel = BUF_INIT;
+    struct caltime when;
+    pthread_mutex_t *stripe;
+    char sha[65];
+    int rc = -1, owner, gen = 0, placed = 0;
+
+    if (!res)
+        res = &local;
+    memset(res, 0, sizeof(*res));
+    if (!fn) {
+        snprintf(err, errlen, "cannot archive: no renderer given");
+        return -1;
+    }
+    if (check_fields(f, &when, err, errlen) < 0)
+        return -1;
+    if (f->raw_len > 1000000000 ||
+        store_id_make(f->institution_id, f->user_id, f->course_id, t.id) < 0) {
+        snprintf(err, errlen, "cannot archive: event too large or libcrypto failed");
+        return -1;
+    }
+
+    owner = store_gate_enter(st);
+    stripe = store_stripe(st, t.id);
+    pthread_mutex_lock(stripe);
+
+    pthread_mutex_lock(&st->db_mu);
+    if (owner && st->batch_failed) {
+        snprintf(err, errlen, "the batch was rolled back: %s", st->batch_err);
+        rc = -1;
+    } else {
+        rc = decide(st, f, &t, res, err, errlen);
+    }
+    pthread_mutex_unlock(&st->db_mu);
+    if (rc <= 0)
+        goto out;
+    rc = -1;
+
+    store_count(&st->renders, 1);
+    if (fn(ctx, &t, &pdf, err, errlen) < 0)
+        goto out;
+    if (pdf.len == 0) {
+        snprintf(err, errlen, "cannot archive '%s': the renderer made no bytes", t.id);
+        goto out;
+    }
+    store_fs_sha256(pdf.data, pdf.len, sha);
+    if (store_place_pdf(st, f->institution_id, when.year, when.mon, &t, &gen, &pdf,
+                        owner ? &st->batch_dirs : NULL, &clk, &rel, err, errlen) < 0)
+        goto out;
+    placed = 1;
+
+    pthread_mutex_lock(&st->db_mu);
+    rc = commit_revision(st, f, &t, rel.data, sha, (int64_t)pdf.len, gen, owner, err, errlen);
+    pthread_mutex_unlock(&st->db_mu);
+    if (rc < 0)
+        goto out;
+    if (owner) {
+        struct buf abs = BUF_INIT;
+        if (st->n_batch_files == st->cap_batch_files) {
+            st->cap_batch_files = st->cap_batch_files ? 2 * st->cap_batch_files : 256;
+            st->batch_files =
+                xrealloc(st->batch_files, st->cap_batch_files * sizeof(*st->batch_files));
+        }
+        buf_addf(&abs, "%s/%s", st->dir, rel.data);
+        st->batch_files[st->n_batch_files++] = buf_detach(&abs, NULL);
+    }
+    res->ticket = t;
+    res->outcome = t.revision == 1 ? STORE_ISSUED : STORE_REVISED;
+    placed = 0;
+out:
+    if (placed)
+        store_unplace(st, rel.data);
+    pthread_mutex_unlock(stripe);
+    store_gate_leave(st, owner);
+    store_add_clock(st, &clk);
+    buf_free(&pdf);
+    buf_free(&rel);
+    return rc;
+}
+
+/* --- batches -------------------------------------------------------------- */
+
+static int owns_batch(struct store *st)
+{
+    int owner;
+    pthread_mutex_lock(&st->gate_mu);
+    owner = st->batch_active && pthread_equal(st->batch_owner, pthread_self());
+    pthread_mutex_unlock(&st->gate_mu);
+    return owner;
+}
+
+int store_batch_begin(struct store *st, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&st->gate_mu);
+    if (st->batch_active && pthread_equal(st->batch_owner, pthread_self())) {
+        pthread_mutex_unlock(&st->gate_mu);
+        snprintf(err, errlen, "a batch is already open");
+        return -1;
+    }
+    st->batch_waiting++;
+    while (st->batch_active || st->inflight)
+        pthread_cond_wait(&st->gate_cv, &st->gate_mu);
+    st->batch_waiting--;
+    st->batch_active = 1;
+    st->batch_owner = pthread_self();
+    pthread_mutex_unlock(&st->gate_mu);
+
+    pthread_mutex_lock(&st->db_mu);
+    st->batch_failed = 0;
+    st->batch_err[0] = '\0';
+    if (store_db_exec(st, st->db, "BEGIN IMMEDIATE", "write", err, errlen) < 0) {
+        pthread_mutex_unlock(&st->db_mu);
+        pthread_mutex_lock(&st->gate_mu);
+        st->batch_active = 0;
+        pthread_cond_broadcast(&st->gate_cv);
+        pthread_mutex_unlock(&st->gate_mu);
+        return -1;
+    }
+    pthread_mutex_unlock(&st->db_mu);
+    return 0;
+}
+
+int store_batch_end(struct store *st, char *err, size_t errlen)
+{
+    struct store_fs_clock clk = {0, 0};
+    uint64_t t0;
+    int rc = -1;
+
+    if (!owns_batch(st)) {
+        snprintf(err, errlen, "no batch is open in this thread");
+        return -1;
+    }
+    pthread_mutex_lock(&st->db_mu);
+    /* Every file is fsync'd; their folders now, before the rows commit. */
+    for (size_t i = 0; i < st->batch_dirs.n; i++) {
+        if (store_fs_sync_dir(st->batch_dirs.v[i], &clk, err, errlen) < 0)
+            goto fail;
+    }
+    if (st->batch_failed) {
+        snprintf(err, errlen, "the batch was rolled back: %s", st->batch_err);
+        goto fail;
+    }
+    t0 = store_now_ns();
+    if (store_db_exec(st, st->db, "COMMIT", "commit", err, errlen) < 0)
+        goto fail;
+    store_count(&st->commits, 1);
+    store_count(&st->commit_ns, store_now_ns() - t0);
+    for (size_t i = 0; i < st->n_batch_files; i++)
+        free(st->batch_files[i]);
+    st->n_batch_files = 0;
+    rc = 0;
+    goto out;
+fail:
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    store_batch_discard(st);
+out:
+    store_dirset_free(&st->batch_dirs);
+    pthread_mutex_unlock(&st->db_mu);
+    store_add_clock(st, &clk);
+    pthread_mutex_lock(&st->gate_mu);
+    st->batch_active = 0;
+    pthread_cond_broadcast(&st->gate_cv);
+    pthread_mutex_unlock(&st->gate_mu);
+    return rc;
+}
+
+/* --- revocation ----------------------------------------------------------- */
+
+int store_revoke(struct store *st, const char *id, const char *reason, char *err, size_t errlen)
+{
+    sqlite3_stmt *s;
+    char now[20];
+    int rc = -1, owner, step;
+
+    if (!reason || !*reason) {
+        snprintf(err, errlen, "cannot revoke '%s': a reason is required", id);
+        return -1;
+    }
+    store_now_utc(now);
+    owner = store_gate_enter(st);
+    pthread_mutex_lock(&st->db_mu);
+    if (store_tx_begin(st, owner, err, errlen) < 0)
+        goto out;
+    s = store_wstmt(st, W_REVOKE);
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+    if (step_done(st, s, err, errlen) < 0)
+        goto fail;
+    rc = 0;
+    if (sqlite3_changes(st->db) == 0) {
+        /* Nothing changed: already revoked (0), or no such id (1). */
+        s = store_wstmt(st, W_EXISTS);
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        step = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (step == SQLITE_DONE) {
+            rc = 1;
+        } else if (step != SQLITE_ROW) {
+            store_db_error(st, st->db, "read", err, errlen);
+            rc = -1;
+        }
+        if (rc < 0)
+            goto fail;
+    }
+    if (store_tx_commit(st, owner, err, errlen) < 0) {
+        rc = -1;
+        goto fail;
+    }
+    goto out;
+fail:
+    store_tx_abort(st, owner);
+out:
+    pthread_mutex_unlock(&st->db_mu);
+    store_gate_leave(st, owner);
+    return rc;
+}
