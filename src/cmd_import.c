@@ -1,6 +1,7 @@
 /* certifica import: archive many events (JSON Lines files, folders of .json
  * files) in durable batches, with a progress bar on a terminal. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,27 @@ static void progress(struct import_state *st, int final)
         fprintf(stderr, "import: %zu events, %.0f/s\n", st->seen, rate);
         st->last_report = el;
     }
+}
+
+/* With CERTIFICA_STATS=1, one line on stderr with the store's counters (for
+ * the benchmark: how much of the time went to fsync and to commits). */
+static void print_stats(struct import_state *st)
+{
+    struct store_stats ss;
+    const char *env = getenv("CERTIFICA_STATS");
+    char err[512];
+
+    if (!env || strcmp(env, "1") != 0)
+        return;
+    if (store_stats(issue_store(st->is), &ss, err, sizeof(err)) < 0) {
+        fprintf(stderr, "certifica: %s\n", err);
+        return;
+    }
+    fprintf(stderr,
+            "stats: %" PRIu64 " renders, %" PRIu64 " fsyncs in %.2f s, %" PRIu64
+            " commits in %.2f s, %.2f s elapsed\n",
+            ss.renders, ss.fsyncs, ss.fsync_seconds, ss.commits, ss.commit_seconds,
+            now() - st->start);
 }
 
 /* The ETA needs the total: on a terminal the inputs are read once to count
@@ -219,6 +241,7 @@ static int cmd_import(int argc, char **argv)
            "%zu failed%s\n",
            st.seen, st.issued, st.unchanged, st.revised, st.ignored, st.rejected, st.failed,
            interrupted ? " (interrupted: run again to go on)" : "");
+    print_stats(&st);
     issue_close(st.is);
     if (interrupted)
         return 130;
