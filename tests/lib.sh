@@ -27,3 +27,4 @@ is() { # got want description
 }
 cert() { $VALGRIND "$CERTIFICA" "$@"; }
 done_testing() { echo "# $T_N tests, $T_FAILED failed"; [ "$T_FAILED" = 0 ]; }
+. "$(dirname "$0")/serve.sh"

@@ -8,31 +8,8 @@
 SERVE_PID=
 trap '[ -n "$SERVE_PID" ] && kill -9 "$SERVE_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
 
-# Start the server on a free port: serve ARGS...; sets PORT, URL, SERVE_PID.
-serve() {
-	for try in 1 2 3 4 5 6 7 8; do
-		PORT=$(awk -v s="$$$try" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
-		$VALGRIND "$CERTIFICA" serve --listen "127.0.0.1:$PORT" --store "$TMP/store" "$@" \
-			2>"$TMP/serve.log" &
-		SERVE_PID=$!
-		i=0
-		while [ $i -lt 300 ]; do
-			if curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"; then
-				URL="http://127.0.0.1:$PORT"
-				return 0
-			fi
-			kill -0 "$SERVE_PID" 2>/dev/null || break
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -9 "$SERVE_PID" 2>/dev/null
-		wait "$SERVE_PID" 2>/dev/null
-		SERVE_PID=
-		grep -q "cannot listen" "$TMP/serve.log" || break
-	done
-	echo "# server did not start:"; sed 's/^/#   /' "$TMP/serve.log"
-	return 1
-}
+# serve ARGS...: start the server on a free port; sets PORT, URL, SERVE_PID.
+serve() { : >"$TMP/serve.log"; serve_start "$TMP/store" "$TMP/serve.log" "$@"; }
 
 # SIGTERM, then the exit status.
 stop() {

@@ -1,0 +1,32 @@
+# serve_start STORE LOG [ARGS...]: start `certifica serve` on a free 127.0.0.1
+# port with the archive in STORE, its stderr appended to LOG, and wait until
+# /healthz answers. Sets PORT, URL and SERVE_PID; returns 1 (with the log's
+# tail on stdout as comments) when it does not start. Uses $VALGRIND when set.
+serve_start() {
+	_store=$1 _log=$2
+	shift 2
+	for _try in 1 2 3 4 5 6 7 8; do
+		PORT=$(awk -v s="$$$_try" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
+		# shellcheck disable=SC2086 # VALGRIND is a command with flags
+		$VALGRIND "${CERTIFICA:-./certifica}" serve --listen "127.0.0.1:$PORT" \
+			--store "$_store" "$@" 2>>"$_log" &
+		SERVE_PID=$!
+		_i=0
+		while [ $_i -lt 300 ]; do
+			if curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"; then
+				URL="http://127.0.0.1:$PORT"
+				return 0
+			fi
+			kill -0 "$SERVE_PID" 2>/dev/null || break
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		kill -9 "$SERVE_PID" 2>/dev/null
+		wait "$SERVE_PID" 2>/dev/null
+		SERVE_PID=
+		tail -n 3 "$_log" | grep -q "cannot listen" || break
+	done
+	echo "# server did not start:"
+	tail -n 20 "$_log" | sed 's/^/#   /'
+	return 1
+}
