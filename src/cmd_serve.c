@@ -205,7 +205,9 @@ static int serve_exec(int argc, char **argv)
     if (!audit)
         goto out;
     opt.cfg = &cfg;
-    opt.threads = cfg.threads ? cfg.threads : cores();
+    /* A webhook holds its thread while the PDF and the index row are fsync'd,
+     * so each core gets several threads to keep the CPU busy meanwhile. */
+    opt.threads = cfg.threads ? cfg.threads : 4 * cores();
     opt.issue = issue;
     opt.audit = audit;
     opt.webhook_token = token;

@@ -40,7 +40,7 @@ static const struct key keys[] = {
     {"max_body", "CERTIFICA_MAX_BODY", K_SIZE, STR(max_body), 1, 64u << 20, "262144",
      "largest webhook body in bytes (suffix k or m for KiB, MiB)"},
     {"threads", "CERTIFICA_THREADS", K_UINT, STR(threads), 0, 256, "0",
-     "server threads, 0: one per core"},
+     "server threads, 0: four per core"},
     {"connection_timeout", "CERTIFICA_CONNECTION_TIMEOUT", K_UINT, STR(connection_timeout), 1, 3600,
      "10", "seconds before an idle or stalled connection is dropped"},
     {"max_connections", "CERTIFICA_MAX_CONNECTIONS", K_UINT, STR(max_connections), 1, 100000,
