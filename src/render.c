@@ -279,9 +279,12 @@ static void vars_init(struct vars *v, const struct event *ev, const struct rende
     v->ev = ev;
     v->o = o;
     i18n_workload(o->locale, ev->workload_minutes, &v->workload);
-    if (ev->has_enrolled_at)
-        i18n_date(o->locale, &ev->enrolled_at, &v->enrolled);
     i18n_date(o->locale, &ev->concluded_at, &v->concluded);
+    /* "from 28 August to 28 August" says nothing: a one-day course has no period */
+    if (ev->has_enrolled_at && (ev->enrolled_at.year != ev->concluded_at.year ||
+                                ev->enrolled_at.mon != ev->concluded_at.mon ||
+                                ev->enrolled_at.day != ev->concluded_at.day))
+        i18n_date(o->locale, &ev->enrolled_at, &v->enrolled);
     i18n_date(o->locale, &ev->certified_at, &v->certified);
     if (ev->has_approval_rate)
         i18n_percent(o->locale, ev->approval_rate, &v->rate);

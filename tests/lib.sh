@@ -2,6 +2,7 @@
 # is removed at exit, and the program under test ($CERTIFICA, under $VALGRIND
 # when set).
 : "${CERTIFICA:=./certifica}"
+: "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${SAMPLES:=$(cd "$(dirname "$0")/../.." && pwd)/shared/samples}"
 T_N=0
 T_FAILED=0
