@@ -26,5 +26,7 @@ extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_rerender_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_validate_entry;
+extern const struct cmd_entry cmd_staff_entry;
+extern const struct cmd_entry cmd_revoke_entry;
 
 #endif

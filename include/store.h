@@ -177,8 +177,70 @@ int store_revoke(struct store *st, const char *id, const char *reason, char *err
 
 int store_stats(struct store *st, struct store_stats *out, char *err, size_t errlen);
 
-/* Search (staff listing) is added by the search issue: store_search() with a
- * query struct and a page of results, over an FTS5 table kept by triggers. */
+/* Search for the staff listing. Every field is optional (NULL / 0). */
+struct store_query {
+    const char *q;            /* words matched, accent- and case-insensitively, as
+                                 prefixes against name, e-mail, CPF digits and course
+                                 name ("joao silv" finds "João da Silva") */
+    int64_t course_id, institution_id;
+    const char *type;         /* "participation" / "achievement" */
+    const char *from, *to;    /* certified_at, "yyyy-MM-dd", both inclusive */
+    const char *status;       /* "valid" (not revoked) or "revoked" */
+    int page;                 /* 1-based; 0 means 1 */
+    int per_page;             /* 1..100; 0 means 20 */
+};
+
+/* One row of a result page: the certificate's latest revision. */
+struct store_hit {
+    char id[STORE_ID_MAX];
+    char *user_name, *course_name, *school_name, *type;
+    int64_t course_id, institution_id;
+    char certified_at[20];
+    int revision;             /* the latest */
+    char code[STORE_CODE_MAX];/* of the latest revision */
+    int revoked;
+};
+
+struct store_page {
+    struct store_hit *hits;
+    size_t n_hits;
+    int64_t total;            /* matches over all pages */
+    int page, per_page;
+};
+
+/* Newest certified first (then id). 0, or -1 with err (a bad query, such as
+ * a malformed date, is an error naming the field). Free with store_page_free. */
+int store_search(struct store *st, const struct store_query *q, struct store_page *out, char *err,
+                 size_t errlen);
+void store_page_free(struct store_page *p);
+/* For tests and benchmarks: how the backend would run this search (SQLite:
+ * the EXPLAIN QUERY PLAN lines of its total and page queries), appended to
+ * out. 0, or -1 with err as store_search. */
+int store_search_explain(struct store *st, const struct store_query *q, struct buf *out,
+                         char *err, size_t errlen);
+
+/* Staff accounts. A token is 32 random bytes in base64url (43 characters);
+ * the index keeps only its SHA-256. */
+struct store_staff {
+    char name[64];
+    char created_at[20];
+    char revoked_at[20];      /* "" while active */
+};
+
+/* Add an account and write its new token into token (printed once by the
+ * caller, never stored). 0, or -1 (a name already active is an error; names are
+ * 1..63 characters of letters, digits, '.', '_', '-' and '@'). */
+int store_staff_add(struct store *st, const char *name, char token[64], char *err,
+                    size_t errlen);
+/* All accounts, active and revoked, by name. Free *out with free(). */
+int store_staff_list(struct store *st, struct store_staff **out, size_t *n, char *err,
+                     size_t errlen);
+/* 0 revoked, 1 no such active account, -1 error. */
+int store_staff_revoke(struct store *st, const char *name, char *err, size_t errlen);
+/* Who holds this token: 0 and the name, 1 no active account has it, -1 error.
+ * The comparison of SHA-256 digests runs in constant time. */
+int store_staff_check(struct store *st, const char *token, char name[64], char *err,
+                      size_t errlen);
 
 /* Helpers shared by every backend. Pure or thread-safe. */
 
@@ -193,5 +255,9 @@ int store_code_generate(char out[STORE_CODE_MAX]);
 /* Bring a code as typed into the form store_code_generate writes: dashes
  * optional, case-insensitive, O read as 0, I and L as 1. -1 when malformed. */
 int store_code_normalize(const char *in, char out[STORE_CODE_MAX]);
+/* 1 when s has the shape of a certificate id (16 characters of a-z, 2-7). */
+int store_id_valid(const char *s);
+/* 1 when name is a possible staff account name (see store_staff_add). */
+int store_staff_name_valid(const char *name);
 
 #endif

@@ -11,6 +11,8 @@ static const struct cmd_entry *const commands[] = {
     &cmd_import_entry,
     &cmd_serve_entry,
     &cmd_rerender_entry,
+    &cmd_staff_entry,
+    &cmd_revoke_entry,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,6 +1,7 @@
 /* Identity and verification codes, shared by every store backend: certificate
- * ids derived from (institution, user, course), and random codes in Crockford
- * base32 that survive being read aloud or typed in from paper. */
+ * ids derived from (institution, user, course), random codes in Crockford
+ * base32 that survive being read aloud or typed in from paper, and the shape
+ * of ids and staff names. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,6 +97,26 @@ int store_code_normalize(const char *in, char out[STORE_CODE_MAX])
         return -1;
     code_format(sym, out);
     return 0;
+}
+
+int store_id_valid(const char *s)
+{
+    return s && strlen(s) == 16 && strspn(s, id_alphabet) == 16;
+}
+
+int store_staff_name_valid(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+
+    if (n == 0 || n > 63)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-' || c == '@'))
+            return 0;
+    }
+    return 1;
 }
 
 int store_random_hex(char *out, size_t nbytes)

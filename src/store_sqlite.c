@@ -1,9 +1,10 @@
 /* The embedded store backend: an SQLite index (WAL, synchronous=FULL) next to
  * PDF files under the store folder. This file opens and closes it: the lock
- * file, the connections, the schema, and the helpers the other parts share.
- * store_put.c writes (puts, batches, revocation), store_query.c reads,
- * store_recover.c recovers from crashes and rerenders, store_fs.c does the
- * durable file operations. */
+ * file, the connections, and the helpers the other parts share.
+ * store_schema.c makes and upgrades the schema, store_put.c writes (puts,
+ * batches, revocation), store_query.c reads, store_search.c searches,
+ * store_staff.c keeps staff accounts, store_recover.c recovers from crashes
+ * and rerenders, store_fs.c does the durable file operations. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,37 +18,7 @@
 #include "store_sqlite.h"
 #include "banned.h"
 
-#define SCHEMA_VERSION 1
 #define LOCK_WAIT_MS 5000 /* for the store's lock file and SQLite's busy handler */
-
-/* Schema 1. Large columns (canonical, raw) come last in their rows so that
- * reading the others never walks overflow pages. The search issue adds an
- * FTS5 table kept by triggers on certificates (schema 2). */
-static const char schema_v1[] =
-    "CREATE TABLE certificates ("
-    " id TEXT PRIMARY KEY NOT NULL,"
-    " institution_id INTEGER NOT NULL, user_id INTEGER NOT NULL, course_id INTEGER NOT NULL,"
-    " school_id INTEGER NOT NULL,"
-    " user_name TEXT NOT NULL, user_email TEXT NOT NULL, user_cpf TEXT,"
-    " course_name TEXT NOT NULL, school_name TEXT NOT NULL, workload TEXT, type TEXT NOT NULL,"
-    " certified_at TEXT NOT NULL, concluded_at TEXT NOT NULL, enrolled_at TEXT,"
-    " approval_rate REAL,"
-    " latest INTEGER NOT NULL,"
-    " revoked INTEGER NOT NULL DEFAULT 0, revoke_reason TEXT, revoked_at TEXT,"
-    " UNIQUE (institution_id, user_id, course_id));"
-    "CREATE INDEX certificates_certified_at ON certificates (certified_at);"
-    "CREATE INDEX certificates_course ON certificates (course_id, certified_at);"
-    "CREATE TABLE revisions ("
-    " id TEXT NOT NULL REFERENCES certificates (id),"
-    " revision INTEGER NOT NULL,"
-    " code TEXT NOT NULL UNIQUE,"
-    " pdf_path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
-    " generation INTEGER NOT NULL DEFAULT 0,"
-    " created_at TEXT NOT NULL, rendered_at TEXT NOT NULL,"
-    " superseded INTEGER NOT NULL DEFAULT 0,"
-    " canonical TEXT NOT NULL, raw BLOB NOT NULL,"
-    " PRIMARY KEY (id, revision));"
-    "PRAGMA user_version = 1;";
 
 /* Statements kept prepared on the writer connection. */
 static const char *const wsql[W_COUNT] = {
@@ -361,7 +332,7 @@ out:
     return rc;
 }
 
-static int open_writer(struct store *st, char *err, size_t errlen)
+static int open_writer(struct store *st, int exclusive, char *err, size_t errlen)
 {
     struct stat sb;
     sqlite3_stmt *s = NULL;
@@ -379,9 +350,9 @@ static int open_writer(struct store *st, char *err, size_t errlen)
     st->db = open_db(st, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err, errlen);
     if (!st->db || read_version(st, &version, &tables, err, errlen) < 0)
         return -1;
-    if (version > SCHEMA_VERSION) {
+    if (version > STORE_SCHEMA_VERSION) {
         snprintf(err, errlen, "index '%s' is from a newer certifica (schema %d, this one knows %d)",
-                 st->index_path, version, SCHEMA_VERSION);
+                 st->index_path, version, STORE_SCHEMA_VERSION);
         return -1;
     }
     if (version == 0 && tables > 0) {
@@ -404,25 +375,10 @@ static int open_writer(struct store *st, char *err, size_t errlen)
         return -1;
     }
     sqlite3_finalize(s);
-    if (store_db_exec(st, st->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "set up",
-                      err, errlen) < 0)
+    if (store_db_exec(st, st->db, "PRAGMA synchronous = FULL", "set up", err, errlen) < 0 ||
+        store_schema_ready(st, version, exclusive, err, errlen) < 0 ||
+        store_db_exec(st, st->db, "PRAGMA foreign_keys = ON", "set up", err, errlen) < 0)
         return -1;
-
-    if (version == 0) {
-        /* Another process may have made it meanwhile: look again inside. */
-        if (store_db_exec(st, st->db, "BEGIN IMMEDIATE", "create", err, errlen) < 0)
-            return -1;
-        if (read_version(st, &version, &tables, err, errlen) < 0 ||
-            (version == 0 && store_db_exec(st, st->db, schema_v1, "create", err, errlen) < 0) ||
-            store_db_exec(st, st->db, "COMMIT", "create", err, errlen) < 0) {
-            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-            return -1;
-        }
-        /* Make the new index file's name durable in the store folder. */
-        if (store_fs_sync_dir(st->dir, NULL, err, errlen) < 0)
-            return -1;
-    }
-    /* Later schema versions migrate here, one step at a time. */
     for (int q = 0; q < W_COUNT; q++) {
         if (sqlite3_prepare_v3(st->db, wsql[q], -1, SQLITE_PREPARE_PERSISTENT, &st->wq[q], NULL) !=
             SQLITE_OK) {
@@ -469,7 +425,7 @@ struct store *store_open(const char *dir, store_rerender_fn rerender_fn, void *r
     st->index_path = buf_detach(&b, NULL);
 
     if (store_fs_mkdirs(st->dir, 0750, NULL, NULL, err, errlen) < 0 ||
-        lock_store(st, &exclusive, err, errlen) < 0 || open_writer(st, err, errlen) < 0 ||
+        lock_store(st, &exclusive, err, errlen) < 0 || open_writer(st, exclusive, err, errlen) < 0 ||
         open_readers(st, err, errlen) < 0)
         goto fail;
     st->rec.exclusive = exclusive;

@@ -1,7 +1,9 @@
 /* Internals of the SQLite store backend, shared by store_sqlite.c (open,
- * close, helpers), store_put.c (writes), store_query.c (reads) and
- * store_recover.c (crash recovery, rerender). Not part of the store
- * interface: other modules include store.h only.
+ * close, helpers), store_schema.c (schema and upgrades), store_put.c
+ * (writes), store_query.c (reads), store_search.c (the staff listing),
+ * store_staff.c (staff accounts) and store_recover.c (crash recovery,
+ * rerender). Not part of the store interface: other modules include store.h
+ * only.
  *
  * Locks, always taken in this order: the batch gate (a counter, not held),
  * a stripe of the id, db_mu (the writer connection). A reader connection is
@@ -20,6 +22,7 @@
 
 #define STORE_STRIPES 256 /* per-id serialisation of puts and re-makes */
 #define STORE_READERS 4   /* read-only connections for get, search, stats */
+#define STORE_SCHEMA_VERSION 2
 
 /* Statements prepared once on the writer connection. */
 enum store_wq {
@@ -104,6 +107,12 @@ int store_place_pdf(struct store *st, int64_t inst, int year, int mon, const str
                     int *gen, const struct buf *pdf, struct store_dirset *defer,
                     struct store_fs_clock *clk, struct buf *rel, char *err, size_t errlen);
 void store_unplace(struct store *st, const char *rel);
+
+/* With the writer open and foreign keys still off: make the schema of a new
+ * index (version 0) or upgrade an older one to STORE_SCHEMA_VERSION
+ * (store_schema.c). An upgrade needs the store alone (exclusive): otherwise
+ * it is refused with a message saying so. */
+int store_schema_ready(struct store *st, int version, int exclusive, char *err, size_t errlen);
 
 /* Crash recovery at open (store_recover.c); the store is ours alone. */
 int store_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err, size_t errlen);

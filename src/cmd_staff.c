@@ -1,0 +1,136 @@
+/* certifica staff: add, list and revoke the accounts staff sign in with. Each
+ * account has a random token, printed once by `add` and kept in the archive
+ * only as its SHA-256. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "store.h"
+#include "banned.h"
+
+static int usage_error(const char *msg)
+{
+    if (msg)
+        fprintf(stderr, "certifica staff: %s\n", msg);
+    fprintf(stderr, "usage: certifica %s\n", cmd_staff_entry.usage);
+    return EXIT_USAGE;
+}
+
+static int staff_add(struct store *st, const char *name)
+{
+    char token[64], err[512];
+
+    if (store_staff_add(st, name, token, err, sizeof(err)) < 0) {
+        fprintf(stderr, "certifica: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    printf("%s\n", token);
+    fprintf(stderr,
+            "certifica: token for '%s', shown only this once: send it as 'Authorization: Bearer "
+            "TOKEN', or sign in with it as the password (user '%s')\n",
+            name, name);
+    return EXIT_OK;
+}
+
+static int staff_list(struct store *st)
+{
+    struct store_staff *v = NULL;
+    char err[512];
+    size_t n = 0, width = 4;
+
+    if (store_staff_list(st, &v, &n, err, sizeof(err)) < 0) {
+        fprintf(stderr, "certifica: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    if (n == 0) {
+        fprintf(stderr, "certifica: no staff accounts yet; add one with 'certifica staff add "
+                        "NAME'\n");
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strlen(v[i].name) > width)
+            width = strlen(v[i].name);
+    printf("%-*s  %-19s  %s\n", (int)width, "NAME", "CREATED (UTC)", "REVOKED (UTC)");
+    for (size_t i = 0; i < n; i++)
+        printf("%-*s  %-19s  %s\n", (int)width, v[i].name, v[i].created_at,
+               v[i].revoked_at[0] ? v[i].revoked_at : "-");
+    free(v);
+    return EXIT_OK;
+}
+
+static int staff_revoke(struct store *st, const char *name)
+{
+    char err[512];
+    int rc = store_staff_revoke(st, name, err, sizeof(err));
+
+    if (rc < 0) {
+        fprintf(stderr, "certifica: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    if (rc == 1) {
+        fprintf(stderr, "certifica: no active staff account '%s' in '%s'\n", name, store_dir(st));
+        return EXIT_RUNTIME;
+    }
+    printf("revoked staff account '%s': its token no longer signs in\n", name);
+    return EXIT_OK;
+}
+
+static int cmd_staff(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"store", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *store = NULL, *action, *name = NULL;
+    struct store *st;
+    char err[1024];
+    int c, rc, want;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (c != 's')
+            return usage_error(NULL);
+        store = optarg;
+    }
+    if (optind >= argc)
+        return usage_error("missing action: add, list or revoke");
+    action = argv[optind++];
+    if (strcmp(action, "list") == 0)
+        want = 0;
+    else if (strcmp(action, "add") == 0 || strcmp(action, "revoke") == 0)
+        want = 1;
+    else
+        return usage_error("unknown action: use add, list or revoke");
+    if (argc - optind != want)
+        return usage_error(want ? "expected one NAME" : "unexpected argument");
+    if (want) {
+        name = argv[optind];
+        if (!store_staff_name_valid(name))
+            return usage_error("NAME: use 1 to 63 letters, digits, '.', '_', '-' or '@'");
+    }
+
+    /* No renderer: an archive that needs PDFs made again after a crash is
+     * refused with a message saying so (serve, import or rerender repair it). */
+    st = store_open(cmd_store_dir(store), NULL, NULL, err, sizeof(err));
+    if (!st) {
+        fprintf(stderr, "certifica: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    if (strcmp(action, "add") == 0)
+        rc = staff_add(st, name);
+    else if (strcmp(action, "revoke") == 0)
+        rc = staff_revoke(st, name);
+    else
+        rc = staff_list(st);
+    store_close(st);
+    return rc;
+}
+
+const struct cmd_entry cmd_staff_entry = {
+    "staff",
+    "staff add|list|revoke [NAME] [--store DIR]",
+    "manage staff accounts: add prints a new sign-in token once, revoke disables it",
+    cmd_staff,
+};

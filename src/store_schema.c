@@ -1,0 +1,222 @@
+/* The SQLite index's schema: made at version 2 for a new store, and brought
+ * up from version 1 (the first release) when an older index is opened.
+ * Version 2 gives certificates a stable integer key (seq), a full-text table
+ * (FTS5) keyed by it and the day, kept in step by triggers, indexes for the
+ * staff listing, and staff accounts. */
+#include <stdio.h>
+#include <string.h>
+
+#include "store_sqlite.h"
+#include "banned.h"
+
+/* Large columns (canonical, raw) come last in their rows so that reading the
+ * others never walks overflow pages. seq is an INTEGER PRIMARY KEY, so that
+ * VACUUM keeps it: the full-text index refers to rows by it. */
+#define CERTIFICATES_TABLE(name)                                                                   \
+    "CREATE TABLE " name " ("                                                                      \
+    " seq INTEGER PRIMARY KEY,"                                                                    \
+    " id TEXT NOT NULL UNIQUE,"                                                                    \
+    " institution_id INTEGER NOT NULL, user_id INTEGER NOT NULL, course_id INTEGER NOT NULL,"     \
+    " school_id INTEGER NOT NULL,"                                                                 \
+    " user_name TEXT NOT NULL, user_email TEXT NOT NULL, user_cpf TEXT,"                           \
+    " course_name TEXT NOT NULL, school_name TEXT NOT NULL, workload TEXT, type TEXT NOT NULL,"    \
+    " certified_at TEXT NOT NULL, concluded_at TEXT NOT NULL, enrolled_at TEXT,"                   \
+    " approval_rate REAL,"                                                                         \
+    " latest INTEGER NOT NULL,"                                                                    \
+    " revoked INTEGER NOT NULL DEFAULT 0, revoke_reason TEXT, revoked_at TEXT,"                    \
+    " UNIQUE (institution_id, user_id, course_id));"
+
+#define CERT_COLUMNS                                                                               \
+    "id, institution_id, user_id, course_id, school_id, user_name, user_email, user_cpf,"          \
+    " course_name, school_name, workload, type, certified_at, concluded_at, enrolled_at,"          \
+    " approval_rate, latest, revoked, revoke_reason, revoked_at"
+
+#define FTS_COLUMNS "user_name, user_email, user_cpf, course_name"
+
+static const char revisions_v1[] =
+    "CREATE TABLE revisions ("
+    " id TEXT NOT NULL REFERENCES certificates (id),"
+    " revision INTEGER NOT NULL,"
+    " code TEXT NOT NULL UNIQUE,"
+    " pdf_path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+    " generation INTEGER NOT NULL DEFAULT 0,"
+    " created_at TEXT NOT NULL, rendered_at TEXT NOT NULL,"
+    " superseded INTEGER NOT NULL DEFAULT 0,"
+    " canonical TEXT NOT NULL, raw BLOB NOT NULL,"
+    " PRIMARY KEY (id, revision));";
+
+/* The full-text table's rowid for a row of certificates: the day it was
+ * certified (yyyyMMdd as a number) in the high bits and seq in the low 36, so
+ * that FTS5, which hands out matches in rowid order, gives them newest day
+ * first and a page needs only the rows of its own days. */
+#define FTS_KEY(t)                                                                                 \
+    "((CAST(replace(substr(" t ".certified_at, 1, 10), '-', '') AS INTEGER) << 36) | " t ".seq)"
+#define FTS_VALUES(t)                                                                              \
+    t ".user_name, " t ".user_email, " t ".user_cpf, " t ".course_name"
+
+/* What version 2 adds next to the two tables. The listing is newest first,
+ * then by id: that order is in the indexes, followed by the columns the
+ * filters test, so that a page or a total without words reads one index and
+ * no rows (the few revoked ones have an index of their own). The full-text
+ * table is contentless: it keeps only the index of the latest revision's
+ * name, e-mail, CPF digits and course name (certificates holds the latest
+ * revision's fields); the triggers hand it the old values to take out. */
+static const char additions_v2[] =
+    "CREATE INDEX certificates_recent"
+    " ON certificates (certified_at DESC, id, revoked, type, institution_id, course_id);"
+    "CREATE INDEX certificates_course"
+    " ON certificates (course_id, certified_at DESC, id, revoked, type, institution_id);"
+    "CREATE INDEX certificates_institution"
+    " ON certificates (institution_id, certified_at DESC, id, revoked, type, course_id);"
+    "CREATE INDEX certificates_revoked ON certificates (certified_at DESC, id, revoked, type)"
+    " WHERE revoked = 1;"
+    "CREATE VIRTUAL TABLE certificates_fts USING fts5 (" FTS_COLUMNS ","
+    " content = '', columnsize = 0,"
+    " tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3 4');"
+    "CREATE TRIGGER certificates_fts_insert AFTER INSERT ON certificates BEGIN"
+    " SELECT RAISE (ABORT, 'certificates.seq out of range') WHERE new.seq >= 68719476736;"
+    " INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
+    " VALUES (" FTS_KEY("new") ", " FTS_VALUES("new") ");"
+    " END;"
+    "CREATE TRIGGER certificates_fts_delete AFTER DELETE ON certificates BEGIN"
+    " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
+    " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES("old") ");"
+    " END;"
+    "CREATE TRIGGER certificates_fts_update AFTER UPDATE"
+    " OF seq, certified_at, user_name, user_email, user_cpf, course_name ON certificates"
+    " WHEN old.seq IS NOT new.seq OR old.certified_at IS NOT new.certified_at"
+    " OR old.user_name IS NOT new.user_name OR old.user_email IS NOT new.user_email"
+    " OR old.user_cpf IS NOT new.user_cpf OR old.course_name IS NOT new.course_name BEGIN"
+    " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
+    " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES("old") ");"
+    " INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
+    " VALUES (" FTS_KEY("new") ", " FTS_VALUES("new") ");"
+    " END;"
+    "CREATE TABLE staff ("
+    " name TEXT NOT NULL COLLATE NOCASE,"
+    " token_sha256 BLOB NOT NULL UNIQUE,"
+    " created_at TEXT NOT NULL, revoked_at TEXT);"
+    "CREATE UNIQUE INDEX staff_active ON staff (name) WHERE revoked_at IS NULL;";
+
+/* Version 1 to 2, inside one transaction with foreign keys off (SQLite's
+ * procedure for changing a table: make the new one, copy, drop, rename).
+ * Keeping rowid as seq keeps every row's key. */
+static const char *const migrate_v1[] = {
+    CERTIFICATES_TABLE("certificates_v2"),
+    "INSERT INTO certificates_v2 (seq, " CERT_COLUMNS ")"
+    " SELECT rowid, " CERT_COLUMNS " FROM certificates ORDER BY rowid",
+    "DROP TABLE certificates",
+    "ALTER TABLE certificates_v2 RENAME TO certificates",
+    additions_v2,
+    "INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
+    " SELECT " FTS_KEY("c") ", " FTS_VALUES("c") " FROM certificates c",
+    "PRAGMA user_version = 2",
+};
+
+static int read_version(struct store *st, int *version, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW) {
+        store_db_error(st, st->db, "read", err, errlen);
+        goto out;
+    }
+    *version = sqlite3_column_int(s, 0);
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Inside the migration: no row may point at a certificate that is gone. */
+static int check_keys(struct store *st, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+
+    if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK) {
+        store_db_error(st, st->db, "upgrade", err, errlen);
+        goto out;
+    }
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        snprintf(err, errlen, "cannot upgrade index '%s': table '%s' refers to missing rows",
+                 st->index_path, (const char *)sqlite3_column_text(s, 0));
+    else if (step != SQLITE_DONE)
+        store_db_error(st, st->db, "upgrade", err, errlen);
+    else
+        rc = 0;
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int create(struct store *st, char *err, size_t errlen)
+{
+    int version;
+
+    /* Another process may have made it meanwhile: look again inside. */
+    if (store_db_exec(st, st->db, "BEGIN IMMEDIATE", "create", err, errlen) < 0)
+        return -1;
+    if (read_version(st, &version, err, errlen) < 0)
+        goto fail;
+    if (version == 0 &&
+        (store_db_exec(st, st->db, CERTIFICATES_TABLE("certificates"), "create", err, errlen) < 0 ||
+         store_db_exec(st, st->db, revisions_v1, "create", err, errlen) < 0 ||
+         store_db_exec(st, st->db, additions_v2, "create", err, errlen) < 0 ||
+         store_db_exec(st, st->db, "PRAGMA user_version = 2", "create", err, errlen) < 0))
+        goto fail;
+    if (store_db_exec(st, st->db, "COMMIT", "create", err, errlen) < 0)
+        goto fail;
+    /* Make the new index file's name durable in the store folder. */
+    return store_fs_sync_dir(st->dir, NULL, err, errlen);
+fail:
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+static int migrate(struct store *st, char *err, size_t errlen)
+{
+    int version, rc = -1;
+
+    /* Foreign keys must be off to drop and rename a parent table; the
+     * pragma is a no-op inside a transaction. */
+    if (store_db_exec(st, st->db, "PRAGMA foreign_keys = OFF", "upgrade", err, errlen) < 0 ||
+        store_db_exec(st, st->db, "BEGIN IMMEDIATE", "upgrade", err, errlen) < 0)
+        return -1;
+    if (read_version(st, &version, err, errlen) < 0)
+        goto out;
+    if (version == 1) {
+        for (size_t i = 0; i < sizeof(migrate_v1) / sizeof(migrate_v1[0]); i++)
+            if (store_db_exec(st, st->db, migrate_v1[i], "upgrade", err, errlen) < 0)
+                goto out;
+        if (check_keys(st, err, errlen) < 0)
+            goto out;
+    }
+    if (store_db_exec(st, st->db, "COMMIT", "upgrade", err, errlen) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc < 0)
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+int store_schema_ready(struct store *st, int version, int exclusive, char *err, size_t errlen)
+{
+    if (version == 0)
+        return create(st, err, errlen);
+    if (version == 1) {
+        if (!exclusive) {
+            snprintf(err, errlen,
+                     "index '%s' has schema 1 and another certifica process has the store "
+                     "open: stop it, then run this version again to upgrade the index",
+                     st->index_path);
+            return -1;
+        }
+        return migrate(st, err, errlen);
+    }
+    return 0;
+}

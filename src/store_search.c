@@ -1,0 +1,540 @@
+/* The staff listing of the SQLite store: words looked up in the full-text
+ * table, filters, newest first, one page and the total, read in one
+ * transaction. What the user typed reaches SQLite only as bound values, and
+ * reaches FTS5 only inside quoted strings: never as SQL or query syntax.
+ *
+ * Two ways to a page. Words alone (or with a date range): the full-text
+ * table's rowids carry the day (see store_schema.c), so FTS5 hands out its
+ * matches newest day first; one walk down them counts them and picks out the
+ * days the page falls in, and only the rows of those days are read and
+ * sorted. Anything else: queries on certificates, whose indexes hold the
+ * order and every filtered column, with the words as a set of keys. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "caltime.h"
+#include "store_sqlite.h"
+#include "banned.h"
+
+#define Q_MAX_BYTES 256
+#define Q_MAX_WORDS 16
+#define PER_PAGE_DEFAULT 20
+#define PER_PAGE_MAX 100
+
+#define FTS_DAY ((int64_t)1 << 36) /* a full-text rowid is day * FTS_DAY + seq */
+#define FTS_WHERE "certificates_fts MATCH :q AND rowid BETWEEN :lo AND :hi"
+#define FTS_MATCH                                                                                  \
+    "c.seq IN (SELECT rowid & 68719476735 FROM certificates_fts WHERE " FTS_WHERE ")"
+#define ORDER " ORDER BY c.certified_at DESC, c.id"
+
+/* A query checked and turned into SQL pieces and bound values. */
+struct plan {
+    struct buf match; /* the FTS5 query; empty: no words */
+    struct buf where; /* the filters on c, " WHERE ... AND ..." or empty */
+    const char *from_c; /* " c" or, for the revoked alone, " c INDEXED BY ..." */
+    int nothing;      /* q holds no searchable word: nothing can match */
+    int fts_only;     /* words and at most a date range: the full-text way */
+    char from[11], to[20], type[16];
+    int64_t lo, hi;   /* full-text rowids of the date range */
+    int64_t offset;
+    int page, per_page;
+};
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_alnum(unsigned char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Append one word to the FTS5 query as a quoted string with '*' (a prefix
+ * match of its last token): inside the quotes FTS5 reads no operators, and a
+ * '"' is written twice. A word of digits with CPF punctuation ("123.456",
+ * "529.982.247-25") becomes its digits, as the CPF is kept. Returns 0 when the
+ * word holds nothing the tokenizer would keep (only ASCII punctuation). */
+static int add_word(struct buf *m, const char *w, size_t n)
+{
+    size_t digits = 0, punct = 0;
+    int searchable = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (is_digit(c))
+            digits++;
+        else if (c == '.' || c == '-' || c == '/')
+            punct++;
+        if (is_alnum(c) || c >= 0x80)
+            searchable = 1;
+    }
+    if (!searchable)
+        return 0;
+    if (m->len)
+        buf_addc(m, ' ');
+    buf_addc(m, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (digits && digits + punct == n && !is_digit((unsigned char)w[i]))
+            continue;
+        if (w[i] == '"')
+            buf_addc(m, '"');
+        buf_addc(m, w[i]);
+    }
+    buf_adds(m, "\"*");
+    return 1;
+}
+
+static int plan_words(struct plan *p, const char *q, char *err, size_t errlen)
+{
+    size_t words = 0, kept = 0;
+
+    if (!q)
+        return 0;
+    if (strlen(q) > Q_MAX_BYTES) {
+        snprintf(err, errlen, "q: too long (at most %d bytes)", Q_MAX_BYTES);
+        return -1;
+    }
+    while (*q) {
+        size_t n = 0;
+        while (is_space(*q))
+            q++;
+        while (q[n] && !is_space(q[n]))
+            n++;
+        if (n == 0)
+            break;
+        if (++words > Q_MAX_WORDS) {
+            snprintf(err, errlen, "q: too many words (at most %d)", Q_MAX_WORDS);
+            return -1;
+        }
+        kept += (size_t)add_word(&p->match, q, n);
+        q += n;
+    }
+    /* "*" or "--" alone: a search for nothing finds nothing, not everything. */
+    p->nothing = words > 0 && kept == 0;
+    return 0;
+}
+
+static void add_filter(struct plan *p, const char *clause)
+{
+    buf_adds(&p->where, p->where.len ? " AND " : " WHERE ");
+    buf_adds(&p->where, clause);
+}
+
+static int64_t day_number(const struct caltime *d)
+{
+    return (int64_t)d->year * 10000 + d->mon * 100 + d->day;
+}
+
+static int plan_make(const struct store_query *q, struct plan *p, char *err, size_t errlen)
+{
+    struct caltime d;
+    int others;
+
+    memset(p, 0, sizeof(*p));
+    p->from_c = " c";
+    p->lo = INT64_MIN;
+    p->hi = INT64_MAX;
+    if (plan_words(p, q->q, err, errlen) < 0)
+        return -1;
+    if (q->course_id < 0 || q->institution_id < 0) {
+        snprintf(err, errlen, "%s: must be a positive integer",
+                 q->course_id < 0 ? "course_id" : "institution_id");
+        return -1;
+    }
+    others = q->course_id || q->institution_id || (q->type && *q->type) ||
+             (q->status && *q->status);
+    if (q->course_id)
+        add_filter(p, "c.course_id = :course");
+    if (q->institution_id)
+        add_filter(p, "c.institution_id = :institution");
+    if (q->type && *q->type) {
+        if (strcasecmp(q->type, "participation") != 0 && strcasecmp(q->type, "achievement") != 0) {
+            snprintf(err, errlen, "type: must be 'participation' or 'achievement'");
+            return -1;
+        }
+        snprintf(p->type, sizeof(p->type), "%s",
+                 strcasecmp(q->type, "participation") == 0 ? "participation" : "achievement");
+        add_filter(p, "c.type = :type");
+    }
+    if (q->from && *q->from) {
+        if (caltime_parse_date(q->from, &d) < 0) {
+            snprintf(err, errlen, "from: expected a date 'yyyy-MM-dd'");
+            return -1;
+        }
+        snprintf(p->from, sizeof(p->from), "%s", q->from);
+        p->lo = day_number(&d) * FTS_DAY;
+    }
+    if (q->to && *q->to) {
+        if (caltime_parse_date(q->to, &d) < 0) {
+            snprintf(err, errlen, "to: expected a date 'yyyy-MM-dd'");
+            return -1;
+        }
+        snprintf(p->to, sizeof(p->to), "%s 23:59:59", q->to);
+        p->hi = (day_number(&d) + 1) * FTS_DAY - 1;
+    }
+    if (q->status && *q->status) {
+        if (strcmp(q->status, "valid") == 0) {
+            add_filter(p, "c.revoked = 0");
+        } else if (strcmp(q->status, "revoked") == 0) {
+            add_filter(p, "c.revoked = 1");
+            /* The few revoked certificates have an index of their own; the
+             * planner, knowing no sizes, would rather scan a covering one. */
+            if (!p->match.len && !q->course_id && !q->institution_id)
+                p->from_c = " c INDEXED BY certificates_revoked";
+        } else {
+            snprintf(err, errlen, "status: must be 'valid' or 'revoked'");
+            return -1;
+        }
+    }
+    if (q->page < 0) {
+        snprintf(err, errlen, "page: must be 1 or more");
+        return -1;
+    }
+    if (q->per_page < 0 || q->per_page > PER_PAGE_MAX) {
+        snprintf(err, errlen, "per_page: must be from 1 to %d", PER_PAGE_MAX);
+        return -1;
+    }
+    if (p->from[0])
+        add_filter(p, "c.certified_at >= :from");
+    if (p->to[0])
+        add_filter(p, "c.certified_at <= :to");
+    p->fts_only = p->match.len && !others;
+    p->page = q->page ? q->page : 1;
+    p->per_page = q->per_page ? q->per_page : PER_PAGE_DEFAULT;
+    p->offset = (int64_t)(p->page - 1) * p->per_page;
+    return 0;
+}
+
+static void plan_free(struct plan *p)
+{
+    buf_free(&p->match);
+    buf_free(&p->where);
+}
+
+/* The general way's total: with neither words nor filters SQLite counts the
+ * smallest index; filters alone count entries of an index that holds them. */
+static void count_sql(const struct plan *p, struct buf *sql)
+{
+    buf_addf(sql, "SELECT count(*) FROM certificates%s%s", p->from_c,
+             p->where.data ? p->where.data : "");
+    if (p->match.len)
+        buf_adds(sql, p->where.len ? " AND " FTS_MATCH : " WHERE " FTS_MATCH);
+}
+
+/* The page: the keys of the page first (read off an index in order, or the
+ * candidates sorted), then the columns of those rows only. The full-text way
+ * hands the candidates over as a JSON array of keys (:keys). */
+static void page_sql(const struct plan *p, struct buf *sql)
+{
+    buf_adds(sql, "SELECT c.id, c.user_name, c.course_name, c.school_name, c.type, c.course_id,"
+                  " c.institution_id, c.certified_at, c.latest, r.code, c.revoked"
+                  " FROM (SELECT c.seq AS seq FROM certificates");
+    buf_adds(sql, p->from_c);
+    if (p->fts_only) {
+        buf_adds(sql, " WHERE c.seq IN (SELECT value FROM json_each(:keys))");
+    } else {
+        buf_adds(sql, p->where.data ? p->where.data : "");
+        if (p->match.len)
+            buf_adds(sql, p->where.len ? " AND " FTS_MATCH : " WHERE " FTS_MATCH);
+    }
+    buf_adds(sql, ORDER " LIMIT :limit OFFSET :offset) p"
+                  " JOIN certificates c ON c.seq = p.seq"
+                  " LEFT JOIN revisions r ON r.id = c.id AND r.revision = c.latest" ORDER);
+}
+
+static void bind_named_text(sqlite3_stmt *s, const char *name, const char *v)
+{
+    int i = sqlite3_bind_parameter_index(s, name);
+    if (i)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+static void bind_named_int(sqlite3_stmt *s, const char *name, int64_t v)
+{
+    int i = sqlite3_bind_parameter_index(s, name);
+    if (i)
+        sqlite3_bind_int64(s, i, v);
+}
+
+static void bind_plan(sqlite3_stmt *s, const struct plan *p, const struct store_query *q)
+{
+    if (p->match.len)
+        bind_named_text(s, ":q", p->match.data);
+    bind_named_int(s, ":course", q->course_id);
+    bind_named_int(s, ":institution", q->institution_id);
+    bind_named_text(s, ":type", p->type);
+    bind_named_text(s, ":from", p->from);
+    bind_named_text(s, ":to", p->to);
+    bind_named_int(s, ":lo", p->lo);
+    bind_named_int(s, ":hi", p->hi);
+    bind_named_int(s, ":limit", p->per_page);
+    bind_named_int(s, ":offset", p->offset);
+}
+
+static int prepare(struct store *st, sqlite3 *db, const char *sql, const struct plan *p,
+                   const struct store_query *q, sqlite3_stmt **s, char *err, size_t errlen)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK) {
+        store_db_error(st, db, "search", err, errlen);
+        return -1;
+    }
+    bind_plan(*s, p, q);
+    return 0;
+}
+
+/* One integer from a query. */
+static int query_int(struct store *st, sqlite3 *db, const char *sql, const struct plan *p,
+                     const struct store_query *q, int64_t *v, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1;
+
+    if (prepare(st, db, sql, p, q, &s, err, errlen) < 0)
+        return -1;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *v = sqlite3_column_int64(s, 0);
+        rc = 0;
+    } else {
+        store_db_error(st, db, "search", err, errlen);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int64_t day_of(int64_t key)
+{
+    return (key - (key & (FTS_DAY - 1))) / FTS_DAY;
+}
+
+/* The full-text way, in one walk down the matches (keys only, newest day
+ * first): the total, and the keys of every match on the days the page spans,
+ * as a JSON array in keys, with p->offset made relative to the first of them.
+ * Past the page, at most WALK_MAX more matches are walked to count them; the
+ * rest are counted by FTS5 itself. */
+#define WALK_MAX 5000
+#define WALK_SQL "SELECT rowid FROM certificates_fts WHERE " FTS_WHERE " ORDER BY rowid DESC"
+#define FTS_COUNT_SQL "SELECT count(*) FROM certificates_fts WHERE " FTS_WHERE
+
+static int fts_walk(struct store *st, sqlite3 *db, struct plan *p, const struct store_query *q,
+                    int64_t *total, struct buf *keys, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t pos = 0, last = p->offset + p->per_page - 1, cur = 0, skip = 0;
+    int rc = -1, step, closed = 0;
+
+    if (prepare(st, db, WALK_SQL, p, q, &s, err, errlen) < 0)
+        return -1;
+    buf_adds(keys, "[");
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t key = sqlite3_column_int64(s, 0), day = day_of(key);
+        if (pos == 0 || day != cur) {
+            cur = day;
+            if (pos > last) {
+                closed = 1; /* the page's last day is complete */
+            } else if (pos <= p->offset) {
+                buf_reset(keys); /* the page begins on this day or later */
+                buf_adds(keys, "[");
+                skip = pos;
+            }
+        }
+        if (!closed)
+            buf_addf(keys, "%s%" PRId64, keys->len > 1 ? "," : "", key & (FTS_DAY - 1));
+        pos++;
+        if (closed && pos > last + WALK_MAX)
+            break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        store_db_error(st, db, "search", err, errlen);
+        goto out;
+    }
+    buf_adds(keys, "]");
+    *total = pos;
+    if (step == SQLITE_ROW && query_int(st, db, FTS_COUNT_SQL, p, q, total, err, errlen) < 0)
+        goto out;
+    p->offset -= skip;
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static void read_hit(sqlite3_stmt *s, struct store_hit *h)
+{
+    memset(h, 0, sizeof(*h));
+    store_col_copy(s, 0, h->id, sizeof(h->id));
+    h->user_name = store_col_dup(s, 1);
+    h->course_name = store_col_dup(s, 2);
+    h->school_name = store_col_dup(s, 3);
+    h->type = store_col_dup(s, 4);
+    h->course_id = sqlite3_column_int64(s, 5);
+    h->institution_id = sqlite3_column_int64(s, 6);
+    store_col_copy(s, 7, h->certified_at, sizeof(h->certified_at));
+    h->revision = sqlite3_column_int(s, 8);
+    store_col_copy(s, 9, h->code, sizeof(h->code));
+    h->revoked = sqlite3_column_int(s, 10) != 0;
+}
+
+static const struct store_query no_query;
+
+int store_search(struct store *st, const struct store_query *q, struct store_page *out, char *err,
+                 size_t errlen)
+{
+    struct plan p;
+    struct buf sql = BUF_INIT, keys = BUF_INIT;
+    sqlite3_stmt *s = NULL;
+    sqlite3 *db = NULL;
+    int64_t offset;
+    int rc = -1, step;
+
+    memset(out, 0, sizeof(*out));
+    if (!q)
+        q = &no_query;
+    if (plan_make(q, &p, err, errlen) < 0)
+        goto out;
+    out->page = p.page;
+    out->per_page = p.per_page;
+    if (p.nothing) {
+        rc = 0;
+        goto out;
+    }
+    db = store_reader_get(st);
+    /* One read transaction: the total and the page agree. */
+    if (store_db_exec(st, db, "BEGIN", "search", err, errlen) < 0)
+        goto out;
+    offset = p.offset;
+    if (p.fts_only) {
+        if (fts_walk(st, db, &p, q, &out->total, &keys, err, errlen) < 0)
+            goto out;
+    } else {
+        count_sql(&p, &sql);
+        if (query_int(st, db, sql.data, &p, q, &out->total, err, errlen) < 0)
+            goto out;
+    }
+    if (offset >= out->total) {
+        rc = 0;
+        goto out;
+    }
+
+    buf_reset(&sql);
+    page_sql(&p, &sql);
+    if (prepare(st, db, sql.data, &p, q, &s, err, errlen) < 0)
+        goto out;
+    bind_named_text(s, ":keys", keys.data);
+    out->hits = xcalloc((size_t)p.per_page, sizeof(*out->hits));
+    while ((step = sqlite3_step(s)) == SQLITE_ROW && out->n_hits < (size_t)p.per_page)
+        read_hit(s, &out->hits[out->n_hits++]);
+    if (step != SQLITE_DONE && step != SQLITE_ROW) {
+        store_db_error(st, db, "search", err, errlen);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    if (db) {
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        store_reader_put(st, db);
+    }
+    if (rc < 0)
+        store_page_free(out);
+    buf_free(&sql);
+    buf_free(&keys);
+    plan_free(&p);
+    return rc;
+}
+
+void store_page_free(struct store_page *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n_hits; i++) {
+        free(p->hits[i].user_name);
+        free(p->hits[i].course_name);
+        free(p->hits[i].school_name);
+        free(p->hits[i].type);
+    }
+    free(p->hits);
+    memset(p, 0, sizeof(*p));
+}
+
+/* EXPLAIN QUERY PLAN of one statement, one line per step, indented by depth. */
+static int explain(struct store *st, sqlite3 *db, const char *what, const char *sql,
+                   const struct plan *p, const struct store_query *q, struct buf *out, char *err,
+                   size_t errlen)
+{
+    struct buf eqp = BUF_INIT;
+    sqlite3_stmt *s = NULL;
+    int ids[64], depth[64], n = 0, rc = -1, step;
+
+    buf_addf(&eqp, "EXPLAIN QUERY PLAN %s", sql);
+    if (prepare(st, db, eqp.data, p, q, &s, err, errlen) < 0)
+        goto out;
+    buf_addf(out, "%s:\n", what);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        int id = sqlite3_column_int(s, 0), parent = sqlite3_column_int(s, 1), d = 0;
+        for (int i = 0; i < n; i++)
+            if (ids[i] == parent)
+                d = depth[i] + 1;
+        if (n < 64) {
+            ids[n] = id;
+            depth[n++] = d;
+        }
+        buf_addf(out, "%*s%s\n", 2 + 2 * d, "", (const char *)sqlite3_column_text(s, 3));
+    }
+    if (step != SQLITE_DONE) {
+        store_db_error(st, db, "search", err, errlen);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    buf_free(&eqp);
+    return rc;
+}
+
+int store_search_explain(struct store *st, const struct store_query *q, struct buf *out,
+                         char *err, size_t errlen)
+{
+    struct plan p;
+    struct buf sql = BUF_INIT;
+    sqlite3 *db = NULL;
+    int rc = -1;
+
+    if (!q)
+        q = &no_query;
+    if (plan_make(q, &p, err, errlen) < 0)
+        goto out;
+    if (p.nothing) {
+        buf_adds(out, "nothing to search for\n");
+        rc = 0;
+        goto out;
+    }
+    db = store_reader_get(st);
+    if (p.fts_only) {
+        if (explain(st, db, "matches, newest day first", WALK_SQL, &p, q, out, err, errlen) < 0)
+            goto out;
+    } else {
+        count_sql(&p, &sql);
+        if (explain(st, db, "total", sql.data, &p, q, out, err, errlen) < 0)
+            goto out;
+    }
+    buf_reset(&sql);
+    page_sql(&p, &sql);
+    if (explain(st, db, "page", sql.data, &p, q, out, err, errlen) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (db)
+        store_reader_put(st, db);
+    buf_free(&sql);
+    plan_free(&p);
+    return rc;
+}

@@ -1,0 +1,992 @@
+/* Unit tests of the staff listing and staff accounts of the store: search by
+ * words (accents, case, prefixes, e-mail, CPF), filters, pagination and
+ * order, queries that try to inject SQL or FTS5 syntax, revisions and
+ * revocation in the results, staff tokens, and the upgrade of a version 1
+ * index, in temporary store folders. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "store.h"
+#include "tap.h"
+#include "banned.h"
+
+/* --- helpers ------------------------------------------------------------ */
+
+static char *make_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    struct buf b = BUF_INIT;
+    buf_addf(&b, "%s/certifica-search-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(b.data)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    return buf_detach(&b, NULL);
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void rm_rf(const char *dir)
+{
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+static int fake_render(void *ctx, const struct store_ticket *t, struct buf *pdf, char *err,
+                       size_t errlen)
+{
+    (void)ctx;
+    (void)err;
+    (void)errlen;
+    buf_addf(pdf, "%%PDF-fake %s %d %s\n", t->id, t->revision, t->code);
+    return 0;
+}
+
+static int fake_rerender(void *ctx, const struct store_ticket *t, const char *raw,
+                         size_t raw_len, struct buf *pdf, char *err, size_t errlen)
+{
+    (void)raw;
+    (void)raw_len;
+    return fake_render(ctx, t, pdf, err, errlen);
+}
+
+/* One person's certificate as the store keeps it. */
+struct ev {
+    char name[128], email[128], cpf[16], course[128], certified[24], canonical[512];
+    struct store_fields f;
+};
+
+static void ev_init(struct ev *e, int64_t inst, int64_t user, int64_t course, const char *name,
+                    const char *email, const char *cpf, const char *course_name,
+                    const char *certified_at, const char *type)
+{
+    memset(e, 0, sizeof(*e));
+    snprintf(e->name, sizeof(e->name), "%s", name);
+    snprintf(e->email, sizeof(e->email), "%s", email);
+    snprintf(e->cpf, sizeof(e->cpf), "%s", cpf ? cpf : "");
+    snprintf(e->course, sizeof(e->course), "%s", course_name);
+    snprintf(e->certified, sizeof(e->certified), "%s", certified_at);
+    snprintf(e->canonical, sizeof(e->canonical), "{%lld,%lld,%lld,\"%s\",\"%s\",\"%s\",\"%s\"}",
+             (long long)inst, (long long)user, (long long)course, name, email, course_name,
+             certified_at);
+    e->f = (struct store_fields){
+        .institution_id = inst,
+        .user_id = user,
+        .course_id = course,
+        .school_id = 1,
+        .user_name = e->name,
+        .user_email = e->email,
+        .user_cpf = cpf ? e->cpf : NULL,
+        .course_name = e->course,
+        .school_name = "Escola de Governo",
+        .workload = "40 horas",
+        .type = type,
+        .certified_at = e->certified,
+        .concluded_at = e->certified,
+        .canonical = e->canonical,
+        .raw = e->canonical,
+        .raw_len = strlen(e->canonical),
+    };
+}
+
+static int put(struct store *st, struct ev *e, struct store_result *r)
+{
+    char err[256] = "";
+    struct store_result local;
+    if (store_put(st, &e->f, fake_render, NULL, r ? r : &local, err, sizeof(err)) < 0) {
+        printf("# put: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Search with words only; the page's total (or -1 on error). */
+static int64_t total_of(struct store *st, const char *q)
+{
+    struct store_query sq = {.q = q};
+    struct store_page page;
+    char err[256] = "";
+    int64_t total;
+
+    if (store_search(st, &sq, &page, err, sizeof(err)) < 0) {
+        printf("# search '%s': %s\n", q, err);
+        return -1;
+    }
+    total = page.total;
+    store_page_free(&page);
+    return total;
+}
+
+/* The names of a page's hits, joined by '|' into out. */
+static int names_of(struct store *st, const struct store_query *q, char *out, size_t len)
+{
+    struct store_page page;
+    struct buf b = BUF_INIT;
+    char err[256] = "";
+
+    out[0] = '\0';
+    if (store_search(st, q, &page, err, sizeof(err)) < 0) {
+        snprintf(out, len, "error: %s", err);
+        return -1;
+    }
+    for (size_t i = 0; i < page.n_hits; i++)
+        buf_addf(&b, "%s%s", i ? "|" : "", page.hits[i].user_name);
+    snprintf(out, len, "%s", b.data ? b.data : "");
+    buf_free(&b);
+    store_page_free(&page);
+    return 0;
+}
+
+/* --- the archive searched by most tests ------------------------------------ */
+
+#define N_PEOPLE 45 /* "Pessoa NN", on five days, some at the same second */
+#define N_ALL (N_PEOPLE + 6)
+
+static int fill(struct store *st)
+{
+    struct ev e;
+    int bad = 0;
+
+    ev_init(&e, 1, 1, 10, "João da Silva", "joao.silva@example.com", "52998224725",
+            "Gestão de Projetos", "2024-03-15 10:00:00", "achievement");
+    bad |= put(st, &e, NULL);
+    ev_init(&e, 1, 2, 11, "Maria José Conceição", "maria.conceicao@escola.edu.br", "11144477735",
+            "Introdução à Programação", "2024-03-16 23:59:59", "participation");
+    bad |= put(st, &e, NULL);
+    ev_init(&e, 2, 3, 10, "JOÃO PEDRO ARAÚJO", "jp@example.org", NULL, "Gestão de Projetos",
+            "2023-12-01 08:30:00", "participation");
+    bad |= put(st, &e, NULL);
+    ev_init(&e, 2, 4, 12, "Zoë Lüdenscheidt", "zoe@example.net", NULL, "Alemão Básico",
+            "2024-03-16 00:00:00", "achievement");
+    bad |= put(st, &e, NULL);
+    ev_init(&e, 1, 5, 12, "Ana O'Brien-Sá", "ana@silveira.com.br", "39053344705", "Alemão Básico",
+            "2024-01-05 12:00:00", "participation");
+    bad |= put(st, &e, NULL);
+    ev_init(&e, 1, 6, 13, "Or Near And", "or.near@example.com", NULL, "Lógica",
+            "2022-06-01 09:00:00", "participation");
+    bad |= put(st, &e, NULL);
+    for (int i = 0; i < N_PEOPLE; i++) {
+        char name[32], email[64], when[40];
+        snprintf(name, sizeof(name), "Pessoa %02d", i);
+        snprintf(email, sizeof(email), "pessoa%02d@example.com", i);
+        /* five days; on each, the time repeats every other person */
+        snprintf(when, sizeof(when), "2024-02-%02d %02d:00:00", 10 + i % 5, 8 + i / 10);
+        ev_init(&e, 3, 100 + i, 20, name, email, NULL, "Curso em Lote", when,
+                i % 3 ? "participation" : "achievement");
+        bad |= put(st, &e, NULL);
+    }
+    return bad ? -1 : 0;
+}
+
+/* --- words ----------------------------------------------------------------- */
+
+static void test_words(struct store *st)
+{
+    struct store_query q = {0};
+    char names[1024];
+
+    is_int(total_of(st, NULL), N_ALL, "no words: every certificate");
+    is_int(total_of(st, "   "), N_ALL, "blank words: every certificate");
+    q.q = "joao silv";
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "João da Silva", "'joao silv' finds 'João da Silva' (accents, case, prefix)");
+    q.q = "joao";
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "João da Silva|JOÃO PEDRO ARAÚJO", "'joao' finds both, newest first");
+    is_int(total_of(st, "JOÃO"), 2, "'JOÃO' the same");
+    is_int(total_of(st, "Joã"), 2, "'Joã' as a prefix");
+    is_int(total_of(st, "araujo pedro"), 1, "words in any order");
+    is_int(total_of(st, "zoe ludens"), 1, "'zoe ludens' finds 'Zoë Lüdenscheidt'");
+    is_int(total_of(st, "obrien"), 0, "'obrien' is not a word of \"O'Brien\"");
+    is_int(total_of(st, "o'brien"), 1, "but \"o'brien\" is");
+    is_int(total_of(st, "silva"), 1, "'silva' finds the name, not 'silveira.com.br'");
+    is_int(total_of(st, "silv"), 2, "'silv' finds both");
+    is_int(total_of(st, "maria.conc"), 1, "an e-mail prefix");
+    is_int(total_of(st, "maria.conceicao@escola.edu.br"), 1, "a whole e-mail");
+    is_int(total_of(st, "maria.conceicao@escola.edu.com"), 0, "another e-mail");
+    is_int(total_of(st, "@example.com"), N_PEOPLE + 2, "a domain");
+    is_int(total_of(st, "52998224725"), 1, "CPF digits");
+    is_int(total_of(st, "529.982.247-25"), 1, "CPF with punctuation");
+    is_int(total_of(st, "529.982"), 1, "a CPF prefix with punctuation");
+    is_int(total_of(st, "529982"), 1, "a CPF prefix, digits");
+    is_int(total_of(st, "111.444.777-35"), 1, "another CPF");
+    is_int(total_of(st, "982247"), 0, "the middle of a CPF is not a prefix");
+    is_int(total_of(st, "gestao proj"), 2, "the course name");
+    is_int(total_of(st, "introducao maria"), 1, "course and name words together");
+    is_int(total_of(st, "joao maria"), 0, "every word must match");
+    is_int(total_of(st, "pessoa"), N_PEOPLE, "many matches");
+    is_int(total_of(st, "pessoa 07"), 1, "'pessoa 07'");
+    is_int(total_of(st, "xyzzy"), 0, "no match");
+}
+
+/* --- filters ----------------------------------------------------------- */
+
+static void test_filters(struct store *st)
+{
+    struct store_query q = {0};
+    struct store_page page;
+    char names[1024], err[256] = "";
+
+    q.course_id = 10;
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "João da Silva|JOÃO PEDRO ARAÚJO", "course_id");
+    q.q = "silva";
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "João da Silva", "course_id with words");
+    q = (struct store_query){.institution_id = 2};
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "Zoë Lüdenscheidt|JOÃO PEDRO ARAÚJO", "institution_id");
+    q = (struct store_query){.type = "achievement", .institution_id = 1};
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "João da Silva", "type and institution_id");
+    q = (struct store_query){.type = "Achievement", .q = "zoe"};
+    is_int(store_search(st, &q, &page, err, sizeof(err)), 0, "type in any letter case");
+    is_int(page.total, 1, "matches");
+    store_page_free(&page);
+
+    q = (struct store_query){.from = "2024-03-16", .to = "2024-03-16"};
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "Maria José Conceição|Zoë Lüdenscheidt",
+           "from and to are whole days, both inclusive (00:00:00 and 23:59:59)");
+    q.q = "conceicao";
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "Maria José Conceição", "a day with words");
+    q = (struct store_query){.q = "joao", .from = "2024-01-01"};
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "João da Silva", "from alone, with words");
+    q = (struct store_query){.q = "joao", .to = "2024-03-14"};
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "JOÃO PEDRO ARAÚJO", "to alone, with words");
+    q = (struct store_query){.q = "joao", .from = "2024-03-16", .to = "2024-03-01"};
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "", "from after to: nothing");
+    q = (struct store_query){.course_id = 12, .from = "2024-01-01", .to = "2024-01-31"};
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "Ana O'Brien-Sá", "course with a date range");
+    q = (struct store_query){.status = "valid", .q = "joao"};
+    is_int(store_search(st, &q, &page, err, sizeof(err)), 0, "status=valid");
+    is_int(page.total, 2, "nothing revoked yet");
+    store_page_free(&page);
+
+    /* Bad values are errors naming the field. */
+    static const struct {
+        struct store_query q;
+        const char *field;
+    } bad[] = {
+        {{.from = "2024-3-01"}, "from: "},
+        {{.from = "2024-02-30"}, "from: "},
+        {{.to = "2024-13-01"}, "to: "},
+        {{.to = "yesterday"}, "to: "},
+        {{.type = "diploma"}, "type: "},
+        {{.status = "expired"}, "status: "},
+        {{.course_id = -1}, "course_id: "},
+        {{.institution_id = -5}, "institution_id: "},
+        {{.page = -1}, "page: "},
+        {{.per_page = 101}, "per_page: "},
+        {{.per_page = -3}, "per_page: "},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        ok(store_search(st, &bad[i].q, &page, err, sizeof(err)) == -1 &&
+               strncmp(err, bad[i].field, strlen(bad[i].field)) == 0 && page.n_hits == 0,
+           "a bad value is an error naming the field: %s", err);
+    }
+    char longq[400];
+    memset(longq, 'a', sizeof(longq) - 1);
+    longq[sizeof(longq) - 1] = '\0';
+    q = (struct store_query){.q = longq};
+    ok(store_search(st, &q, &page, err, sizeof(err)) == -1 && strncmp(err, "q: ", 3) == 0,
+       "an over-long q is an error: %s", err);
+    q.q = "a b c d e f g h i j k l m n o p q";
+    ok(store_search(st, &q, &page, err, sizeof(err)) == -1 && strncmp(err, "q: ", 3) == 0,
+       "too many words is an error: %s", err);
+}
+
+/* --- pages and order ----------------------------------------------------- */
+
+static int hit_before(const struct store_hit *a, const struct store_hit *b)
+{
+    int c = strcmp(a->certified_at, b->certified_at);
+    return c > 0 || (c == 0 && strcmp(a->id, b->id) < 0);
+}
+
+/* Walk every page of q (per_page n); check totals, sizes, order and that
+ * the pages hold each match once. Returns the ids in order in all. */
+static void check_pages(struct store *st, struct store_query q, int per_page, int64_t want,
+                        const char *what, struct buf *all)
+{
+    struct store_page page;
+    struct store_hit prev = {0};
+    char err[256] = "";
+    int64_t seen = 0;
+    int pages = (int)((want + per_page - 1) / per_page), sizes_ok = 1, order_ok = 1,
+        totals_ok = 1, dups = 0;
+
+    q.per_page = per_page;
+    for (int p = 1; p <= pages + 1; p++) {
+        q.page = p;
+        if (store_search(st, &q, &page, err, sizeof(err)) < 0) {
+            ok(0, "%s: page %d: %s", what, p, err);
+            return;
+        }
+        totals_ok &= page.total == want && page.page == p && page.per_page == per_page;
+        if (p < pages)
+            sizes_ok &= page.n_hits == (size_t)per_page;
+        else if (p == pages)
+            sizes_ok &= page.n_hits == (size_t)(want - (int64_t)(pages - 1) * per_page);
+        else
+            sizes_ok &= page.n_hits == 0;
+        for (size_t i = 0; i < page.n_hits; i++) {
+            if (seen && !hit_before(&prev, &page.hits[i]))
+                order_ok = 0;
+            if (all->data && strstr(all->data, page.hits[i].id))
+                dups++;
+            buf_addf(all, "%s ", page.hits[i].id);
+            memcpy(prev.certified_at, page.hits[i].certified_at, sizeof(prev.certified_at));
+            memcpy(prev.id, page.hits[i].id, sizeof(prev.id));
+            seen++;
+        }
+        store_page_free(&page);
+    }
+    ok(totals_ok, "%s: every page says total %lld", what, (long long)want);
+    ok(sizes_ok, "%s: full pages of %d, then the rest, then an empty page", what, per_page);
+    ok(order_ok, "%s: newest certified first, then by id", what);
+    ok(seen == want && dups == 0, "%s: each match once (%lld seen, %d twice)", what,
+       (long long)seen, dups);
+}
+
+static void test_pages(struct store *st)
+{
+    struct buf a = BUF_INIT, b = BUF_INIT, c = BUF_INIT;
+    struct store_query q = {0};
+    struct store_page page;
+    char err[256] = "";
+
+    q.q = "pessoa";
+    check_pages(st, q, 20, N_PEOPLE, "words, 20 a page", &a);
+    check_pages(st, q, 7, N_PEOPLE, "words, 7 a page", &b);
+    is_str(b.data, a.data, "the same order whatever the page size");
+    q = (struct store_query){.q = "pessoa", .status = "valid"};
+    buf_reset(&b);
+    check_pages(st, q, 6, N_PEOPLE, "words and a filter", &b);
+    is_str(b.data, a.data, "the same order as words alone");
+    q = (struct store_query){.course_id = 20};
+    buf_reset(&b);
+    check_pages(st, q, 8, N_PEOPLE, "a filter alone", &b);
+    is_str(b.data, a.data, "the same order again");
+    q = (struct store_query){.q = "pessoa", .from = "2024-02-11", .to = "2024-02-13"};
+    check_pages(st, q, 4, 27, "words and dates", &c);
+    q = (struct store_query){0};
+    buf_reset(&b);
+    check_pages(st, q, 10, N_ALL, "everything", &b);
+    buf_reset(&c);
+    check_pages(st, q, 100, N_ALL, "everything, 100 a page", &c);
+    is_str(c.data, b.data, "in the same order");
+
+    q = (struct store_query){0};
+    is_int(store_search(st, &q, &page, err, sizeof(err)), 0, "defaults");
+    ok(page.page == 1 && page.per_page == 20 && page.n_hits == 20 && page.total == N_ALL,
+       "page 1 of 20");
+    is_str(page.n_hits ? page.hits[0].user_name : "", "Maria José Conceição", "newest first");
+    ok(page.n_hits && page.hits[0].revision == 1 && strlen(page.hits[0].code) == 17 &&
+           page.hits[0].course_id == 11 && page.hits[0].institution_id == 1 &&
+           strcmp(page.hits[0].course_name, "Introdução à Programação") == 0 &&
+           strcmp(page.hits[0].school_name, "Escola de Governo") == 0 &&
+           strcmp(page.hits[0].type, "participation") == 0 &&
+           strcmp(page.hits[0].certified_at, "2024-03-16 23:59:59") == 0 && !page.hits[0].revoked,
+       "a hit has the certificate's fields");
+    store_page_free(&page);
+    q.page = 1000000;
+    is_int(store_search(st, &q, &page, err, sizeof(err)), 0, "a page far past the end");
+    ok(page.n_hits == 0 && page.total == N_ALL, "is empty, with the total");
+    store_page_free(&page);
+    buf_free(&a);
+    buf_free(&b);
+    buf_free(&c);
+}
+
+/* --- injection ------------------------------------------------------------- */
+
+static void test_injection(struct store *st)
+{
+    static const char *const tries[] = {
+        "\"",
+        "\"\"",
+        "*",
+        "-",
+        "OR",
+        "NEAR(",
+        "NEAR(joao maria)",
+        "joao OR maria",
+        "joao\" OR \"maria",
+        "joao -silva",
+        "\"joao\" + \"pedro\"",
+        "^joao",
+        "user_name:joao",
+        "{user_name user_email}: joao",
+        "joao AND NOT maria",
+        "(joao",
+        ")",
+        "joao*",
+        "'",
+        "'; DROP TABLE certificates; --",
+        "' OR '1'='1",
+        "\" OR 1=1 --",
+        "%",
+        "_",
+        "\\",
+        "— «»",
+        "joao \xff\xfe",
+        "\xc3",
+    };
+    char err[256] = "";
+    int all_fine = 1;
+
+    for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+        int64_t t = total_of(st, tries[i]);
+        ok(t >= 0 && t < N_ALL, "q '%s': no error, not everything (%lld)", tries[i],
+           (long long)t);
+    }
+    is_int(total_of(st, "joao OR maria"), 0, "OR is a word, not an operator");
+    is_int(total_of(st, "NEAR(joao maria)"), 0, "NEAR( is a word, not a function");
+    is_int(total_of(st, "joao -silva"), 1, "-silva is the word silva, not NOT");
+    is_int(total_of(st, "joao*"), 2, "a '*' typed is ignored");
+    is_int(total_of(st, "or near and"), 1, "'or near and' finds the person so named");
+    is_int(total_of(st, "\"joao\""), 2, "quotes typed are ignored");
+    is_int(total_of(st, "user_name:joao"), 0, "no column filters");
+    is_int(total_of(st, "*"), 0, "'*' alone finds nothing");
+    is_int(total_of(st, "'; DROP TABLE certificates; --"), 0, "SQL in q finds nothing");
+    is_int(total_of(st, ""), N_ALL, "and the table is still there");
+
+    /* Random bytes never make an error. */
+    srand(7);
+    for (int i = 0; i < 3000 && all_fine; i++) {
+        char q[48];
+        struct store_query sq = {.q = q};
+        struct store_page page;
+        size_t n = 1 + (size_t)rand() % (sizeof(q) - 1);
+        for (size_t j = 0; j < n; j++) {
+            q[j] = (char)(1 + rand() % 255);
+            if (rand() % 4 == 0)
+                q[j] = "\"*-^:(){}+' "[rand() % 12];
+        }
+        q[n] = '\0';
+        if (store_search(st, &sq, &page, err, sizeof(err)) < 0) {
+            all_fine = 0;
+            printf("# random q failed: %s\n", err);
+        } else if (page.total == N_ALL && strspn(q, " \t\n\r\f\v") != n) {
+            all_fine = 0;
+            printf("# random q matched everything\n");
+        }
+        store_page_free(&page);
+    }
+    ok(all_fine, "3000 random queries: no error, never everything");
+}
+
+/* --- revisions and revocation ---------------------------------------------- */
+
+static void test_revisions(struct store *st)
+{
+    struct store_query q = {.q = "carla"};
+    struct store_result r1, r2;
+    struct store_page page;
+    struct store_cert c;
+    struct ev e;
+    char err[256] = "";
+
+    ev_init(&e, 4, 1, 30, "Carla Dias", "carla@example.com", NULL, "Redação Oficial",
+            "2021-05-05 10:00:00", "participation");
+    put(st, &e, &r1);
+    is_int(total_of(st, "dias carla"), 1, "found by the first revision's name");
+    ev_init(&e, 4, 1, 30, "Carla Nunes", "carla.nunes@example.com", NULL, "Redação Oficial",
+            "2021-06-07 11:00:00", "participation");
+    put(st, &e, &r2);
+    is_int(r2.outcome, STORE_REVISED, "a corrected name is a new revision");
+    is_int(total_of(st, "dias"), 0, "the old name no longer matches");
+    is_int(total_of(st, "carla@example"), 0, "nor the old e-mail");
+    is_int(total_of(st, "nunes"), 1, "the new one does");
+    is_int(store_search(st, &q, &page, err, sizeof(err)), 0, "search");
+    ok(page.n_hits == 1 && page.hits[0].revision == 2 &&
+           strcmp(page.hits[0].code, r2.ticket.code) == 0 &&
+           strcmp(page.hits[0].certified_at, "2021-06-07 11:00:00") == 0,
+       "one row: the latest revision, its code and date");
+    store_page_free(&page);
+    q = (struct store_query){.q = "carla", .from = "2021-05-05", .to = "2021-05-05"};
+    is_int(store_search(st, &q, &page, err, sizeof(err)), 0, "by the old date");
+    is_int(page.total, 0, "the old date no longer matches");
+    store_page_free(&page);
+    q.from = q.to = "2021-06-07";
+    is_int(store_search(st, &q, &page, err, sizeof(err)), 0, "by the new date");
+    is_int(page.total, 1, "the new date does");
+    store_page_free(&page);
+    store_get(st, r2.ticket.id, &c, err, sizeof(err));
+    ok(c.n_revs == 2 && c.revs[0].superseded && !c.revs[1].superseded,
+       "the first revision is superseded");
+    store_cert_free(&c);
+
+    is_int(store_revoke(st, r2.ticket.id, "issued by mistake", err, sizeof(err)), 0, "revoke");
+    q = (struct store_query){.q = "carla"};
+    store_search(st, &q, &page, err, sizeof(err));
+    ok(page.n_hits == 1 && page.hits[0].revoked, "a revoked certificate shows as revoked");
+    store_page_free(&page);
+    q.status = "revoked";
+    store_search(st, &q, &page, err, sizeof(err));
+    is_int(page.total, 1, "status=revoked finds it");
+    store_page_free(&page);
+    q = (struct store_query){.status = "revoked"};
+    store_search(st, &q, &page, err, sizeof(err));
+    ok(page.total == 1 && page.n_hits == 1 && strcmp(page.hits[0].id, r2.ticket.id) == 0,
+       "status=revoked alone: only it");
+    store_page_free(&page);
+    q.status = "valid";
+    store_search(st, &q, &page, err, sizeof(err));
+    is_int(page.total, N_ALL, "status=valid: all the others");
+    store_page_free(&page);
+    ev_init(&e, 4, 1, 30, "Carla Nunes Reis", "carla.nunes@example.com", NULL, "Redação Oficial",
+            "2021-06-07 11:00:00", "participation");
+    put(st, &e, &r2);
+    q = (struct store_query){.q = "reis"};
+    store_search(st, &q, &page, err, sizeof(err));
+    ok(page.n_hits == 1 && page.hits[0].revoked && page.hits[0].revision == 3,
+       "revised after revocation: still revoked, revision 3");
+    store_page_free(&page);
+}
+
+/* --- query plans ----------------------------------------------------------- */
+
+static void test_plans(struct store *st)
+{
+    static const struct {
+        struct store_query q;
+        const char *want;
+        const char *what;
+    } cases[] = {
+        {{.q = "joao"}, "certificates_fts VIRTUAL TABLE INDEX", "words: the FTS5 index"},
+        {{0}, "SCAN c USING COVERING INDEX certificates_recent", "no words: the order's index"},
+        {{.course_id = 10, .from = "2024-01-01", .to = "2024-12-31"},
+         "COVERING INDEX certificates_course (course_id=? AND certified_at>? AND certified_at<?)",
+         "course and dates: a range of the course index"},
+        {{.institution_id = 1}, "COVERING INDEX certificates_institution (institution_id=?)",
+         "institution: its index"},
+        {{.status = "revoked"}, "certificates_revoked", "revoked: their own index"},
+        {{.q = "joao", .course_id = 10}, "certificates_fts VIRTUAL TABLE INDEX",
+         "words and a course: the FTS5 index too"},
+    };
+    struct buf plan = BUF_INIT;
+    char err[256] = "";
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        buf_reset(&plan);
+        if (store_search_explain(st, &cases[i].q, &plan, err, sizeof(err)) < 0) {
+            ok(0, "%s: %s", cases[i].what, err);
+            continue;
+        }
+        if (!ok(plan.data && strstr(plan.data, cases[i].want), "plan: %s", cases[i].what))
+            printf("# %s", plan.data ? plan.data : "(none)\n");
+        if (!cases[i].q.q)
+            ok(plan.data && !strstr(plan.data, "SCAN c\n") && !strstr(plan.data, "SCAN c USING INDEX"),
+               "plan: %s reads no table rows to filter", cases[i].what);
+    }
+    buf_free(&plan);
+}
+
+/* --- staff ----------------------------------------------------------------- */
+
+static int base64url_token(const char *t)
+{
+    return strlen(t) == 43 &&
+           strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == 43;
+}
+
+/* Does the file hold these bytes anywhere? */
+static int file_holds(const char *path, const char *needle)
+{
+    struct buf b = BUF_INIT;
+    int found = 0;
+    if (buf_read_file(&b, path) == 0 && b.len)
+        found = memmem(b.data, b.len, needle, strlen(needle)) != NULL;
+    buf_free(&b);
+    return found;
+}
+
+static void test_staff(const char *dir)
+{
+    char maria[64], joao[64], again[64], name[64], err[256] = "", wrong[80], hex[65];
+    char *longtok = xcalloc(1, 5001);
+    struct store_staff *list = NULL;
+    struct buf path = BUF_INIT;
+    struct store *st = store_open(dir, fake_rerender, NULL, err, sizeof(err));
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    size_t n = 0;
+
+    if (!ok(st != NULL, "open a store for staff (%s)", err))
+        return;
+    is_int(store_staff_add(st, "maria", maria, err, sizeof(err)), 0, "add maria");
+    ok(base64url_token(maria), "the token is 43 characters of base64url: %s", maria);
+    is_int(store_staff_add(st, "joao.silva@escola", joao, err, sizeof(err)), 0, "add another");
+    ok(strcmp(maria, joao) != 0, "tokens differ");
+    is_int(store_staff_add(st, "maria", again, err, sizeof(err)), -1, "maria again");
+    ok(strstr(err, "'maria' already exists") != NULL, "is refused: %s", err);
+    is_int(store_staff_add(st, "MARIA", again, err, sizeof(err)), -1,
+           "names are the same in any letter case");
+    static const char *const bad_names[] = {
+        "", "a b", "maria\t", "joão", "x/../y",
+        "a123456789012345678901234567890123456789012345678901234567890123"};
+    for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
+        ok(store_staff_add(st, bad_names[i], again, err, sizeof(err)) == -1 &&
+               strncmp(err, "name: ", 6) == 0 && again[0] == '\0',
+           "bad name '%s' refused: %s", bad_names[i], err);
+
+    is_int(store_staff_check(st, maria, name, err, sizeof(err)), 0, "maria's token signs in");
+    is_str(name, "maria", "as maria");
+    is_int(store_staff_check(st, joao, name, err, sizeof(err)), 0, "the other's too");
+    is_str(name, "joao.silva@escola", "as the other");
+    snprintf(wrong, sizeof(wrong), "%s", maria);
+    wrong[42] = wrong[42] == 'A' ? 'B' : 'A';
+    is_int(store_staff_check(st, wrong, name, err, sizeof(err)), 1, "one character off: no");
+    is_str(name, "", "and no name");
+    wrong[42] = '\0';
+    is_int(store_staff_check(st, wrong, name, err, sizeof(err)), 1, "a prefix of it: no");
+    snprintf(wrong, sizeof(wrong), "%sx", maria);
+    is_int(store_staff_check(st, wrong, name, err, sizeof(err)), 1, "one character more: no");
+    is_int(store_staff_check(st, "", name, err, sizeof(err)), 1, "empty: no");
+    is_int(store_staff_check(st, NULL, name, err, sizeof(err)), 1, "none: no");
+    memset(longtok, 'A', 5000);
+    is_int(store_staff_check(st, longtok, name, err, sizeof(err)), 1, "5000 characters: no");
+
+    /* Only the digest is kept. */
+    buf_addf(&path, "%s/index.sqlite", dir);
+    sha256_hex(maria, strlen(maria), hex);
+    if (sqlite3_open_v2(path.data, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT lower(hex(token_sha256)) FROM staff WHERE name = 'maria'",
+                           -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        is_str((const char *)sqlite3_column_text(s, 0), hex, "the index keeps its SHA-256");
+    else
+        ok(0, "read the staff table: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    ok(!file_holds(path.data, maria), "and not the token itself");
+    buf_addf(&path, "-wal");
+    ok(!file_holds(path.data, maria), "nor does the write-ahead log");
+
+    is_int(store_staff_revoke(st, "maria", err, sizeof(err)), 0, "revoke maria");
+    is_int(store_staff_check(st, maria, name, err, sizeof(err)), 1,
+           "a revoked token stops working");
+    is_int(store_staff_check(st, joao, name, err, sizeof(err)), 0, "the other still works");
+    is_int(store_staff_revoke(st, "maria", err, sizeof(err)), 1, "revoking again: no such account");
+    is_int(store_staff_revoke(st, "nobody", err, sizeof(err)), 1, "an unknown name: not found");
+    is_int(store_staff_revoke(st, "bad name", err, sizeof(err)), 1, "a malformed name: not found");
+    is_int(store_staff_add(st, "Maria", again, err, sizeof(err)), 0, "maria may be added again");
+    is_int(store_staff_check(st, again, name, err, sizeof(err)), 0, "with a new token");
+    is_str(name, "Maria", "named as added");
+    is_int(store_staff_check(st, maria, name, err, sizeof(err)), 1, "the old one stays dead");
+
+    is_int(store_staff_list(st, &list, &n, err, sizeof(err)), 0, "list");
+    ok(n == 3 && strcmp(list[0].name, "joao.silva@escola") == 0 && !list[0].revoked_at[0] &&
+           strcasecmp(list[1].name, "maria") == 0 && strcasecmp(list[2].name, "maria") == 0 &&
+           (list[1].revoked_at[0] != 0) != (list[2].revoked_at[0] != 0) &&
+           strlen(list[0].created_at) == 19,
+       "every account by name, with created and revoked times");
+    free(list);
+    store_close(st);
+
+    st = store_open(dir, fake_rerender, NULL, err, sizeof(err));
+    is_int(st ? store_staff_check(st, joao, name, err, sizeof(err)) : -1, 0,
+           "accounts survive closing the store");
+    store_close(st);
+    buf_free(&path);
+    free(longtok);
+}
+
+/* --- upgrade from version 1 ------------------------------------------------ */
+
+/* The index of the first release, as it made it. */
+static const char schema_v1[] =
+    "CREATE TABLE certificates ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " institution_id INTEGER NOT NULL, user_id INTEGER NOT NULL, course_id INTEGER NOT NULL,"
+    " school_id INTEGER NOT NULL,"
+    " user_name TEXT NOT NULL, user_email TEXT NOT NULL, user_cpf TEXT,"
+    " course_name TEXT NOT NULL, school_name TEXT NOT NULL, workload TEXT, type TEXT NOT NULL,"
+    " certified_at TEXT NOT NULL, concluded_at TEXT NOT NULL, enrolled_at TEXT,"
+    " approval_rate REAL,"
+    " latest INTEGER NOT NULL,"
+    " revoked INTEGER NOT NULL DEFAULT 0, revoke_reason TEXT, revoked_at TEXT,"
+    " UNIQUE (institution_id, user_id, course_id));"
+    "CREATE INDEX certificates_certified_at ON certificates (certified_at);"
+    "CREATE INDEX certificates_course ON certificates (course_id, certified_at);"
+    "CREATE TABLE revisions ("
+    " id TEXT NOT NULL REFERENCES certificates (id),"
+    " revision INTEGER NOT NULL,"
+    " code TEXT NOT NULL UNIQUE,"
+    " pdf_path TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+    " generation INTEGER NOT NULL DEFAULT 0,"
+    " created_at TEXT NOT NULL, rendered_at TEXT NOT NULL,"
+    " superseded INTEGER NOT NULL DEFAULT 0,"
+    " canonical TEXT NOT NULL, raw BLOB NOT NULL,"
+    " PRIMARY KEY (id, revision));"
+    "PRAGMA user_version = 1;";
+
+struct v1_cert {
+    int64_t inst, user, course;
+    const char *name, *email, *cpf, *course_name, *certified_at;
+    int revisions, revoked;
+};
+
+static const struct v1_cert v1_certs[] = {
+    {1, 1, 1, "Antônio Simões", "antonio@example.com", "52998224725", "Gestão Escolar",
+     "2022-04-01 10:00:00", 1, 0},
+    {1, 2, 1, "Bárbara Magalhães", "barbara@example.com", NULL, "Gestão Escolar",
+     "2022-05-02 11:00:00", 2, 0},
+    {2, 3, 7, "Cecília Brandão", "cecilia@example.com", "11144477735", "Libras Básico",
+     "2023-01-15 09:30:00", 1, 1},
+};
+
+/* mkdir -p */
+static int mkdirs(const char *path)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s", path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(p, 0750);
+            *s = '/';
+        }
+    }
+    return mkdir(p, 0750) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* Make dir/index.sqlite at version 1 with v1_certs and their PDF files, as
+ * the first release would have left them. */
+static int make_v1_store(const char *dir)
+{
+    struct buf path = BUF_INIT, sql = BUF_INIT, pdf = BUF_INIT, rel = BUF_INIT;
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    int rc = -1;
+
+    buf_addf(&path, "%s/index.sqlite", dir);
+    if (sqlite3_open(path.data, &db) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db, schema_v1, NULL, NULL, &msg) != SQLITE_OK)
+        goto out;
+    for (size_t i = 0; i < sizeof(v1_certs) / sizeof(v1_certs[0]); i++) {
+        const struct v1_cert *c = &v1_certs[i];
+        char id[STORE_ID_MAX], sha[65], *q;
+        store_id_make(c->inst, c->user, c->course, id);
+        q = sqlite3_mprintf(
+            "INSERT INTO certificates (id, institution_id, user_id, course_id, school_id,"
+            " user_name, user_email, user_cpf, course_name, school_name, workload, type,"
+            " certified_at, concluded_at, latest, revoked, revoke_reason, revoked_at)"
+            " VALUES (%Q, %lld, %lld, %lld, 1, %Q, %Q, %Q, %Q, 'Escola', '40h', 'participation',"
+            " %Q, %Q, %d, %d, %Q, %Q)",
+            id, (long long)c->inst, (long long)c->user, (long long)c->course, c->name, c->email,
+            c->cpf, c->course_name, c->certified_at, c->certified_at, c->revisions, c->revoked,
+            c->revoked ? "wrong course" : NULL, c->revoked ? "2023-02-01 10:00:00" : NULL);
+        rc = sqlite3_exec(db, q, NULL, NULL, &msg);
+        sqlite3_free(q);
+        if (rc != SQLITE_OK) {
+            rc = -1;
+            goto out;
+        }
+        for (int r = 1; r <= c->revisions; r++) {
+            char code[STORE_CODE_MAX];
+            buf_reset(&rel);
+            buf_addf(&rel, "pdf/%lld/%.4s/%.2s", (long long)c->inst, c->certified_at,
+                     c->certified_at + 5);
+            buf_reset(&path);
+            buf_addf(&path, "%s/%s", dir, rel.data);
+            if (mkdirs(path.data) < 0)
+                goto out;
+            buf_addf(&rel, "/%s-r%d.pdf", id, r);
+            buf_reset(&pdf);
+            buf_addf(&pdf, "%%PDF-v1 %s r%d\n", id, r);
+            sha256_hex(pdf.data, pdf.len, sha);
+            buf_reset(&path);
+            buf_addf(&path, "%s/%s", dir, rel.data);
+            FILE *f = fopen(path.data, "wb");
+            if (!f || fwrite(pdf.data, 1, pdf.len, f) != pdf.len || fclose(f) != 0)
+                goto out;
+            store_code_generate(code);
+            q = sqlite3_mprintf("INSERT INTO revisions (id, revision, code, pdf_path, sha256, size,"
+                                " created_at, rendered_at, superseded, canonical, raw)"
+                                " VALUES (%Q, %d, %Q, %Q, %Q, %lld, '2023-01-01 00:00:00',"
+                                " '2023-01-01 00:00:00', %d, '{\"r\":%d}', CAST('{}' AS BLOB))",
+                                id, r, code, rel.data, sha, (long long)pdf.len,
+                                r < c->revisions, r);
+            rc = sqlite3_exec(db, q, NULL, NULL, &msg);
+            sqlite3_free(q);
+            if (rc != SQLITE_OK) {
+                rc = -1;
+                goto out;
+            }
+        }
+    }
+    rc = 0;
+out:
+    if (rc < 0)
+        printf("# make a v1 store: %s\n", msg ? msg : db ? sqlite3_errmsg(db) : "cannot open");
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    buf_free(&path);
+    buf_free(&sql);
+    buf_free(&pdf);
+    buf_free(&rel);
+    return rc;
+}
+
+/* One integer from the index, read with SQLite directly. */
+static long long index_int(const char *dir, const char *sql)
+{
+    struct buf path = BUF_INIT;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    long long v = -1;
+
+    buf_addf(&path, "%s/index.sqlite", dir);
+    if (sqlite3_open_v2(path.data, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    else
+        printf("# %s: %s\n", sql, sqlite3_errmsg(db));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    buf_free(&path);
+    return v;
+}
+
+static void test_migration(const char *dir)
+{
+    struct buf lock = BUF_INIT;
+    struct store_recovery rec;
+    struct store_query q = {0};
+    struct store_cert c;
+    struct store_result r;
+    struct store *st;
+    struct ev e;
+    char err[512] = "", id[STORE_ID_MAX], token[64], names[512];
+    int fd;
+
+    mkdir(dir, 0750);
+    if (!ok(make_v1_store(dir) == 0, "a version 1 index with 3 certificates and their PDFs"))
+        return;
+    is_int(index_int(dir, "PRAGMA user_version"), 1, "at version 1");
+
+    /* An older certifica still has the store open: no upgrade under it. */
+    buf_addf(&lock, "%s/lock", dir);
+    fd = open(lock.data, O_RDWR | O_CREAT, 0640);
+    ok(fd >= 0 && flock(fd, LOCK_SH) == 0, "another process holds the store");
+    st = store_open(dir, fake_rerender, NULL, err, sizeof(err));
+    ok(st == NULL && strstr(err, "has schema 1 and another certifica process has the store open"),
+       "the upgrade waits for the store alone: %s", err);
+    store_close(st);
+    is_int(index_int(dir, "PRAGMA user_version"), 1, "still version 1, untouched");
+    if (fd >= 0)
+        close(fd);
+
+    st = store_open(dir, fake_rerender, NULL, err, sizeof(err));
+    if (!ok(st != NULL, "alone, the store opens (%s)", err))
+        goto out;
+    store_recovery_info(st, &rec);
+    ok(rec.remade == 0 && rec.orphans_removed == 0 && rec.temp_removed == 0,
+       "every PDF still matches its row");
+    store_id_make(1, 2, 1, id);
+    ok(store_get(st, id, &c, err, sizeof(err)) == 0 && c.n_revs == 2 && c.latest == 2 &&
+           c.revs[0].superseded && strcmp(c.user_name, "Bárbara Magalhães") == 0,
+       "a certificate and its revisions are kept");
+    store_cert_free(&c);
+    q.q = "barbara magalh";
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "Bárbara Magalhães", "the existing rows are searchable");
+    is_int(total_of(st, "529.982.247-25"), 1, "by CPF too");
+    q = (struct store_query){.status = "revoked"};
+    names_of(st, &q, names, sizeof(names));
+    is_str(names, "Cecília Brandão", "revocations are kept");
+    is_int(total_of(st, ""), 3, "three in all");
+
+    ev_init(&e, 1, 1, 1, "Antônio Simões Filho", "antonio@example.com", "52998224725",
+            "Gestão Escolar", "2022-04-01 10:00:00", "participation");
+    is_int(put(st, &e, &r), 0, "a new revision of an upgraded row");
+    is_int(r.ticket.revision, 2, "is revision 2");
+    is_int(total_of(st, "filho"), 1, "and is searchable at once");
+    ev_init(&e, 5, 9, 9, "Dora Nova", "dora@example.com", NULL, "Curso", "2024-01-01 10:00:00",
+            "achievement");
+    is_int(put(st, &e, NULL), 0, "a new certificate");
+    is_int(total_of(st, "dora"), 1, "searchable");
+    is_int(store_staff_add(st, "admin", token, err, sizeof(err)), 0, "staff accounts work");
+    store_close(st);
+
+    is_int(index_int(dir, "PRAGMA user_version"), 2, "the index is now version 2");
+    is_int(index_int(dir, "SELECT count(*) FROM pragma_foreign_key_check"), 0,
+           "every revision still points at its certificate");
+    is_int(index_int(dir, "SELECT count(*) FROM certificates"), 4, "four certificates");
+    is_int(index_int(dir, "SELECT count(*) FROM revisions"), 6, "six revisions");
+    is_int(index_int(dir, "SELECT count(*) FROM sqlite_schema WHERE name = 'certificates_v2'"), 0,
+           "no table left over from the upgrade");
+    st = store_open(dir, fake_rerender, NULL, err, sizeof(err));
+    ok(st && total_of(st, "antonio filho") == 1 && total_of(st, "cecilia") == 1,
+       "opened again: nothing to upgrade, still searchable (%s)", st ? "" : err);
+    store_close(st);
+out:
+    buf_free(&lock);
+}
+
+int main(void)
+{
+    char *dir = make_tmpdir();
+    struct buf sub = BUF_INIT;
+    char err[512] = "";
+    struct store *st;
+
+    buf_addf(&sub, "%s/search", dir);
+    st = store_open(sub.data, fake_rerender, NULL, err, sizeof(err));
+    if (ok(st != NULL, "open a store (%s)", err) && ok(fill(st) == 0, "archive %d", N_ALL)) {
+        test_words(st);
+        test_filters(st);
+        test_pages(st);
+        test_injection(st);
+        test_plans(st);
+        test_revisions(st);
+    }
+    store_close(st);
+    buf_reset(&sub);
+    buf_addf(&sub, "%s/staff", dir);
+    test_staff(sub.data);
+    buf_reset(&sub);
+    buf_addf(&sub, "%s/v1", dir);
+    test_migration(sub.data);
+
+    rm_rf(dir);
+    free(dir);
+    buf_free(&sub);
+    return tap_done();
+}
