@@ -11,6 +11,8 @@ DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib
              fonts-dejavu-core fonts-dejavu-extra
 DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl
 DEB_BENCH := wrk
+DEB_BROWSER := chromium
+DEB_FUZZ  := clang libclang-rt-14-dev
 
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wwrite-strings -Wpointer-arith
@@ -37,7 +39,7 @@ BIN      := $(if $(filter build,$(BUILD)),certifica,$(BUILD)/certifica)
 FONT_FILES := $(shell awk '!/^\#/ && NF >= 3 { print "fonts/" $$1 }' fonts/MANIFEST)
 
 .SECONDARY:
-.PHONY: all deps deps-test fonts test unit asan valgrind bench run clean format
+.PHONY: all deps deps-test fonts test unit asan valgrind bench run clean format fuzz
 .DEFAULT_GOAL := all
 
 all: $(BIN) fonts $(UNITS)
@@ -74,8 +76,10 @@ fonts/%.ttf:
 
 # Install missing Debian packages; when not root, print the line to run.
 deps:
-	@sh tests/deps.sh $(DEB_BUILD) $(if $(filter test asan valgrind,$(MAKECMDGOALS)),$(DEB_TEST)) \
-		$(if $(filter bench,$(MAKECMDGOALS)),$(DEB_TEST) $(DEB_BENCH))
+	@sh tests/deps.sh $(DEB_BUILD) \
+		$(if $(filter test asan valgrind,$(MAKECMDGOALS)),$(DEB_TEST) $(DEB_BROWSER)) \
+		$(if $(filter bench,$(MAKECMDGOALS)),$(DEB_TEST) $(DEB_BENCH)) \
+		$(if $(filter fuzz,$(MAKECMDGOALS)),$(DEB_FUZZ))
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -114,3 +118,41 @@ clean:
 	rm -rf build certifica
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/tests/*.d)
+
+# ---- fuzzing ----
+# `make fuzz` builds the libFuzzer targets of tests/fuzz/ into build/fuzz/ (each linked
+# with only the modules it exercises) and runs each for FUZZ_SECONDS on a working copy of
+# its seed corpus. Crash inputs go to build/fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_OUT     := build/fuzz
+FUZZ_TARGETS := event template parsers layout
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
+                $(WARN) -MMD -MP -Iinclude -Itests/fuzz -D_GNU_SOURCE \
+                $(shell pkg-config --cflags libcjson 2>/dev/null)
+FUZZ_LIBS    := $(shell pkg-config --libs libcjson 2>/dev/null) -lm
+FUZZ_MODS_event    := event caltime buf utf8
+FUZZ_MODS_parsers  := event caltime i18n buf utf8
+FUZZ_MODS_template := template layout buf utf8
+FUZZ_MODS_layout   := layout buf utf8
+FUZZ_BINS    := $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
+
+$(FUZZ_OUT)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+$(FUZZ_OUT)/obj/fuzz_%.o: tests/fuzz/fuzz_%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+define FUZZ_RULE
+$(FUZZ_OUT)/fuzz_$(1): $(FUZZ_OUT)/obj/fuzz_$(1).o $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS_$(1)))
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $$@ $$^ $(FUZZ_LIBS)
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_RULE,$(t))))
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fonts $(FUZZ_BINS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_OUT) $(FUZZ_TARGETS)
+
+-include $(wildcard $(FUZZ_OUT)/obj/*.d)

@@ -15,7 +15,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "http.h"
+#include "http_int.h"
 #include "banned.h"
 
 struct http_server {
@@ -30,11 +30,31 @@ struct http_server {
 static int handle_healthz(struct http_request *rq);
 static int handle_metrics(struct http_request *rq);
 
-/* Exact paths. Staff and verification routes are added here as they land. */
+/* Path patterns ('*' is one segment), first match wins. */
 static const struct http_route routes[] = {
     {"/webhooks", METRICS_WEBHOOK, "POST", http_webhook_begin, http_webhook_end},
     {"/healthz", METRICS_HEALTHZ, "GET, HEAD", NULL, handle_healthz},
     {"/metrics", METRICS_METRICS, "GET, HEAD", NULL, handle_metrics},
+    {"/", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_staff_home},
+    {"/certificates", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_staff_search},
+    {"/certificates/*/revoke", METRICS_CERTIFICATES, "POST", http_staff_begin, http_cert_revoke},
+    {"/certificates/*/*", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_cert_get},
+    {"/certificates/*", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_cert_get},
+    {"/verify", METRICS_VERIFY, "GET, HEAD", NULL, http_verify_form},
+    {"/verify/*", METRICS_VERIFY, "GET, HEAD", NULL, http_verify_code},
+};
+
+/* Sent with every answer: pages carry no script and load nothing from
+ * elsewhere; nothing may frame them; no Referer leaks codes or ids. */
+static const char *const security_headers[] = {
+    "Content-Security-Policy",
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options",
+    "nosniff",
+    "Referrer-Policy",
+    "no-referrer",
+    NULL,
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -95,22 +115,15 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 
 /* ---- answers ---- */
 
-int http_reply(struct http_request *rq, int status, const char *content_type, const void *body,
-               size_t len, const char *const *headers)
+int http_queue(struct http_request *rq, int status, struct MHD_Response *r)
 {
-    struct MHD_Response *r;
     enum MHD_Result ok;
-    if (rq->status)
-        return -1; /* one answer per request */
-    r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (!r)
+    if (rq->status) { /* one answer per request */
+        MHD_destroy_response(r);
         return -1;
-    if (content_type)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
-        MHD_add_response_header(r, headers[i], headers[i + 1]);
+    }
+    for (size_t i = 0; security_headers[i]; i += 2)
+        MHD_add_response_header(r, security_headers[i], security_headers[i + 1]);
     if (atomic_load(&rq->srv->stopping))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     ok = MHD_queue_response(rq->conn, (unsigned)status, r);
@@ -119,6 +132,23 @@ int http_reply(struct http_request *rq, int status, const char *content_type, co
         return -1;
     rq->status = status;
     return 0;
+}
+
+int http_reply(struct http_request *rq, int status, const char *content_type, const void *body,
+               size_t len, const char *const *headers)
+{
+    struct MHD_Response *r;
+    if (rq->status)
+        return -1; /* one answer per request */
+    r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return -1;
+    if (content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
+        MHD_add_response_header(r, headers[i], headers[i + 1]);
+    return http_queue(rq, status, r);
 }
 
 int http_reply_json(struct http_request *rq, int status, struct cJSON *obj,
@@ -133,7 +163,7 @@ int http_reply_json(struct http_request *rq, int status, struct cJSON *obj,
     buf_adds(&b, text);
     buf_addc(&b, '\n');
     cJSON_free(text);
-    rc = http_reply(rq, status, "application/json; charset=utf-8", b.data, b.len, headers);
+    rc = http_reply_body(rq, status, "application/json; charset=utf-8", b.data, b.len, headers);
     buf_free(&b);
     return rc;
 }
@@ -190,7 +220,7 @@ static int handle_metrics(struct http_request *rq)
 static const struct http_route *find_route(const char *url)
 {
     for (size_t i = 0; i < N_ROUTES; i++)
-        if (!strcmp(url, routes[i].path))
+        if (http_path_match(routes[i].path, url))
             return &routes[i];
     return NULL;
 }
@@ -307,6 +337,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq->opt = srv->opt;
         rq->conn = conn;
         rq->method = method;
+        rq->url = url;
         clock_gettime(CLOCK_MONOTONIC, &rq->start);
         peer_of(conn, rq->peer, sizeof(rq->peer));
         *con_cls = rq;
@@ -400,6 +431,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         log_webhook(rq, secs * 1000.0);
         if (srv->opt->audit && audit_write(srv->opt->audit, &e, err, sizeof(err)) < 0)
             http_log("error", "audit: %s", err);
+    } else if (rq->status >= 500) { /* other routes log their failures only */
+        http_log("error", "%s %s %d%s%s peer=%s %.1f ms: %s", rq->method,
+                 rq->route ? rq->route->path : "-", rq->status, rq->cert_id[0] ? " id=" : "",
+                 rq->cert_id, rq->peer, secs * 1000.0, rq->error[0] ? rq->error : "-");
     }
     buf_free(&rq->body);
     free(rq);
@@ -452,7 +487,8 @@ struct http_server *http_start(const struct http_options *opt, char *err, size_t
     srv->daemon = MHD_start_daemon(
         flags, port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        srv, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+        srv, MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, NULL, MHD_OPTION_ARRAY, o,
+        MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot listen on '%s': %s", cfg->listen,
                  srv->start_error[0] ? srv->start_error : "libmicrohttpd refused to start");
