@@ -29,3 +29,14 @@ is() { # got want description
 cert() { $VALGRIND "$CERTIFICA" "$@"; }
 done_testing() { echo "# $T_N tests, $T_FAILED failed"; [ "$T_FAILED" = 0 ]; }
 . "$(dirname "$0")/serve.sh"
+# wait_for FILE PATTERN [SECONDS]: 0 once grep finds PATTERN in FILE (a log
+# that another process is still writing), 1 after SECONDS (default 10).
+wait_for() {
+	_n=$((${3:-10} * 10))
+	while [ "$_n" -gt 0 ]; do
+		grep -q -e "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}

@@ -38,8 +38,8 @@ TOKEN=$(cat "$TMP/store/webhook-token" 2>/dev/null)
 is "${#TOKEN}" 43 "a 43-character token is generated in the store"
 is "$(stat -c %a "$TMP/store/webhook-token")" 600 "the token file has mode 0600"
 check "stderr prints the webhook URL with its token" \
-	grep -q "$URL/webhooks?token=$TOKEN" "$TMP/serve.log"
-check "stderr says how to make a staff token" grep -q "certifica staff add NAME" "$TMP/serve.log"
+	wait_for "$TMP/serve.log" "$URL/webhooks?token=$TOKEN"
+check "stderr says how to make a staff token" wait_for "$TMP/serve.log" "certifica staff add NAME"
 check "log lines carry a level" grep -q "Z info: listening on 127.0.0.1:$PORT" "$TMP/serve.log"
 W="$URL/webhooks?token=$TOKEN"
 AUTH="Authorization: Bearer $TOKEN"
