@@ -209,7 +209,10 @@ struct store_page {
 };
 
 /* Newest certified first (then id). 0, or -1 with err (a bad query, such as
- * a malformed date, is an error naming the field). Free with store_page_free. */
+ * a malformed date, is an error naming the field). Free with store_page_free.
+ * q is split at white space into at most 16 words (256 bytes in all); every
+ * word must match; quotes, '*', '-', OR, NEAR, ... are plain characters, and a
+ * q with no letter or digit at all matches nothing. */
 int store_search(struct store *st, const struct store_query *q, struct store_page *out, char *err,
                  size_t errlen);
 void store_page_free(struct store_page *p);

@@ -16,7 +16,7 @@
     "CREATE TABLE " name " ("                                                                      \
     " seq INTEGER PRIMARY KEY,"                                                                    \
     " id TEXT NOT NULL UNIQUE,"                                                                    \
-    " institution_id INTEGER NOT NULL, user_id INTEGER NOT NULL, course_id INTEGER NOT NULL,"     \
+    " institution_id INTEGER NOT NULL, user_id INTEGER NOT NULL, course_id INTEGER NOT NULL,"      \
     " school_id INTEGER NOT NULL,"                                                                 \
     " user_name TEXT NOT NULL, user_email TEXT NOT NULL, user_cpf TEXT,"                           \
     " course_name TEXT NOT NULL, school_name TEXT NOT NULL, workload TEXT, type TEXT NOT NULL,"    \
@@ -31,7 +31,7 @@
     " course_name, school_name, workload, type, certified_at, concluded_at, enrolled_at,"          \
     " approval_rate, latest, revoked, revoke_reason, revoked_at"
 
-#define FTS_COLUMNS "user_name, user_email, user_cpf, course_name"
+#define FTS_COLUMNS "user_name, user_email, user_cpf, course_name, tags"
 
 static const char revisions_v1[] =
     "CREATE TABLE revisions ("
@@ -51,8 +51,14 @@ static const char revisions_v1[] =
  * first and a page needs only the rows of its own days. */
 #define FTS_KEY(t)                                                                                 \
     "((CAST(replace(substr(" t ".certified_at, 1, 10), '-', '') AS INTEGER) << 36) | " t ".seq)"
+/* The tags column holds the filters as words, so that a search with words
+ * and filters is one FTS5 query: "c<course_id> i<institution_id> t<p|a>",
+ * and "r" when revoked. Searched words go to the other columns only. */
+#define FTS_TAGS(t)                                                                                \
+    "'c' || " t ".course_id || ' i' || " t ".institution_id || ' t' || substr(" t ".type, 1, 1)"   \
+    " || CASE WHEN " t ".revoked THEN ' r' ELSE '' END"
 #define FTS_VALUES(t)                                                                              \
-    t ".user_name, " t ".user_email, " t ".user_cpf, " t ".course_name"
+    t ".user_name, " t ".user_email, " t ".user_cpf, " t ".course_name, " FTS_TAGS(t)
 
 /* What version 2 adds next to the two tables. The listing is newest first,
  * then by id: that order is in the indexes, followed by the columns the
@@ -60,8 +66,9 @@ static const char revisions_v1[] =
  * no rows (the few revoked ones have an index of their own). The full-text
  * table is contentless: it keeps only the index of the latest revision's
  * name, e-mail, CPF digits and course name (certificates holds the latest
- * revision's fields); the triggers hand it the old values to take out. */
-static const char additions_v2[] =
+ * revision's fields) and of the tags; the triggers hand it the old values to
+ * take out. */
+static const char indexes_v2[] =
     "CREATE INDEX certificates_recent"
     " ON certificates (certified_at DESC, id, revoked, type, institution_id, course_id);"
     "CREATE INDEX certificates_course"
@@ -69,7 +76,9 @@ static const char additions_v2[] =
     "CREATE INDEX certificates_institution"
     " ON certificates (institution_id, certified_at DESC, id, revoked, type, course_id);"
     "CREATE INDEX certificates_revoked ON certificates (certified_at DESC, id, revoked, type)"
-    " WHERE revoked = 1;"
+    " WHERE revoked = 1;";
+
+static const char fts_v2[] =
     "CREATE VIRTUAL TABLE certificates_fts USING fts5 (" FTS_COLUMNS ","
     " content = '', columnsize = 0,"
     " tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3 4');"
@@ -83,15 +92,25 @@ static const char additions_v2[] =
     " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES("old") ");"
     " END;"
     "CREATE TRIGGER certificates_fts_update AFTER UPDATE"
-    " OF seq, certified_at, user_name, user_email, user_cpf, course_name ON certificates"
+    " OF seq, certified_at, user_name, user_email, user_cpf, course_name, course_id,"
+    " institution_id, type, revoked ON certificates"
     " WHEN old.seq IS NOT new.seq OR old.certified_at IS NOT new.certified_at"
     " OR old.user_name IS NOT new.user_name OR old.user_email IS NOT new.user_email"
-    " OR old.user_cpf IS NOT new.user_cpf OR old.course_name IS NOT new.course_name BEGIN"
+    " OR old.user_cpf IS NOT new.user_cpf OR old.course_name IS NOT new.course_name"
+    " OR old.course_id IS NOT new.course_id OR old.institution_id IS NOT new.institution_id"
+    " OR old.type IS NOT new.type OR old.revoked IS NOT new.revoked BEGIN"
     " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
     " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES("old") ");"
     " INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
     " VALUES (" FTS_KEY("new") ", " FTS_VALUES("new") ");"
-    " END;"
+    " END;";
+
+/* Fill the full-text table from the rows, in rowid order (the fastest for FTS5). */
+static const char fts_fill[] = "INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
+                               " SELECT " FTS_KEY("c") ", " FTS_VALUES("c")
+                               " FROM certificates c ORDER BY 1";
+
+static const char staff_v2[] =
     "CREATE TABLE staff ("
     " name TEXT NOT NULL COLLATE NOCASE,"
     " token_sha256 BLOB NOT NULL UNIQUE,"
@@ -107,9 +126,10 @@ static const char *const migrate_v1[] = {
     " SELECT rowid, " CERT_COLUMNS " FROM certificates ORDER BY rowid",
     "DROP TABLE certificates",
     "ALTER TABLE certificates_v2 RENAME TO certificates",
-    additions_v2,
-    "INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
-    " SELECT " FTS_KEY("c") ", " FTS_VALUES("c") " FROM certificates c",
+    indexes_v2,
+    fts_v2,
+    fts_fill,
+    staff_v2,
     "PRAGMA user_version = 2",
 };
 
@@ -165,7 +185,9 @@ static int create(struct store *st, char *err, size_t errlen)
     if (version == 0 &&
         (store_db_exec(st, st->db, CERTIFICATES_TABLE("certificates"), "create", err, errlen) < 0 ||
          store_db_exec(st, st->db, revisions_v1, "create", err, errlen) < 0 ||
-         store_db_exec(st, st->db, additions_v2, "create", err, errlen) < 0 ||
+         store_db_exec(st, st->db, indexes_v2, "create", err, errlen) < 0 ||
+         store_db_exec(st, st->db, fts_v2, "create", err, errlen) < 0 ||
+         store_db_exec(st, st->db, staff_v2, "create", err, errlen) < 0 ||
          store_db_exec(st, st->db, "PRAGMA user_version = 2", "create", err, errlen) < 0))
         goto fail;
     if (store_db_exec(st, st->db, "COMMIT", "create", err, errlen) < 0)
@@ -208,15 +230,14 @@ int store_schema_ready(struct store *st, int version, int exclusive, char *err, 
 {
     if (version == 0)
         return create(st, err, errlen);
-    if (version == 1) {
-        if (!exclusive) {
-            snprintf(err, errlen,
-                     "index '%s' has schema 1 and another certifica process has the store "
-                     "open: stop it, then run this version again to upgrade the index",
-                     st->index_path);
-            return -1;
-        }
-        return migrate(st, err, errlen);
+    if (version == 2)
+        return 0;
+    if (!exclusive) {
+        snprintf(err, errlen,
+                 "index '%s' has an older schema (%d) and another certifica process has the "
+                 "store open: stop it, then run this version again to upgrade the index",
+                 st->index_path, version);
+        return -1;
     }
-    return 0;
+    return migrate(st, err, errlen);
 }

@@ -3,12 +3,13 @@
  * transaction. What the user typed reaches SQLite only as bound values, and
  * reaches FTS5 only inside quoted strings: never as SQL or query syntax.
  *
- * Two ways to a page. Words alone (or with a date range): the full-text
- * table's rowids carry the day (see store_schema.c), so FTS5 hands out its
- * matches newest day first; one walk down them counts them and picks out the
- * days the page falls in, and only the rows of those days are read and
- * sorted. Anything else: queries on certificates, whose indexes hold the
- * order and every filtered column, with the words as a set of keys. */
+ * Two ways to a page. With words, everything is asked of the full-text
+ * table: the words of its text columns, the filters as tags in its tags
+ * column, the dates as a range of rowids, which carry the day (see
+ * store_schema.c) so that FTS5 hands out the matches newest day first; one
+ * walk down them counts them and picks out the days the page falls in, and
+ * only the rows of those days are read and sorted. Without words: queries on
+ * certificates, whose indexes hold the order and every filtered column. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,19 +27,18 @@
 
 #define FTS_DAY ((int64_t)1 << 36) /* a full-text rowid is day * FTS_DAY + seq */
 #define FTS_WHERE "certificates_fts MATCH :q AND rowid BETWEEN :lo AND :hi"
-#define FTS_MATCH                                                                                  \
-    "c.seq IN (SELECT rowid & 68719476735 FROM certificates_fts WHERE " FTS_WHERE ")"
+#define FTS_TEXT "{user_name user_email user_cpf course_name}"
 #define ORDER " ORDER BY c.certified_at DESC, c.id"
 
 /* A query checked and turned into SQL pieces and bound values. */
 struct plan {
-    struct buf match; /* the FTS5 query; empty: no words */
-    struct buf where; /* the filters on c, " WHERE ... AND ..." or empty */
+    struct buf words;   /* the words as FTS5 strings; empty: none */
+    struct buf match;   /* with words: the whole FTS5 query, filters as tags */
+    struct buf where;   /* without words: the filters on c, " WHERE ... AND ..." */
     const char *from_c; /* " c" or, for the revoked alone, " c INDEXED BY ..." */
-    int nothing;      /* q holds no searchable word: nothing can match */
-    int fts_only;     /* words and at most a date range: the full-text way */
+    int nothing;        /* q holds no searchable word: nothing can match */
     char from[11], to[20], type[16];
-    int64_t lo, hi;   /* full-text rowids of the date range */
+    int64_t lo, hi; /* full-text rowids of the date range */
     int64_t offset;
     int page, per_page;
 };
@@ -115,7 +115,7 @@ static int plan_words(struct plan *p, const char *q, char *err, size_t errlen)
             snprintf(err, errlen, "q: too many words (at most %d)", Q_MAX_WORDS);
             return -1;
         }
-        kept += (size_t)add_word(&p->match, q, n);
+        kept += (size_t)add_word(&p->words, q, n);
         q += n;
     }
     /* "*" or "--" alone: a search for nothing finds nothing, not everything. */
@@ -123,10 +123,15 @@ static int plan_words(struct plan *p, const char *q, char *err, size_t errlen)
     return 0;
 }
 
-static void add_filter(struct plan *p, const char *clause)
+/* A filter: a condition on certificates, or a tag of the full-text table's
+ * tags column (see store_schema.c). Tags are made here from checked numbers
+ * and fixed letters, never from what the user typed. */
+static void add_filter(struct plan *p, const char *clause, const char *tag)
 {
     buf_adds(&p->where, p->where.len ? " AND " : " WHERE ");
     buf_adds(&p->where, clause);
+    if (tag && p->words.len)
+        buf_addf(&p->match, " AND tags : \"%s\"", tag);
 }
 
 static int64_t day_number(const struct caltime *d)
@@ -137,7 +142,8 @@ static int64_t day_number(const struct caltime *d)
 static int plan_make(const struct store_query *q, struct plan *p, char *err, size_t errlen)
 {
     struct caltime d;
-    int others;
+    char tag[32];
+    int valid = 0;
 
     memset(p, 0, sizeof(*p));
     p->from_c = " c";
@@ -145,17 +151,21 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
     p->hi = INT64_MAX;
     if (plan_words(p, q->q, err, errlen) < 0)
         return -1;
+    if (p->words.len)
+        buf_addf(&p->match, "(" FTS_TEXT " : (%s)", p->words.data);
     if (q->course_id < 0 || q->institution_id < 0) {
         snprintf(err, errlen, "%s: must be a positive integer",
                  q->course_id < 0 ? "course_id" : "institution_id");
         return -1;
     }
-    others = q->course_id || q->institution_id || (q->type && *q->type) ||
-             (q->status && *q->status);
-    if (q->course_id)
-        add_filter(p, "c.course_id = :course");
-    if (q->institution_id)
-        add_filter(p, "c.institution_id = :institution");
+    if (q->course_id) {
+        snprintf(tag, sizeof(tag), "c%" PRId64, q->course_id);
+        add_filter(p, "c.course_id = :course", tag);
+    }
+    if (q->institution_id) {
+        snprintf(tag, sizeof(tag), "i%" PRId64, q->institution_id);
+        add_filter(p, "c.institution_id = :institution", tag);
+    }
     if (q->type && *q->type) {
         if (strcasecmp(q->type, "participation") != 0 && strcasecmp(q->type, "achievement") != 0) {
             snprintf(err, errlen, "type: must be 'participation' or 'achievement'");
@@ -163,7 +173,7 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
         }
         snprintf(p->type, sizeof(p->type), "%s",
                  strcasecmp(q->type, "participation") == 0 ? "participation" : "achievement");
-        add_filter(p, "c.type = :type");
+        add_filter(p, "c.type = :type", p->type[0] == 'p' ? "tp" : "ta");
     }
     if (q->from && *q->from) {
         if (caltime_parse_date(q->from, &d) < 0) {
@@ -172,6 +182,7 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
         }
         snprintf(p->from, sizeof(p->from), "%s", q->from);
         p->lo = day_number(&d) * FTS_DAY;
+        add_filter(p, "c.certified_at >= :from", NULL);
     }
     if (q->to && *q->to) {
         if (caltime_parse_date(q->to, &d) < 0) {
@@ -180,21 +191,26 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
         }
         snprintf(p->to, sizeof(p->to), "%s 23:59:59", q->to);
         p->hi = (day_number(&d) + 1) * FTS_DAY - 1;
+        add_filter(p, "c.certified_at <= :to", NULL);
     }
     if (q->status && *q->status) {
-        if (strcmp(q->status, "valid") == 0) {
-            add_filter(p, "c.revoked = 0");
-        } else if (strcmp(q->status, "revoked") == 0) {
-            add_filter(p, "c.revoked = 1");
+        if (strcasecmp(q->status, "valid") == 0) {
+            /* Valid is "not revoked": only revoked certificates have a tag. */
+            add_filter(p, "c.revoked = 0", NULL);
+            valid = 1;
+        } else if (strcasecmp(q->status, "revoked") == 0) {
+            add_filter(p, "c.revoked = 1", "r");
             /* The few revoked certificates have an index of their own; the
              * planner, knowing no sizes, would rather scan a covering one. */
-            if (!p->match.len && !q->course_id && !q->institution_id)
+            if (!q->course_id && !q->institution_id)
                 p->from_c = " c INDEXED BY certificates_revoked";
         } else {
             snprintf(err, errlen, "status: must be 'valid' or 'revoked'");
             return -1;
         }
     }
+    if (p->words.len)
+        buf_addf(&p->match, ")%s", valid ? " NOT tags : \"r\"" : "");
     if (q->page < 0) {
         snprintf(err, errlen, "page: must be 1 or more");
         return -1;
@@ -203,11 +219,6 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
         snprintf(err, errlen, "per_page: must be from 1 to %d", PER_PAGE_MAX);
         return -1;
     }
-    if (p->from[0])
-        add_filter(p, "c.certified_at >= :from");
-    if (p->to[0])
-        add_filter(p, "c.certified_at <= :to");
-    p->fts_only = p->match.len && !others;
     p->page = q->page ? q->page : 1;
     p->per_page = q->per_page ? q->per_page : PER_PAGE_DEFAULT;
     p->offset = (int64_t)(p->page - 1) * p->per_page;
@@ -216,39 +227,34 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
 
 static void plan_free(struct plan *p)
 {
+    buf_free(&p->words);
     buf_free(&p->match);
     buf_free(&p->where);
 }
 
-/* The general way's total: with neither words nor filters SQLite counts the
- * smallest index; filters alone count entries of an index that holds them. */
+/* Without words, the total: with no filter SQLite counts the smallest index;
+ * filters count entries of an index that holds them. */
 static void count_sql(const struct plan *p, struct buf *sql)
 {
     buf_addf(sql, "SELECT count(*) FROM certificates%s%s", p->from_c,
              p->where.data ? p->where.data : "");
-    if (p->match.len)
-        buf_adds(sql, p->where.len ? " AND " FTS_MATCH : " WHERE " FTS_MATCH);
 }
 
 /* The page: the keys of the page first (read off an index in order, or the
- * candidates sorted), then the columns of those rows only. The full-text way
- * hands the candidates over as a JSON array of keys (:keys). */
+ * candidates the full-text walk found, as a JSON array in :keys, sorted),
+ * then the columns of those rows only. */
 static void page_sql(const struct plan *p, struct buf *sql)
 {
     buf_adds(sql, "SELECT c.id, c.user_name, c.course_name, c.school_name, c.type, c.course_id,"
                   " c.institution_id, c.certified_at, c.latest, r.code, c.revoked"
                   " FROM (SELECT c.seq AS seq FROM certificates");
-    buf_adds(sql, p->from_c);
-    if (p->fts_only) {
-        buf_adds(sql, " WHERE c.seq IN (SELECT value FROM json_each(:keys))");
-    } else {
-        buf_adds(sql, p->where.data ? p->where.data : "");
-        if (p->match.len)
-            buf_adds(sql, p->where.len ? " AND " FTS_MATCH : " WHERE " FTS_MATCH);
-    }
+    if (p->match.len)
+        buf_adds(sql, " c WHERE c.seq IN (SELECT value FROM json_each(:keys))");
+    else
+        buf_addf(sql, "%s%s", p->from_c, p->where.data ? p->where.data : "");
     buf_adds(sql, ORDER " LIMIT :limit OFFSET :offset) p"
-                  " JOIN certificates c ON c.seq = p.seq"
-                  " LEFT JOIN revisions r ON r.id = c.id AND r.revision = c.latest" ORDER);
+                        " JOIN certificates c ON c.seq = p.seq"
+                        " LEFT JOIN revisions r ON r.id = c.id AND r.revision = c.latest" ORDER);
 }
 
 static void bind_named_text(sqlite3_stmt *s, const char *name, const char *v)
@@ -411,7 +417,7 @@ int store_search(struct store *st, const struct store_query *q, struct store_pag
     if (store_db_exec(st, db, "BEGIN", "search", err, errlen) < 0)
         goto out;
     offset = p.offset;
-    if (p.fts_only) {
+    if (p.match.len) {
         if (fts_walk(st, db, &p, q, &out->total, &keys, err, errlen) < 0)
             goto out;
     } else {
@@ -500,8 +506,8 @@ out:
     return rc;
 }
 
-int store_search_explain(struct store *st, const struct store_query *q, struct buf *out,
-                         char *err, size_t errlen)
+int store_search_explain(struct store *st, const struct store_query *q, struct buf *out, char *err,
+                         size_t errlen)
 {
     struct plan p;
     struct buf sql = BUF_INIT;
@@ -518,7 +524,7 @@ int store_search_explain(struct store *st, const struct store_query *q, struct b
         goto out;
     }
     db = store_reader_get(st);
-    if (p.fts_only) {
+    if (p.match.len) {
         if (explain(st, db, "matches, newest day first", WALK_SQL, &p, q, out, err, errlen) < 0)
             goto out;
     } else {

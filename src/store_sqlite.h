@@ -109,9 +109,9 @@ int store_place_pdf(struct store *st, int64_t inst, int year, int mon, const str
 void store_unplace(struct store *st, const char *rel);
 
 /* With the writer open and foreign keys still off: make the schema of a new
- * index (version 0) or upgrade an older one to STORE_SCHEMA_VERSION
- * (store_schema.c). An upgrade needs the store alone (exclusive): otherwise
- * it is refused with a message saying so. */
+ * index (version 0) or upgrade an older one to STORE_SCHEMA_VERSION, in one
+ * transaction (store_schema.c). An upgrade needs the store alone (exclusive):
+ * otherwise it is refused with a message saying so, and nothing changes. */
 int store_schema_ready(struct store *st, int version, int exclusive, char *err, size_t errlen);
 
 /* Crash recovery at open (store_recover.c); the store is ours alone. */

@@ -167,9 +167,9 @@ int store_staff_revoke(struct store *st, const char *name, char *err, size_t err
     pthread_mutex_lock(&st->db_mu);
     if (store_tx_begin(st, owner, err, errlen) < 0)
         goto out;
-    if (sqlite3_prepare_v2(st->db,
-                           "UPDATE staff SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
-                           -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            st->db, "UPDATE staff SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL", -1,
+            &s, NULL) != SQLITE_OK) {
         store_db_error(st, st->db, "write", err, errlen);
         goto fail;
     }
@@ -197,8 +197,7 @@ out:
 /* The token is hashed whatever its length, and its digest compared with every
  * active account's, all of them, with CRYPTO_memcmp: the time taken does not
  * depend on how much of a digest matched, nor on which account matched. */
-int store_staff_check(struct store *st, const char *token, char name[64], char *err,
-                      size_t errlen)
+int store_staff_check(struct store *st, const char *token, char name[64], char *err, size_t errlen)
 {
     unsigned char md[DIGEST_BYTES];
     sqlite3_stmt *s = NULL;

@@ -749,12 +749,14 @@ static void test_kill9(const char *dir)
     struct render_ctx rc = RENDER_CTX_INIT;
     struct store_stats s;
     struct store_recovery rec;
-    char err[512] = "";
+    char err[512] = "", sig;
     long all, ntmp;
     pid_t pid;
-    int status, good = 1;
+    int status, good = 1, pipefd[2];
     struct store *st;
 
+    if (pipe(pipefd) < 0)
+        return;
     fflush(stdout);
     pid = fork();
     if (pid == 0) {
@@ -762,6 +764,7 @@ static void test_kill9(const char *dir)
         struct store_result r;
         struct ev e;
         struct store *cst = store_open(dir, fake_rerender, &crc, err, sizeof(err));
+        close(pipefd[0]);
         if (!cst)
             _exit(3);
         for (int i = 0;; i++) {
@@ -769,11 +772,19 @@ static void test_kill9(const char *dir)
             if (i % 50 == 0)
                 store_batch_begin(cst, err, sizeof(err));
             store_put(cst, &e.f, fake_render, &crc, &r, err, sizeof(err));
-            if (i % 50 == 49)
-                store_batch_end(cst, err, sizeof(err));
+            /* After the first commit, tell the parent it may kill at any time. */
+            if (i % 50 == 49 && store_batch_end(cst, err, sizeof(err)) == 0 && i == 49 &&
+                write(pipefd[1], "x", 1) != 1)
+                _exit(4);
         }
     }
-    usleep(400 * 1000);
+    close(pipefd[1]);
+    /* However slow the machine (valgrind), kill once something is committed,
+     * then mid-puts. */
+    if (read(pipefd[0], &sig, 1) != 1)
+        sig = 0;
+    close(pipefd[0]);
+    usleep(300 * 1000);
     kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
     ok(WIFSIGNALED(status), "child killed with SIGKILL mid-puts");
