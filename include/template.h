@@ -82,6 +82,11 @@ struct template {
  * Returns the template (free with template_free) or NULL with err set. */
 struct template *template_load(const char *path, const char *fonts_dir, char *err,
                                size_t errlen);
+/* The same for template text held in memory, buf[0..len) (it may contain NUL bytes,
+ * which are reported as invalid). name stands for the file: it is the name in messages
+ * and the stored path, and its folder is where fonts and images are looked up. */
+struct template *template_load_mem(const char *buf, size_t len, const char *name,
+                                   const char *fonts_dir, char *err, size_t errlen);
 void template_free(struct template *t);
 
 /* Check placeholder syntax and names: 0, or -1 with a message in err. */

@@ -116,6 +116,7 @@ char *buf_detach(struct buf *b, size_t *len)
 {
     char *p;
     buf_grow(b, 0);
+    b->data[b->len] = '\0'; /* an empty buffer was never terminated */
     p = b->data;
     if (len)
         *len = b->len;

@@ -522,6 +522,19 @@ static void check_tree(struct ctx *c, const cJSON *node, struct buf *path)
     free(dup);
 }
 
+/* Report a second member named key in obj as a duplicate at path; 1 when there was one. */
+static int report_second(struct ctx *c, const cJSON *obj, const char *key, const char *path)
+{
+    const cJSON *first = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+    for (const cJSON *ch = first ? first->next : NULL; ch; ch = ch->next)
+        if (ch->string && !strcmp(ch->string, key)) {
+            error(c, ch, path, "duplicate key");
+            return 1;
+        }
+    return 0;
+}
+
 /* ---- field checks; each is silent when its parent object is missing ---- */
 
 static const cJSON *member(const cJSON *parent, const char *ppath, const char *key,
@@ -978,7 +991,10 @@ enum event_status event_parse(const char *body, size_t len, struct event *ev, st
     }
     ev->slug = unmarked_dup(slug->valuestring);
     if (strcmp(slug->valuestring, EVENT_SLUG_ISSUED) != 0) {
-        st = EVENT_IGNORED;
+        /* Another reader may take the other "event" or "slug" and see a certificate. */
+        if (!report_second(&c, root, "event", "event") &&
+            !report_second(&c, envelope, "slug", spath))
+            st = EVENT_IGNORED;
         goto out;
     }
 

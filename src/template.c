@@ -2,6 +2,7 @@
  * the format, resolve fonts, colours and images, and expand {{placeholder}}
  * text. All errors of a file are collected, each naming the file and key. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -442,7 +443,7 @@ static int get_pos(struct loader *ld, const cJSON *obj, const char *at, const ch
     int r = get_num(ld, obj, at, key, required, &v);
     if (r <= 0)
         return r;
-    if (v <= 0) {
+    if (v < DBL_MIN) { /* also the subnormals: a cell or a fraction of one would be 0 */
         fail_at(ld, key_path(path, sizeof(path), at, key), "must be positive (got %g)", v);
         return -1;
     }
@@ -1234,35 +1235,29 @@ static void copy_errors(const struct loader *ld, char *err, size_t errlen)
     snprintf(err + used, errlen - used, "\n(and %zu more error%s)", rest, rest == 1 ? "" : "s");
 }
 
-struct template *template_load(const char *path, const char *fonts_dir, char *err, size_t errlen)
+/* Parse and check the template text data[0..len), which is followed by a NUL byte;
+ * path names it in messages and gives the folder fonts and images are looked up in. */
+static struct template *load_text(const char *data, size_t len, const char *path,
+                                  const char *fonts_dir, char *err, size_t errlen)
 {
     static const char *const keys[] = {"page",       "fonts",    "colors", "defaults",
                                        "background", "elements", NULL};
     struct loader ld = {.file = path, .fonts_dir = fonts_dir, .errs = BUF_INIT};
-    struct buf data = BUF_INIT;
     struct defaults df;
     cJSON *root = NULL;
     const char *end = NULL, *slash;
     size_t bad;
     int ok = 0;
 
-    if (err && errlen)
-        err[0] = '\0';
-    if (buf_read_file(&data, path) < 0) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+    bad = first_bad_byte(data, len);
+    if (bad < len) {
+        snprintf(err, errlen, "%s: not valid UTF-8 near line %d", path, line_of(data, bad));
         goto fail;
     }
-    buf_add(&data, "", 0);
-    bad = first_bad_byte(data.data, data.len);
-    if (bad < data.len) {
-        snprintf(err, errlen, "%s: not valid UTF-8 near line %d", path, line_of(data.data, bad));
-        goto fail;
-    }
-    root = cJSON_ParseWithLengthOpts(data.data, data.len + 1, &end, 1);
+    root = cJSON_ParseWithLengthOpts(data, len + 1, &end, 1);
     if (!root) {
-        bad = end && end >= data.data && end <= data.data + data.len ? (size_t)(end - data.data)
-                                                                     : data.len;
-        snprintf(err, errlen, "%s: not valid JSON near line %d", path, line_of(data.data, bad));
+        bad = end && end >= data && end <= data + len ? (size_t)(end - data) : len;
+        snprintf(err, errlen, "%s: not valid JSON near line %d", path, line_of(data, bad));
         goto fail;
     }
     if (!cJSON_IsObject(root)) {
@@ -1291,10 +1286,41 @@ fail:
         ld.t = NULL;
     }
     cJSON_Delete(root);
-    buf_free(&data);
     buf_free(&ld.errs);
     free(ld.dir);
     return ld.t;
+}
+
+struct template *template_load(const char *path, const char *fonts_dir, char *err, size_t errlen)
+{
+    struct buf data = BUF_INIT;
+    struct template *t = NULL;
+
+    if (err && errlen)
+        err[0] = '\0';
+    if (buf_read_file(&data, path) < 0) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    buf_add(&data, "", 0);
+    t = load_text(data.data, data.len, path, fonts_dir, err, errlen);
+out:
+    buf_free(&data);
+    return t;
+}
+
+struct template *template_load_mem(const char *buf, size_t len, const char *name,
+                                   const char *fonts_dir, char *err, size_t errlen)
+{
+    struct buf data = BUF_INIT;
+    struct template *t;
+
+    if (err && errlen)
+        err[0] = '\0';
+    buf_add(&data, buf, len);
+    t = load_text(data.data, data.len, name, fonts_dir, err, errlen);
+    buf_free(&data);
+    return t;
 }
 
 void template_free(struct template *t)

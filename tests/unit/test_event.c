@@ -1158,6 +1158,52 @@ static void test_free_safety(void)
     ok(1, "free after a failure is safe");
 }
 
+/* Regressions for what tests/fuzz/fuzz_event found (its corpus holds the same inputs). */
+static void test_fuzz_found(void)
+{
+    struct event ev;
+    struct event_diags d;
+    char *doc;
+
+    /* A blank event.name became an unterminated string: buf_detach did not end an empty
+     * buffer with a NUL. */
+    doc = with(BASE, "event.name", "\"  \"");
+    is_int(parse(doc, &ev, &d), EVENT_OK, "blank event.name: valid");
+    is_str(ev.name, "", "blank event.name: empty string");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+    is_int(parse("{\"event\":{\"name\":\"\",\"slug\":\"x\"}}", &ev, &d), EVENT_IGNORED,
+           "empty event.name, other slug: ignored");
+    is_str(ev.name, "", "empty event.name, other slug: empty string");
+    event_free(&ev);
+    event_diags_free(&d);
+
+    /* Two envelopes, or two slugs, one of them another event's: it was ignored, but a reader
+     * that takes the last member sees a certificate. Now a duplicate whichever comes first. */
+    expect_error("{\"event\":{\"slug\":\"activities.course.concluded\"},"
+                 "\"event\":{\"slug\":\"activities.certificate.issued\"},\"data\":{}}",
+                 "event", "duplicate key", "two envelopes, other slug first");
+    expect_error("{\"event\":{\"slug\":\"x\"},\"event\":{\"user\":{\"name\":\"y\"}}}", "event",
+                 "duplicate key", "two envelopes, as the fuzzer found it");
+    expect_error("{\"event\":{\"slug\":\"x\",\"slug\":\"activities.certificate.issued\"}}",
+                 "event.slug", "duplicate key", "two slugs, other slug first");
+    doc = xstrdup("{\"event\":{\"slug\":\"activities.certificate.issued\"},"
+                  "\"event\":{\"slug\":\"activities.course.concluded\"}}");
+    is_int(parse(doc, &ev, &d), EVENT_INVALID, "two envelopes, certificate slug first: rejected");
+    ok(d.n_errors == 3 && !strcmp(d.errors[1].path, "event") &&
+           !strcmp(d.errors[1].message, "duplicate key"),
+       "two envelopes, certificate slug first: duplicate key among the errors");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+    doc = xstrdup("{\"event\":{\"slug\":\"x\"},\"data\":{\"a\":1,\"a\":2}}");
+    is_int(parse(doc, &ev, &d), EVENT_IGNORED, "other slug: duplicates in data not checked");
+    event_free(&ev);
+    event_diags_free(&d);
+    free(doc);
+}
+
 int main(void)
 {
     test_samples();
@@ -1176,5 +1222,6 @@ int main(void)
     test_all_errors();
     test_limits();
     test_free_safety();
+    test_fuzz_found();
     return tap_done();
 }

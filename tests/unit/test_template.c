@@ -697,6 +697,46 @@ static void test_colors(void)
     is_int(template_parse_color(NULL, &c), -1, "NULL");
 }
 
+/* Regressions for what tests/fuzz/fuzz_template found (its corpus holds the same inputs). */
+static void test_fuzz_found(void)
+{
+    /* A width so small that a signature cell (w / per_row * 0.9) came out 0: the template
+     * loaded and every render with managers failed with "cannot lay out". */
+    is_str(load_err("{\"fonts\": {\"body\": \"Serif.ttf\"}, \"elements\": [{\"type\": "
+                    "\"signatures\", \"x\": 0, \"y\": 0, \"w\": 5e-324, \"h\": 10}]}"),
+           "templates/e.json: elements[0].w: must be positive (got 4.94066e-324)",
+           "subnormal signatures width");
+    is_str(load_err("{\"fonts\": {\"body\": \"Serif.ttf\"}, \"defaults\": {\"size\": 1e-310}, "
+                    "\"elements\": []}"),
+           "templates/e.json: defaults.size: must be positive (got 1e-310)", "subnormal size");
+}
+
+/* template_load_mem: the same checks on text in memory, named like a file. */
+static void test_load_mem(void)
+{
+    static const char json[] = "{\"fonts\": {\"body\": \"Local.ttf\"}, \"background\": "
+                               "{\"image\": \"logo.png\"}, \"elements\": []}";
+    static const char nul[] = "{\"fonts\": {}\0, \"elements\": []}";
+    struct template *t;
+
+    t = template_load_mem(json, strlen(json), "templates/mem.json", "fonts", errbuf,
+                          sizeof(errbuf));
+    ok(t != NULL, "from memory: loads");
+    if (t) {
+        is_str(t->path, "templates/mem.json", "from memory: path is the name given");
+        is_str(t->fonts[0].path, "templates/Local.ttf", "from memory: fonts beside the name");
+        is_str(t->background_image, "templates/logo.png", "from memory: images beside the name");
+    }
+    template_free(t);
+    t = template_load_mem(json, strlen(json) - 1, "templates/mem.json", "fonts", errbuf,
+                          sizeof(errbuf));
+    ok(t == NULL, "from memory: only len bytes are read");
+    is_str(errbuf, "templates/mem.json: not valid JSON near line 1", "from memory: cut short");
+    t = template_load_mem(nul, sizeof(nul) - 1, "mem.json", "fonts", errbuf, sizeof(errbuf));
+    ok(t == NULL, "from memory: a NUL byte is refused");
+    is_str(errbuf, "mem.json: not valid UTF-8 near line 1", "from memory: NUL byte message");
+}
+
 int main(void)
 {
     char dir[256];
@@ -716,6 +756,8 @@ int main(void)
     test_expand();
     test_check_text();
     test_colors();
+    test_load_mem();
+    test_fuzz_found();
     rc = tap_done();
     if (chdir("/") != 0 || nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
         perror(dir);
