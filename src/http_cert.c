@@ -88,7 +88,7 @@ static cJSON *revision_json(struct http_request *rq, const struct store_cert *c,
     cJSON_AddStringToObject(o, "created_at", r->created_at);
     cJSON_AddBoolToObject(o, "superseded", r->superseded);
     cJSON_AddStringToObject(o, "sha256", r->sha256);
-    cJSON_AddNumberToObject(o, "size", (double)r->size);
+    http_json_add_int(o, "size", r->size);
     buf_addf(&b, "/certificates/%s/r%d.pdf", c->id, r->revision);
     cJSON_AddStringToObject(o, "pdf_url", b.data);
     buf_reset(&b);
@@ -103,15 +103,15 @@ cJSON *http_cert_json(struct http_request *rq, const struct store_cert *c)
     cJSON *o = cJSON_CreateObject(), *revs;
     char path[64];
     cJSON_AddStringToObject(o, "id", c->id);
-    cJSON_AddNumberToObject(o, "institution_id", (double)c->institution_id);
-    cJSON_AddNumberToObject(o, "user_id", (double)c->user_id);
+    http_json_add_int(o, "institution_id", c->institution_id);
+    http_json_add_int(o, "user_id", c->user_id);
     cJSON_AddStringToObject(o, "user_name", c->user_name);
     cJSON_AddStringToObject(o, "user_email", c->user_email);
     add_opt_string(o, "user_cpf", c->user_cpf);
-    cJSON_AddNumberToObject(o, "course_id", (double)c->course_id);
+    http_json_add_int(o, "course_id", c->course_id);
     cJSON_AddStringToObject(o, "course_name", c->course_name);
     add_opt_string(o, "workload", c->workload);
-    cJSON_AddNumberToObject(o, "school_id", (double)c->school_id);
+    http_json_add_int(o, "school_id", c->school_id);
     cJSON_AddStringToObject(o, "school_name", c->school_name);
     cJSON_AddStringToObject(o, "type", c->type);
     add_opt_string(o, "enrolled_at", c->enrolled_at);

@@ -5,6 +5,7 @@
 #define HTTP_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http.h"
 
@@ -12,6 +13,10 @@
 
 /* 0..15 for a hex digit, else -1. */
 int http_hex_value(char c);
+
+/* Add an integer to a JSON object exactly: cJSON prints numbers through a
+ * double with 15 significant digits, which changes ids near 2^53. */
+void http_json_add_int(struct cJSON *o, const char *key, int64_t v);
 /* libmicrohttpd's unescape callback: percent-decoding of paths and query
  * values in place, except that "%00" stays as written (a NUL would cut the
  * string short). Returns the new length. */

@@ -13,6 +13,7 @@
 #include "caltime.h"
 #include "event.h"
 #include "http.h"
+#include "http_int.h"
 #include "utf8.h"
 #include "banned.h"
 
@@ -158,9 +159,9 @@ static cJSON *hit_json(const struct store_hit *h)
     cJSON_AddStringToObject(o, "id", h->id);
     cJSON_AddStringToObject(o, "user_name", h->user_name ? h->user_name : "");
     cJSON_AddStringToObject(o, "course_name", h->course_name ? h->course_name : "");
-    cJSON_AddNumberToObject(o, "course_id", (double)h->course_id);
+    http_json_add_int(o, "course_id", h->course_id);
     cJSON_AddStringToObject(o, "school_name", h->school_name ? h->school_name : "");
-    cJSON_AddNumberToObject(o, "institution_id", (double)h->institution_id);
+    http_json_add_int(o, "institution_id", h->institution_id);
     cJSON_AddStringToObject(o, "type", h->type ? h->type : "");
     cJSON_AddStringToObject(o, "certified_at", h->certified_at);
     cJSON_AddNumberToObject(o, "revision", h->revision);
@@ -182,7 +183,7 @@ static int64_t n_pages(const struct store_page *p)
 static int reply_json(struct http_request *rq, const struct store_page *p)
 {
     cJSON *o = cJSON_CreateObject(), *arr;
-    cJSON_AddNumberToObject(o, "total", (double)p->total);
+    http_json_add_int(o, "total", p->total);
     cJSON_AddNumberToObject(o, "page", p->page);
     cJSON_AddNumberToObject(o, "per_page", p->per_page);
     cJSON_AddNumberToObject(o, "pages", (double)n_pages(p));

@@ -10,8 +10,17 @@
 
 #include <zlib.h>
 
+#include <cjson/cJSON.h>
+
 #include "http_int.h"
 #include "banned.h"
+
+void http_json_add_int(cJSON *o, const char *key, int64_t v)
+{
+    char num[24];
+    snprintf(num, sizeof(num), "%lld", (long long)v);
+    cJSON_AddRawToObject(o, key, num);
+}
 
 #define MAX_EXTRA_HEADERS 12 /* name, value pairs a caller may add to a body */
 

@@ -366,6 +366,19 @@ for p in "/certificates/..%2f..%2fetc%2fpasswd" "/certificates/..%2f..%2f..%2f..
 		- "$TMP/body"
 done
 
+# --- ids near 2^53 come back exactly ---
+python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); d=e["data"]
+d["institution"]["id"]=9007199254740991; d["user"]["id"]=9007199254740990; d["course"]["id"]=9007199254740989
+print(json.dumps(e))' "$SAMPLES/seed-example.json" > "$TMP/big-ids.json"
+is "$(req -X POST -H "Authorization: Bearer $(cat "$STORE/webhook-token")" \
+	-H 'Content-Type: application/json' --data-binary @"$TMP/big-ids.json" "$URL/webhooks")" 201 \
+	"an event with ids near 2^53 is archived"
+BIG=$(json_str id)
+sreq "$URL/certificates/$BIG" >/dev/null
+check "its metadata gives the institution id exactly" has '"institution_id":9007199254740991'
+check "... the user id" has '"user_id":9007199254740990'
+check "... and the course id" has '"course_id":9007199254740989'
+
 # --- metrics ---
 req "$URL/metrics" >/dev/null
 check "metrics count the staff routes" has '^certifica_http_requests_total{route="certificates",status="200"}'
