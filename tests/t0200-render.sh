@@ -174,9 +174,20 @@ case "$(text_of "$TMP/mine.pdf")" in *"CERTIFICATE"*) ok 0 "--template PATH is t
 cert render --template nope "$SAMPLES/participation-accented.json" -o "$TMP/nope.pdf" 2>"$TMP/err"
 is $? 1 "an unknown template name fails"
 check "the message names the template" grep -q "template 'nope' not found" "$TMP/err"
-printf '{"fonts": {"body": "DejaVuSans.ttf"}, "elements": [{"type": "text", "x": 10, "y": 10, "w": 100, "h": 20, "font": "bdy", "text": "x"}]}' > "$TMP/broken.json"
+printf '{"fonts": {"body": "DejaVuSerif.ttf"}, "elements": [{"type": "text", "x": 10, "y": 10, "w": 100, "h": 20, "font": "bdy", "text": "x"}]}' > "$TMP/broken.json"
 cert render --template "$TMP/broken.json" "$SAMPLES/participation-accented.json" -o "$TMP/b.pdf" 2>"$TMP/err"
 is $? 1 "a broken template fails"
 check "the template error names the file and the key" grep -q "broken.json: elements\[0\].font" "$TMP/err"
+
+# a user's own TrueType file dropped into fonts/ can be named in a template
+USERFONT="$TOP/fonts/zz-test-user-font.ttf"
+trap 'rm -rf "$TMP" "$USERFONT"' EXIT
+cp /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf "$USERFONT"
+python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); t["fonts"]["body"]="zz-test-user-font.ttf"
+json.dump(t, open(sys.argv[2], "w"))' "$TOP/templates/participation.pt-BR.json" "$TMP/userfont.json"
+cert render --template "$TMP/userfont.json" "$SAMPLES/participation-accented.json" -o "$TMP/userfont.pdf" >/dev/null 2>&1
+ok $? "a template naming a font dropped into fonts/ renders"
+check "that font is embedded" sh -c "pdffonts '$TMP/userfont.pdf' | grep -q 'DejaVuSansMono'"
+rm -f "$USERFONT"
 
 done_testing
