@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "http_deadline.h"
 #include "http_int.h"
 #include "banned.h"
 
@@ -25,6 +26,7 @@ struct http_server {
     atomic_int stopping;
     atomic_int started; /* past MHD_start_daemon: libmicrohttpd messages are only logged */
     char start_error[256];
+    struct http_deadline *deadline; /* cuts off requests that trickle in */
 };
 
 static int handle_healthz(struct http_request *rq);
@@ -260,6 +262,14 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* The connection's request deadline watch (see http_deadline.h), or NULL. */
+static void *conn_watch(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 /* Answer 413 for a body over the limit; Content-Length is checked before
  * reading anything, chunked bodies as they arrive. */
 static int refuse_large(struct http_request *rq)
@@ -344,6 +354,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         atomic_fetch_add(&srv->in_flight, 1);
         return begin_request(rq, url) < 0 ? MHD_NO : MHD_YES;
     }
+    if (!*upload_data_size && srv->deadline) /* the request is in whole */
+        http_deadline_received(srv->deadline, conn_watch(conn));
     if (rq->status) { /* answered early: discard whatever still comes */
         *upload_data_size = 0;
         return MHD_YES;
@@ -405,8 +417,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct http_server *srv = cls;
     struct http_request *rq = *con_cls;
     const char *why = rq && rq->closed ? NULL : termination_reason(toe);
+    char late[96];
     double secs;
-    (void)conn;
+    if (srv->deadline && http_deadline_expired(srv->deadline, conn_watch(conn))) {
+        snprintf(late, sizeof(late), "request not received whole within %.0f s",
+                 2.0 * srv->opt->cfg->connection_timeout);
+        why = late;
+    }
+    if (srv->deadline) /* the next request on this connection starts now */
+        http_deadline_next(srv->deadline, conn_watch(conn));
     if (!rq)
         return;
     secs = seconds_since(&rq->start);
@@ -445,10 +464,20 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls;
-    (void)conn;
-    (void)socket_context;
+    struct http_server *srv = cls;
     metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+    if (!srv->deadline)
+        return;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        char peer[64];
+        peer_of(conn, peer, sizeof(peer));
+        if (ci)
+            http_deadline_open(srv->deadline, socket_context, ci->connect_fd, peer);
+    } else {
+        http_deadline_close(srv->deadline, socket_context);
+    }
 }
 
 struct http_server *http_start(const struct http_options *opt, char *err, size_t errlen)
@@ -465,6 +494,12 @@ struct http_server *http_start(const struct http_options *opt, char *err, size_t
 
     srv->opt = opt;
     if (config_parse_listen(cfg->listen, &ss, &sslen, err, errlen) < 0)
+        goto fail;
+    /* libmicrohttpd's timeout only closes idle connections; a client that
+     * trickles its request is cut off at twice the timeout (idle ones are
+     * closed by then, so only trickling ones are caught). */
+    if (cfg->connection_timeout > 0 &&
+        !(srv->deadline = http_deadline_start(2.0 * cfg->connection_timeout, err, errlen)))
         goto fail;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -497,6 +532,7 @@ struct http_server *http_start(const struct http_options *opt, char *err, size_t
     atomic_store(&srv->started, 1);
     return srv;
 fail:
+    http_deadline_stop(srv->deadline);
     free(srv);
     return NULL;
 }
@@ -524,5 +560,6 @@ void http_stop(struct http_server *srv)
     if (!srv)
         return;
     MHD_stop_daemon(srv->daemon);
+    http_deadline_stop(srv->deadline);
     free(srv);
 }
