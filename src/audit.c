@@ -290,6 +290,7 @@ int audit_write(struct audit *a, const struct audit_entry *e, char *err, size_t 
 {
     struct timespec now;
     char today[DAY_LEN + 1], path[4096];
+    struct stat st;
     char *line;
     int rc = -1, rotated = 0;
     a->clock(a->clock_ctx, &now);
@@ -319,8 +320,18 @@ int audit_write(struct audit *a, const struct audit_entry *e, char *err, size_t 
         }
         memcpy(a->day, today, sizeof(today));
     }
+    if (fstat(a->fd, &st) < 0) {
+        snprintf(err, errlen, "cannot write audit log: %s", strerror(errno));
+        goto fail;
+    }
     if (write_all(a->fd, line, strlen(line)) < 0) {
         snprintf(err, errlen, "cannot write audit log: %s", strerror(errno));
+        /* A disk that fills up mid-line would leave half a line for the
+         * next one to be glued to: cut the file back to whole lines. */
+        if (ftruncate(a->fd, st.st_size) < 0) {
+            size_t n = strlen(err);
+            snprintf(err + n, errlen - n, "; a partial line is left: %s", strerror(errno));
+        }
         goto fail;
     }
     rc = rotated;

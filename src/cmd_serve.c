@@ -196,6 +196,9 @@ static int serve_exec(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Past a file size limit (ulimit -f) a write fails with EFBIG and the
+     * webhook answers 503, instead of the whole server being killed. */
+    signal(SIGXFSZ, SIG_IGN);
 
     icfg = (struct issue_config){cfg.store, NULL, cfg.public_url, cfg.template, loc};
     issue = issue_open(&icfg, err, sizeof(err));
