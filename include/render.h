@@ -33,6 +33,12 @@ void render_ctx_free(struct render_ctx *ctx);
 int render_pdf(struct render_ctx *ctx, const struct event *ev, const struct render_opts *o,
                struct buf *out, char *err, size_t errlen);
 
+/* Load the template render_pdf would use for an event of this type (with
+ * o's template and locale) and its fonts, so that a missing or damaged file
+ * is reported before the first event. 0, or -1 with err naming the file. */
+int render_preload(struct render_ctx *ctx, enum cert_type type, const struct render_opts *o,
+                   char *err, size_t errlen);
+
 /* The template file render_pdf would use (for messages and tests); NULL with
  * err set when it does not exist. Points into ctx's cache. */
 const char *render_template_path(struct render_ctx *ctx, const struct event *ev,

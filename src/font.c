@@ -74,7 +74,14 @@ struct font *font_load(const char *path, int index, char *err, size_t errlen)
         goto fail;
     }
     f->hb = hb_font_create(f->face);
+    /* HarfBuzz gives the source face back, unreferenced, when it cannot
+     * prepare it: the tables are damaged, and no subset would work either. */
     f->prepared = hb_subset_preprocess(f->face);
+    if (f->prepared == f->face) {
+        f->prepared = NULL;
+        snprintf(err, errlen, "font '%s': damaged (its tables cannot be read)", path);
+        goto fail;
+    }
     {
         hb_font_extents_t ext;
         hb_font_get_h_extents(f->hb, &ext);

@@ -104,6 +104,7 @@ out:
 struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errlen)
 {
     struct issue *is = xcalloc(1, sizeof(*is));
+    struct render_opts o = {cfg->template, cfg->locale, NULL, NULL};
     struct render_ctx *probe;
 
     is->home = cfg->home ? xstrdup(cfg->home) : NULL;
@@ -115,9 +116,11 @@ struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errle
     is->locale = cfg->locale;
     pthread_mutex_init(&is->lock, NULL);
     pthread_key_create(&is->key, NULL);
-    /* fail early, before the store, when fonts or templates are missing */
+    /* fail early, before the store, when fonts or templates are missing or
+     * damaged: load both types' templates and their fonts now */
     probe = thread_ctx(is, err, errlen);
-    if (!probe)
+    if (!probe || render_preload(probe, CERT_PARTICIPATION, &o, err, errlen) < 0 ||
+        render_preload(probe, CERT_ACHIEVEMENT, &o, err, errlen) < 0)
         goto fail;
     is->st = store_open(cfg->store_dir, rerender_cb, is, err, errlen);
     if (!is->st)

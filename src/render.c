@@ -227,6 +227,23 @@ static struct font *get_font(struct render_ctx *c, const struct tpl_font *tf, ch
     return f;
 }
 
+int render_preload(struct render_ctx *c, enum cert_type type, const struct render_opts *o,
+                   char *err, size_t errlen)
+{
+    struct event ev = {0};
+    struct template *t;
+    const char *path;
+
+    ev.type = type;
+    path = render_template_path(c, &ev, o, err, errlen);
+    if (!path || !(t = get_template(c, path, err, errlen)))
+        return -1;
+    for (size_t i = 0; i < t->n_fonts; i++)
+        if (!get_font(c, &t->fonts[i], err, errlen))
+            return -1;
+    return 0;
+}
+
 static const char *lookup(void *ctx, const char *name)
 {
     struct vars *v = ctx;
