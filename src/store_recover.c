@@ -299,6 +299,37 @@ out:
     return rc;
 }
 
+/* SQLite's own check of every page of the index (quick_check: b-trees and
+ * records, not the UNIQUE indexes' contents). A damage it finds stops the
+ * open before the sweep below would trust the index to tell which PDFs are
+ * committed. 0, or -1 with err. */
+static int check_index(struct store *st, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    const char *res;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW) {
+        store_db_error(st, st->db, "check", err, errlen);
+        goto out;
+    }
+    res = (const char *)sqlite3_column_text(s, 0);
+    if (!res || strcmp(res, "ok") != 0) {
+        const char *nl;
+        if (res && !strncmp(res, "*** in database main ***\n", 25))
+            res += 25;
+        nl = res ? strchr(res, '\n') : NULL;
+        snprintf(err, errlen, "index '%s' is damaged: %.*s", st->index_path,
+                 res ? (int)(nl ? (size_t)(nl - res) : strlen(res)) : 10, res ? res : "unreadable");
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
 int store_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err, size_t errlen)
 {
     struct sweep sw = {st, {NULL, 0, 0}, BUF_INIT, BUF_INIT};
@@ -309,7 +340,8 @@ int store_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err, 
     int rc = -1;
 
     buf_addf(&root, "%s/pdf", st->dir);
-    if (store_fs_walk(root.data, PDF_DEPTH, sweep_file, &sw, err, errlen) < 0 ||
+    if (check_index(st, err, errlen) < 0 ||
+        store_fs_walk(root.data, PDF_DEPTH, sweep_file, &sw, err, errlen) < 0 ||
         store_dirset_sync(&sw.dirs, err, errlen) < 0)
         goto out;
     if (check_rows(st, &bad, &n_bad, first, sizeof(first), err, errlen) < 0)
