@@ -15,6 +15,10 @@ struct cmd_entry {
     int (*exec)(int argc, char **argv); /* argv[0] is the command name */
 };
 
+/* Print "certifica NAME: msg" (when msg) and the command's usage line on
+ * stderr; returns EXIT_USAGE. */
+int cmd_usage_error(const struct cmd_entry *e, const char *msg);
+
 /* The archive folder: the --store flag, else $CERTIFICA_STORE, else "out". */
 const char *cmd_store_dir(const char *flag);
 /* Verification links: the flag, else $CERTIFICA_PUBLIC_URL, else the

@@ -1,4 +1,5 @@
 /* Defaults every archive command shares. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cmd.h"
@@ -18,4 +19,12 @@ const char *cmd_public_url(const char *flag)
     if (flag && *flag)
         return flag;
     return env && *env ? env : "http://127.0.0.1:8080";
+}
+
+int cmd_usage_error(const struct cmd_entry *e, const char *msg)
+{
+    if (msg)
+        fprintf(stderr, "certifica %s: %s\n", e->name, msg);
+    fprintf(stderr, "usage: certifica %s\n", e->usage);
+    return EXIT_USAGE;
 }

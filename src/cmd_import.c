@@ -155,14 +155,6 @@ static int import_one(void *ctx, const struct evsrc_item *it)
     return 0;
 }
 
-static int usage_error(const char *msg)
-{
-    if (msg)
-        fprintf(stderr, "certifica import: %s\n", msg);
-    fprintf(stderr, "usage: certifica %s\n", cmd_import_entry.usage);
-    return EXIT_USAGE;
-}
-
 static int cmd_import(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -196,19 +188,19 @@ static int cmd_import(int argc, char **argv)
             break;
         case 'l':
             if (i18n_parse(optarg, &cfg.locale) < 0)
-                return usage_error("--locale: expected 'pt-BR' or 'en'");
+                return cmd_usage_error(&cmd_import_entry, "--locale: expected 'pt-BR' or 'en'");
             break;
         case 'b':
             st.batch = strtoul(optarg, NULL, 10);
             if (st.batch < 1 || st.batch > 100000)
-                return usage_error("--batch: a number from 1 to 100000");
+                return cmd_usage_error(&cmd_import_entry, "--batch: a number from 1 to 100000");
             break;
         default:
-            return usage_error(NULL);
+            return cmd_usage_error(&cmd_import_entry, NULL);
         }
     }
     if (optind >= argc)
-        return usage_error("no input: name EVENTS.jsonl or a folder");
+        return cmd_usage_error(&cmd_import_entry, "no input: name EVENTS.jsonl or a folder");
     cfg.store_dir = cmd_store_dir(store);
     cfg.public_url = cmd_public_url(url);
     st.is = issue_open(&cfg, err, sizeof(err));

@@ -181,14 +181,6 @@ out:
     return 0;
 }
 
-static int usage_error(const char *msg)
-{
-    if (msg)
-        fprintf(stderr, "certifica render: %s\n", msg);
-    fprintf(stderr, "usage: certifica %s\n", cmd_render_entry.usage);
-    return EXIT_USAGE;
-}
-
 static int cmd_render(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -218,7 +210,7 @@ static int cmd_render(int argc, char **argv)
             break;
         case 'l':
             if (i18n_parse(optarg, &st.opts.locale) < 0)
-                return usage_error("--locale: expected 'pt-BR' or 'en'");
+                return cmd_usage_error(&cmd_render_entry, "--locale: expected 'pt-BR' or 'en'");
             break;
         case 's':
             store = optarg;
@@ -230,14 +222,14 @@ static int cmd_render(int argc, char **argv)
             printf("usage: certifica %s\n", cmd_render_entry.usage);
             return EXIT_OK;
         default:
-            return usage_error(NULL);
+            return cmd_usage_error(&cmd_render_entry, NULL);
         }
     }
     if (optind >= argc)
-        return usage_error("no input: name EVENT.json, EVENTS.jsonl or -");
+        return cmd_usage_error(&cmd_render_entry, "no input: name EVENT.json, EVENTS.jsonl or -");
     many = argc - optind > 1 || evsrc_is_lines(argv[optind]);
     if (store && st.out)
-        return usage_error("--store archives the certificates: -o does not go with it");
+        return cmd_usage_error(&cmd_render_entry, "--store archives the certificates: -o does not go with it");
     if (store) {
         struct issue_config cfg = {store, NULL, cmd_public_url(url), st.opts.template,
                                    st.opts.locale};
@@ -255,7 +247,7 @@ static int cmd_render(int argc, char **argv)
             return EXIT_RUNTIME;
         }
         if (many && !st.out_is_dir)
-            return usage_error("-o names a file but there are several events: give a folder");
+            return cmd_usage_error(&cmd_render_entry, "-o names a file but there are several events: give a folder");
     }
     st.ctx = st.archive ? NULL : render_ctx_new(NULL, err, sizeof(err));
     if (!st.ctx && !st.archive) {

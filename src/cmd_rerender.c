@@ -8,14 +8,6 @@
 #include "issue.h"
 #include "banned.h"
 
-static int usage_error(const char *msg)
-{
-    if (msg)
-        fprintf(stderr, "certifica rerender: %s\n", msg);
-    fprintf(stderr, "usage: certifica %s\n", cmd_rerender_entry.usage);
-    return EXIT_USAGE;
-}
-
 static int cmd_rerender(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -49,19 +41,19 @@ static int cmd_rerender(int argc, char **argv)
             break;
         case 'l':
             if (i18n_parse(optarg, &cfg.locale) < 0)
-                return usage_error("--locale: expected 'pt-BR' or 'en'");
+                return cmd_usage_error(&cmd_rerender_entry, "--locale: expected 'pt-BR' or 'en'");
             break;
         case 'S':
             if (caltime_parse_date(optarg, &t) < 0)
-                return usage_error("--since: expected a date 'yyyy-MM-dd'");
+                return cmd_usage_error(&cmd_rerender_entry, "--since: expected a date 'yyyy-MM-dd'");
             since = optarg;
             break;
         default:
-            return usage_error(NULL);
+            return cmd_usage_error(&cmd_rerender_entry, NULL);
         }
     }
     if (optind < argc)
-        return usage_error("unexpected argument");
+        return cmd_usage_error(&cmd_rerender_entry, "unexpected argument");
     cfg.store_dir = cmd_store_dir(store);
     cfg.public_url = cmd_public_url(url);
     is = issue_open(&cfg, err, sizeof(err));

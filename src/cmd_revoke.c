@@ -11,14 +11,6 @@
 
 #define REASON_MAX 500 /* characters */
 
-static int usage_error(const char *msg)
-{
-    if (msg)
-        fprintf(stderr, "certifica revoke: %s\n", msg);
-    fprintf(stderr, "usage: certifica %s\n", cmd_revoke_entry.usage);
-    return EXIT_USAGE;
-}
-
 /* The reason is printed on public pages: one line of valid UTF-8, not blank,
  * at most REASON_MAX characters. NULL when fine, else what is wrong. */
 static const char *reason_problem(const char *r)
@@ -83,18 +75,18 @@ static int cmd_revoke(int argc, char **argv)
         else if (opt == 's')
             store = optarg;
         else
-            return usage_error(NULL);
+            return cmd_usage_error(&cmd_revoke_entry, NULL);
     }
     if (argc - optind != 1)
-        return usage_error(optind >= argc ? "missing ID" : "expected one ID");
+        return cmd_usage_error(&cmd_revoke_entry, optind >= argc ? "missing ID" : "expected one ID");
     arg = argv[optind];
     if (!store_id_valid(arg) && store_code_normalize(arg, norm) < 0)
-        return usage_error("ID: expected a certificate id (16 characters of a-z and 2-7) or a "
+        return cmd_usage_error(&cmd_revoke_entry, "ID: expected a certificate id (16 characters of a-z and 2-7) or a "
                            "verification code (XXXXX-XXXXX-XXXXX)");
     if (!reason)
-        return usage_error("missing --reason TEXT (it is shown on the verification page)");
+        return cmd_usage_error(&cmd_revoke_entry, "missing --reason TEXT (it is shown on the verification page)");
     if ((problem = reason_problem(reason)))
-        return usage_error(problem);
+        return cmd_usage_error(&cmd_revoke_entry, problem);
 
     st = store_open(cmd_store_dir(store), NULL, NULL, err, sizeof(err));
     if (!st) {

@@ -10,14 +10,6 @@
 #include "store.h"
 #include "banned.h"
 
-static int usage_error(const char *msg)
-{
-    if (msg)
-        fprintf(stderr, "certifica staff: %s\n", msg);
-    fprintf(stderr, "usage: certifica %s\n", cmd_staff_entry.usage);
-    return EXIT_USAGE;
-}
-
 static int staff_add(struct store *st, const char *name)
 {
     char token[64], err[512];
@@ -91,24 +83,24 @@ static int cmd_staff(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (c != 's')
-            return usage_error(NULL);
+            return cmd_usage_error(&cmd_staff_entry, NULL);
         store = optarg;
     }
     if (optind >= argc)
-        return usage_error("missing action: add, list or revoke");
+        return cmd_usage_error(&cmd_staff_entry, "missing action: add, list or revoke");
     action = argv[optind++];
     if (strcmp(action, "list") == 0)
         want = 0;
     else if (strcmp(action, "add") == 0 || strcmp(action, "revoke") == 0)
         want = 1;
     else
-        return usage_error("unknown action: use add, list or revoke");
+        return cmd_usage_error(&cmd_staff_entry, "unknown action: use add, list or revoke");
     if (argc - optind != want)
-        return usage_error(want ? "expected one NAME" : "unexpected argument");
+        return cmd_usage_error(&cmd_staff_entry, want ? "expected one NAME" : "unexpected argument");
     if (want) {
         name = argv[optind];
         if (!store_staff_name_valid(name))
-            return usage_error("NAME: use 1 to 63 letters, digits, '.', '_', '-' or '@'");
+            return cmd_usage_error(&cmd_staff_entry, "NAME: use 1 to 63 letters, digits, '.', '_', '-' or '@'");
     }
 
     /* No renderer: an archive that needs PDFs made again after a crash is
