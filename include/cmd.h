@@ -10,8 +10,8 @@
 
 struct cmd_entry {
     const char *name;
-    const char *usage; /* one line, after "certifica " */
-    const char *help;  /* a sentence */
+    const char *usage;                  /* one line, after "certifica " */
+    const char *help;                   /* a sentence */
     int (*exec)(int argc, char **argv); /* argv[0] is the command name */
 };
 

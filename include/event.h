@@ -10,9 +10,9 @@
 #include "caltime.h"
 
 #define EVENT_SLUG_ISSUED "activities.certificate.issued"
-#define EVENT_MAX_TEXT 300      /* characters in a name: user, course, school, manager */
+#define EVENT_MAX_TEXT 300              /* characters in a name: user, course, school, manager */
 #define EVENT_MAX_ID 9007199254740991LL /* 2^53 - 1: beyond it doubles lose digits */
-#define EVENT_MAX_MANAGERS 100  /* school.managers entries */
+#define EVENT_MAX_MANAGERS 100          /* school.managers entries */
 
 enum event_status {
     EVENT_OK = 0,      /* a valid certificate event: *ev is filled */
@@ -47,7 +47,7 @@ struct event_manager {
  * UTF-8, trimmed of surrounding white space. Optional strings are NULL. */
 struct event {
     char *slug;
-    char *name;               /* event.name, may be NULL */
+    char *name; /* event.name, may be NULL */
     struct caltime send_at;
 
     int64_t institution_id;
@@ -55,15 +55,15 @@ struct event {
     int64_t user_id;
     char *user_name;
     char *user_email;
-    char *user_cpf;           /* digits only, 11 of them, or NULL when absent/unusable */
-    char *user_cpf_raw;       /* as sent, or NULL */
+    char *user_cpf;     /* digits only, 11 of them, or NULL when absent/unusable */
+    char *user_cpf_raw; /* as sent, or NULL */
     char *user_nickname;
     char *user_uuid;
 
     int64_t course_id;
     char *course_name;
-    char *workload_raw;       /* as sent: "1h30min" */
-    int workload_minutes;     /* 90; 0 leaves the workload clause out */
+    char *workload_raw;   /* as sent: "1h30min" */
+    int workload_minutes; /* 90; 0 leaves the workload clause out */
     int has_enrolled_at;
     struct caltime enrolled_at;
     struct caltime concluded_at;
@@ -76,7 +76,7 @@ struct event {
     struct caltime certified_at;
     enum cert_type type;
     int has_approval_rate;
-    double approval_rate;     /* 0..100 */
+    double approval_rate; /* 0..100 */
 
     /* The canonical content: "data" with keys sorted recursively, compact
      * JSON, send_at excluded. Equal strings mean "the same certificate". */

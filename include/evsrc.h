@@ -22,8 +22,7 @@ typedef int (*evsrc_fn)(void *ctx, const struct evsrc_item *it);
 
 /* 0 when every item was handed over, 1 when fn stopped early, -1 on an I/O
  * error (err: "cannot open 'x.json': No such file or directory"). */
-int evsrc_each(const char *path, int allow_dir, evsrc_fn fn, void *ctx, char *err,
-               size_t errlen);
+int evsrc_each(const char *path, int allow_dir, evsrc_fn fn, void *ctx, char *err, size_t errlen);
 
 /* "file:line" or "file" for messages, into out. */
 void evsrc_where(const struct evsrc_item *it, char *out, size_t n);

@@ -32,10 +32,10 @@ struct issue_result {
     enum issue_status status;
     struct store_result stored;
     struct event_diags diags;
-    char slug[128];         /* event.slug when there was one */
+    char slug[128]; /* event.slug when there was one */
     char error[256];
-    double render_ms;       /* time spent rendering, 0 when nothing rendered */
-    double store_ms;        /* time spent writing the archive */
+    double render_ms; /* time spent rendering, 0 when nothing rendered */
+    double store_ms;  /* time spent writing the archive */
 };
 
 struct issue;

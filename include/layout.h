@@ -21,11 +21,11 @@ struct layout_rect {
 };
 
 struct layout_spec {
-    double w, h;      /* the box */
-    double size;      /* preferred font size */
-    double min_size;  /* shrink down to this before wrapping more lines */
-    double leading;   /* line height as a multiple of size, e.g. 1.25 */
-    int max_lines;    /* 1..LAYOUT_MAX_LINES */
+    double w, h;     /* the box */
+    double size;     /* preferred font size */
+    double min_size; /* shrink down to this before wrapping more lines */
+    double leading;  /* line height as a multiple of size, e.g. 1.25 */
+    int max_lines;   /* 1..LAYOUT_MAX_LINES */
 };
 
 /* One line: a byte range of the input text (white space at the break is not
@@ -41,8 +41,8 @@ struct layout_text {
     double line_height; /* size * leading */
     size_t n_lines;
     struct layout_line lines[LAYOUT_MAX_LINES];
-    int broke_word;     /* a word longer than the box was split */
-    int truncated;      /* did not fit even at LAYOUT_FLOOR_SIZE: cut, with ellipsis */
+    int broke_word; /* a word longer than the box was split */
+    int truncated;  /* did not fit even at LAYOUT_FLOOR_SIZE: cut, with ellipsis */
 };
 
 /* Fit UTF-8 text s[0..n) into the box. Order of preference:
@@ -66,7 +66,6 @@ int layout_fit(const char *s, size_t n, const struct layout_spec *spec,
  * most box.w / per_row), rows of equal height splitting box.h top-down.
  * Writes n rects to cells (caller's array of n). Returns the number of rows
  * (0 when n is 0). */
-size_t layout_signatures(size_t n, struct layout_rect box, int per_row,
-                         struct layout_rect *cells);
+size_t layout_signatures(size_t n, struct layout_rect box, int per_row, struct layout_rect *cells);
 
 #endif

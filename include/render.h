@@ -15,9 +15,9 @@
 struct render_ctx;
 
 struct render_opts {
-    const char *template;   /* NULL: "<type>" by the event's type; a NAME is looked up
-                               as templates/NAME.<locale>.json, then templates/NAME.json;
-                               anything with a '/' or ending in ".json" is a path */
+    const char *template; /* NULL: "<type>" by the event's type; a NAME is looked up
+                             as templates/NAME.<locale>.json, then templates/NAME.json;
+                             anything with a '/' or ending in ".json" is a path */
     enum i18n_locale locale;
     const char *code;       /* verification code, or NULL (no code, no QR) */
     const char *verify_url; /* what the QR code points to, or NULL */

@@ -29,15 +29,15 @@ enum store_outcome { STORE_ISSUED, STORE_UNCHANGED, STORE_REVISED };
 /* What the index keeps of one event: plain, validated values. */
 struct store_fields {
     int64_t institution_id, user_id, course_id, school_id;
-    const char *user_name, *user_email, *user_cpf; /* cpf: digits or NULL */
+    const char *user_name, *user_email, *user_cpf;    /* cpf: digits or NULL */
     const char *course_name, *school_name, *workload; /* workload in words or raw */
-    const char *type;                                  /* "participation" / "achievement" */
+    const char *type;                                 /* "participation" / "achievement" */
     /* "yyyy-MM-dd HH:mm:ss"; enrolled_at may be NULL */
     const char *certified_at, *concluded_at, *enrolled_at;
     int has_approval_rate;
     double approval_rate;
-    const char *canonical;       /* decides unchanged vs revised */
-    const char *raw;             /* the event body as received, archived with the revision */
+    const char *canonical; /* decides unchanged vs revised */
+    const char *raw;       /* the event body as received, archived with the revision */
     size_t raw_len;
 };
 
@@ -51,8 +51,8 @@ struct store_ticket {
 /* Make the PDF for a ticket: append it to pdf; 0, or -1 with err set. It runs
  * holding the certificate's lock: it may read the store (store_get, ...) but
  * must not call store_put, store_batch_*, store_rerender or store_revoke. */
-typedef int (*store_render_fn)(void *ctx, const struct store_ticket *t, struct buf *pdf,
-                               char *err, size_t errlen);
+typedef int (*store_render_fn)(void *ctx, const struct store_ticket *t, struct buf *pdf, char *err,
+                               size_t errlen);
 
 /* Make again the PDF of an archived revision (rerender, crash recovery) from
  * its archived raw event body raw[0..raw_len) (raw[raw_len] is a NUL): append it
@@ -69,12 +69,12 @@ struct store_result {
 struct store_revision {
     int revision;
     char code[STORE_CODE_MAX];
-    char created_at[20];     /* when archived, UTC "yyyy-MM-dd HH:mm:ss" */
-    int superseded;          /* a later revision exists */
-    char sha256[65];         /* of the PDF, hex */
+    char created_at[20]; /* when archived, UTC "yyyy-MM-dd HH:mm:ss" */
+    int superseded;      /* a later revision exists */
+    char sha256[65];     /* of the PDF, hex */
     int64_t size;
-    int generation;          /* 0 for the first file, +1 each time it was re-made */
-    char *pdf_path;          /* the store folder as given to store_open + "/pdf/..." */
+    int generation; /* 0 for the first file, +1 each time it was re-made */
+    char *pdf_path; /* the store folder as given to store_open + "/pdf/..." */
 };
 
 struct store_cert {
@@ -84,30 +84,30 @@ struct store_cert {
     char certified_at[20], concluded_at[20], enrolled_at[20]; /* enrolled_at "" when absent */
     int has_approval_rate;
     double approval_rate;
-    int latest;              /* the latest revision number */
+    int latest; /* the latest revision number */
     int revoked;
-    char *revoke_reason;     /* NULL unless revoked */
-    char revoked_at[20];     /* UTC, "" unless revoked */
+    char *revoke_reason;         /* NULL unless revoked */
+    char revoked_at[20];         /* UTC, "" unless revoked */
     struct store_revision *revs; /* oldest first */
     size_t n_revs;
 };
 
 /* What store_open did to recover from a crash. */
 struct store_recovery {
-    int exclusive;           /* 1: this process opened the store alone and checked it */
-    long temp_removed;       /* temporary files removed */
-    long orphans_removed;    /* PDFs without an index row removed */
-    long remade;             /* rows whose PDF was missing or damaged, made again */
+    int exclusive;        /* 1: this process opened the store alone and checked it */
+    long temp_removed;    /* temporary files removed */
+    long orphans_removed; /* PDFs without an index row removed */
+    long remade;          /* rows whose PDF was missing or damaged, made again */
 };
 
 /* Counts for /metrics and benchmarks. Times are totals since store_open. */
 struct store_stats {
     int64_t certificates, revisions, revoked; /* in the index */
-    uint64_t renders;        /* calls of a render or rerender function */
-    uint64_t fsyncs;         /* of PDF files and folders */
-    double fsync_seconds;    /* spent in those fsyncs */
-    uint64_t commits;        /* index transactions committed */
-    double commit_seconds;   /* spent committing (SQLite's own fsyncs of the index) */
+    uint64_t renders;                         /* calls of a render or rerender function */
+    uint64_t fsyncs;                          /* of PDF files and folders */
+    double fsync_seconds;                     /* spent in those fsyncs */
+    uint64_t commits;                         /* index transactions committed */
+    double commit_seconds; /* spent committing (SQLite's own fsyncs of the index) */
 };
 
 struct store;
@@ -179,15 +179,15 @@ int store_stats(struct store *st, struct store_stats *out, char *err, size_t err
 
 /* Search for the staff listing. Every field is optional (NULL / 0). */
 struct store_query {
-    const char *q;            /* words matched, accent- and case-insensitively, as
-                                 prefixes against name, e-mail, CPF digits and course
-                                 name ("joao silv" finds "João da Silva") */
+    const char *q; /* words matched, accent- and case-insensitively, as
+                      prefixes against name, e-mail, CPF digits and course
+                      name ("joao silv" finds "João da Silva") */
     int64_t course_id, institution_id;
-    const char *type;         /* "participation" / "achievement" */
-    const char *from, *to;    /* certified_at, "yyyy-MM-dd", both inclusive */
-    const char *status;       /* "valid" (not revoked) or "revoked" */
-    int page;                 /* 1-based; 0 means 1 */
-    int per_page;             /* 1..100; 0 means 20 */
+    const char *type;      /* "participation" / "achievement" */
+    const char *from, *to; /* certified_at, "yyyy-MM-dd", both inclusive */
+    const char *status;    /* "valid" (not revoked) or "revoked" */
+    int page;              /* 1-based; 0 means 1 */
+    int per_page;          /* 1..100; 0 means 20 */
 };
 
 /* One row of a result page: the certificate's latest revision. */
@@ -196,15 +196,15 @@ struct store_hit {
     char *user_name, *course_name, *school_name, *type;
     int64_t course_id, institution_id;
     char certified_at[20];
-    int revision;             /* the latest */
-    char code[STORE_CODE_MAX];/* of the latest revision */
+    int revision;              /* the latest */
+    char code[STORE_CODE_MAX]; /* of the latest revision */
     int revoked;
 };
 
 struct store_page {
     struct store_hit *hits;
     size_t n_hits;
-    int64_t total;            /* matches over all pages */
+    int64_t total; /* matches over all pages */
     int page, per_page;
 };
 
@@ -219,22 +219,21 @@ void store_page_free(struct store_page *p);
 /* For tests and benchmarks: how the backend would run this search (SQLite:
  * the EXPLAIN QUERY PLAN lines of its total and page queries), appended to
  * out. 0, or -1 with err as store_search. */
-int store_search_explain(struct store *st, const struct store_query *q, struct buf *out,
-                         char *err, size_t errlen);
+int store_search_explain(struct store *st, const struct store_query *q, struct buf *out, char *err,
+                         size_t errlen);
 
 /* Staff accounts. A token is 32 random bytes in base64url (43 characters);
  * the index keeps only its SHA-256. */
 struct store_staff {
     char name[64];
     char created_at[20];
-    char revoked_at[20];      /* "" while active */
+    char revoked_at[20]; /* "" while active */
 };
 
 /* Add an account and write its new token into token (printed once by the
  * caller, never stored). 0, or -1 (a name already active is an error; names are
  * 1..63 characters of letters, digits, '.', '_', '-' and '@'). */
-int store_staff_add(struct store *st, const char *name, char token[64], char *err,
-                    size_t errlen);
+int store_staff_add(struct store *st, const char *name, char token[64], char *err, size_t errlen);
 /* All accounts, active and revoked, by name. Free *out with free(). */
 int store_staff_list(struct store *st, struct store_staff **out, size_t *n, char *err,
                      size_t errlen);
@@ -242,8 +241,7 @@ int store_staff_list(struct store *st, struct store_staff **out, size_t *n, char
 int store_staff_revoke(struct store *st, const char *name, char *err, size_t errlen);
 /* Who holds this token: 0 and the name, 1 no active account has it, -1 error.
  * The comparison of SHA-256 digests runs in constant time. */
-int store_staff_check(struct store *st, const char *token, char name[64], char *err,
-                      size_t errlen);
+int store_staff_check(struct store *st, const char *token, char name[64], char *err, size_t errlen);
 
 /* Helpers shared by every backend. Pure or thread-safe. */
 

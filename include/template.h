@@ -12,11 +12,10 @@
 #include "buf.h"
 
 /* The names a template may use in {{...}}; anything else is a load error. */
-#define TEMPLATE_VARS                                                               \
-    "student", "course", "workload", "school", "enrolled_at", "concluded_at",       \
-        "certified_at", "approval_rate", "type", "cpf", "nickname", "code",        \
-        "verify_url", "institution_id", "user_id", "course_id", "school_id",       \
-        "achievement", "participation"
+#define TEMPLATE_VARS                                                                              \
+    "student", "course", "workload", "school", "enrolled_at", "concluded_at", "certified_at",      \
+        "approval_rate", "type", "cpf", "nickname", "code", "verify_url", "institution_id",        \
+        "user_id", "course_id", "school_id", "achievement", "participation"
 
 enum tpl_kind { TPL_TEXT, TPL_LINE, TPL_RECT, TPL_IMAGE, TPL_SIGNATURES, TPL_QR };
 enum tpl_align { TPL_LEFT, TPL_CENTER, TPL_RIGHT };
@@ -27,28 +26,28 @@ struct tpl_color {
 };
 
 struct tpl_font {
-    char *role;  /* "title", "body", ... as named in the template */
-    char *path;  /* resolved file path */
-    int index;   /* face index in a .ttc collection, else 0 */
+    char *role; /* "title", "body", ... as named in the template */
+    char *path; /* resolved file path */
+    int index;  /* face index in a .ttc collection, else 0 */
 };
 
 struct tpl_element {
     enum tpl_kind kind;
-    double x, y, w, h;       /* box, points from the top-left corner */
-    double x2, y2;           /* TPL_LINE: end point (x, y is the start) */
-    char *cond;              /* "if": draw only when this variable is non-empty;
-                                a leading '!' inverts; NULL: always */
+    double x, y, w, h; /* box, points from the top-left corner */
+    double x2, y2;     /* TPL_LINE: end point (x, y is the start) */
+    char *cond;        /* "if": draw only when this variable is non-empty;
+                          a leading '!' inverts; NULL: always */
     /* text and signatures */
-    int font;                /* index into template.fonts */
+    int font; /* index into template.fonts */
     double size, min_size, leading;
     int max_lines;
     enum tpl_align align;
     enum tpl_valign valign;
     struct tpl_color color;
-    char *text;              /* TPL_TEXT: with placeholders */
+    char *text; /* TPL_TEXT: with placeholders */
     /* signatures: one cell per manager, a line over the name, label under it */
-    int per_row;             /* default 4 */
-    char *label;             /* text under each name, may be NULL; placeholders allowed */
+    int per_row; /* default 4 */
+    char *label; /* text under each name, may be NULL; placeholders allowed */
     int label_font;
     double label_size;
     struct tpl_color line_color;
@@ -58,17 +57,18 @@ struct tpl_element {
     struct tpl_color fill;   /* TPL_RECT */
     struct tpl_color stroke; /* TPL_RECT, TPL_LINE */
     /* images */
-    char *image_path;        /* TPL_IMAGE: resolved path of a PNG or JPEG */
+    char *image_path; /* TPL_IMAGE: resolved path of a PNG or JPEG */
 };
 
-struct template {
-    char *path;              /* the file it came from */
-    double page_w, page_h;   /* points; "A4" landscape is 841.89 x 595.28 */
+struct template
+{
+    char *path;            /* the file it came from */
+    double page_w, page_h; /* points; "A4" landscape is 841.89 x 595.28 */
     struct tpl_font *fonts;
     size_t n_fonts;
     int has_background;
     struct tpl_color background;
-    char *background_image;  /* resolved path, stretched over the page, or NULL */
+    char *background_image; /* resolved path, stretched over the page, or NULL */
     struct tpl_element *elems;
     size_t n_elems;
 };
@@ -80,8 +80,7 @@ struct template {
  * All problems are reported, one per line in err, as many whole lines as fit
  * and then "(and N more errors)".
  * Returns the template (free with template_free) or NULL with err set. */
-struct template *template_load(const char *path, const char *fonts_dir, char *err,
-                               size_t errlen);
+struct template *template_load(const char *path, const char *fonts_dir, char *err, size_t errlen);
 /* The same for template text held in memory, buf[0..len) (it may contain NUL bytes,
  * which are reported as invalid). name stands for the file: it is the name in messages
  * and the stored path, and its folder is where fonts and images are looked up. */

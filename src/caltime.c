@@ -43,9 +43,8 @@ static int parse_date_part(const char *s, struct caltime *t)
 int caltime_parse(const char *s, struct caltime *t)
 {
     struct caltime r;
-    if (strlen(s) != 19 || parse_date_part(s, &r) || s[10] != ' ' ||
-        digits(s + 11, 2, &r.hour) || s[13] != ':' || digits(s + 14, 2, &r.min) ||
-        s[16] != ':' || digits(s + 17, 2, &r.sec))
+    if (strlen(s) != 19 || parse_date_part(s, &r) || s[10] != ' ' || digits(s + 11, 2, &r.hour) ||
+        s[13] != ':' || digits(s + 14, 2, &r.min) || s[16] != ':' || digits(s + 17, 2, &r.sec))
         return -1;
     if (r.hour > 23 || r.min > 59 || r.sec > 59)
         return -1;

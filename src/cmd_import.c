@@ -51,8 +51,8 @@ static void progress(struct import_state *st, int final)
         for (size_t i = 0; i < 30; i++)
             bar[i] = i < done ? '#' : '.';
         bar[30] = '\0';
-        fprintf(stderr, "\r\033[K[%s] %zu/%zu  %.0f/s  ETA %d:%02d  (%zu rejected)", bar,
-                st->seen, st->total, rate, (int)eta / 60, (int)eta % 60, st->rejected);
+        fprintf(stderr, "\r\033[K[%s] %zu/%zu  %.0f/s  ETA %d:%02d  (%zu rejected)", bar, st->seen,
+                st->total, rate, (int)eta / 60, (int)eta % 60, st->rejected);
         if (final)
             fputc('\n', stderr);
     } else if (final || el - st->last_report >= 2.0) {
@@ -158,12 +158,9 @@ static int import_one(void *ctx, const struct evsrc_item *it)
 static int cmd_import(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},
-        {"public-url", required_argument, NULL, 'u'},
-        {"template", required_argument, NULL, 't'},
-        {"locale", required_argument, NULL, 'l'},
-        {"batch", required_argument, NULL, 'b'},
-        {NULL, 0, NULL, 0},
+        {"store", required_argument, NULL, 's'},    {"public-url", required_argument, NULL, 'u'},
+        {"template", required_argument, NULL, 't'}, {"locale", required_argument, NULL, 'l'},
+        {"batch", required_argument, NULL, 'b'},    {NULL, 0, NULL, 0},
     };
     struct import_state st = {0};
     struct issue_config cfg = {0};

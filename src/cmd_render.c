@@ -18,7 +18,7 @@
 struct render_state {
     struct render_ctx *ctx;
     struct render_opts opts;
-    const char *out;     /* -o, or NULL */
+    const char *out; /* -o, or NULL */
     int out_is_dir;
     struct issue *archive; /* --store: through the archive instead of files */
     int invalid, failed;
@@ -108,8 +108,8 @@ static int archive_one(struct render_state *st, const struct evsrc_item *it)
         int found = store_get(issue_store(st->archive), t->id, &c, err, sizeof(err)) == 0;
         if (found && t->revision >= 1 && (size_t)t->revision <= c.n_revs)
             path = c.revs[t->revision - 1].pdf_path;
-        printf("%s: %s %s r%d %s %s\n", where, outcome_names[r.stored.outcome], t->id,
-               t->revision, t->code, path);
+        printf("%s: %s %s r%d %s %s\n", where, outcome_names[r.stored.outcome], t->id, t->revision,
+               t->code, path);
         if (found)
             store_cert_free(&c);
     }
@@ -159,8 +159,7 @@ static int render_one(void *ctx, const struct evsrc_item *it)
         if (isatty(STDOUT_FILENO)) {
             fprintf(stderr, "certifica: not writing a PDF to a terminal: use -o FILE\n");
             st->failed = 1;
-        } else if (fwrite(st->pdf.data, 1, st->pdf.len, stdout) != st->pdf.len ||
-                   fflush(stdout)) {
+        } else if (fwrite(st->pdf.data, 1, st->pdf.len, stdout) != st->pdf.len || fflush(stdout)) {
             fprintf(stderr, "certifica: cannot write to standard output: %s\n", strerror(errno));
             st->failed = 1;
         }
@@ -229,7 +228,8 @@ static int cmd_render(int argc, char **argv)
         return cmd_usage_error(&cmd_render_entry, "no input: name EVENT.json, EVENTS.jsonl or -");
     many = argc - optind > 1 || evsrc_is_lines(argv[optind]);
     if (store && st.out)
-        return cmd_usage_error(&cmd_render_entry, "--store archives the certificates: -o does not go with it");
+        return cmd_usage_error(&cmd_render_entry,
+                               "--store archives the certificates: -o does not go with it");
     if (store) {
         struct issue_config cfg = {store, NULL, cmd_public_url(url), st.opts.template,
                                    st.opts.locale};
@@ -247,7 +247,8 @@ static int cmd_render(int argc, char **argv)
             return EXIT_RUNTIME;
         }
         if (many && !st.out_is_dir)
-            return cmd_usage_error(&cmd_render_entry, "-o names a file but there are several events: give a folder");
+            return cmd_usage_error(&cmd_render_entry,
+                                   "-o names a file but there are several events: give a folder");
     }
     st.ctx = st.archive ? NULL : render_ctx_new(NULL, err, sizeof(err));
     if (!st.ctx && !st.archive) {

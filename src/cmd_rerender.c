@@ -11,12 +11,9 @@
 static int cmd_rerender(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},
-        {"public-url", required_argument, NULL, 'u'},
-        {"template", required_argument, NULL, 't'},
-        {"locale", required_argument, NULL, 'l'},
-        {"since", required_argument, NULL, 'S'},
-        {NULL, 0, NULL, 0},
+        {"store", required_argument, NULL, 's'},    {"public-url", required_argument, NULL, 'u'},
+        {"template", required_argument, NULL, 't'}, {"locale", required_argument, NULL, 'l'},
+        {"since", required_argument, NULL, 'S'},    {NULL, 0, NULL, 0},
     };
     struct issue_config cfg = {0};
     const char *store = NULL, *url = NULL, *since = NULL;
@@ -45,7 +42,8 @@ static int cmd_rerender(int argc, char **argv)
             break;
         case 'S':
             if (caltime_parse_date(optarg, &t) < 0)
-                return cmd_usage_error(&cmd_rerender_entry, "--since: expected a date 'yyyy-MM-dd'");
+                return cmd_usage_error(&cmd_rerender_entry,
+                                       "--since: expected a date 'yyyy-MM-dd'");
             since = optarg;
             break;
         default:

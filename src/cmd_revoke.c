@@ -78,13 +78,16 @@ static int cmd_revoke(int argc, char **argv)
             return cmd_usage_error(&cmd_revoke_entry, NULL);
     }
     if (argc - optind != 1)
-        return cmd_usage_error(&cmd_revoke_entry, optind >= argc ? "missing ID" : "expected one ID");
+        return cmd_usage_error(&cmd_revoke_entry,
+                               optind >= argc ? "missing ID" : "expected one ID");
     arg = argv[optind];
     if (!store_id_valid(arg) && store_code_normalize(arg, norm) < 0)
-        return cmd_usage_error(&cmd_revoke_entry, "ID: expected a certificate id (16 characters of a-z and 2-7) or a "
-                           "verification code (XXXXX-XXXXX-XXXXX)");
+        return cmd_usage_error(&cmd_revoke_entry,
+                               "ID: expected a certificate id (16 characters of a-z and 2-7) or a "
+                               "verification code (XXXXX-XXXXX-XXXXX)");
     if (!reason)
-        return cmd_usage_error(&cmd_revoke_entry, "missing --reason TEXT (it is shown on the verification page)");
+        return cmd_usage_error(&cmd_revoke_entry,
+                               "missing --reason TEXT (it is shown on the verification page)");
     if ((problem = reason_problem(reason)))
         return cmd_usage_error(&cmd_revoke_entry, problem);
 

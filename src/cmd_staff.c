@@ -96,11 +96,13 @@ static int cmd_staff(int argc, char **argv)
     else
         return cmd_usage_error(&cmd_staff_entry, "unknown action: use add, list or revoke");
     if (argc - optind != want)
-        return cmd_usage_error(&cmd_staff_entry, want ? "expected one NAME" : "unexpected argument");
+        return cmd_usage_error(&cmd_staff_entry,
+                               want ? "expected one NAME" : "unexpected argument");
     if (want) {
         name = argv[optind];
         if (!store_staff_name_valid(name))
-            return cmd_usage_error(&cmd_staff_entry, "NAME: use 1 to 63 letters, digits, '.', '_', '-' or '@'");
+            return cmd_usage_error(&cmd_staff_entry,
+                                   "NAME: use 1 to 63 letters, digits, '.', '_', '-' or '@'");
     }
 
     /* No renderer: an archive that needs PDFs made again after a crash is

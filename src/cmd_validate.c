@@ -24,7 +24,8 @@ static int validate_one(void *ctx, const struct evsrc_item *it)
     if (s == EVENT_OK)
         printf("%s: ok\n", where);
     else if (s == EVENT_IGNORED)
-        printf("%s: ignored: slug '%s' is not a certificate event\n", where, ev.slug ? ev.slug : "");
+        printf("%s: ignored: slug '%s' is not a certificate event\n", where,
+               ev.slug ? ev.slug : "");
     else
         st->invalid = 1;
     evsrc_print_diags(stderr, it, &d);

@@ -139,8 +139,7 @@ static int each_in_dir(const char *path, evsrc_fn fn, void *ctx, char *err, size
     return rc;
 }
 
-int evsrc_each(const char *path, int allow_dir, evsrc_fn fn, void *ctx, char *err,
-               size_t errlen)
+int evsrc_each(const char *path, int allow_dir, evsrc_fn fn, void *ctx, char *err, size_t errlen)
 {
     struct buf b = BUF_INIT;
     struct stat st;

@@ -55,8 +55,10 @@ struct font *font_load(const char *path, int index, char *err, size_t errlen)
     if (blen >= 4)
         memcpy(magic, data, 4);
     if (!memcmp(magic, "OTTO", 4)) {
-        snprintf(err, errlen, "font '%s': CFF (OpenType) outlines are not supported, use a "
-                 "TrueType font", path);
+        snprintf(err, errlen,
+                 "font '%s': CFF (OpenType) outlines are not supported, use a "
+                 "TrueType font",
+                 path);
         goto fail;
     }
     if (memcmp(magic, "\0\1\0\0", 4) && memcmp(magic, "true", 4) && memcmp(magic, "ttcf", 4)) {

@@ -152,8 +152,8 @@ struct store *issue_store(struct issue *is)
     return is->st;
 }
 
-static void fields_of(const struct event *ev, const char *raw, size_t len,
-                      struct store_fields *f, char dates[3][20])
+static void fields_of(const struct event *ev, const char *raw, size_t len, struct store_fields *f,
+                      char dates[3][20])
 {
     caltime_format(&ev->certified_at, dates[0]);
     caltime_format(&ev->concluded_at, dates[1]);

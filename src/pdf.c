@@ -114,8 +114,7 @@ static int sb_lookup(const struct sb_table *t, uint32_t cp)
 
 static const char *status_text(const struct pdf *p, char *tmp, size_t n)
 {
-    snprintf(tmp, n, "libharu error 0x%04X (detail %u)", (unsigned)p->error,
-             (unsigned)p->detail);
+    snprintf(tmp, n, "libharu error 0x%04X (detail %u)", (unsigned)p->error, (unsigned)p->detail);
     return tmp;
 }
 
@@ -199,11 +198,11 @@ static void fix_tounicode(HPDF_Font font, const uint32_t *cps, size_t n)
     HPDF_Dict_RemoveElement(map, "CIDSystemInfo");
     HPDF_Dict_RemoveElement(map, "WMode");
     HPDF_Dict_RemoveElement(map, "Type");
-    HPDF_Stream_WriteStr(map->stream,
-                         "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-                         "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-                         "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-                         "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+    HPDF_Stream_WriteStr(
+        map->stream, "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+                     "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+                     "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+                     "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
     for (i = 0; i < n; i = j) {
         size_t count = 0;
         for (j = i; j < n && count < 100; j++)

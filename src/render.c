@@ -54,9 +54,9 @@ struct vars {
 
 /* A laid-out block of text ready to draw. */
 struct block {
-    int font;               /* template font index */
+    int font; /* template font index */
     struct tpl_color color;
-    const char *text;       /* points into owned storage */
+    const char *text; /* points into owned storage */
     struct layout_text lt;
     struct layout_rect box;
     enum tpl_align align;
@@ -116,8 +116,7 @@ struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen)
     c->fonts_dir = join(c->home, "fonts");
     c->templates_dir = join(c->home, "templates");
     if (!is_dir(c->templates_dir)) {
-        snprintf(err, errlen, "no templates folder at '%s' (set CERTIFICA_HOME)",
-                 c->templates_dir);
+        snprintf(err, errlen, "no templates folder at '%s' (set CERTIFICA_HOME)", c->templates_dir);
         render_ctx_free(c);
         return NULL;
     }
@@ -431,9 +430,8 @@ static int plan_signatures(struct page_plan *pl, const struct tpl_element *e,
                 if (used < nb.h)
                     lb.y = nb.y + used;
             }
-            rc = add_block(pl, fonts, e->label_font, lab, lb, e->label_size,
-                           e->label_size * 0.7, 1.2, 1, TPL_CENTER, TPL_TOP, e->color, err,
-                           errlen);
+            rc = add_block(pl, fonts, e->label_font, lab, lb, e->label_size, e->label_size * 0.7,
+                           1.2, 1, TPL_CENTER, TPL_TOP, e->color, err, errlen);
         }
     }
     free(cells);
@@ -605,9 +603,9 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
         if (e->kind == TPL_TEXT) {
             buf_reset(&tmp);
             template_expand(e->text, lookup, &v, &tmp);
-            if (add_block(&pl, fonts, e->font, plan_keep(&pl, buf_detach(&tmp, NULL)), box,
-                          e->size, e->min_size, e->leading, e->max_lines, e->align, e->valign,
-                          e->color, err, errlen) < 0)
+            if (add_block(&pl, fonts, e->font, plan_keep(&pl, buf_detach(&tmp, NULL)), box, e->size,
+                          e->min_size, e->leading, e->max_lines, e->align, e->valign, e->color, err,
+                          errlen) < 0)
                 goto out;
         } else if (e->kind == TPL_SIGNATURES) {
             if (plan_signatures(&pl, e, fonts, ev, &v, err, errlen) < 0)

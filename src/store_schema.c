@@ -85,30 +85,37 @@ static const char fts_v2[] =
     "CREATE TRIGGER certificates_fts_insert AFTER INSERT ON certificates BEGIN"
     " SELECT RAISE (ABORT, 'certificates.seq out of range') WHERE new.seq >= 68719476736;"
     " INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
-    " VALUES (" FTS_KEY("new") ", " FTS_VALUES("new") ");"
-    " END;"
-    "CREATE TRIGGER certificates_fts_delete AFTER DELETE ON certificates BEGIN"
-    " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
-    " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES("old") ");"
-    " END;"
-    "CREATE TRIGGER certificates_fts_update AFTER UPDATE"
-    " OF seq, certified_at, user_name, user_email, user_cpf, course_name, course_id,"
-    " institution_id, type, revoked ON certificates"
-    " WHEN old.seq IS NOT new.seq OR old.certified_at IS NOT new.certified_at"
-    " OR old.user_name IS NOT new.user_name OR old.user_email IS NOT new.user_email"
-    " OR old.user_cpf IS NOT new.user_cpf OR old.course_name IS NOT new.course_name"
-    " OR old.course_id IS NOT new.course_id OR old.institution_id IS NOT new.institution_id"
-    " OR old.type IS NOT new.type OR old.revoked IS NOT new.revoked BEGIN"
-    " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
-    " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES("old") ");"
-    " INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
-    " VALUES (" FTS_KEY("new") ", " FTS_VALUES("new") ");"
-    " END;";
+    " VALUES (" FTS_KEY("new") ", " FTS_VALUES(
+        "new") ");"
+               " END;"
+               "CREATE TRIGGER certificates_fts_delete AFTER DELETE ON certificates BEGIN"
+               " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
+               " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES(
+                   "old") ");"
+                          " END;"
+                          "CREATE TRIGGER certificates_fts_update AFTER UPDATE"
+                          " OF seq, certified_at, user_name, user_email, user_cpf, course_name, "
+                          "course_id,"
+                          " institution_id, type, revoked ON certificates"
+                          " WHEN old.seq IS NOT new.seq OR old.certified_at IS NOT new.certified_at"
+                          " OR old.user_name IS NOT new.user_name OR old.user_email IS NOT "
+                          "new.user_email"
+                          " OR old.user_cpf IS NOT new.user_cpf OR old.course_name IS NOT "
+                          "new.course_name"
+                          " OR old.course_id IS NOT new.course_id OR old.institution_id IS NOT "
+                          "new.institution_id"
+                          " OR old.type IS NOT new.type OR old.revoked IS NOT new.revoked BEGIN"
+                          " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
+                          " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES(
+                              "old") ");"
+                                     " INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
+                                     " VALUES (" FTS_KEY("new") ", " FTS_VALUES("new") ");"
+                                                                                       " END;";
 
 /* Fill the full-text table from the rows, in rowid order (the fastest for FTS5). */
-static const char fts_fill[] = "INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
-                               " SELECT " FTS_KEY("c") ", " FTS_VALUES("c")
-                               " FROM certificates c ORDER BY 1";
+static const char fts_fill[] =
+    "INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
+    " SELECT " FTS_KEY("c") ", " FTS_VALUES("c") " FROM certificates c ORDER BY 1";
 
 static const char staff_v2[] =
     "CREATE TABLE staff ("

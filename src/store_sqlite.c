@@ -425,8 +425,8 @@ struct store *store_open(const char *dir, store_rerender_fn rerender_fn, void *r
     st->index_path = buf_detach(&b, NULL);
 
     if (store_fs_mkdirs(st->dir, 0750, NULL, NULL, err, errlen) < 0 ||
-        lock_store(st, &exclusive, err, errlen) < 0 || open_writer(st, exclusive, err, errlen) < 0 ||
-        open_readers(st, err, errlen) < 0)
+        lock_store(st, &exclusive, err, errlen) < 0 ||
+        open_writer(st, exclusive, err, errlen) < 0 || open_readers(st, err, errlen) < 0)
         goto fail;
     st->rec.exclusive = exclusive;
     if (exclusive) {

@@ -53,8 +53,8 @@ static void make_event(struct buf *b, int i)
              "\"school\":{\"id\":7,\"name\":\"Escola Técnica São João\",\"managers\":[",
              1 + i % 3, 1000 + i, names[i % 8], 1 + i % 4, courses[i % 4], workloads[i % 5]);
     for (int m = 0; m < managers; m++)
-        buf_addf(b, "%s{\"manager_id\":%d,\"manager_name\":\"Gestora %c. da Silva\"}",
-                 m ? "," : "", m + 1, 'A' + m);
+        buf_addf(b, "%s{\"manager_id\":%d,\"manager_name\":\"Gestora %c. da Silva\"}", m ? "," : "",
+                 m + 1, 'A' + m);
     buf_addf(b,
              "]},\"certified\":{\"certified_at\":\"2023-08-28 10:00:00\",\"type\":\"%s\","
              "\"approval_rate\":%g}}}",

@@ -23,63 +23,84 @@
 #define INSTITUTIONS 5
 
 static const char *const first[][2] = {
-    {"João", "joao"},         {"José", "jose"},         {"Antônio", "antonio"},
-    {"Francisco", "francisco"}, {"Carlos", "carlos"},   {"Paulo", "paulo"},
-    {"Pedro", "pedro"},       {"Lucas", "lucas"},       {"Luís", "luis"},
-    {"Marcos", "marcos"},     {"Gabriel", "gabriel"},   {"Rafael", "rafael"},
-    {"Daniel", "daniel"},     {"Marcelo", "marcelo"},   {"Bruno", "bruno"},
-    {"Eduardo", "eduardo"},   {"Felipe", "felipe"},     {"Raimundo", "raimundo"},
-    {"Rodrigo", "rodrigo"},   {"Sérgio", "sergio"},     {"Fábio", "fabio"},
-    {"Vinícius", "vinicius"}, {"Caio", "caio"},         {"Otávio", "otavio"},
-    {"Maria", "maria"},       {"Ana", "ana"},           {"Francisca", "francisca"},
-    {"Antônia", "antonia"},   {"Adriana", "adriana"},   {"Juliana", "juliana"},
-    {"Márcia", "marcia"},     {"Fernanda", "fernanda"}, {"Patrícia", "patricia"},
-    {"Aline", "aline"},       {"Sandra", "sandra"},     {"Camila", "camila"},
-    {"Amanda", "amanda"},     {"Bruna", "bruna"},       {"Jéssica", "jessica"},
-    {"Letícia", "leticia"},   {"Júlia", "julia"},       {"Luciana", "luciana"},
-    {"Vanessa", "vanessa"},   {"Mariana", "mariana"},   {"Gabriela", "gabriela"},
-    {"Bárbara", "barbara"},   {"Cecília", "cecilia"},   {"Inês", "ines"},
-    {"Conceição", "conceicao"}, {"Débora", "debora"},   {"Vitória", "vitoria"},
-    {"Mônica", "monica"},     {"Lúcia", "lucia"},       {"Tânia", "tania"},
+    {"João", "joao"},           {"José", "jose"},         {"Antônio", "antonio"},
+    {"Francisco", "francisco"}, {"Carlos", "carlos"},     {"Paulo", "paulo"},
+    {"Pedro", "pedro"},         {"Lucas", "lucas"},       {"Luís", "luis"},
+    {"Marcos", "marcos"},       {"Gabriel", "gabriel"},   {"Rafael", "rafael"},
+    {"Daniel", "daniel"},       {"Marcelo", "marcelo"},   {"Bruno", "bruno"},
+    {"Eduardo", "eduardo"},     {"Felipe", "felipe"},     {"Raimundo", "raimundo"},
+    {"Rodrigo", "rodrigo"},     {"Sérgio", "sergio"},     {"Fábio", "fabio"},
+    {"Vinícius", "vinicius"},   {"Caio", "caio"},         {"Otávio", "otavio"},
+    {"Maria", "maria"},         {"Ana", "ana"},           {"Francisca", "francisca"},
+    {"Antônia", "antonia"},     {"Adriana", "adriana"},   {"Juliana", "juliana"},
+    {"Márcia", "marcia"},       {"Fernanda", "fernanda"}, {"Patrícia", "patricia"},
+    {"Aline", "aline"},         {"Sandra", "sandra"},     {"Camila", "camila"},
+    {"Amanda", "amanda"},       {"Bruna", "bruna"},       {"Jéssica", "jessica"},
+    {"Letícia", "leticia"},     {"Júlia", "julia"},       {"Luciana", "luciana"},
+    {"Vanessa", "vanessa"},     {"Mariana", "mariana"},   {"Gabriela", "gabriela"},
+    {"Bárbara", "barbara"},     {"Cecília", "cecilia"},   {"Inês", "ines"},
+    {"Conceição", "conceicao"}, {"Débora", "debora"},     {"Vitória", "vitoria"},
+    {"Mônica", "monica"},       {"Lúcia", "lucia"},       {"Tânia", "tania"},
 };
 
 static const char *const last[][2] = {
-    {"Silva", "silva"},         {"Santos", "santos"},       {"Oliveira", "oliveira"},
-    {"Souza", "souza"},         {"Rodrigues", "rodrigues"}, {"Ferreira", "ferreira"},
-    {"Alves", "alves"},         {"Pereira", "pereira"},     {"Lima", "lima"},
-    {"Gomes", "gomes"},         {"Costa", "costa"},         {"Ribeiro", "ribeiro"},
-    {"Martins", "martins"},     {"Carvalho", "carvalho"},   {"Almeida", "almeida"},
-    {"Lopes", "lopes"},         {"Soares", "soares"},       {"Fernandes", "fernandes"},
-    {"Vieira", "vieira"},       {"Barbosa", "barbosa"},     {"Rocha", "rocha"},
+    {"Silva", "silva"},         {"Santos", "santos"},         {"Oliveira", "oliveira"},
+    {"Souza", "souza"},         {"Rodrigues", "rodrigues"},   {"Ferreira", "ferreira"},
+    {"Alves", "alves"},         {"Pereira", "pereira"},       {"Lima", "lima"},
+    {"Gomes", "gomes"},         {"Costa", "costa"},           {"Ribeiro", "ribeiro"},
+    {"Martins", "martins"},     {"Carvalho", "carvalho"},     {"Almeida", "almeida"},
+    {"Lopes", "lopes"},         {"Soares", "soares"},         {"Fernandes", "fernandes"},
+    {"Vieira", "vieira"},       {"Barbosa", "barbosa"},       {"Rocha", "rocha"},
     {"Dias", "dias"},           {"Nascimento", "nascimento"}, {"Andrade", "andrade"},
-    {"Moreira", "moreira"},     {"Nunes", "nunes"},         {"Marques", "marques"},
-    {"Machado", "machado"},     {"Mendes", "mendes"},       {"Freitas", "freitas"},
-    {"Cardoso", "cardoso"},     {"Ramos", "ramos"},         {"Gonçalves", "goncalves"},
-    {"Santana", "santana"},     {"Teixeira", "teixeira"},   {"Araújo", "araujo"},
-    {"Conceição", "conceicao"}, {"Simões", "simoes"},       {"Brandão", "brandao"},
-    {"Assunção", "assuncao"},   {"Magalhães", "magalhaes"}, {"Falcão", "falcao"},
-    {"Patrício", "patricio"},   {"Estêvão", "estevao"},     {"Fontes", "fontes"},
-    {"Guimarães", "guimaraes"}, {"Muniz", "muniz"},         {"Sá", "sa"},
+    {"Moreira", "moreira"},     {"Nunes", "nunes"},           {"Marques", "marques"},
+    {"Machado", "machado"},     {"Mendes", "mendes"},         {"Freitas", "freitas"},
+    {"Cardoso", "cardoso"},     {"Ramos", "ramos"},           {"Gonçalves", "goncalves"},
+    {"Santana", "santana"},     {"Teixeira", "teixeira"},     {"Araújo", "araujo"},
+    {"Conceição", "conceicao"}, {"Simões", "simoes"},         {"Brandão", "brandao"},
+    {"Assunção", "assuncao"},   {"Magalhães", "magalhaes"},   {"Falcão", "falcao"},
+    {"Patrício", "patricio"},   {"Estêvão", "estevao"},       {"Fontes", "fontes"},
+    {"Guimarães", "guimaraes"}, {"Muniz", "muniz"},           {"Sá", "sa"},
     {"Bezerra", "bezerra"},     {"Cavalcanti", "cavalcanti"}, {"Monteiro", "monteiro"},
-    {"Peixoto", "peixoto"},     {"Queiroz", "queiroz"},     {"Tavares", "tavares"},
-    {"Xavier", "xavier"},       {"Zanetti", "zanetti"},     {"Yamamoto", "yamamoto"},
-    {"Watanabe", "watanabe"},   {"Kowalski", "kowalski"},   {"Hoffmann", "hoffmann"},
+    {"Peixoto", "peixoto"},     {"Queiroz", "queiroz"},       {"Tavares", "tavares"},
+    {"Xavier", "xavier"},       {"Zanetti", "zanetti"},       {"Yamamoto", "yamamoto"},
+    {"Watanabe", "watanabe"},   {"Kowalski", "kowalski"},     {"Hoffmann", "hoffmann"},
 };
 
 static const char *const particle[] = {"da", "de", "dos", "das", "do"};
 
 static const char *const topics[] = {
-    "Gestão de Projetos",       "Introdução à Programação", "Segurança do Trabalho",
-    "Excel Avançado",           "Comunicação Assertiva",    "Primeiros Socorros",
-    "Libras Básico",            "Educação Financeira",      "Marketing Digital",
-    "Logística e Transportes",  "Análise de Dados",         "Atendimento ao Cliente",
-    "Liderança e Equipes",      "Redação Oficial",          "Inglês Instrumental",
-    "Contabilidade Básica",     "Ética no Serviço Público", "Gestão Escolar",
-    "Alfabetização de Adultos", "Matemática Financeira",
+    "Gestão de Projetos",
+    "Introdução à Programação",
+    "Segurança do Trabalho",
+    "Excel Avançado",
+    "Comunicação Assertiva",
+    "Primeiros Socorros",
+    "Libras Básico",
+    "Educação Financeira",
+    "Marketing Digital",
+    "Logística e Transportes",
+    "Análise de Dados",
+    "Atendimento ao Cliente",
+    "Liderança e Equipes",
+    "Redação Oficial",
+    "Inglês Instrumental",
+    "Contabilidade Básica",
+    "Ética no Serviço Público",
+    "Gestão Escolar",
+    "Alfabetização de Adultos",
+    "Matemática Financeira",
 };
 
-static const char *const levels[] = {"", " I", " II", " III", " — Módulo 1", " — Módulo 2",
-                                     " para Iniciantes", " Intermediário", " (EaD)", " 2ª edição"};
+static const char *const levels[] = {"",
+                                     " I",
+                                     " II",
+                                     " III",
+                                     " — Módulo 1",
+                                     " — Módulo 2",
+                                     " para Iniciantes",
+                                     " Intermediário",
+                                     " (EaD)",
+                                     " 2ª edição"};
 
 #define N_FIRST (sizeof(first) / sizeof(first[0]))
 #define N_LAST (sizeof(last) / sizeof(last[0]))
@@ -127,8 +148,7 @@ static void make_cpf(uint64_t r, char cpf[12])
 static void person(struct person *p, int64_t i, int revised)
 {
     uint64_t r = mix((uint64_t)i), r2 = mix(r), r3 = mix(r2);
-    size_t f = r % N_FIRST, m = (r >> 8) % N_FIRST, l = (r >> 16) % N_LAST,
-           l2 = (r >> 24) % N_LAST;
+    size_t f = r % N_FIRST, m = (r >> 8) % N_FIRST, l = (r >> 16) % N_LAST, l2 = (r >> 24) % N_LAST;
     int day = (int)((r2 >> 8) % 1461), y = 2021, mon = 1, dd;
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     struct buf b = BUF_INIT;
@@ -154,8 +174,8 @@ static void person(struct person *p, int64_t i, int revised)
     snprintf(p->email, sizeof(p->email), "%s.%s%lld@%s", first[f][1], last[l][1],
              (long long)(r3 % 1000), (r3 >> 10) % 3 == 0 ? "gmail.com" : "escola.edu.br");
     make_cpf(r3 >> 20, p->cpf);
-    snprintf(p->cpf_fmt, sizeof(p->cpf_fmt), "%.3s.%.3s.%.3s-%.2s", p->cpf, p->cpf + 3,
-             p->cpf + 6, p->cpf + 9);
+    snprintf(p->cpf_fmt, sizeof(p->cpf_fmt), "%.3s.%.3s.%.3s-%.2s", p->cpf, p->cpf + 3, p->cpf + 6,
+             p->cpf + 9);
     snprintf(p->course, sizeof(p->course), "%s%s", topics[(p->course_id - 1) % 20],
              levels[(p->course_id - 1) / 20 % 10]);
     while (1) {
@@ -228,14 +248,15 @@ static int fill(struct store *st, int64_t n, char *err, size_t errlen)
                 if (store_put(st, &p.f, render, NULL, &r, err, errlen) < 0)
                     return -1;
             }
-            if (j % 100 == 3 && store_revoke(st, r.ticket.id, "issued by mistake", err,
-                                             errlen) != 0) /* 1% revoked */
+            if (j % 100 == 3 && store_revoke(st, r.ticket.id, "issued by mistake", err, errlen) !=
+                                    0) /* 1% revoked */
                 return -1;
         }
         if (store_batch_end(st, err, errlen) < 0)
             return -1;
-        fprintf(stderr, "\rfilling: %lld of %lld (%.0f/s)", (long long)(i + BATCH < n ? i + BATCH : n),
-                (long long)n, (double)(i + BATCH < n ? i + BATCH : n) / (now() - t0));
+        fprintf(stderr, "\rfilling: %lld of %lld (%.0f/s)",
+                (long long)(i + BATCH < n ? i + BATCH : n), (long long)n,
+                (double)(i + BATCH < n ? i + BATCH : n) / (now() - t0));
     }
     fprintf(stderr, "\n");
     printf("filled %lld certificates in %.1f s\n", (long long)n, now() - t0);
@@ -446,8 +467,8 @@ int main(int argc, char **argv)
     if (ss.certificates == 0 && fill(st, n, err, sizeof(err)) < 0)
         goto fail;
     else if (ss.certificates)
-        printf("using %lld certificates in '%s' (opened in %.1f s)\n",
-               (long long)ss.certificates, dir, now() - t0);
+        printf("using %lld certificates in '%s' (opened in %.1f s)\n", (long long)ss.certificates,
+               dir, now() - t0);
     if (store_stats(st, &ss, err, sizeof(err)) < 0)
         goto fail;
     n = ss.certificates;
