@@ -126,16 +126,19 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_OUT     := build/fuzz
-FUZZ_TARGETS := event template parsers layout
+FUZZ_TARGETS := event template parsers layout http
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
                 $(WARN) -MMD -MP -Iinclude -Itests/fuzz -D_GNU_SOURCE \
-                $(shell pkg-config --cflags libcjson 2>/dev/null)
+                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_LIBS    := $(shell pkg-config --libs libcjson 2>/dev/null) -lm
 FUZZ_MODS_event    := event caltime buf utf8
 FUZZ_MODS_parsers  := event caltime i18n buf utf8
 FUZZ_MODS_template := template layout buf utf8
 FUZZ_MODS_layout   := layout buf utf8
+# the HTTP target runs the whole server in process: every module but main
+FUZZ_MODS_http     := $(filter-out main,$(patsubst src/%.c,%,$(SRCS)))
+FUZZ_LIBS_http     := -lhpdf $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 FUZZ_BINS    := $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
 
 $(FUZZ_OUT)/obj/%.o: src/%.c
@@ -147,7 +150,7 @@ $(FUZZ_OUT)/obj/fuzz_%.o: tests/fuzz/fuzz_%.c
 
 define FUZZ_RULE
 $(FUZZ_OUT)/fuzz_$(1): $(FUZZ_OUT)/obj/fuzz_$(1).o $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(FUZZ_MODS_$(1)))
-	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $$@ $$^ $(FUZZ_LIBS)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $$@ $$^ $(FUZZ_LIBS_$(1)) $(FUZZ_LIBS)
 endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_RULE,$(t))))
 
