@@ -972,6 +972,11 @@ enum event_status event_parse(const char *body, size_t len, struct event *ev, st
     envelope = get_object(&c, root, "", "event", ppath);
     if (!envelope)
         goto out;
+    /* Another reader may take the other "event" or "slug" and see another
+     * event: refuse before reading either, whatever the first one holds. */
+    if (report_second(&c, root, "event", "event") ||
+        report_second(&c, envelope, "slug", "event.slug"))
+        goto out;
     name = cJSON_GetObjectItemCaseSensitive(envelope, "name");
     if (cJSON_IsString(name)) {
         char *t = tidy(name->valuestring, 0);
@@ -991,10 +996,7 @@ enum event_status event_parse(const char *body, size_t len, struct event *ev, st
     }
     ev->slug = unmarked_dup(slug->valuestring);
     if (strcmp(slug->valuestring, EVENT_SLUG_ISSUED) != 0) {
-        /* Another reader may take the other "event" or "slug" and see a certificate. */
-        if (!report_second(&c, root, "event", "event") &&
-            !report_second(&c, envelope, "slug", spath))
-            st = EVENT_IGNORED;
+        st = EVENT_IGNORED;
         goto out;
     }
 
