@@ -132,9 +132,12 @@ FUZZ_CFLAGS  := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-lin
                 $(WARN) -MMD -MP -Iinclude -Itests/fuzz -D_GNU_SOURCE \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_LIBS    := $(shell pkg-config --libs libcjson 2>/dev/null) -lm
-FUZZ_MODS_event    := event caltime buf utf8
-FUZZ_MODS_parsers  := event caltime i18n buf utf8
-FUZZ_MODS_template := template layout buf utf8
+# the event and template modules are each several files: src/event.c, src/event_*.c, ...
+FUZZ_EVENT         := $(patsubst src/%.c,%,$(wildcard src/event.c src/event_*.c))
+FUZZ_TEMPLATE      := $(patsubst src/%.c,%,$(wildcard src/template.c src/template_*.c))
+FUZZ_MODS_event    := $(FUZZ_EVENT) caltime buf utf8
+FUZZ_MODS_parsers  := $(FUZZ_EVENT) caltime i18n buf utf8
+FUZZ_MODS_template := $(FUZZ_TEMPLATE) layout buf utf8
 FUZZ_MODS_layout   := layout buf utf8
 # the HTTP target runs the whole server in process: every module but main
 FUZZ_MODS_http     := $(filter-out main,$(patsubst src/%.c,%,$(SRCS)))
