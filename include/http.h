@@ -2,10 +2,10 @@
  * route table (http_server.c), the webhook receiver (http_webhook.c), the
  * staff routes (http_auth.c, http_staff.c, http_cert.c, http_pdf.c,
  * http_revoke.c), the public verification pages (http_verify.c), and the
- * helpers every route uses to answer and to log (http_server.c, http_util.c).
+ * helpers every route uses to answer (http_server.c, http_util.c).
  * Thread safety: the server runs handlers on a pool of threads; a struct
  * http_request belongs to the thread running its handler; http_options is
- * read-only once the server runs; http_log may be called from any thread. */
+ * read-only once the server runs. */
 #ifndef HTTP_H
 #define HTTP_H
 
@@ -169,10 +169,5 @@ void http_page_free(struct http_page *pg);
  * message}. message also goes to rq->error. */
 int http_reply_problem(struct http_request *rq, int status, int default_html, enum html_str title,
                        enum html_str text, const char *message, const char *const *headers);
-
-/* One log line on stderr: "2024-06-01T12:00:00Z info: message". level is
- * "info", "warn" or "error". Control characters are replaced and CPF-like
- * digit runs masked, so network text cannot forge lines or leak a CPF. */
-__attribute__((format(printf, 2, 3))) void http_log(const char *level, const char *fmt, ...);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "http_deadline.h"
 #include "http_int.h"
+#include "log.h"
 #include "banned.h"
 
 struct http_server {
@@ -61,40 +62,6 @@ static const char *const security_headers[] = {
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
-/* ---- logging ---- */
-
-void http_log(const char *level, const char *fmt, ...)
-{
-    char msg[2048], line[2200];
-    struct timespec now;
-    struct tm tm;
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    for (char *p = msg; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    audit_mask_cpf(msg);
-    clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ %s: %s%s\n", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, level, msg,
-                 (size_t)n >= sizeof(msg) ? "..." : "");
-    if (n < 0)
-        return;
-    if ((size_t)n >= sizeof(line)) {
-        n = (int)sizeof(line) - 1;
-        line[n - 1] = '\n';
-    }
-    /* One write, so lines from many threads never interleave. */
-    if (write(STDERR_FILENO, line, (size_t)n) < 0)
-        return;
-}
-
 /* libmicrohttpd's own messages; the first ones explain a failed start. */
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
@@ -110,7 +77,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     if (strstr(msg, "Application reported internal error"))
         return;
     if (atomic_load(&srv->started))
-        http_log("warn", "libmicrohttpd: %s", msg);
+        log_printf(LOG_LEVEL_WARN, "libmicrohttpd: %s", msg);
     else if (!srv->start_error[0]) /* http_start reports it */
         snprintf(srv->start_error, sizeof(srv->start_error), "%.200s", msg);
 }
@@ -202,7 +169,8 @@ static int handle_healthz(struct http_request *rq)
     cJSON_AddStringToObject(o, "status", "unavailable");
     snprintf(rq->error, sizeof(rq->error), "store is not writable: %s", strerror(e));
     cJSON_AddStringToObject(o, "error", rq->error);
-    http_log("error", "healthz: store '%s' is not writable: %s", rq->opt->cfg->store, strerror(e));
+    log_printf(LOG_LEVEL_ERROR, "healthz: store '%s' is not writable: %s", rq->opt->cfg->store,
+               strerror(e));
     return http_reply_json(rq, MHD_HTTP_SERVICE_UNAVAILABLE, o, NULL);
 }
 
@@ -395,20 +363,20 @@ static const char *termination_reason(enum MHD_RequestTerminationCode toe)
 
 static void log_webhook(const struct http_request *rq, double ms)
 {
-    const char *level = "info";
+    enum log_level level = LOG_LEVEL_INFO;
     if (rq->status >= 500)
-        level = "error";
+        level = LOG_LEVEL_ERROR;
     else if (rq->status >= 400 || rq->status == 0) /* 0: the client went away */
-        level = "warn";
+        level = LOG_LEVEL_WARN;
     if (rq->cert_id[0])
-        http_log(level, "webhook %d %s id=%s revision=%d peer=%s %.1f ms", rq->status,
-                 rq->outcome ? rq->outcome : "", rq->cert_id, rq->revision, rq->peer, ms);
+        log_printf(level, "webhook %d %s id=%s revision=%d peer=%s %.1f ms", rq->status,
+                   rq->outcome ? rq->outcome : "", rq->cert_id, rq->revision, rq->peer, ms);
     else if (rq->status == MHD_HTTP_ACCEPTED)
-        http_log(level, "webhook %d ignored slug='%s' peer=%s %.1f ms", rq->status, rq->slug,
-                 rq->peer, ms);
+        log_printf(level, "webhook %d ignored slug='%s' peer=%s %.1f ms", rq->status, rq->slug,
+                   rq->peer, ms);
     else
-        http_log(level, "webhook %d peer=%s %.1f ms: %s", rq->status, rq->peer, ms,
-                 rq->error[0] ? rq->error : "-");
+        log_printf(level, "webhook %d peer=%s %.1f ms: %s", rq->status, rq->peer, ms,
+                   rq->error[0] ? rq->error : "-");
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -449,11 +417,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                                 secs * 1000.0};
         log_webhook(rq, secs * 1000.0);
         if (srv->opt->audit && audit_write(srv->opt->audit, &e, err, sizeof(err)) < 0)
-            http_log("error", "audit: %s", err);
+            log_printf(LOG_LEVEL_ERROR, "audit: %s", err);
     } else if (rq->status >= 500) { /* other routes log their failures only */
-        http_log("error", "%s %s %d%s%s peer=%s %.1f ms: %s", rq->method,
-                 rq->route ? rq->route->path : "-", rq->status, rq->cert_id[0] ? " id=" : "",
-                 rq->cert_id, rq->peer, secs * 1000.0, rq->error[0] ? rq->error : "-");
+        log_printf(LOG_LEVEL_ERROR, "%s %s %d%s%s peer=%s %.1f ms: %s", rq->method,
+                   rq->route ? rq->route->path : "-", rq->status, rq->cert_id[0] ? " id=" : "",
+                   rq->cert_id, rq->peer, secs * 1000.0, rq->error[0] ? rq->error : "-");
     }
     buf_free(&rq->body);
     free(rq);
