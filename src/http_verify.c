@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "event.h"
-#include "http.h"
+#include "http_int.h"
 #include "log.h"
 #include "banned.h"
 

@@ -8,8 +8,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "http.h"
+#include "http_int.h"
 #include "log.h"
+#include "metrics.h"
 #include "banned.h"
 
 static const char *const auth_headers[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE,
