@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "http_int.h"
+#include "log.h"
 #include "utf8.h"
 #include "banned.h"
 
@@ -152,7 +153,8 @@ int http_cert_revoke(struct http_request *rq)
     else if (rc < 0)
         rc = http_cert_failed(rq, "revoke", err);
     else {
-        http_log("info", "revoked id=%s by staff '%s' peer=%s", p.id, rq->staff, rq->peer);
+        log_printf(LOG_LEVEL_INFO, "revoked id=%s by staff '%s' peer=%s", p.id, rq->staff,
+                   rq->peer);
         rc = revoked_answer(rq, form, p.id);
     }
     buf_free(&reason);

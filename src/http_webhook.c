@@ -8,7 +8,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "http.h"
+#include "http_int.h"
+#include "log.h"
+#include "metrics.h"
 #include "banned.h"
 
 static const char *const auth_headers[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE,
@@ -194,8 +196,8 @@ int http_webhook_end(struct http_request *rq)
                             : r.stored.outcome == STORE_UNCHANGED ? METRICS_UNCHANGED
                                                                   : METRICS_REVISED);
         for (size_t i = 0; i < r.diags.n_warnings; i++)
-            http_log("warn", "webhook id=%s: %s: %s", rq->cert_id, r.diags.warnings[i].path,
-                     r.diags.warnings[i].message);
+            log_printf(LOG_LEVEL_WARN, "webhook id=%s: %s: %s", rq->cert_id,
+                       r.diags.warnings[i].path, r.diags.warnings[i].message);
         rc = http_reply_json(rq, status, stored_body(rq, &r), NULL);
         break;
     case ISSUE_IGNORED: {
