@@ -1,7 +1,7 @@
-/* Internals of the SQLite store backend, shared by store_sqlite.c (open,
- * close, helpers), store_schema.c (schema and upgrades), store_put.c
- * (writes), store_query.c (reads), store_search.c (the staff listing),
- * store_staff.c (staff accounts) and store_recover.c (crash recovery,
+/* Internals of the SQLite store backend, shared by store_sqlite_open.c (open,
+ * close, helpers), store_sqlite_schema.c (schema and upgrades), store_sqlite_put.c
+ * (writes), store_sqlite_query.c (reads), store_sqlite_search.c (the staff listing),
+ * store_sqlite_staff.c (staff accounts) and store_sqlite_recover.c (crash recovery,
  * rerender). Not part of the store interface: other modules include store.h
  * only.
  *
@@ -110,11 +110,11 @@ void store_unplace(struct store *st, const char *rel);
 
 /* With the writer open and foreign keys still off: make the schema of a new
  * index (version 0) or upgrade an older one to STORE_SCHEMA_VERSION, in one
- * transaction (store_schema.c). An upgrade needs the store alone (exclusive):
+ * transaction (store_sqlite_schema.c). An upgrade needs the store alone (exclusive):
  * otherwise it is refused with a message saying so, and nothing changes. */
 int store_schema_ready(struct store *st, int version, int exclusive, char *err, size_t errlen);
 
-/* Crash recovery at open (store_recover.c); the store is ours alone. */
+/* Crash recovery at open (store_sqlite_recover.c); the store is ours alone. */
 int store_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err, size_t errlen);
 
 #endif

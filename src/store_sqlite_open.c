@@ -1,9 +1,9 @@
 /* The embedded store backend: an SQLite index (WAL, synchronous=FULL) next to
  * PDF files under the store folder. This file opens and closes it: the lock
  * file, the connections, and the helpers the other parts share.
- * store_schema.c makes and upgrades the schema, store_put.c writes (puts,
- * batches, revocation), store_query.c reads, store_search.c searches,
- * store_staff.c keeps staff accounts, store_recover.c recovers from crashes
+ * store_sqlite_schema.c makes and upgrades the schema, store_sqlite_put.c writes (puts,
+ * batches, revocation), store_sqlite_query.c reads, store_sqlite_search.c searches,
+ * store_sqlite_staff.c keeps staff accounts, store_sqlite_recover.c recovers from crashes
  * and rerenders, store_fs.c does the durable file operations. */
 #include <errno.h>
 #include <fcntl.h>

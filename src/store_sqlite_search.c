@@ -6,7 +6,7 @@
  * Two ways to a page. With words, everything is asked of the full-text
  * table: the words of its text columns, the filters as tags in its tags
  * column, the dates as a range of rowids, which carry the day (see
- * store_schema.c) so that FTS5 hands out the matches newest day first; one
+ * store_sqlite_schema.c) so that FTS5 hands out the matches newest day first; one
  * walk down them counts them and picks out the days the page falls in, and
  * only the rows of those days are read and sorted. Without words: queries on
  * certificates, whose indexes hold the order and every filtered column. */
@@ -124,7 +124,7 @@ static int plan_words(struct plan *p, const char *q, char *err, size_t errlen)
 }
 
 /* A filter: a condition on certificates, or a tag of the full-text table's
- * tags column (see store_schema.c). Tags are made here from checked numbers
+ * tags column (see store_sqlite_schema.c). Tags are made here from checked numbers
  * and fixed letters, never from what the user typed. */
 static void add_filter(struct plan *p, const char *clause, const char *tag)
 {
