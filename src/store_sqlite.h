@@ -99,15 +99,6 @@ pthread_mutex_t *store_stripe(struct store *st, const char *id);
 sqlite3 *store_reader_get(struct store *st);
 void store_reader_put(struct store *st, sqlite3 *db);
 
-/* Write a ticket's PDF durably as pdf/<inst>/<yyyy>/<mm>/<id>-r<rev>[.g<gen>].pdf,
- * starting at generation *gen and taking the next one while a name is taken.
- * rel gets the store-relative path. The folder's fsync is done now (defer
- * NULL) or added to defer. */
-int store_place_pdf(struct store *st, int64_t inst, int year, int mon, const struct store_ticket *t,
-                    int *gen, const struct buf *pdf, struct store_dirset *defer,
-                    struct store_fs_clock *clk, struct buf *rel, char *err, size_t errlen);
-void store_unplace(struct store *st, const char *rel);
-
 /* With the writer open and foreign keys still off: make the schema of a new
  * index (version 0) or upgrade an older one to STORE_SCHEMA_VERSION, in one
  * transaction (store_sqlite_schema.c). An upgrade needs the store alone (exclusive):

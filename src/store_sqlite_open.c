@@ -283,7 +283,7 @@ static int refuse_if_pdfs(struct store *st, const char *state, char *err, size_t
     struct buf pdf = BUF_INIT;
     int rc;
 
-    buf_addf(&pdf, "%s/pdf", st->dir);
+    buf_addf(&pdf, "%s/" STORE_PDF_FOLDER, st->dir);
     rc = store_fs_nonempty(pdf.data, err, errlen);
     if (rc == 1)
         snprintf(err, errlen,

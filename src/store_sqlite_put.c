@@ -1,87 +1,14 @@
-/* Writes of the SQLite store: placing a PDF durably, puts (decide, render,
- * write, commit), batches, and revocation. */
-#include <errno.h>
-#include <inttypes.h>
+/* Writes of the SQLite store: puts (decide, render, place the PDF, commit),
+ * batches, and revocation. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "caltime.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
 #define CODE_TRIES 8
-#define NAME_TRIES 16
-
-int store_place_pdf(struct store *st, int64_t inst, int year, int mon, const struct store_ticket *t,
-                    int *gen, const struct buf *pdf, struct store_dirset *defer,
-                    struct store_fs_clock *clk, struct buf *rel, char *err, size_t errlen)
-{
-    struct buf dir = BUF_INIT, name = BUF_INIT;
-    char tmp[80], rnd[17];
-    int rc = -1, made = 0;
-
-    if (store_random_hex(rnd, 8) < 0) {
-        snprintf(err, errlen, "cannot draw random bytes for a temporary name");
-        goto out;
-    }
-    snprintf(tmp, sizeof(tmp), ".%s-r%d.%s.tmp", t->id, t->revision, rnd);
-    buf_reset(rel);
-    buf_addf(rel, "pdf/%" PRId64 "/%04d/%02d", inst, year, mon);
-    buf_addf(&dir, "%s/%s", st->dir, rel->data);
-    for (int tries = 0; tries < NAME_TRIES; tries++) {
-        buf_reset(&name);
-        if (*gen)
-            buf_addf(&name, "%s-r%d.g%d.pdf", t->id, t->revision, *gen);
-        else
-            buf_addf(&name, "%s-r%d.pdf", t->id, t->revision);
-        rc = store_fs_place(dir.data, name.data, tmp, pdf->data, pdf->len, clk, err, errlen);
-        if (rc < 0 && errno == ENOENT && !made) {
-            made = 1;
-            tries--;
-            if (store_fs_mkdirs(dir.data, 0750, defer, clk, err, errlen) < 0)
-                goto out;
-            err[0] = '\0';
-            continue;
-        }
-        if (rc != 1)
-            break;
-        /* A file left by a crash (or another process) holds that name: never
-         * replace it; take the next generation. Recovery removes the stray. */
-        (*gen)++;
-    }
-    if (rc == 1)
-        snprintf(err, errlen, "cannot place '%s/%s': too many files in the way", dir.data,
-                 name.data);
-    if (rc != 0) {
-        rc = -1;
-        goto out;
-    }
-    buf_addf(rel, "/%s", name.data);
-    if (defer) {
-        store_dirset_add(defer, dir.data);
-    } else if (store_fs_sync_dir(dir.data, clk, err, errlen) < 0) {
-        buf_addf(&dir, "/%s", name.data);
-        unlink(dir.data);
-        rc = -1;
-        goto out;
-    }
-    rc = 0;
-out:
-    buf_free(&dir);
-    buf_free(&name);
-    return rc;
-}
-
-/* Remove a placed file whose row was not committed (best effort). */
-void store_unplace(struct store *st, const char *rel)
-{
-    struct buf p = BUF_INIT;
-    buf_addf(&p, "%s/%s", st->dir, rel);
-    unlink(p.data);
-    buf_free(&p);
-}
 
 /* --- put ------------------------------------------------------------------ */
 
@@ -303,7 +230,7 @@ int store_put(struct store *st, const struct store_fields *f, store_render_fn fn
         goto out;
     }
     store_fs_sha256(pdf.data, pdf.len, sha);
-    if (store_place_pdf(st, f->institution_id, when.year, when.mon, &t, &gen, &pdf,
+    if (store_pdf_place(st->dir, f->institution_id, when.year, when.mon, &t, &gen, &pdf,
                         owner ? &st->batch_dirs : NULL, &clk, &rel, err, errlen) < 0)
         goto out;
     placed = 1;
@@ -328,7 +255,7 @@ int store_put(struct store *st, const struct store_fields *f, store_render_fn fn
     placed = 0;
 out:
     if (placed)
-        store_unplace(st, rel.data);
+        store_pdf_unplace(st->dir, rel.data);
     pthread_mutex_unlock(stripe);
     store_gate_leave(st, owner);
     store_add_clock(st, &clk);

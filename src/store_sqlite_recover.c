@@ -2,143 +2,32 @@
  * PDF from its archived raw event as a new file, commit the new path and hash,
  * and only then remove the old file. Recovery also removes temporary files and
  * PDFs that no committed row names. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "caltime.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
-#define PDF_DEPTH 3 /* pdf/<institution>/<yyyy>/<mm>/ */
-
-static const char id_chars[] = "abcdefghijklmnopqrstuvwxyz234567";
-
-static int digits(const char **p)
+/* The sweep's question: is rel the file the index names for (id, rev)? */
+static int keep_file(void *ctx, const char *rel, const char *id, int rev, char *err, size_t errlen)
 {
-    const char *s = *p;
-    int n = 0, v = 0;
-    while (*s >= '0' && *s <= '9' && n < 9) {
-        v = v * 10 + (*s++ - '0');
-        n++;
-    }
-    *p = s;
-    return n ? v : -1;
-}
+    struct store *st = ctx;
+    sqlite3_stmt *s = store_wstmt(st, W_REV_PATH);
+    int keep = 0, step;
 
-/* A store file name: "<id>-r<rev>.pdf" or "<id>-r<rev>.g<gen>.pdf". */
-static int parse_pdf_name(const char *name, char id[STORE_ID_MAX], int *rev)
-{
-    const char *p = name;
-    size_t n = strspn(name, id_chars);
-
-    if (n != 16 || strncmp(name + n, "-r", 2) != 0)
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, rev);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        keep = strcmp((const char *)sqlite3_column_text(s, 0), rel) == 0;
+    else if (step != SQLITE_DONE)
+        store_db_error(st, st->db, "read", err, errlen);
+    sqlite3_reset(s);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
         return -1;
-    p = name + n + 2;
-    if ((*rev = digits(&p)) <= 0)
-        return -1;
-    if (strncmp(p, ".g", 2) == 0) {
-        p += 2;
-        if (digits(&p) <= 0)
-            return -1;
-    }
-    if (strcmp(p, ".pdf") != 0)
-        return -1;
-    memcpy(id, name, n);
-    id[n] = '\0';
-    return 0;
-}
-
-static int is_temp_name(const char *name)
-{
-    size_t n = strlen(name);
-    return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0;
-}
-
-/* Exactly n digits. */
-static int fixed_digits(const char **p, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++, (*p)++) {
-        if (**p < '0' || **p > '9')
-            return -1;
-        v = v * 10 + (**p - '0');
-    }
-    return v;
-}
-
-/* The folder of a recorded path, "pdf/<inst>/<yyyy>/<mm>/...": a re-made
- * file goes next to the one it replaces. 0, or -1 when it is not that shape. */
-static int parse_pdf_folder(const char *rel, int64_t *inst, int *year, int *mon)
-{
-    const char *p = rel;
-    int64_t v = 0;
-    int n = 0;
-
-    if (strncmp(p, "pdf/", 4) != 0)
-        return -1;
-    for (p += 4; *p >= '0' && *p <= '9' && n < 16; p++, n++)
-        v = v * 10 + (*p - '0');
-    if (n == 0 || v <= 0 || *p++ != '/')
-        return -1;
-    *year = fixed_digits(&p, 4);
-    if (*year < 1 || *p++ != '/')
-        return -1;
-    *mon = fixed_digits(&p, 2);
-    if (*mon < 1 || *mon > 12 || *p != '/')
-        return -1;
-    *inst = v;
-    return 0;
-}
-
-struct sweep {
-    struct store *st;
-    struct store_dirset dirs; /* folders something was removed from */
-    struct buf rel, path;
-};
-
-/* One file under pdf/: keep it when a row names it, else remove it. */
-static int sweep_file(void *vctx, const char *dir, const char *name, char *err, size_t errlen)
-{
-    struct sweep *sw = vctx;
-    struct store *st = sw->st;
-    char id[STORE_ID_MAX];
-    sqlite3_stmt *s;
-    int rev, keep = 0, step;
-
-    buf_reset(&sw->path);
-    buf_addf(&sw->path, "%s/%s", dir, name);
-    if (!is_temp_name(name)) {
-        if (parse_pdf_name(name, id, &rev) < 0)
-            return 0; /* not ours: leave it */
-        buf_reset(&sw->rel);
-        buf_addf(&sw->rel, "%s/%s", dir + strlen(st->dir) + 1, name);
-        s = store_wstmt(st, W_REV_PATH);
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 2, rev);
-        step = sqlite3_step(s);
-        if (step == SQLITE_ROW)
-            keep = strcmp((const char *)sqlite3_column_text(s, 0), sw->rel.data) == 0;
-        else if (step != SQLITE_DONE)
-            store_db_error(st, st->db, "read", err, errlen);
-        sqlite3_reset(s);
-        if (step != SQLITE_ROW && step != SQLITE_DONE)
-            return -1;
-        if (keep)
-            return 0;
-    }
-    if (unlink(sw->path.data) < 0 && errno != ENOENT) {
-        snprintf(err, errlen, "cannot remove '%s': %s", sw->path.data, strerror(errno));
-        return -1;
-    }
-    if (is_temp_name(name))
-        st->rec.temp_removed++;
-    else
-        st->rec.orphans_removed++;
-    store_dirset_add(&sw->dirs, dir);
-    return 0;
+    return keep;
 }
 
 /* Re-make one revision's PDF (rev 0: the latest) as a new file; the caller
@@ -181,7 +70,7 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
         goto out;
     rc = -1;
 
-    if (parse_pdf_folder(old.data, &inst, &when.year, &when.mon) < 0 &&
+    if (store_pdf_folder_of(old.data, &inst, &when.year, &when.mon) < 0 &&
         caltime_parse(certified, &when) < 0) {
         snprintf(err, errlen, "index '%s' is damaged: certificate '%s' has no valid date",
                  st->index_path, id);
@@ -197,7 +86,7 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
     }
     store_fs_sha256(pdf.data, pdf.len, sha);
     gen++;
-    if (store_place_pdf(st, inst, when.year, when.mon, &t, &gen, &pdf, NULL, &clk, &rel, err,
+    if (store_pdf_place(st->dir, inst, when.year, when.mon, &t, &gen, &pdf, NULL, &clk, &rel, err,
                         errlen) < 0)
         goto out;
     placed = 1;
@@ -232,12 +121,10 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
     placed = 0;
     /* The old file may go now; if this unlink is lost in a crash, recovery
      * finds the file without a row and removes it again. */
-    buf_reset(&pdf);
-    buf_addf(&pdf, "%s/%s", st->dir, old.data);
-    unlink(pdf.data);
+    store_pdf_unplace(st->dir, old.data);
 out:
     if (placed)
-        store_unplace(st, rel.data);
+        store_pdf_unplace(st->dir, rel.data);
     store_add_clock(st, &clk);
     buf_free(&raw);
     buf_free(&pdf);
@@ -332,18 +219,20 @@ out:
 
 int store_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err, size_t errlen)
 {
-    struct sweep sw = {st, {NULL, 0, 0}, BUF_INIT, BUF_INIT};
+    struct store_pdf_swept swept = {0, 0};
     struct damaged *bad = NULL;
-    struct buf root = BUF_INIT;
     char first[512] = "";
     size_t n_bad = 0;
     int rc = -1;
 
-    buf_addf(&root, "%s/pdf", st->dir);
-    if (check_index(st, err, errlen) < 0 ||
-        store_fs_walk(root.data, PDF_DEPTH, sweep_file, &sw, err, errlen) < 0 ||
-        store_dirset_sync(&sw.dirs, err, errlen) < 0)
+    if (check_index(st, err, errlen) < 0)
         goto out;
+    rc = store_pdf_sweep(st->dir, keep_file, st, &swept, err, errlen);
+    st->rec.temp_removed += swept.temp_removed;
+    st->rec.orphans_removed += swept.orphans_removed;
+    if (rc < 0)
+        goto out;
+    rc = -1;
     if (check_rows(st, &bad, &n_bad, first, sizeof(first), err, errlen) < 0)
         goto out;
     if (n_bad && !fn) {
@@ -359,10 +248,6 @@ int store_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err, 
     }
     rc = 0;
 out:
-    store_dirset_free(&sw.dirs);
-    buf_free(&sw.rel);
-    buf_free(&sw.path);
-    buf_free(&root);
     free(bad);
     return rc;
 }
