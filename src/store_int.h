@@ -23,6 +23,10 @@ void store_dirset_add(struct store_dirset *s, const char *dir);
 int store_dirset_sync(struct store_dirset *s, char *err, size_t errlen);
 void store_dirset_free(struct store_dirset *s);
 
+uint64_t store_now_ns(void); /* monotonic */
+/* Now, UTC, as "yyyy-MM-dd HH:mm:ss". */
+void store_now_utc(char out[20]);
+
 /* Time spent in fsync, for store_stats; the store adds these up. */
 struct store_fs_clock {
     uint64_t fsyncs;

@@ -43,7 +43,7 @@ static int check_fields(const struct store_fields *f, struct caltime *when, char
 static int decide(struct store *st, const struct store_fields *f, struct store_ticket *t,
                   struct store_result *res, char *err, size_t errlen)
 {
-    sqlite3_stmt *s = store_wstmt(st, W_LATEST);
+    sqlite3_stmt *s = store_sqlite_wstmt(st, W_LATEST);
     int rc;
 
     sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
@@ -58,7 +58,7 @@ static int decide(struct store *st, const struct store_fields *f, struct store_t
         t->revision = sqlite3_column_int(s, 3);
         if (strcmp((const char *)sqlite3_column_text(s, 5), f->canonical) == 0) {
             res->ticket = *t;
-            store_col_copy(s, 4, res->ticket.code, sizeof(res->ticket.code));
+            store_sqlite_col_copy(s, 4, res->ticket.code, sizeof(res->ticket.code));
             res->outcome = STORE_UNCHANGED;
             sqlite3_reset(s);
             return 0;
@@ -66,7 +66,7 @@ static int decide(struct store *st, const struct store_fields *f, struct store_t
     } else if (rc == SQLITE_DONE) {
         t->revision = 0;
     } else {
-        store_db_error(st, st->db, "read", err, errlen);
+        store_sqlite_error(st, st->db, "read", err, errlen);
         goto fail;
     }
     sqlite3_reset(s);
@@ -79,14 +79,14 @@ static int decide(struct store *st, const struct store_fields *f, struct store_t
             snprintf(err, errlen, "cannot make a unique verification code");
             return -1;
         }
-        s = store_wstmt(st, W_CODE);
+        s = store_sqlite_wstmt(st, W_CODE);
         sqlite3_bind_text(s, 1, t->code, -1, SQLITE_STATIC);
         rc = sqlite3_step(s);
         sqlite3_reset(s);
         if (rc == SQLITE_DONE)
             return 1;
         if (rc != SQLITE_ROW) {
-            store_db_error(st, st->db, "read", err, errlen);
+            store_sqlite_error(st, st->db, "read", err, errlen);
             return -1;
         }
     }
@@ -100,7 +100,7 @@ static int step_done(struct store *st, sqlite3_stmt *s, char *err, size_t errlen
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
-        store_db_error(st, st->db, "write", err, errlen);
+        store_sqlite_error(st, st->db, "write", err, errlen);
         return -1;
     }
     return 0;
@@ -126,37 +126,37 @@ static int commit_revision(struct store *st, const struct store_fields *f,
     sqlite3_stmt *s;
 
     store_now_utc(now);
-    if (store_tx_begin(st, in_batch, err, errlen) < 0)
+    if (store_sqlite_tx_begin(st, in_batch, err, errlen) < 0)
         return -1;
-    s = store_wstmt(st, W_CERT);
+    s = store_sqlite_wstmt(st, W_CERT);
     sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, f->institution_id);
     sqlite3_bind_int64(s, 3, f->user_id);
     sqlite3_bind_int64(s, 4, f->course_id);
     sqlite3_bind_int64(s, 5, f->school_id);
-    store_bind_text(s, 6, f->user_name);
-    store_bind_text(s, 7, f->user_email);
-    store_bind_text(s, 8, f->user_cpf);
-    store_bind_text(s, 9, f->course_name);
-    store_bind_text(s, 10, f->school_name);
-    store_bind_text(s, 11, f->workload);
-    store_bind_text(s, 12, f->type);
-    store_bind_text(s, 13, f->certified_at);
-    store_bind_text(s, 14, f->concluded_at);
-    store_bind_text(s, 15, f->enrolled_at);
+    store_sqlite_bind_text(s, 6, f->user_name);
+    store_sqlite_bind_text(s, 7, f->user_email);
+    store_sqlite_bind_text(s, 8, f->user_cpf);
+    store_sqlite_bind_text(s, 9, f->course_name);
+    store_sqlite_bind_text(s, 10, f->school_name);
+    store_sqlite_bind_text(s, 11, f->workload);
+    store_sqlite_bind_text(s, 12, f->type);
+    store_sqlite_bind_text(s, 13, f->certified_at);
+    store_sqlite_bind_text(s, 14, f->concluded_at);
+    store_sqlite_bind_text(s, 15, f->enrolled_at);
     if (f->has_approval_rate)
         sqlite3_bind_double(s, 16, f->approval_rate);
     sqlite3_bind_int(s, 17, t->revision);
     if (step_done(st, s, err, errlen) < 0)
         goto fail;
 
-    s = store_wstmt(st, W_SUPERSEDE);
+    s = store_sqlite_wstmt(st, W_SUPERSEDE);
     sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, t->revision);
     if (step_done(st, s, err, errlen) < 0)
         goto fail;
 
-    s = store_wstmt(st, W_REVISION);
+    s = store_sqlite_wstmt(st, W_REVISION);
     sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, t->revision);
     sqlite3_bind_text(s, 3, t->code, -1, SQLITE_STATIC);
@@ -171,11 +171,11 @@ static int commit_revision(struct store *st, const struct store_fields *f,
         explain_clash(st, t, err, errlen);
         goto fail;
     }
-    if (store_tx_commit(st, in_batch, err, errlen) < 0)
+    if (store_sqlite_tx_commit(st, in_batch, err, errlen) < 0)
         goto fail;
     return 0;
 fail:
-    store_tx_abort(st, in_batch);
+    store_sqlite_tx_abort(st, in_batch);
     return -1;
 }
 
@@ -206,8 +206,8 @@ int store_put(struct store *st, const struct store_fields *f, store_render_fn fn
         return -1;
     }
 
-    owner = store_gate_enter(st);
-    stripe = store_stripe(st, t.id);
+    owner = store_sqlite_gate_enter(st);
+    stripe = store_sqlite_stripe(st, t.id);
     pthread_mutex_lock(stripe);
 
     pthread_mutex_lock(&st->db_mu);
@@ -222,7 +222,7 @@ int store_put(struct store *st, const struct store_fields *f, store_render_fn fn
         goto out;
     rc = -1;
 
-    store_count(&st->renders, 1);
+    store_sqlite_count(&st->renders, 1);
     if (fn(ctx, &t, &pdf, err, errlen) < 0)
         goto out;
     if (pdf.len == 0) {
@@ -257,8 +257,8 @@ out:
     if (placed)
         store_pdf_unplace(st->dir, rel.data);
     pthread_mutex_unlock(stripe);
-    store_gate_leave(st, owner);
-    store_add_clock(st, &clk);
+    store_sqlite_gate_leave(st, owner);
+    store_sqlite_add_clock(st, &clk);
     buf_free(&pdf);
     buf_free(&rel);
     return rc;
@@ -294,7 +294,7 @@ int store_batch_begin(struct store *st, char *err, size_t errlen)
     pthread_mutex_lock(&st->db_mu);
     st->batch_failed = 0;
     st->batch_err[0] = '\0';
-    if (store_db_exec(st, st->db, "BEGIN IMMEDIATE", "write", err, errlen) < 0) {
+    if (store_sqlite_exec(st, st->db, "BEGIN IMMEDIATE", "write", err, errlen) < 0) {
         pthread_mutex_unlock(&st->db_mu);
         pthread_mutex_lock(&st->gate_mu);
         st->batch_active = 0;
@@ -327,10 +327,10 @@ int store_batch_end(struct store *st, char *err, size_t errlen)
         goto fail;
     }
     t0 = store_now_ns();
-    if (store_db_exec(st, st->db, "COMMIT", "commit", err, errlen) < 0)
+    if (store_sqlite_exec(st, st->db, "COMMIT", "commit", err, errlen) < 0)
         goto fail;
-    store_count(&st->commits, 1);
-    store_count(&st->commit_ns, store_now_ns() - t0);
+    store_sqlite_count(&st->commits, 1);
+    store_sqlite_count(&st->commit_ns, store_now_ns() - t0);
     for (size_t i = 0; i < st->n_batch_files; i++)
         free(st->batch_files[i]);
     st->n_batch_files = 0;
@@ -339,11 +339,11 @@ int store_batch_end(struct store *st, char *err, size_t errlen)
 fail:
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    store_batch_discard(st);
+    store_sqlite_batch_discard(st);
 out:
     store_dirset_free(&st->batch_dirs);
     pthread_mutex_unlock(&st->db_mu);
-    store_add_clock(st, &clk);
+    store_sqlite_add_clock(st, &clk);
     pthread_mutex_lock(&st->gate_mu);
     st->batch_active = 0;
     pthread_cond_broadcast(&st->gate_cv);
@@ -364,11 +364,11 @@ int store_revoke(struct store *st, const char *id, const char *reason, char *err
         return -1;
     }
     store_now_utc(now);
-    owner = store_gate_enter(st);
+    owner = store_sqlite_gate_enter(st);
     pthread_mutex_lock(&st->db_mu);
-    if (store_tx_begin(st, owner, err, errlen) < 0)
+    if (store_sqlite_tx_begin(st, owner, err, errlen) < 0)
         goto out;
-    s = store_wstmt(st, W_REVOKE);
+    s = store_sqlite_wstmt(st, W_REVOKE);
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
@@ -377,28 +377,28 @@ int store_revoke(struct store *st, const char *id, const char *reason, char *err
     rc = 0;
     if (sqlite3_changes(st->db) == 0) {
         /* Nothing changed: already revoked (0), or no such id (1). */
-        s = store_wstmt(st, W_EXISTS);
+        s = store_sqlite_wstmt(st, W_EXISTS);
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
         step = sqlite3_step(s);
         sqlite3_reset(s);
         if (step == SQLITE_DONE) {
             rc = 1;
         } else if (step != SQLITE_ROW) {
-            store_db_error(st, st->db, "read", err, errlen);
+            store_sqlite_error(st, st->db, "read", err, errlen);
             rc = -1;
         }
         if (rc < 0)
             goto fail;
     }
-    if (store_tx_commit(st, owner, err, errlen) < 0) {
+    if (store_sqlite_tx_commit(st, owner, err, errlen) < 0) {
         rc = -1;
         goto fail;
     }
     goto out;
 fail:
-    store_tx_abort(st, owner);
+    store_sqlite_tx_abort(st, owner);
 out:
     pthread_mutex_unlock(&st->db_mu);
-    store_gate_leave(st, owner);
+    store_sqlite_gate_leave(st, owner);
     return rc;
 }

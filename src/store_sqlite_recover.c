@@ -14,7 +14,7 @@
 static int keep_file(void *ctx, const char *rel, const char *id, int rev, char *err, size_t errlen)
 {
     struct store *st = ctx;
-    sqlite3_stmt *s = store_wstmt(st, W_REV_PATH);
+    sqlite3_stmt *s = store_sqlite_wstmt(st, W_REV_PATH);
     int keep = 0, step;
 
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
@@ -23,7 +23,7 @@ static int keep_file(void *ctx, const char *rel, const char *id, int rev, char *
     if (step == SQLITE_ROW)
         keep = strcmp((const char *)sqlite3_column_text(s, 0), rel) == 0;
     else if (step != SQLITE_DONE)
-        store_db_error(st, st->db, "read", err, errlen);
+        store_sqlite_error(st, st->db, "read", err, errlen);
     sqlite3_reset(s);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
         return -1;
@@ -46,7 +46,7 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
 
     snprintf(t.id, sizeof(t.id), "%s", id);
     pthread_mutex_lock(&st->db_mu);
-    s = store_wstmt(st, W_REMAKE_GET);
+    s = store_sqlite_wstmt(st, W_REMAKE_GET);
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, rev);
     step = sqlite3_step(s);
@@ -62,7 +62,7 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
     } else if (step == SQLITE_DONE) {
         rc = 1;
     } else {
-        store_db_error(st, st->db, "read", err, errlen);
+        store_sqlite_error(st, st->db, "read", err, errlen);
     }
     sqlite3_reset(s);
     pthread_mutex_unlock(&st->db_mu);
@@ -76,7 +76,7 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
                  st->index_path, id);
         goto out;
     }
-    store_count(&st->renders, 1);
+    store_sqlite_count(&st->renders, 1);
     if (fn(ctx, &t, raw.data ? raw.data : "", raw.len, &pdf, err, errlen) < 0)
         goto out;
     if (pdf.len == 0) {
@@ -93,8 +93,8 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
 
     store_now_utc(now);
     pthread_mutex_lock(&st->db_mu);
-    if (store_tx_begin(st, 0, err, errlen) == 0) {
-        s = store_wstmt(st, W_REMAKE_SET);
+    if (store_sqlite_tx_begin(st, 0, err, errlen) == 0) {
+        s = store_sqlite_wstmt(st, W_REMAKE_SET);
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_int(s, 2, t.revision);
         sqlite3_bind_text(s, 3, rel.data, -1, SQLITE_STATIC);
@@ -106,14 +106,14 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
         step = sqlite3_step(s);
         sqlite3_reset(s);
         if (step != SQLITE_DONE)
-            store_db_error(st, st->db, "write", err, errlen);
+            store_sqlite_error(st, st->db, "write", err, errlen);
         else if (sqlite3_changes(st->db) != 1)
             snprintf(err, errlen, "cannot re-make '%s' r%d: its row changed meanwhile", id,
                      t.revision);
-        else if (store_tx_commit(st, 0, err, errlen) == 0)
+        else if (store_sqlite_tx_commit(st, 0, err, errlen) == 0)
             rc = 0;
         if (rc < 0)
-            store_tx_abort(st, 0);
+            store_sqlite_tx_abort(st, 0);
     }
     pthread_mutex_unlock(&st->db_mu);
     if (rc < 0)
@@ -125,7 +125,7 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
 out:
     if (placed)
         store_pdf_unplace(st->dir, rel.data);
-    store_add_clock(st, &clk);
+    store_sqlite_add_clock(st, &clk);
     buf_free(&raw);
     buf_free(&pdf);
     buf_free(&old);
@@ -149,7 +149,7 @@ static int check_rows(struct store *st, struct damaged **bad, size_t *n_bad, cha
 
     if (sqlite3_prepare_v2(st->db, "SELECT id, revision, pdf_path, sha256, size FROM revisions", -1,
                            &s, NULL) != SQLITE_OK) {
-        store_db_error(st, st->db, "read", err, errlen);
+        store_sqlite_error(st, st->db, "read", err, errlen);
         goto out;
     }
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -176,7 +176,7 @@ static int check_rows(struct store *st, struct damaged **bad, size_t *n_bad, cha
         (*n_bad)++;
     }
     if (step != SQLITE_DONE) {
-        store_db_error(st, st->db, "read", err, errlen);
+        store_sqlite_error(st, st->db, "read", err, errlen);
         goto out;
     }
     rc = 0;
@@ -198,7 +198,7 @@ static int check_index(struct store *st, char *err, size_t errlen)
 
     if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &s, NULL) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_ROW) {
-        store_db_error(st, st->db, "check", err, errlen);
+        store_sqlite_error(st, st->db, "check", err, errlen);
         goto out;
     }
     res = (const char *)sqlite3_column_text(s, 0);
@@ -217,7 +217,8 @@ out:
     return rc;
 }
 
-int store_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err, size_t errlen)
+int store_sqlite_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err,
+                         size_t errlen)
 {
     struct store_pdf_swept swept = {0, 0};
     struct damaged *bad = NULL;
@@ -268,16 +269,16 @@ int store_rerender(struct store *st, const char *since, store_rerender_fn fn, vo
         snprintf(err, errlen, "bad date '%s': want yyyy-MM-dd", since);
         return -1;
     }
-    db = store_reader_get(st);
+    db = store_sqlite_reader_get(st);
     if (sqlite3_prepare_v2(db,
                            "SELECT id FROM certificates WHERE ?1 IS NULL OR certified_at >= ?1"
                            " ORDER BY id",
                            -1, &s, NULL) != SQLITE_OK) {
-        store_db_error(st, db, "read", err, errlen);
-        store_reader_put(st, db);
+        store_sqlite_error(st, db, "read", err, errlen);
+        store_sqlite_reader_put(st, db);
         return -1;
     }
-    store_bind_text(s, 1, since);
+    store_sqlite_bind_text(s, 1, since);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (n == cap) {
             cap = cap ? 2 * cap : 256;
@@ -286,24 +287,24 @@ int store_rerender(struct store *st, const char *since, store_rerender_fn fn, vo
         snprintf(ids[n++], STORE_ID_MAX, "%s", (const char *)sqlite3_column_text(s, 0));
     }
     if (step != SQLITE_DONE)
-        store_db_error(st, db, "read", err, errlen);
+        store_sqlite_error(st, db, "read", err, errlen);
     sqlite3_finalize(s);
-    store_reader_put(st, db);
+    store_sqlite_reader_put(st, db);
     if (step != SQLITE_DONE)
         goto out;
 
     for (size_t i = 0; i < n; i++) {
-        int owner = store_gate_enter(st), r;
+        int owner = store_sqlite_gate_enter(st), r;
         pthread_mutex_t *stripe;
         if (owner) {
             snprintf(err, errlen, "cannot rerender inside a batch");
             goto out;
         }
-        stripe = store_stripe(st, ids[i]);
+        stripe = store_sqlite_stripe(st, ids[i]);
         pthread_mutex_lock(stripe);
         r = remake(st, ids[i], 0, fn, ctx, err, errlen);
         pthread_mutex_unlock(stripe);
-        store_gate_leave(st, owner);
+        store_sqlite_gate_leave(st, owner);
         if (r < 0)
             goto out;
         done += r == 0;

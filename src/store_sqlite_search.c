@@ -290,7 +290,7 @@ static int prepare(struct store *st, sqlite3 *db, const char *sql, const struct 
                    const struct store_query *q, sqlite3_stmt **s, char *err, size_t errlen)
 {
     if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK) {
-        store_db_error(st, db, "search", err, errlen);
+        store_sqlite_error(st, db, "search", err, errlen);
         return -1;
     }
     bind_plan(*s, p, q);
@@ -310,7 +310,7 @@ static int query_int(struct store *st, sqlite3 *db, const char *sql, const struc
         *v = sqlite3_column_int64(s, 0);
         rc = 0;
     } else {
-        store_db_error(st, db, "search", err, errlen);
+        store_sqlite_error(st, db, "search", err, errlen);
     }
     sqlite3_finalize(s);
     return rc;
@@ -359,7 +359,7 @@ static int fts_walk(struct store *st, sqlite3 *db, struct plan *p, const struct 
             break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        store_db_error(st, db, "search", err, errlen);
+        store_sqlite_error(st, db, "search", err, errlen);
         goto out;
     }
     buf_adds(keys, "]");
@@ -376,16 +376,16 @@ out:
 static void read_hit(sqlite3_stmt *s, struct store_hit *h)
 {
     memset(h, 0, sizeof(*h));
-    store_col_copy(s, 0, h->id, sizeof(h->id));
-    h->user_name = store_col_dup(s, 1);
-    h->course_name = store_col_dup(s, 2);
-    h->school_name = store_col_dup(s, 3);
-    h->type = store_col_dup(s, 4);
+    store_sqlite_col_copy(s, 0, h->id, sizeof(h->id));
+    h->user_name = store_sqlite_col_dup(s, 1);
+    h->course_name = store_sqlite_col_dup(s, 2);
+    h->school_name = store_sqlite_col_dup(s, 3);
+    h->type = store_sqlite_col_dup(s, 4);
     h->course_id = sqlite3_column_int64(s, 5);
     h->institution_id = sqlite3_column_int64(s, 6);
-    store_col_copy(s, 7, h->certified_at, sizeof(h->certified_at));
+    store_sqlite_col_copy(s, 7, h->certified_at, sizeof(h->certified_at));
     h->revision = sqlite3_column_int(s, 8);
-    store_col_copy(s, 9, h->code, sizeof(h->code));
+    store_sqlite_col_copy(s, 9, h->code, sizeof(h->code));
     h->revoked = sqlite3_column_int(s, 10) != 0;
 }
 
@@ -412,9 +412,9 @@ int store_search(struct store *st, const struct store_query *q, struct store_pag
         rc = 0;
         goto out;
     }
-    db = store_reader_get(st);
+    db = store_sqlite_reader_get(st);
     /* One read transaction: the total and the page agree. */
-    if (store_db_exec(st, db, "BEGIN", "search", err, errlen) < 0)
+    if (store_sqlite_exec(st, db, "BEGIN", "search", err, errlen) < 0)
         goto out;
     offset = p.offset;
     if (p.match.len) {
@@ -439,7 +439,7 @@ int store_search(struct store *st, const struct store_query *q, struct store_pag
     while ((step = sqlite3_step(s)) == SQLITE_ROW && out->n_hits < (size_t)p.per_page)
         read_hit(s, &out->hits[out->n_hits++]);
     if (step != SQLITE_DONE && step != SQLITE_ROW) {
-        store_db_error(st, db, "search", err, errlen);
+        store_sqlite_error(st, db, "search", err, errlen);
         goto out;
     }
     rc = 0;
@@ -447,7 +447,7 @@ out:
     sqlite3_finalize(s);
     if (db) {
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-        store_reader_put(st, db);
+        store_sqlite_reader_put(st, db);
     }
     if (rc < 0)
         store_page_free(out);
@@ -496,7 +496,7 @@ static int explain(struct store *st, sqlite3 *db, const char *what, const char *
         buf_addf(out, "%*s%s\n", 2 + 2 * d, "", (const char *)sqlite3_column_text(s, 3));
     }
     if (step != SQLITE_DONE) {
-        store_db_error(st, db, "search", err, errlen);
+        store_sqlite_error(st, db, "search", err, errlen);
         goto out;
     }
     rc = 0;
@@ -523,7 +523,7 @@ int store_search_explain(struct store *st, const struct store_query *q, struct b
         rc = 0;
         goto out;
     }
-    db = store_reader_get(st);
+    db = store_sqlite_reader_get(st);
     if (p.match.len) {
         if (explain(st, db, "matches, newest day first", WALK_SQL, &p, q, out, err, errlen) < 0)
             goto out;
@@ -539,7 +539,7 @@ int store_search_explain(struct store *st, const struct store_query *q, struct b
     rc = 0;
 out:
     if (db)
-        store_reader_put(st, db);
+        store_sqlite_reader_put(st, db);
     buf_free(&sql);
     plan_free(&p);
     return rc;
