@@ -9,7 +9,7 @@
 #include "store_sqlite.h"
 #include "banned.h"
 
-void store_sqlite_error(const struct store *st, sqlite3 *db, const char *what, char *err,
+void store_sqlite_error(const struct store_sqlite *st, sqlite3 *db, const char *what, char *err,
                         size_t errlen)
 {
     int rc = sqlite3_errcode(db) & 0xff;
@@ -23,8 +23,8 @@ void store_sqlite_error(const struct store *st, sqlite3 *db, const char *what, c
         snprintf(err, errlen, "cannot %s index '%s': %s", what, st->index_path, msg);
 }
 
-int store_sqlite_exec(struct store *st, sqlite3 *db, const char *sql, const char *what, char *err,
-                      size_t errlen)
+int store_sqlite_exec(struct store_sqlite *st, sqlite3 *db, const char *sql, const char *what,
+                      char *err, size_t errlen)
 {
     if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
         store_sqlite_error(st, db, what, err, errlen);
@@ -33,7 +33,7 @@ int store_sqlite_exec(struct store *st, sqlite3 *db, const char *sql, const char
     return 0;
 }
 
-sqlite3_stmt *store_sqlite_wstmt(struct store *st, enum store_sqlite_wq q)
+sqlite3_stmt *store_sqlite_wstmt(struct store_sqlite *st, enum store_sqlite_wq q)
 {
     sqlite3_stmt *s = st->wq[q];
     sqlite3_reset(s);
@@ -66,7 +66,7 @@ void store_sqlite_count(_Atomic uint64_t *counter, uint64_t n)
     atomic_fetch_add(counter, n);
 }
 
-void store_sqlite_add_clock(struct store *st, const struct store_fs_clock *clk)
+void store_sqlite_add_clock(struct store_sqlite *st, const struct store_fs_clock *clk)
 {
     store_sqlite_count(&st->fsyncs, clk->fsyncs);
     store_sqlite_count(&st->fsync_ns, clk->ns);
@@ -74,7 +74,7 @@ void store_sqlite_add_clock(struct store *st, const struct store_fs_clock *clk)
 
 /* Transactions on the writer (db_mu held). Inside the caller's own batch an
  * operation is a savepoint, so that a failed put leaves the batch going. */
-int store_sqlite_tx_begin(struct store *st, int in_batch, char *err, size_t errlen)
+int store_sqlite_tx_begin(struct store_sqlite *st, int in_batch, char *err, size_t errlen)
 {
     if (!in_batch)
         return store_sqlite_exec(st, st->db, "BEGIN IMMEDIATE", "write", err, errlen);
@@ -85,7 +85,7 @@ int store_sqlite_tx_begin(struct store *st, int in_batch, char *err, size_t errl
     return store_sqlite_exec(st, st->db, "SAVEPOINT op", "write", err, errlen);
 }
 
-int store_sqlite_tx_commit(struct store *st, int in_batch, char *err, size_t errlen)
+int store_sqlite_tx_commit(struct store_sqlite *st, int in_batch, char *err, size_t errlen)
 {
     uint64_t t0 = store_now_ns();
     int rc;
@@ -100,7 +100,7 @@ int store_sqlite_tx_commit(struct store *st, int in_batch, char *err, size_t err
     return rc;
 }
 
-void store_sqlite_tx_abort(struct store *st, int in_batch)
+void store_sqlite_tx_abort(struct store_sqlite *st, int in_batch)
 {
     if (sqlite3_get_autocommit(st->db)) {
         /* SQLite already rolled everything back (disk full, I/O error). */
@@ -119,7 +119,7 @@ void store_sqlite_tx_abort(struct store *st, int in_batch)
 /* The batch gate: a thread that does not own the open batch waits for it to
  * end. Returns 1 when the caller owns the open batch, 0 otherwise (then it is
  * counted in flight until store_sqlite_gate_leave). */
-int store_sqlite_gate_enter(struct store *st)
+int store_sqlite_gate_enter(struct store_sqlite *st)
 {
     int owner;
     pthread_mutex_lock(&st->gate_mu);
@@ -133,7 +133,7 @@ int store_sqlite_gate_enter(struct store *st)
     return owner;
 }
 
-void store_sqlite_gate_leave(struct store *st, int owner)
+void store_sqlite_gate_leave(struct store_sqlite *st, int owner)
 {
     if (owner)
         return;
@@ -143,7 +143,7 @@ void store_sqlite_gate_leave(struct store *st, int owner)
     pthread_mutex_unlock(&st->gate_mu);
 }
 
-pthread_mutex_t *store_sqlite_stripe(struct store *st, const char *id)
+pthread_mutex_t *store_sqlite_stripe(struct store_sqlite *st, const char *id)
 {
     uint32_t h = 2166136261u; /* FNV-1a */
     for (; *id; id++)
@@ -151,7 +151,7 @@ pthread_mutex_t *store_sqlite_stripe(struct store *st, const char *id)
     return &st->stripes[h % STORE_STRIPES];
 }
 
-sqlite3 *store_sqlite_reader_get(struct store *st)
+sqlite3 *store_sqlite_reader_get(struct store_sqlite *st)
 {
     pthread_mutex_lock(&st->rd_mu);
     for (;;) {
@@ -166,7 +166,7 @@ sqlite3 *store_sqlite_reader_get(struct store *st)
     }
 }
 
-void store_sqlite_reader_put(struct store *st, sqlite3 *db)
+void store_sqlite_reader_put(struct store_sqlite *st, sqlite3 *db)
 {
     pthread_mutex_lock(&st->rd_mu);
     for (int i = 0; i < STORE_READERS; i++)
@@ -176,7 +176,7 @@ void store_sqlite_reader_put(struct store *st, sqlite3 *db)
     pthread_mutex_unlock(&st->rd_mu);
 }
 
-void store_sqlite_batch_discard(struct store *st)
+void store_sqlite_batch_discard(struct store_sqlite *st)
 {
     for (size_t i = 0; i < st->n_batch_files; i++) {
         unlink(st->batch_files[i]);

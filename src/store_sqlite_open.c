@@ -57,7 +57,7 @@ static const char *const wsql[W_COUNT] = {
 
 /* Take the store's lock file: exclusive when no other process has the store
  * open (then this one may recover it), shared otherwise. */
-static int lock_store(struct store *st, int *exclusive, char *err, size_t errlen)
+static int lock_store(struct store_sqlite *st, int *exclusive, char *err, size_t errlen)
 {
     struct buf path = BUF_INIT;
     int rc = -1;
@@ -93,7 +93,7 @@ out:
     return rc;
 }
 
-static int refuse_if_pdfs(struct store *st, const char *state, char *err, size_t errlen)
+static int refuse_if_pdfs(struct store_sqlite *st, const char *state, char *err, size_t errlen)
 {
     struct buf pdf = BUF_INIT;
     int rc;
@@ -109,7 +109,7 @@ static int refuse_if_pdfs(struct store *st, const char *state, char *err, size_t
     return rc == 0 ? 0 : -1;
 }
 
-static sqlite3 *open_db(struct store *st, int flags, char *err, size_t errlen)
+static sqlite3 *open_db(struct store_sqlite *st, int flags, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(st->index_path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -126,7 +126,8 @@ static sqlite3 *open_db(struct store *st, int flags, char *err, size_t errlen)
 }
 
 /* user_version and the number of tables; the first read of the file. */
-static int read_version(struct store *st, int *version, int *tables, char *err, size_t errlen)
+static int read_version(struct store_sqlite *st, int *version, int *tables, char *err,
+                        size_t errlen)
 {
     sqlite3_stmt *s = NULL;
     int rc = -1;
@@ -147,7 +148,7 @@ out:
     return rc;
 }
 
-static int open_writer(struct store *st, int exclusive, char *err, size_t errlen)
+static int open_writer(struct store_sqlite *st, int exclusive, char *err, size_t errlen)
 {
     struct stat sb;
     sqlite3_stmt *s = NULL;
@@ -204,7 +205,7 @@ static int open_writer(struct store *st, int exclusive, char *err, size_t errlen
     return 0;
 }
 
-static int open_readers(struct store *st, char *err, size_t errlen)
+static int open_readers(struct store_sqlite *st, char *err, size_t errlen)
 {
     for (int i = 0; i < STORE_READERS; i++) {
         st->rd[i] = open_db(st, SQLITE_OPEN_READONLY, err, errlen);
@@ -214,10 +215,13 @@ static int open_readers(struct store *st, char *err, size_t errlen)
     return 0;
 }
 
-struct store *store_open(const char *dir, store_rerender_fn rerender_fn, void *rerender_ctx,
-                         char *err, size_t errlen)
+static void close_store(struct store_sqlite *st);
+static const struct store_ops sqlite_ops;
+
+struct store *store_sqlite_open(const char *dir, store_rerender_fn rerender_fn, void *rerender_ctx,
+                                char *err, size_t errlen)
 {
-    struct store *st = xcalloc(1, sizeof(*st));
+    struct store_sqlite *st = xcalloc(1, sizeof(*st));
     struct buf b = BUF_INIT;
     size_t n = strlen(dir);
     int exclusive = 0;
@@ -230,6 +234,7 @@ struct store *store_open(const char *dir, store_rerender_fn rerender_fn, void *r
     for (int i = 0; i < STORE_STRIPES; i++)
         pthread_mutex_init(&st->stripes[i], NULL);
     st->lock_fd = -1;
+    st->base.ops = &sqlite_ops;
 
     while (n > 1 && dir[n - 1] == '/')
         n--;
@@ -253,13 +258,13 @@ struct store *store_open(const char *dir, store_rerender_fn rerender_fn, void *r
             goto fail;
         }
     }
-    return st;
+    return &st->base;
 fail:
-    store_close(st);
+    close_store(st);
     return NULL;
 }
 
-void store_close(struct store *st)
+static void close_store(struct store_sqlite *st)
 {
     if (!st)
         return;
@@ -288,12 +293,38 @@ void store_close(struct store *st)
     free(st);
 }
 
-const char *store_dir(const struct store *st)
+static void sqlite_close(struct store *base)
 {
-    return st->dir;
+    close_store(store_sqlite_of(base));
 }
 
-void store_recovery_info(const struct store *st, struct store_recovery *out)
+static const char *sqlite_dir(const struct store *base)
 {
-    *out = st->rec;
+    return ((const struct store_sqlite *)base)->dir;
 }
+
+static void sqlite_recovery_info(const struct store *base, struct store_recovery *out)
+{
+    *out = ((const struct store_sqlite *)base)->rec;
+}
+
+static const struct store_ops sqlite_ops = {
+    .close = sqlite_close,
+    .dir = sqlite_dir,
+    .recovery_info = sqlite_recovery_info,
+    .put = store_sqlite_put,
+    .batch_begin = store_sqlite_batch_begin,
+    .batch_end = store_sqlite_batch_end,
+    .get = store_sqlite_get,
+    .get_by_code = store_sqlite_get_by_code,
+    .raw_event = store_sqlite_raw_event,
+    .rerender = store_sqlite_rerender,
+    .revoke = store_sqlite_revoke,
+    .stats = store_sqlite_stats,
+    .search = store_sqlite_search,
+    .search_explain = store_sqlite_search_explain,
+    .staff_add = store_sqlite_staff_add,
+    .staff_list = store_sqlite_staff_list,
+    .staff_revoke = store_sqlite_staff_revoke,
+    .staff_check = store_sqlite_staff_check,
+};

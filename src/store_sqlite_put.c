@@ -40,7 +40,7 @@ static int check_fields(const struct store_fields *f, struct caltime *when, char
 
 /* With db_mu held: decide. 0 unchanged (res filled), 1 a new revision is due
  * (t filled with its number and a fresh code), -1 error. */
-static int decide(struct store *st, const struct store_fields *f, struct store_ticket *t,
+static int decide(struct store_sqlite *st, const struct store_fields *f, struct store_ticket *t,
                   struct store_result *res, char *err, size_t errlen)
 {
     sqlite3_stmt *s = store_sqlite_wstmt(st, W_LATEST);
@@ -95,7 +95,7 @@ fail:
     return -1;
 }
 
-static int step_done(struct store *st, sqlite3_stmt *s, char *err, size_t errlen)
+static int step_done(struct store_sqlite *st, sqlite3_stmt *s, char *err, size_t errlen)
 {
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
@@ -108,7 +108,8 @@ static int step_done(struct store *st, sqlite3_stmt *s, char *err, size_t errlen
 
 /* After a failed write of a revision: say so plainly when another process
  * archived the same revision first (two processes sharing the store). */
-static void explain_clash(struct store *st, const struct store_ticket *t, char *err, size_t errlen)
+static void explain_clash(struct store_sqlite *st, const struct store_ticket *t, char *err,
+                          size_t errlen)
 {
     int ext = sqlite3_extended_errcode(st->db);
     if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
@@ -118,7 +119,7 @@ static void explain_clash(struct store *st, const struct store_ticket *t, char *
 }
 
 /* With db_mu held: the rows of a new revision, in one transaction. */
-static int commit_revision(struct store *st, const struct store_fields *f,
+static int commit_revision(struct store_sqlite *st, const struct store_fields *f,
                            const struct store_ticket *t, const char *rel, const char *sha,
                            int64_t size, int gen, int in_batch, char *err, size_t errlen)
 {
@@ -179,9 +180,10 @@ fail:
     return -1;
 }
 
-int store_put(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
-              struct store_result *res, char *err, size_t errlen)
+int store_sqlite_put(struct store *base, const struct store_fields *f, store_render_fn fn,
+                     void *ctx, struct store_result *res, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     struct store_result local;
     struct store_ticket t = {0};
     struct store_fs_clock clk = {0, 0};
@@ -266,7 +268,7 @@ out:
 
 /* --- batches -------------------------------------------------------------- */
 
-static int owns_batch(struct store *st)
+static int owns_batch(struct store_sqlite *st)
 {
     int owner;
     pthread_mutex_lock(&st->gate_mu);
@@ -275,8 +277,9 @@ static int owns_batch(struct store *st)
     return owner;
 }
 
-int store_batch_begin(struct store *st, char *err, size_t errlen)
+int store_sqlite_batch_begin(struct store *base, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     pthread_mutex_lock(&st->gate_mu);
     if (st->batch_active && pthread_equal(st->batch_owner, pthread_self())) {
         pthread_mutex_unlock(&st->gate_mu);
@@ -306,8 +309,9 @@ int store_batch_begin(struct store *st, char *err, size_t errlen)
     return 0;
 }
 
-int store_batch_end(struct store *st, char *err, size_t errlen)
+int store_sqlite_batch_end(struct store *base, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     struct store_fs_clock clk = {0, 0};
     uint64_t t0;
     int rc = -1;
@@ -353,8 +357,10 @@ out:
 
 /* --- revocation ----------------------------------------------------------- */
 
-int store_revoke(struct store *st, const char *id, const char *reason, char *err, size_t errlen)
+int store_sqlite_revoke(struct store *base, const char *id, const char *reason, char *err,
+                        size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     sqlite3_stmt *s;
     char now[20];
     int rc = -1, owner, step;

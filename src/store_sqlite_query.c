@@ -7,7 +7,7 @@
 #include "store_sqlite.h"
 #include "banned.h"
 
-static int read_cert(struct store *st, sqlite3 *db, const char *id, struct store_cert *out,
+static int read_cert(struct store_sqlite *st, sqlite3 *db, const char *id, struct store_cert *out,
                      char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
@@ -93,8 +93,10 @@ out:
     return rc;
 }
 
-int store_get(struct store *st, const char *id, struct store_cert *out, char *err, size_t errlen)
+int store_sqlite_get(struct store *base, const char *id, struct store_cert *out, char *err,
+                     size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     sqlite3 *db = store_sqlite_reader_get(st);
     int rc;
 
@@ -110,9 +112,10 @@ int store_get(struct store *st, const char *id, struct store_cert *out, char *er
     return rc;
 }
 
-int store_get_by_code(struct store *st, const char *code, struct store_cert *out, int *revision,
-                      char *err, size_t errlen)
+int store_sqlite_get_by_code(struct store *base, const char *code, struct store_cert *out,
+                             int *revision, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     char norm[STORE_CODE_MAX], id[STORE_ID_MAX];
     sqlite3_stmt *s = NULL;
     sqlite3 *db;
@@ -150,27 +153,10 @@ out:
     return rc;
 }
 
-void store_cert_free(struct store_cert *c)
+int store_sqlite_raw_event(struct store *base, const char *id, int revision, struct buf *out,
+                           char *err, size_t errlen)
 {
-    if (!c)
-        return;
-    free(c->user_name);
-    free(c->user_email);
-    free(c->user_cpf);
-    free(c->course_name);
-    free(c->school_name);
-    free(c->workload);
-    free(c->type);
-    free(c->revoke_reason);
-    for (size_t i = 0; i < c->n_revs; i++)
-        free(c->revs[i].pdf_path);
-    free(c->revs);
-    memset(c, 0, sizeof(*c));
-}
-
-int store_raw_event(struct store *st, const char *id, int revision, struct buf *out, char *err,
-                    size_t errlen)
-{
+    struct store_sqlite *st = store_sqlite_of(base);
     sqlite3 *db = store_sqlite_reader_get(st);
     sqlite3_stmt *s = NULL;
     int rc = -1, step;
@@ -197,8 +183,9 @@ out:
     return rc;
 }
 
-int store_stats(struct store *st, struct store_stats *out, char *err, size_t errlen)
+int store_sqlite_stats(struct store *base, struct store_stats *out, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     sqlite3 *db = store_sqlite_reader_get(st);
     sqlite3_stmt *s = NULL;
     int rc = -1;

@@ -13,7 +13,7 @@
 /* The sweep's question: is rel the file the index names for (id, rev)? */
 static int keep_file(void *ctx, const char *rel, const char *id, int rev, char *err, size_t errlen)
 {
-    struct store *st = ctx;
+    struct store_sqlite *st = ctx;
     sqlite3_stmt *s = store_sqlite_wstmt(st, W_REV_PATH);
     int keep = 0, step;
 
@@ -32,7 +32,7 @@ static int keep_file(void *ctx, const char *rel, const char *id, int rev, char *
 
 /* Re-make one revision's PDF (rev 0: the latest) as a new file; the caller
  * holds the id's stripe. 0 done, 1 no such revision, -1 error. */
-static int remake(struct store *st, const char *id, int rev, store_rerender_fn fn, void *ctx,
+static int remake(struct store_sqlite *st, const char *id, int rev, store_rerender_fn fn, void *ctx,
                   char *err, size_t errlen)
 {
     struct store_ticket t = {0};
@@ -139,7 +139,7 @@ struct damaged {
 };
 
 /* Every row's file must exist and match its size and SHA-256. */
-static int check_rows(struct store *st, struct damaged **bad, size_t *n_bad, char *first,
+static int check_rows(struct store_sqlite *st, struct damaged **bad, size_t *n_bad, char *first,
                       size_t firstlen, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
@@ -190,7 +190,7 @@ out:
  * records, not the UNIQUE indexes' contents). A damage it finds stops the
  * open before the sweep below would trust the index to tell which PDFs are
  * committed. 0, or -1 with err. */
-static int check_index(struct store *st, char *err, size_t errlen)
+static int check_index(struct store_sqlite *st, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
     const char *res;
@@ -217,7 +217,7 @@ out:
     return rc;
 }
 
-int store_sqlite_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err,
+int store_sqlite_recover(struct store_sqlite *st, store_rerender_fn fn, void *ctx, char *err,
                          size_t errlen)
 {
     struct store_pdf_swept swept = {0, 0};
@@ -253,9 +253,10 @@ out:
     return rc;
 }
 
-int store_rerender(struct store *st, const char *since, store_rerender_fn fn, void *ctx,
-                   size_t *count, char *err, size_t errlen)
+int store_sqlite_rerender(struct store *base, const char *since, store_rerender_fn fn, void *ctx,
+                          size_t *count, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     struct caltime d;
     char(*ids)[STORE_ID_MAX] = NULL;
     size_t n = 0, cap = 0, done = 0;

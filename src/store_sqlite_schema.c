@@ -140,7 +140,7 @@ static const char *const migrate_v1[] = {
     "PRAGMA user_version = 2",
 };
 
-static int read_version(struct store *st, int *version, char *err, size_t errlen)
+static int read_version(struct store_sqlite *st, int *version, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
     int rc = -1;
@@ -158,7 +158,7 @@ out:
 }
 
 /* Inside the migration: no row may point at a certificate that is gone. */
-static int check_keys(struct store *st, char *err, size_t errlen)
+static int check_keys(struct store_sqlite *st, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
     int rc = -1, step;
@@ -180,7 +180,7 @@ out:
     return rc;
 }
 
-static int create(struct store *st, char *err, size_t errlen)
+static int create(struct store_sqlite *st, char *err, size_t errlen)
 {
     int version;
 
@@ -207,7 +207,7 @@ fail:
     return -1;
 }
 
-static int migrate(struct store *st, char *err, size_t errlen)
+static int migrate(struct store_sqlite *st, char *err, size_t errlen)
 {
     int version, rc = -1;
 
@@ -234,7 +234,7 @@ out:
     return rc;
 }
 
-int store_sqlite_schema_ready(struct store *st, int version, int exclusive, char *err,
+int store_sqlite_schema_ready(struct store_sqlite *st, int version, int exclusive, char *err,
                               size_t errlen)
 {
     if (version == 0)

@@ -286,7 +286,7 @@ static void bind_plan(sqlite3_stmt *s, const struct plan *p, const struct store_
     bind_named_int(s, ":offset", p->offset);
 }
 
-static int prepare(struct store *st, sqlite3 *db, const char *sql, const struct plan *p,
+static int prepare(struct store_sqlite *st, sqlite3 *db, const char *sql, const struct plan *p,
                    const struct store_query *q, sqlite3_stmt **s, char *err, size_t errlen)
 {
     if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK) {
@@ -298,7 +298,7 @@ static int prepare(struct store *st, sqlite3 *db, const char *sql, const struct 
 }
 
 /* One integer from a query. */
-static int query_int(struct store *st, sqlite3 *db, const char *sql, const struct plan *p,
+static int query_int(struct store_sqlite *st, sqlite3 *db, const char *sql, const struct plan *p,
                      const struct store_query *q, int64_t *v, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
@@ -330,8 +330,9 @@ static int64_t day_of(int64_t key)
 #define WALK_SQL "SELECT rowid FROM certificates_fts WHERE " FTS_WHERE " ORDER BY rowid DESC"
 #define FTS_COUNT_SQL "SELECT count(*) FROM certificates_fts WHERE " FTS_WHERE
 
-static int fts_walk(struct store *st, sqlite3 *db, struct plan *p, const struct store_query *q,
-                    int64_t *total, struct buf *keys, char *err, size_t errlen)
+static int fts_walk(struct store_sqlite *st, sqlite3 *db, struct plan *p,
+                    const struct store_query *q, int64_t *total, struct buf *keys, char *err,
+                    size_t errlen)
 {
     sqlite3_stmt *s = NULL;
     int64_t pos = 0, last = p->offset + p->per_page - 1, cur = 0, skip = 0;
@@ -391,9 +392,10 @@ static void read_hit(sqlite3_stmt *s, struct store_hit *h)
 
 static const struct store_query no_query;
 
-int store_search(struct store *st, const struct store_query *q, struct store_page *out, char *err,
-                 size_t errlen)
+int store_sqlite_search(struct store *base, const struct store_query *q, struct store_page *out,
+                        char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     struct plan p;
     struct buf sql = BUF_INIT, keys = BUF_INIT;
     sqlite3_stmt *s = NULL;
@@ -457,22 +459,8 @@ out:
     return rc;
 }
 
-void store_page_free(struct store_page *p)
-{
-    if (!p)
-        return;
-    for (size_t i = 0; i < p->n_hits; i++) {
-        free(p->hits[i].user_name);
-        free(p->hits[i].course_name);
-        free(p->hits[i].school_name);
-        free(p->hits[i].type);
-    }
-    free(p->hits);
-    memset(p, 0, sizeof(*p));
-}
-
 /* EXPLAIN QUERY PLAN of one statement, one line per step, indented by depth. */
-static int explain(struct store *st, sqlite3 *db, const char *what, const char *sql,
+static int explain(struct store_sqlite *st, sqlite3 *db, const char *what, const char *sql,
                    const struct plan *p, const struct store_query *q, struct buf *out, char *err,
                    size_t errlen)
 {
@@ -506,9 +494,10 @@ out:
     return rc;
 }
 
-int store_search_explain(struct store *st, const struct store_query *q, struct buf *out, char *err,
-                         size_t errlen)
+int store_sqlite_search_explain(struct store *base, const struct store_query *q, struct buf *out,
+                                char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     struct plan p;
     struct buf sql = BUF_INIT;
     sqlite3 *db = NULL;

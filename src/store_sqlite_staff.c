@@ -47,8 +47,10 @@ static int digest(const char *token, unsigned char md[DIGEST_BYTES])
     return EVP_Digest(t, strlen(t), md, &n, EVP_sha256(), NULL) && n == DIGEST_BYTES ? 0 : -1;
 }
 
-int store_staff_add(struct store *st, const char *name, char token[64], char *err, size_t errlen)
+int store_sqlite_staff_add(struct store *base, const char *name, char token[64], char *err,
+                           size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     unsigned char rnd[TOKEN_BYTES], md[DIGEST_BYTES];
     sqlite3_stmt *s = NULL;
     char now[20];
@@ -111,9 +113,10 @@ out:
     return rc;
 }
 
-int store_staff_list(struct store *st, struct store_staff **out, size_t *n, char *err,
-                     size_t errlen)
+int store_sqlite_staff_list(struct store *base, struct store_staff **out, size_t *n, char *err,
+                            size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     sqlite3 *db = store_sqlite_reader_get(st);
     sqlite3_stmt *s = NULL;
     size_t cap = 0;
@@ -154,8 +157,9 @@ out:
     return rc;
 }
 
-int store_staff_revoke(struct store *st, const char *name, char *err, size_t errlen)
+int store_sqlite_staff_revoke(struct store *base, const char *name, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     sqlite3_stmt *s = NULL;
     char now[20];
     int rc = -1, owner;
@@ -197,8 +201,10 @@ out:
 /* The token is hashed whatever its length, and its digest compared with every
  * active account's, all of them, with CRYPTO_memcmp: the time taken does not
  * depend on how much of a digest matched, nor on which account matched. */
-int store_staff_check(struct store *st, const char *token, char name[64], char *err, size_t errlen)
+int store_sqlite_staff_check(struct store *base, const char *token, char name[64], char *err,
+                             size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     unsigned char md[DIGEST_BYTES];
     sqlite3_stmt *s = NULL;
     sqlite3 *db;
