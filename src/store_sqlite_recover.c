@@ -224,17 +224,14 @@ int store_sqlite_recover(struct store_sqlite *st, store_rerender_fn fn, void *ct
     struct damaged *bad = NULL;
     char first[512] = "";
     size_t n_bad = 0;
-    int rc = -1;
+    int rc = -1, swept_ok;
 
     if (check_index(st, err, errlen) < 0)
         goto out;
-    rc = store_pdf_sweep(st->dir, keep_file, st, &swept, err, errlen);
+    swept_ok = store_pdf_sweep(st->dir, keep_file, st, &swept, err, errlen) == 0;
     st->rec.temp_removed += swept.temp_removed;
     st->rec.orphans_removed += swept.orphans_removed;
-    if (rc < 0)
-        goto out;
-    rc = -1;
-    if (check_rows(st, &bad, &n_bad, first, sizeof(first), err, errlen) < 0)
+    if (!swept_ok || check_rows(st, &bad, &n_bad, first, sizeof(first), err, errlen) < 0)
         goto out;
     if (n_bad && !fn) {
         snprintf(err, errlen, "%s (%zu file%s to make again, and no renderer was given)", first,
