@@ -16,6 +16,7 @@
 #include "i18n.h"
 #include "issue.h"
 #include "log.h"
+#include "store.h"
 #include "whsig.h"
 #include "banned.h"
 
@@ -184,7 +185,9 @@ static int serve_exec(int argc, char **argv)
         log_printf(LOG_LEVEL_WARN,
                    "config '%s' holds secrets and is readable by others: chmod 600 it",
                    cfg.config_file);
-    if (make_dirs(cfg.store, err, sizeof(err)) < 0)
+    /* The token and the audit log go into the store folder: not for a URI. */
+    if (store_check_location(cfg.store, err, sizeof(err)) < 0 ||
+        make_dirs(cfg.store, err, sizeof(err)) < 0)
         goto out;
     if (cfg.webhook_token)
         snprintf(token, sizeof(token), "%s", cfg.webhook_token);

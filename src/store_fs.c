@@ -1,6 +1,6 @@
-/* The durable file half of the store: folders made and fsync'd, PDFs placed
- * by temporary file + fsync + no-replace rename, hashes, and the walk that
- * crash recovery uses. Knows nothing of the index. */
+/* The durable file half of the store: folders made and fsync'd, files placed
+ * by temporary file + fsync + no-replace rename, hashes, the walk that crash
+ * recovery uses, and the clocks. Knows nothing of the index. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,20 +17,29 @@
 #include "store_int.h"
 #include "banned.h"
 
-static uint64_t now_ns(void)
+uint64_t store_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+void store_now_utc(char out[20])
+{
+    struct tm tm;
+    time_t t = time(NULL);
+    gmtime_r(&t, &tm);
+    if (strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        out[0] = '\0';
+}
+
 static int timed_fsync(int fd, struct store_fs_clock *clk)
 {
-    uint64_t t0 = now_ns();
+    uint64_t t0 = store_now_ns();
     int rc = fsync(fd);
     if (clk) {
         clk->fsyncs++;
-        clk->ns += now_ns() - t0;
+        clk->ns += store_now_ns() - t0;
     }
     return rc;
 }
