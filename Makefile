@@ -142,7 +142,7 @@ FUZZ_EVENT         := $(patsubst src/%.c,%,$(wildcard src/event.c src/event_*.c)
 FUZZ_TEMPLATE      := $(patsubst src/%.c,%,$(wildcard src/template.c src/template_*.c))
 FUZZ_MODS_event    := $(FUZZ_EVENT) caltime buf utf8
 FUZZ_MODS_parsers  := $(FUZZ_EVENT) caltime i18n buf utf8
-FUZZ_MODS_template := $(FUZZ_TEMPLATE) layout buf utf8
+FUZZ_MODS_template := $(FUZZ_TEMPLATE) layout codec buf utf8
 FUZZ_MODS_layout   := layout buf utf8
 # the HTTP target runs the whole server in process: every module but main
 FUZZ_MODS_http     := $(filter-out main,$(patsubst src/%.c,%,$(SRCS)))

@@ -54,8 +54,6 @@ enum i18n_locale http_locale(struct http_request *rq, int *explicit);
 /* 1 when Accept-Encoding allows gzip. */
 int http_accepts_gzip(struct http_request *rq);
 
-/* 0..15 for a hex digit, else -1. */
-int http_hex_value(char c);
 /* libmicrohttpd's unescape callback: percent-decoding of paths and query
  * values in place, except that "%00" stays as written (a NUL would cut the
  * string short). Returns the new length. */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "codec.h"
 #include "http_request.h"
 #include "banned.h"
 
@@ -66,17 +67,6 @@ static int tok_is(const struct list_entry *e, const char *s)
 
 /* ---- paths ---- */
 
-int http_hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* As libmicrohttpd's own decoding, but with "%00" kept: otherwise
  * "/certificates/ID%00.pdf" would read as "/certificates/ID". */
 size_t http_unescape(void *cls, struct MHD_Connection *conn, char *s)
@@ -86,7 +76,7 @@ size_t http_unescape(void *cls, struct MHD_Connection *conn, char *s)
     (void)cls;
     (void)conn;
     while (*r) {
-        if (r[0] == '%' && (hi = http_hex_value(r[1])) >= 0 && (lo = http_hex_value(r[2])) >= 0 &&
+        if (r[0] == '%' && (hi = codec_hex_value(r[1])) >= 0 && (lo = codec_hex_value(r[2])) >= 0 &&
             (hi | lo)) {
             *w++ = (char)(hi * 16 + lo);
             r += 3;

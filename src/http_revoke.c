@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "codec.h"
 #include "http_int.h"
 #include "log.h"
 #include "utf8.h"
@@ -41,8 +42,8 @@ static int form_field(const char *body, size_t len, const char *key, struct buf 
                 int hi, lo;
                 if (*v == '+')
                     buf_addc(out, ' ');
-                else if (*v == '%' && amp - v > 2 && (hi = http_hex_value(v[1])) >= 0 &&
-                         (lo = http_hex_value(v[2])) >= 0)
+                else if (*v == '%' && amp - v > 2 && (hi = codec_hex_value(v[1])) >= 0 &&
+                         (lo = codec_hex_value(v[2])) >= 0)
                     buf_addc(out, (char)(hi * 16 + lo)), v += 2;
                 else
                     buf_addc(out, *v);

@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "codec.h"
 #include "buf.h"
 #include "store_int.h"
 #include "banned.h"
@@ -235,16 +236,6 @@ out:
     return rc;
 }
 
-static void hex_of(const unsigned char *md, unsigned n, char hex[65])
-{
-    static const char digits[] = "0123456789abcdef";
-    for (unsigned i = 0; i < n && i < 32; i++) {
-        hex[2 * i] = digits[md[i] >> 4];
-        hex[2 * i + 1] = digits[md[i] & 15];
-    }
-    hex[64] = '\0';
-}
-
 void store_fs_sha256(const void *data, size_t len, char hex[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -253,7 +244,7 @@ void store_fs_sha256(const void *data, size_t len, char hex[65])
         memset(md, 0, sizeof(md));
         n = 32;
     }
-    hex_of(md, n, hex);
+    codec_hex(md, n, hex);
 }
 
 int store_fs_sha256_file(const char *path, char hex[65], int64_t *size, char *err, size_t errlen)
@@ -294,7 +285,7 @@ int store_fs_sha256_file(const char *path, char hex[65], int64_t *size, char *er
         snprintf(err, errlen, "cannot hash '%s': libcrypto failed", path);
         goto out;
     }
-    hex_of(md, n, hex);
+    codec_hex(md, n, hex);
     *size = total;
     rc = 0;
 out:

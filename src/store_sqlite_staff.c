@@ -9,36 +9,13 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "codec.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
 #define TOKEN_BYTES 32 /* 256 bits, 43 characters of base64url */
 #define DIGEST_BYTES 32
 #define NAME_MAX_LEN 63 /* as store_staff_name_valid says */
-
-/* RFC 4648 base64url without padding; out holds 4 * ceil(n / 3) + 1 bytes. */
-static void base64url(const unsigned char *in, size_t n, char *out)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16;
-        size_t left = n - i;
-        if (left > 1)
-            v |= (unsigned)in[i + 1] << 8;
-        if (left > 2)
-            v |= in[i + 2];
-        out[o++] = alphabet[(v >> 18) & 63];
-        out[o++] = alphabet[(v >> 12) & 63];
-        if (left > 1)
-            out[o++] = alphabet[(v >> 6) & 63];
-        if (left > 2)
-            out[o++] = alphabet[v & 63];
-    }
-    out[o] = '\0';
-}
 
 static int digest(const char *token, unsigned char md[DIGEST_BYTES])
 {
@@ -66,7 +43,7 @@ int store_sqlite_staff_add(struct store *base, const char *name, char token[64],
         snprintf(err, errlen, "cannot draw random bytes for a token");
         return -1;
     }
-    base64url(rnd, sizeof(rnd), token);
+    codec_b64_encode(CODEC_B64_URL, 0, rnd, sizeof(rnd), token, 64);
     OPENSSL_cleanse(rnd, sizeof(rnd));
     if (digest(token, md) < 0) {
         snprintf(err, errlen, "cannot hash the token: libcrypto failed");
