@@ -134,6 +134,9 @@ struct store *store_open(const char *where, store_rerender_fn rerender_fn, void 
  * with the error store_open would give (for callers that keep files of their
  * own next to a store, before they make any). */
 int store_check_location(const char *where, char *err, size_t errlen);
+/* "issued", "unchanged" or "revised": how the command line, the audit and the
+ * webhook's metrics name an outcome. A static string. */
+const char *store_outcome_name(enum store_outcome o);
 /* Close; a batch still open is rolled back (its files removed). NULL is fine. */
 void store_close(struct store *st);
 /* Where the store is, as given to store_open (less trailing slashes); owned

@@ -153,3 +153,16 @@ int store_staff_check(struct store *st, const char *token, char name[64], char *
 {
     return st->ops->staff_check(st, token, name, err, errlen);
 }
+
+const char *store_outcome_name(enum store_outcome o)
+{
+    switch (o) {
+    case STORE_ISSUED:
+        return "issued";
+    case STORE_UNCHANGED:
+        return "unchanged";
+    case STORE_REVISED:
+        return "revised";
+    }
+    return "unknown";
+}
