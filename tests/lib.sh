@@ -3,7 +3,7 @@
 # when set).
 : "${CERTIFICA:=./certifica}"
 : "${TOP:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${SAMPLES:=$(cd "$(dirname "$0")/../.." && pwd)/shared/samples}"
+: "${TESTDATA:=$TOP/tests/data}"
 T_N=0
 T_FAILED=0
 TMP=$(mktemp -d)

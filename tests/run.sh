@@ -5,7 +5,7 @@
 : "${CERTIFICA:=./certifica}"
 : "${UNIT_DIR:=build/tests}"
 export CERTIFICA VALGRIND
-export SAMPLES="${SAMPLES:-$(cd "$(dirname "$0")/../.." && pwd)/shared/samples}"
+export TESTDATA="$(cd "$(dirname "$0")" && pwd)/data"
 export TOP="$(cd "$(dirname "$0")/.." && pwd)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

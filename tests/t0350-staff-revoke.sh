@@ -65,9 +65,9 @@ ok $? "the name can be given a new token"
 is "$(sql "SELECT count(*) FROM staff WHERE name = 'maria'")" 2 "the old row stays, revoked"
 
 # --- revoke -----------------------------------------------------------------
-set -- $(cert render "$SAMPLES/participation-accented.json" --store "$S" 2>/dev/null)
+set -- $(cert render "$TESTDATA/participation-accented.json" --store "$S" 2>/dev/null)
 id=$3
-sed 's/"id": *\([0-9]*\)/"id": 9\1/' "$SAMPLES/participation-accented.json" > "$TMP/other.json"
+sed 's/"id": *\([0-9]*\)/"id": 9\1/' "$TESTDATA/participation-accented.json" > "$TMP/other.json"
 set -- $(cert render "$TMP/other.json" --store "$S" 2>/dev/null)
 id2=$3 code2=$5
 check "two certificates archived ($id, $id2)" test -n "$id" -a -n "$id2" -a "$id" != "$id2"

@@ -369,7 +369,7 @@ done
 # --- ids near 2^53 come back exactly ---
 python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); d=e["data"]
 d["institution"]["id"]=9007199254740991; d["user"]["id"]=9007199254740990; d["course"]["id"]=9007199254740989
-print(json.dumps(e))' "$SAMPLES/seed-example.json" > "$TMP/big-ids.json"
+print(json.dumps(e))' "$TESTDATA/seed-example.json" > "$TMP/big-ids.json"
 is "$(req -X POST -H "Authorization: Bearer $(cat "$STORE/webhook-token")" \
 	-H 'Content-Type: application/json' --data-binary @"$TMP/big-ids.json" "$URL/webhooks")" 201 \
 	"an event with ids near 2^53 is archived"
