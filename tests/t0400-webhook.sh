@@ -30,6 +30,7 @@ json_str() { # KEY: a string field of the body
 	sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$TMP/body"
 }
 
+T_START=$(now_epoch)
 serve || { ok 1 "server starts"; done_testing; exit 1; }
 ok 0 "server starts on 127.0.0.1:$PORT"
 
@@ -130,8 +131,22 @@ check "metrics have a render histogram" grep -q '^# TYPE certifica_render_second
 	"$TMP/body"
 
 # --- the audit log ---
-AUDIT="$TMP/store/audit/audit-$(date -u +%Y-%m-%d).jsonl"
-check "audit log of the day exists" test -f "$AUDIT"
+# One file per UTC day (a run that crosses midnight has two, the earlier one
+# compressed when the day turned), each named for a day of this test. Their
+# lines, in order, are $AUDIT.
+days=" $(date -u -d "@$T_START" +%Y-%m-%d) $(date -u +%Y-%m-%d) "
+AUDIT="$TMP/audit-all.jsonl"
+: >"$AUDIT"
+files="" strays=""
+for f in "$TMP"/store/audit/audit-*; do
+	[ -f "$f" ] || continue
+	name=${f##*/}; day=${name#audit-}; day=${day%%.*}
+	files="$files $name"
+	case "$days" in *" $day "*) ;; *) strays="$strays $name" ;; esac
+	case "$f" in *.gz) gzip -dc "$f" ;; *) cat "$f" ;; esac >>"$AUDIT"
+done
+check "there is an audit file ($files )" test -n "$files"
+is "$strays" "" "audit files are named for the UTC days of the test:$days"
 check "audit has the 201 with its id" grep -q "\"id\":\"$ID\",\"revision\":1,\"outcome\":\"issued\",\"status\":201" "$AUDIT"
 check "audit has the 401" grep -q '"status":401,"error":"missing or wrong credentials"' "$AUDIT"
 check "audit has the 413" grep -q '"status":413' "$AUDIT"
