@@ -23,6 +23,13 @@ check() { # description command...
 	"$@" >/dev/null 2>&1
 	ok $? "$d"
 }
+try() { # description command...: like check, and when it fails, shows what the command said
+	d=$1; shift
+	_out=$("$@" 2>&1)
+	_st=$?
+	ok $_st "$d"
+	[ "$_st" = 0 ] || [ -z "$_out" ] || printf '%s\n' "$_out" | sed 's/^/#   /'
+}
 is() { # got want description
 	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got '$1', want '$2'"; fi
 }
@@ -56,11 +63,11 @@ date_pt() {
 		printf "%s de %s de %d\n", d == 1 ? "1º" : d, m[$2 + 0], $1 }'
 }
 # in_window "YYYY-MM-DD HH:MM:SS" FROM TO: 0 when that UTC time lies within
-# [FROM, TO] (epoch seconds), else a comment saying where it lies.
+# [FROM, TO] (epoch seconds), else 1, saying where it lies.
 in_window() {
 	_t=$(utc_epoch "$1") || return 1
 	[ "$_t" -ge "$2" ] && [ "$_t" -le "$3" ] && return 0
-	echo "# '$1' UTC ($_t) is outside [$2, $3] ($(date -u -d "@$2" '+%F %T') .. $(date -u -d "@$3" '+%F %T'))"
+	echo "'$1' UTC ($_t) is outside [$2, $3] ($(date -u -d "@$2" '+%F %T') .. $(date -u -d "@$3" '+%F %T'))"
 	return 1
 }
 # The clock the test runs under: tests/run.sh sets TEST_CLOCK (a date that
@@ -71,6 +78,6 @@ clock_is_faked() {
 	_start=$(date -u -d "$TEST_CLOCK" +%s) || return 1
 	_now=$(now_epoch)
 	[ "$_now" -ge "$_start" ] && [ "$_now" -lt $((_start + 3600)) ] && return 0
-	echo "# clock says $(date -u '+%F %T') UTC, want $TEST_CLOCK"
+	echo "clock says $(date -u '+%F %T') UTC, want $TEST_CLOCK"
 	return 1
 }

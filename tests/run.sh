@@ -18,7 +18,8 @@ count() { # name status
 		echo "not ok - $1 exited with status $2"
 		f=1
 	fi
-	grep '^not ok ' "$log"
+	# each failure with the comment lines that follow it (what it got)
+	awk '/^not ok / { p = 1; print; next } p && /^#/ { print; next } { p = 0 }' "$log"
 	echo "# $1: $p passed, $f failed"
 	pass=$((pass + p)); fail=$((fail + f))
 }

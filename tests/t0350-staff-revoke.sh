@@ -8,8 +8,7 @@ S=$TMP/store
 sql() { sqlite3 "$S/index.sqlite" "$1"; }
 
 # --- staff ------------------------------------------------------------------
-clock_is_faked
-ok $? "the test's clock is the one tests/run.sh asked for (${TEST_CLOCK:-the real one})"
+try "the test's clock is the one tests/run.sh asked for (${TEST_CLOCK:-the real one})" clock_is_faked
 added0=$(now_epoch)
 tok=$(cert staff add maria --store "$S" 2>"$TMP/err")
 ok $? "staff add exits 0"
@@ -53,8 +52,7 @@ ok $? "staff list exits 0"
 is "$(head -1 "$TMP/list" | tr -s ' ')" "NAME CREATED (UTC) REVOKED (UTC)" "a header line"
 check "maria, active" grep -Eq '^maria +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} +-$' "$TMP/list"
 created=$(awk '$1 == "maria" { print $2, $3 }' "$TMP/list")
-in_window "$created" "$added0" "$added1"
-ok $? "created is the UTC time of staff add ('$created')"
+try "created is the UTC time of staff add ('$created')" in_window "$created" "$added0" "$added1"
 is "$(wc -l < "$TMP/list" | tr -d ' ')" 3 "two accounts"
 if grep -qF "$tok" "$TMP/list"; then ok 1 "the list shows no token"; else ok 0 "the list shows no token"; fi
 
@@ -67,8 +65,7 @@ cert staff list --store "$S" >"$TMP/list" 2>&1
 check "the list shows when it was revoked" \
 	grep -Eq '^maria +[0-9-]{10} [0-9:]{8} +[0-9-]{10} [0-9:]{8}$' "$TMP/list"
 revoked=$(awk '$1 == "maria" { print $4, $5 }' "$TMP/list")
-in_window "$revoked" "$revoked0" "$revoked1"
-ok $? "revoked is the UTC time of staff revoke ('$revoked')"
+try "revoked is the UTC time of staff revoke ('$revoked')" in_window "$revoked" "$revoked0" "$revoked1"
 cert staff revoke maria --store "$S" >/dev/null 2>"$TMP/err"
 is $? 1 "revoking it again exits 1"
 check "no active account" grep -q "no active staff account 'maria'" "$TMP/err"
@@ -112,8 +109,7 @@ esac
 is "$(sql "SELECT revoked || '|' || revoke_reason FROM certificates WHERE id = '$id'")" \
 	"1|emitido por engano" "the index row is revoked, with the reason"
 at=$(sql "SELECT revoked_at FROM certificates WHERE id = '$id'")
-in_window "$at" "$t0" "$t1"
-ok $? "revoked_at is the UTC time of the revocation ('$at')"
+try "revoked_at is the UTC time of the revocation ('$at')" in_window "$at" "$t0" "$t1"
 check "the certificate stays in the archive" test "$(sql "SELECT count(*) FROM revisions WHERE id = '$id'")" = 1
 out=$(cert revoke "$id" --reason "another reason" --store "$S" 2>&1)
 ok $? "revoking again exits 0"

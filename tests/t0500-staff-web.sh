@@ -280,8 +280,7 @@ is "$(sreq -X POST -H 'Content-Type: text/plain' --data 'reason=x' \
 	"$URL/certificates/$JOAO/revoke")" 415 "text/plain: 415"
 is "$(sreq "$URL/certificates/$JOAO/revoke")" 405 "GET .../revoke: 405"
 is "$(hdr Allow)" POST "... Allow: POST"
-clock_is_faked
-ok $? "the test's clock is the one tests/run.sh asked for (${TEST_CLOCK:-the real one})"
+try "the test's clock is the one tests/run.sh asked for (${TEST_CLOCK:-the real one})" clock_is_faked
 before=$(now_epoch)
 is "$(req -u "maria:$MARIA" -X POST --data "csrf=$CSRF&reason=Emitido+por+engano" \
 	"$URL/certificates/$JOAO/revoke")" 303 "the page's form: 303"
@@ -291,8 +290,7 @@ sreq "$URL/certificates/$JOAO" >/dev/null
 check "metadata says revoked, with the reason" \
 	has '"status":"revoked","revoked_at":"[0-9: -]*","revoke_reason":"Emitido por engano"'
 REVOKED_AT=$(grep -o '"revoked_at":"[^"]*"' "$TMP/body" | cut -d'"' -f4)
-in_window "$REVOKED_AT" "$before" "$after"
-ok $? "revoked_at is the UTC time of the revocation ('$REVOKED_AT')"
+try "revoked_at is the UTC time of the revocation ('$REVOKED_AT')" in_window "$REVOKED_AT" "$before" "$after"
 REVOKED_ON=$(date_pt "$REVOKED_AT")
 sreq -H 'Accept: text/html' "$URL/certificates/$JOAO" >/dev/null
 check "the details page says revogado em $REVOKED_ON: REASON" \
