@@ -9,7 +9,7 @@ PKGS    := libcjson libmicrohttpd zlib harfbuzz harfbuzz-subset sqlite3 libcrypt
 DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib1g-dev \
              libharfbuzz-dev libsqlite3-dev libssl-dev libqrencode-dev \
              fonts-dejavu-core fonts-dejavu-extra
-DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl
+DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl faketime
 DEB_BENCH := wrk
 DEB_BROWSER := chromium
 DEB_FUZZ  := clang libclang-rt-14-dev
@@ -83,7 +83,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory all
-	@CERTIFICA=./$(BIN) UNIT_DIR=$(BUILD)/tests sh tests/run.sh
+	@CERTIFICA=./$(BIN) UNIT_DIR=$(BUILD)/tests DATED_RUNS=1 sh tests/run.sh
 
 # The layer map of tests/layers.txt, checked on the includes and on the calls
 # between the objects; tests/t0010-layers.sh runs it as part of `make test`.

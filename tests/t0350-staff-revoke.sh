@@ -8,8 +8,11 @@ S=$TMP/store
 sql() { sqlite3 "$S/index.sqlite" "$1"; }
 
 # --- staff ------------------------------------------------------------------
+try "the test's clock is the one tests/run.sh asked for (${TEST_CLOCK:-the real one})" clock_is_faked
+added0=$(now_epoch)
 tok=$(cert staff add maria --store "$S" 2>"$TMP/err")
 ok $? "staff add exits 0"
+added1=$(now_epoch)
 case "$tok" in
 *[!A-Za-z0-9_-]*) ok 1 "the token is URL-safe base64: '$tok'" ;;
 *) is "${#tok}" 43 "the token is 43 URL-safe characters" ;;
@@ -48,15 +51,21 @@ cert staff list --store "$S" >"$TMP/list" 2>&1
 ok $? "staff list exits 0"
 is "$(head -1 "$TMP/list" | tr -s ' ')" "NAME CREATED (UTC) REVOKED (UTC)" "a header line"
 check "maria, active" grep -Eq '^maria +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} +-$' "$TMP/list"
+created=$(awk '$1 == "maria" { print $2, $3 }' "$TMP/list")
+try "created is the UTC time of staff add ('$created')" in_window "$created" "$added0" "$added1"
 is "$(wc -l < "$TMP/list" | tr -d ' ')" 3 "two accounts"
 if grep -qF "$tok" "$TMP/list"; then ok 1 "the list shows no token"; else ok 0 "the list shows no token"; fi
 
+revoked0=$(now_epoch)
 out=$(cert staff revoke maria --store "$S" 2>&1)
 ok $? "staff revoke exits 0"
+revoked1=$(now_epoch)
 is "$out" "revoked staff account 'maria': its token no longer signs in" "and says so"
 cert staff list --store "$S" >"$TMP/list" 2>&1
 check "the list shows when it was revoked" \
 	grep -Eq '^maria +[0-9-]{10} [0-9:]{8} +[0-9-]{10} [0-9:]{8}$' "$TMP/list"
+revoked=$(awk '$1 == "maria" { print $4, $5 }' "$TMP/list")
+try "revoked is the UTC time of staff revoke ('$revoked')" in_window "$revoked" "$revoked0" "$revoked1"
 cert staff revoke maria --store "$S" >/dev/null 2>"$TMP/err"
 is $? 1 "revoking it again exits 1"
 check "no active account" grep -q "no active staff account 'maria'" "$TMP/err"
@@ -65,9 +74,9 @@ ok $? "the name can be given a new token"
 is "$(sql "SELECT count(*) FROM staff WHERE name = 'maria'")" 2 "the old row stays, revoked"
 
 # --- revoke -----------------------------------------------------------------
-set -- $(cert render "$SAMPLES/participation-accented.json" --store "$S" 2>/dev/null)
+set -- $(cert render "$TESTDATA/participation-accented.json" --store "$S" 2>/dev/null)
 id=$3
-sed 's/"id": *\([0-9]*\)/"id": 9\1/' "$SAMPLES/participation-accented.json" > "$TMP/other.json"
+sed 's/"id": *\([0-9]*\)/"id": 9\1/' "$TESTDATA/participation-accented.json" > "$TMP/other.json"
 set -- $(cert render "$TMP/other.json" --store "$S" 2>/dev/null)
 id2=$3 code2=$5
 check "two certificates archived ($id, $id2)" test -n "$id" -a -n "$id2" -a "$id" != "$id2"
@@ -89,20 +98,24 @@ is $? 1 "an unknown id exits 1"
 check "saying so" grep -q "no certificate 'aaaaaaaaaaaaaaaa' in '$S'" "$TMP/err"
 is "$(sql "SELECT count(*) FROM certificates WHERE revoked")" 0 "nothing revoked by mistakes"
 
+t0=$(now_epoch)
 out=$(cert revoke "$id" --reason "emitido por engano" --store "$S" 2>&1)
 ok $? "revoke exits 0"
+t1=$(now_epoch)
 case "$out" in
 "revoked $id r1 ("*"): emitido por engano") ok 0 "and says what it revoked" ;;
 *) ok 1 "and says what it revoked"; echo "# $out" ;;
 esac
 is "$(sql "SELECT revoked || '|' || revoke_reason FROM certificates WHERE id = '$id'")" \
 	"1|emitido por engano" "the index row is revoked, with the reason"
+at=$(sql "SELECT revoked_at FROM certificates WHERE id = '$id'")
+try "revoked_at is the UTC time of the revocation ('$at')" in_window "$at" "$t0" "$t1"
 check "the certificate stays in the archive" test "$(sql "SELECT count(*) FROM revisions WHERE id = '$id'")" = 1
 out=$(cert revoke "$id" --reason "another reason" --store "$S" 2>&1)
 ok $? "revoking again exits 0"
 case "$out" in
-"$id was already revoked on "*": emitido por engano") ok 0 "keeping the first reason" ;;
-*) ok 1 "keeping the first reason"; echo "# $out" ;;
+"$id was already revoked on $at UTC: emitido por engano") ok 0 "keeping the first reason and date" ;;
+*) ok 1 "keeping the first reason and date"; echo "# $out" ;;
 esac
 lower=$(echo "$code2" | tr 'A-Z' 'a-z' | tr -d '-')
 out=$(cert revoke "$lower" --reason "duplicado" --store "$S" 2>&1)

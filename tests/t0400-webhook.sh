@@ -30,6 +30,7 @@ json_str() { # KEY: a string field of the body
 	sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$TMP/body"
 }
 
+T_START=$(now_epoch)
 serve || { ok 1 "server starts"; done_testing; exit 1; }
 ok 0 "server starts on 127.0.0.1:$PORT"
 
@@ -46,7 +47,7 @@ AUTH="Authorization: Bearer $TOKEN"
 
 # --- 201, then 200 with the same body ---
 # curl --data labels the body form-urlencoded: accepted as JSON (see README).
-is "$(req -X POST --data @"$SAMPLES/seed-example.json" "$W")" 201 "a new certificate: 201"
+is "$(req -X POST --data @"$TESTDATA/seed-example.json" "$W")" 201 "a new certificate: 201"
 cp "$TMP/body" "$TMP/first"
 ID=$(json_str id)
 CODE=$(json_str verification_code)
@@ -59,15 +60,15 @@ ok "$([ -n "$PDF" ]; echo $?)" "the PDF is in the archive once 201 is answered"
 [ -n "$PDF" ] && check "the archived PDF passes qpdf --check" qpdf --check "$PDF"
 
 is "$(req -X POST -H "$AUTH" -H 'Content-Type: application/json; charset=utf-8' \
-	--data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks")" 200 \
+	--data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks")" 200 \
 	"the same event again, Bearer token: 200"
 check "200 has the same body as 201" cmp -s "$TMP/body" "$TMP/first"
-is "$(req -X POST -H "$AUTH" -H 'Content-Type:' --data-binary @"$SAMPLES/seed-example.json" \
+is "$(req -X POST -H "$AUTH" -H 'Content-Type:' --data-binary @"$TESTDATA/seed-example.json" \
 	"$URL/webhooks")" 200 "no Content-Type at all is accepted"
 
 # --- 202, 400, 422 ---
 is "$(req -X POST -H "$AUTH" -H 'Content-Type: application/json' \
-	--data-binary @"$SAMPLES/other-event.json" "$URL/webhooks")" 202 "another slug: 202"
+	--data-binary @"$TESTDATA/other-event.json" "$URL/webhooks")" 202 "another slug: 202"
 is "$(body)" '{"status":"ignored"}' "202 body says ignored"
 is "$(req -X POST -H "$AUTH" -H 'Content-Type: application/json' --data-binary 'not json' \
 	"$URL/webhooks")" 400 "not JSON: 400"
@@ -78,11 +79,11 @@ is "$(req -X POST -H "$AUTH" -H 'Content-Type: application/json' --data-binary @
 is "$(req -X POST -H "$AUTH" -H 'Content-Type: application/json' --data-binary '' \
 	"$URL/webhooks")" 400 "empty body: 400"
 is "$(req -X POST -H "$AUTH" -H 'Content-Type: application/json' \
-	--data-binary @"$SAMPLES/invalid-missing-user-name.json" "$URL/webhooks")" 422 \
+	--data-binary @"$TESTDATA/invalid-missing-user-name.json" "$URL/webhooks")" 422 \
 	"schema violation: 422"
 check "422 lists the path" grep -q '"errors":\[{"path":"data.user.name","message":"' "$TMP/body"
 is "$(req -X POST -H "$AUTH" -H 'Content-Type: application/json' \
-	--data-binary @"$SAMPLES/invalid-date-format.json" "$URL/webhooks")" 422 \
+	--data-binary @"$TESTDATA/invalid-date-format.json" "$URL/webhooks")" 422 \
 	"bad date format: 422"
 
 # --- 413 ---
@@ -99,21 +100,21 @@ is "$st" 413 "10 MB chunked body: 413"
 check "413 body is a JSON error" grep -q '"error":"body larger than 262144 bytes"' "$TMP/body"
 
 # --- 401, 405, 415, 404 ---
-is "$(req -X POST --data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks")" 401 \
+is "$(req -X POST --data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks")" 401 \
 	"no credentials: 401"
 is "$(hdr WWW-Authenticate)" 'Bearer realm="certifica webhook"' "401 names the scheme"
-is "$(req -X POST --data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks?token=x$TOKEN")" \
+is "$(req -X POST --data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks?token=x$TOKEN")" \
 	401 "wrong ?token=: 401"
 is "$(req -X POST -H "Authorization: Bearer ${TOKEN%?}" \
-	--data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks")" 401 "token missing a character: 401"
+	--data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks")" 401 "token missing a character: 401"
 check "401 body is a JSON error" grep -q '"error":"missing or wrong credentials"' "$TMP/body"
 is "$(req "$W")" 405 "GET /webhooks: 405"
 is "$(hdr Allow)" POST "405 says Allow: POST"
 is "$(req -X PUT --data-binary x "$W")" 405 "PUT /webhooks: 405"
 is "$(req -X POST -H "$AUTH" -H 'Content-Type: text/plain' \
-	--data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks")" 415 "text/plain: 415"
+	--data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks")" 415 "text/plain: 415"
 is "$(req -X POST -H "$AUTH" -H 'Content-Type: application/json; charset=latin1' \
-	--data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks")" 415 "JSON in latin1: 415"
+	--data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks")" 415 "JSON in latin1: 415"
 is "$(req "$URL/nowhere")" 404 "unknown path: 404"
 check "404 body is JSON" grep -q '"error":"not found"' "$TMP/body"
 
@@ -130,8 +131,22 @@ check "metrics have a render histogram" grep -q '^# TYPE certifica_render_second
 	"$TMP/body"
 
 # --- the audit log ---
-AUDIT="$TMP/store/audit/audit-$(date -u +%Y-%m-%d).jsonl"
-check "audit log of the day exists" test -f "$AUDIT"
+# One file per UTC day (a run that crosses midnight has two, the earlier one
+# compressed when the day turned), each named for a day of this test. Their
+# lines, in order, are $AUDIT.
+days=" $(date -u -d "@$T_START" +%Y-%m-%d) $(date -u +%Y-%m-%d) "
+AUDIT="$TMP/audit-all.jsonl"
+: >"$AUDIT"
+files="" strays=""
+for f in "$TMP"/store/audit/audit-*; do
+	[ -f "$f" ] || continue
+	name=${f##*/}; day=${name#audit-}; day=${day%%.*}
+	files="$files $name"
+	case "$days" in *" $day "*) ;; *) strays="$strays $name" ;; esac
+	case "$f" in *.gz) gzip -dc "$f" ;; *) cat "$f" ;; esac >>"$AUDIT"
+done
+check "there is an audit file ($files )" test -n "$files"
+is "$strays" "" "audit files are named for the UTC days of the test:$days"
 check "audit has the 201 with its id" grep -q "\"id\":\"$ID\",\"revision\":1,\"outcome\":\"issued\",\"status\":201" "$AUDIT"
 check "audit has the 401" grep -q '"status":401,"error":"missing or wrong credentials"' "$AUDIT"
 check "audit has the 413" grep -q '"status":413' "$AUDIT"
@@ -145,7 +160,7 @@ check "the stop is logged" grep -q "info: stopped" "$TMP/serve.log"
 # --- the token is kept across restarts ---
 serve || { ok 1 "server restarts"; done_testing; exit 1; }
 is "$(cat "$TMP/store/webhook-token")" "$TOKEN" "the same token after a restart"
-is "$(req -X POST -H "$AUTH" --data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks")" 200 \
+is "$(req -X POST -H "$AUTH" --data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks")" 200 \
 	"the archive survives the restart: 200"
 stop
 is $? 0 "second SIGTERM: exit 0"
@@ -160,7 +175,7 @@ sign() { # ID TIMESTAMP FILE: "v1,<base64>"
 if command -v openssl >/dev/null; then
 	CERTIFICA_SIGNING_SECRET=$SECRET serve --webhook-token "$TOKEN" ||
 		{ ok 1 "server starts with a signing secret"; done_testing; exit 1; }
-	EV="$SAMPLES/participation-accented.json"
+	EV="$TESTDATA/participation-accented.json"
 	NOW=$(date +%s)
 	SIG=$(sign msg_1 "$NOW" "$EV")
 	spost() { # ID TIMESTAMP SIGNATURES

@@ -48,9 +48,9 @@ ok 0 "headless chromium runs ($("$CHROMIUM" --version 2>/dev/null | head -n 1))"
 
 # An archive with two students, a staff account, the server.
 sed -e 's/"User Name"/"João da Silva"/' -e 's/"Course Name"/"Gestão Escolar"/' \
-	-e 's/"XXX.XXX.XXX-XX"/"529.982.247-25"/' "$SAMPLES/seed-example.json" | tr -d '\n' >"$TMP/ev.jsonl"
+	-e 's/"XXX.XXX.XXX-XX"/"529.982.247-25"/' "$TESTDATA/seed-example.json" | tr -d '\n' >"$TMP/ev.jsonl"
 echo >>"$TMP/ev.jsonl"
-tr -d '\n' <"$SAMPLES/participation-accented.json" >>"$TMP/ev.jsonl"
+tr -d '\n' <"$TESTDATA/participation-accented.json" >>"$TMP/ev.jsonl"
 echo >>"$TMP/ev.jsonl"
 cert import "$TMP/ev.jsonl" --store "$STORE" >/dev/null 2>&1
 is $? 0 "two certificates archived"

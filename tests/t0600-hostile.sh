@@ -52,7 +52,7 @@ get() {
 # After each hostile request: the server is still running and archives.
 alive() {
 	st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $TOKEN" \
-		--data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks")
+		--data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks")
 	kill -0 "$SERVE_PID" 2>/dev/null && case $st in 200 | 201) true ;; *) false ;; esac
 	ok $? "  ... and the server still archives a normal delivery ($st)"
 }
@@ -60,7 +60,7 @@ alive() {
 # raw JSON text RAW (so that 1e400 or -0 reach the server as written); @1MB@
 # in RAW stands for a million letters A.
 ev() {
-	python3 - "$SAMPLES/seed-example.json" "$@" <<'EOF'
+	python3 - "$TESTDATA/seed-example.json" "$@" <<'EOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 args = sys.argv[2:]
@@ -82,7 +82,7 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$SERVE_PID/status"; }
 serve --connection-timeout 2 --threads 4 || { ok 1 "server starts"; done_testing; exit 1; }
 ok 0 "server starts on 127.0.0.1:$PORT (timeout 2 s, 4 threads)"
 TOKEN=$(cat "$STORE/webhook-token")
-is "$(post "$SAMPLES/seed-example.json")" 201 "a normal delivery: 201"
+is "$(post "$TESTDATA/seed-example.json")" 201 "a normal delivery: 201"
 RSS0=$(rss_kb)
 
 # --- bodies that are not UTF-8 JSON: 400 ---
@@ -215,7 +215,7 @@ while ! { grep -q '^open$' "$TMP/slow-h" && grep -q '^open$' "$TMP/slow-b"; } &&
 done
 sleep 1
 st=$(curl -s -o /dev/null --max-time 10 -w '%{http_code} %{time_total}' \
-	-H "Authorization: Bearer $TOKEN" --data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks")
+	-H "Authorization: Bearer $TOKEN" --data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks")
 is "${st% *}" 200 "a delivery while 20 clients trickle a byte a second: 200"
 ok "$(awk -v t="${st#* }" -v m="$SLOW" 'BEGIN { exit !(t < 1 * m) }'; echo $?)" \
 	"  answered promptly (${st#* } s)"
@@ -237,7 +237,7 @@ alive
 # A big certificate: 100 managers with 300-character names in Latin, Greek
 # and Cyrillic (about 50 KB of PDF, more than the socket buffers at first).
 if [ -n "$STAFF" ]; then
-	python3 - "$SAMPLES/seed-example.json" >"$TMP/bigpdf" <<'EOF'
+	python3 - "$TESTDATA/seed-example.json" >"$TMP/bigpdf" <<'EOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 cps = list(range(0x100, 0x17F)) + list(range(0x391, 0x3A2)) + list(range(0x3B1, 0x3C9)) + \

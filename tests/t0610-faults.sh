@@ -59,7 +59,7 @@ def name(i):
 if sys.argv[3:]:
     d["user"]["name"], d["course"]["name"], d["school"]["name"] = name(1), name(2), name(3)
     d["school"]["managers"] = [{"manager_id": i + 1, "manager_name": name(i + 10)} for i in range(100)]
-sys.stdout.write(json.dumps(doc))' "$SAMPLES/seed-example.json" "$2" ${3:+"$3"} >"$TMP/event"
+sys.stdout.write(json.dumps(doc))' "$TESTDATA/seed-example.json" "$2" ${3:+"$3"} >"$TMP/event"
 	curl -s -o "$TMP/body" -D "$TMP/hdr" -w '%{http_code}' --max-time 30 \
 		-H "Authorization: Bearer $(cat "$1/webhook-token")" --data-binary @"$TMP/event" \
 		"$URL/webhooks"
@@ -310,7 +310,7 @@ export CERTIFICA_HOME="$H"
 both() {
 	fails_clearly "$1: serve" "$2" serve --store "$TMP/fstore" --listen 127.0.0.1:1
 	rm -f "$TMP/x.pdf"
-	fails_clearly "$1: render" "$2" render "$SAMPLES/seed-example.json" -o "$TMP/x.pdf"
+	fails_clearly "$1: render" "$2" render "$TESTDATA/seed-example.json" -o "$TMP/x.pdf"
 	check "  no PDF is written" test ! -e "$TMP/x.pdf"
 }
 restore() {
@@ -318,7 +318,7 @@ restore() {
 	cp -R "$TOP_DIR/templates" "$H/"
 	for f in "$TOP_DIR"/fonts/*.ttf; do cp -L "$f" "$H/fonts/"; done
 }
-cert render "$SAMPLES/seed-example.json" -o "$TMP/x.pdf" >/dev/null 2>&1
+cert render "$TESTDATA/seed-example.json" -o "$TMP/x.pdf" >/dev/null 2>&1
 ok $? "the copied templates and fonts render"
 
 rm "$H/fonts/DejaVuSerif-Italic.ttf"

@@ -176,7 +176,7 @@ static int field_ok(const char *path, const char *json, struct event *out)
 
 static char *read_sample(const char *name)
 {
-    const char *dir = getenv("SAMPLES") ? getenv("SAMPLES") : "../shared/samples";
+    const char *dir = getenv("TESTDATA") ? getenv("TESTDATA") : "tests/data";
     struct buf path = BUF_INIT, body = BUF_INIT;
     char *out = NULL;
 
@@ -197,34 +197,35 @@ static void test_samples(void)
     s = read_sample("participation-accented.json");
     if (ok(s != NULL, "sample participation-accented.json readable")) {
         is_int(parse(s, &ev, &d), EVENT_OK, "participation-accented: valid");
-        is_str(ev.user_name, "Ana Luíza Gonçalves", "participation-accented: user name");
-        is_str(ev.course_name, "Introdução à Programação em C", "course name");
-        is_str(ev.school_name, "Escola Técnica São João", "school name");
+        is_str(ev.user_name, "Letícia Conceição Araújo", "participation-accented: user name");
+        is_str(ev.course_name, "Educação Ambiental e Cidadania no Território", "course name");
+        is_str(ev.school_name, "Colégio Municipal José de Alencar", "school name");
         is_int(ev.type, CERT_PARTICIPATION, "type participation");
-        is_int(ev.workload_minutes, 40 * 60, "workload 40h");
-        is_str(ev.workload_raw, "40h", "workload raw");
-        is_str(ev.user_cpf, "12345678909", "cpf digits");
-        is_str(ev.user_cpf_raw, "123.456.789-09", "cpf raw");
+        is_int(ev.workload_minutes, 32 * 60, "workload 32h");
+        is_str(ev.workload_raw, "32h", "workload raw");
+        is_str(ev.user_cpf, "39053344705", "cpf digits");
+        is_str(ev.user_cpf_raw, "390.533.447-05", "cpf raw");
         is_int(d.n_warnings, 0, "no warnings");
         is_int(ev.n_managers, 2, "two managers");
         if (ev.n_managers == 2) {
-            is_str(ev.managers[1].name, "João Conceição Müller", "manager name");
-            is_int(ev.managers[1].id, 2, "manager id");
+            is_str(ev.managers[1].name, "Tomás Ângelo Vieira Júnior", "manager name");
+            is_int(ev.managers[1].id, 302, "manager id");
         }
-        is_int(ev.institution_id, 98765432, "institution id");
-        is_int(ev.user_id, 20231001, "user id");
-        is_int(ev.course_id, 5501, "course id");
-        is_int(ev.school_id, 7, "school id");
+        is_int(ev.institution_id, 41270033, "institution id");
+        is_int(ev.user_id, 30417, "user id");
+        is_int(ev.course_id, 7702, "course id");
+        is_int(ev.school_id, 12, "school id");
         is_str(ev.slug, EVENT_SLUG_ISSUED, "slug");
         is_str(ev.name, "Atividades - Certificado emitido", "event name");
-        is_int(ev.send_at.sec, 1, "send_at");
-        ok(ev.has_enrolled_at && ev.enrolled_at.mon == 7 && ev.enrolled_at.day == 3,
-           "enrolled_at 2023-07-03");
-        ok(ev.concluded_at.day == 25 && ev.concluded_at.hour == 18, "concluded_at");
-        ok(ev.certified_at.day == 28 && ev.certified_at.hour == 10, "certified_at");
-        ok(ev.has_approval_rate && ev.approval_rate == 25, "approval rate 25");
-        is_str(ev.user_email, "ana.goncalves@example.com", "email kept");
-        ok(ev.user_nickname == NULL && ev.user_uuid == NULL, "null nickname and uuid");
+        is_int(ev.send_at.sec, 2, "send_at");
+        ok(ev.has_enrolled_at && ev.enrolled_at.mon == 3 && ev.enrolled_at.day == 4,
+           "enrolled_at 2024-03-04");
+        ok(ev.concluded_at.day == 17 && ev.concluded_at.hour == 16, "concluded_at");
+        ok(ev.certified_at.day == 20 && ev.certified_at.hour == 9, "certified_at");
+        ok(ev.has_approval_rate && ev.approval_rate == 60, "approval rate 60");
+        is_str(ev.user_email, "leticia.araujo@example.org", "email kept");
+        is_str(ev.user_nickname, "Lelê", "nickname kept");
+        ok(ev.user_uuid == NULL, "null uuid");
         event_free(&ev);
         event_diags_free(&d);
     }
@@ -235,9 +236,10 @@ static void test_samples(void)
         is_int(parse(s, &ev, &d), EVENT_OK, "achievement-long-names: valid");
         is_int(ev.type, CERT_ACHIEVEMENT, "type achievement");
         is_int(ev.n_managers, 4, "four managers");
-        is_int(ev.workload_minutes, 180 * 60, "workload 180h");
+        is_int(ev.workload_minutes, 240 * 60, "workload 240h");
         ok(ev.course_name && strlen(ev.course_name) > 100, "long course name kept whole");
-        ok(ev.has_approval_rate && ev.approval_rate == 70, "approval rate 70");
+        ok(ev.has_approval_rate && ev.approval_rate == 85, "approval rate 85");
+        is_str(ev.user_uuid, "5f0c9a62-8d1e-4b7a-9c33-2e6f41d8a0b7", "uuid kept");
         event_free(&ev);
         event_diags_free(&d);
     }
@@ -272,7 +274,7 @@ static void test_samples(void)
     s = read_sample("invalid-date-format.json");
     if (ok(s != NULL, "sample invalid-date-format.json readable"))
         expect_error(s, "data.course.concluded_at",
-                     "not a date-time 'yyyy-MM-dd HH:mm:ss': '28/08/2023'", "invalid-date-format");
+                     "not a date-time 'yyyy-MM-dd HH:mm:ss': '06/11/2024'", "invalid-date-format");
     free(s);
 
     s = read_sample("invalid-missing-user-name.json");
