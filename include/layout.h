@@ -73,7 +73,7 @@ size_t layout_signatures(size_t n, struct layout_rect box, int per_row, struct l
 #define LAYOUT_SIGN_MIN_CELL 72.0 /* narrowest cell when columns are added, in points */
 #define LAYOUT_SIGN_MAX_COLS 16
 #define LAYOUT_SIGN_GAP 1.5      /* least room above the line, times the name size */
-#define LAYOUT_SIGN_PAD 0.25     /* line to name, times the name size */
+#define LAYOUT_SIGN_PAD 0.5      /* line to name, times the name size */
 #define LAYOUT_SIGN_LINE_AT 0.42 /* where the line goes when there is room: share of a row */
 #define LAYOUT_SIGN_LABEL_LEADING 1.2
 

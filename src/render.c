@@ -403,14 +403,9 @@ static int plan_signatures(struct page_plan *pl, const struct tpl_element *e,
                            char *err, size_t errlen)
 {
     struct layout_measure m = {measure_cb, fonts[e->font]};
-    struct layout_sign_spec spec = {{e->x, e->y, e->w, e->h},
-                                    e->per_row,
-                                    e->size,
-                                    e->min_size,
-                                    e->leading,
-                                    e->max_lines,
-                                    0,
-                                    e->label_size};
+    struct layout_rect box = {e->x, e->y, e->w, e->h};
+    struct layout_sign_spec spec = {box,        e->per_row,   e->size, e->min_size,
+                                    e->leading, e->max_lines, 0,       e->label_size};
     const char **names = xcalloc(ev->n_managers + 1, sizeof(*names));
     struct layout_sign *sg;
     struct buf text = BUF_INIT;
@@ -426,8 +421,7 @@ static int plan_signatures(struct page_plan *pl, const struct tpl_element *e,
         names[i] = ev->managers[i].name;
     pl->signs = xrealloc(pl->signs, (pl->n_signs + 1) * sizeof(*pl->signs));
     sg = &pl->signs[pl->n_signs++];
-    if (layout_sign(names, ev->n_managers, &spec, &m, sg) < 0) {
-        memset(sg, 0, sizeof(*sg));
+    if (layout_sign(names, ev->n_managers, &spec, &m, sg) < 0) { /* sg is left empty */
         snprintf(err, errlen, "cannot lay out signatures in a %.0fx%.0f box", e->w, e->h);
         rc = -1;
     }
