@@ -31,5 +31,7 @@ void i18n_percent(enum i18n_locale loc, double rate, struct buf *out);
 void i18n_cpf(const char *digits, struct buf *out);
 /* "participação" / "participation"; "aproveitamento" / "achievement". */
 const char *i18n_type(enum i18n_locale loc, enum cert_type t);
+/* The line that stands for names left out: "e mais 12" / "and 12 others" ("and 1 other"). */
+void i18n_others(enum i18n_locale loc, size_t n, struct buf *out);
 
 #endif

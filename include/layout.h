@@ -68,4 +68,52 @@ int layout_fit(const char *s, size_t n, const struct layout_spec *spec,
  * (0 when n is 0). */
 size_t layout_signatures(size_t n, struct layout_rect box, int per_row, struct layout_rect *cells);
 
+/* The signature block: one cell per name (a line to sign on, the name under it, an optional
+ * label under the name) in a box, at most box.w / LAYOUT_SIGN_MIN_CELL cells to a row. */
+#define LAYOUT_SIGN_MIN_CELL 72.0 /* narrowest cell when columns are added, in points */
+#define LAYOUT_SIGN_MAX_COLS 16
+#define LAYOUT_SIGN_GAP 1.5      /* least room above the line, times the name size */
+#define LAYOUT_SIGN_PAD 0.5      /* line to name, times the name size */
+#define LAYOUT_SIGN_LINE_AT 0.42 /* where the line goes when there is room: share of a row */
+#define LAYOUT_SIGN_LABEL_LEADING 1.2
+
+struct layout_sign_spec {
+    struct layout_rect box;
+    int per_row;     /* preferred most cells to a row */
+    double size;     /* preferred name size */
+    double min_size; /* names shrink to this before columns are added */
+    double leading;
+    int max_lines; /* lines a name may take, 1..LAYOUT_MAX_LINES */
+    int has_label;
+    double label_size; /* at `size`; scaled with the names, never below 6 pt (or itself) */
+};
+
+struct layout_sign_cell {
+    struct layout_rect name;  /* fit the name here at `size` (min_size = size, max_lines) */
+    struct layout_rect label; /* fit the label here at `label_size`, one line */
+    double line_x0, line_x1, line_y;
+};
+
+struct layout_sign {
+    size_t shown;  /* cells for names[0..shown) */
+    size_t others; /* names left out: n - shown; the "and N others" line says so */
+    size_t rows, cols;
+    double size, label_size;
+    struct layout_sign_cell *cells; /* shown entries; free with layout_sign_free */
+    struct layout_rect others_box;  /* when others: one line at others_size */
+    double others_size;
+};
+
+/* Plan n names in spec->box so that every shown name is whole (never cut with "…") and no
+ * two things overlap. Order of preference, all names at one size:
+ *  1. at most per_row cells to a row, sizes from spec->size down to min_size;
+ *  2. more cells to a row (each at least LAYOUT_SIGN_MIN_CELL wide), or fewer for long
+ *     names, sizes from spec->size down to LAYOUT_FLOOR_SIZE (or min_size if smaller);
+ *  3. the first names that fit, with a last line for "and N others" under them.
+ * Room above each line shrinks to LAYOUT_SIGN_GAP * size before anything else gives way.
+ * Returns 0 and fills out (free with layout_sign_free), or -1 on an unusable spec. */
+int layout_sign(const char *const *names, size_t n, const struct layout_sign_spec *spec,
+                const struct layout_measure *m, struct layout_sign *out);
+void layout_sign_free(struct layout_sign *s);
+
 #endif

@@ -232,3 +232,14 @@ const char *i18n_type(enum i18n_locale loc, enum cert_type t)
         return t == CERT_ACHIEVEMENT ? "achievement" : "participation";
     return t == CERT_ACHIEVEMENT ? "aproveitamento" : "participação";
 }
+
+void i18n_others(enum i18n_locale loc, size_t n, struct buf *out)
+{
+    char digits[24];
+    int len = snprintf(digits, sizeof(digits), "%zu", n);
+
+    buf_adds(out, loc == I18N_EN ? "and " : "e mais ");
+    add_grouped(out, digits, (size_t)len, group_sep(loc));
+    if (loc == I18N_EN)
+        buf_adds(out, n == 1 ? " other" : " others");
+}

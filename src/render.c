@@ -21,7 +21,6 @@
 
 #define CACHE_MAX 32
 #define ELLIPSIS "\xE2\x80\xA6"
-#define SIG_LINE_AT 0.42 /* the signature line, as a share of the cell's height */
 
 struct cached_template {
     char *path;
@@ -68,6 +67,8 @@ struct page_plan {
     size_t n_blocks, cap_blocks;
     char **texts; /* owned expanded strings */
     size_t n_texts, cap_texts;
+    struct layout_sign *signs; /* one per signatures element planned, in element order */
+    size_t n_signs;
 };
 
 static int is_dir(const char *p)
@@ -363,6 +364,9 @@ static void plan_free(struct page_plan *pl)
     for (size_t i = 0; i < pl->n_texts; i++)
         free(pl->texts[i]);
     free(pl->texts);
+    for (size_t i = 0; i < pl->n_signs; i++)
+        layout_sign_free(&pl->signs[i]);
+    free(pl->signs);
     free(pl->blocks);
 }
 
@@ -392,49 +396,51 @@ static int add_block(struct page_plan *pl, struct font *const *fonts, int font, 
     return 0;
 }
 
+/* One cell per manager shown, names whole at one size, the last line counting those left
+ * out (layout_sign); the plan keeps the cells for drawing the lines. */
 static int plan_signatures(struct page_plan *pl, const struct tpl_element *e,
                            struct font *const *fonts, const struct event *ev, struct vars *v,
                            char *err, size_t errlen)
 {
-    struct layout_rect box = {e->x, e->y, e->w, e->h}, *cells;
-    struct buf label = BUF_INIT;
-    double label_h = 0, name_h, line_y;
+    struct layout_measure m = {measure_cb, fonts[e->font]};
+    struct layout_rect box = {e->x, e->y, e->w, e->h};
+    struct layout_sign_spec spec = {box,        e->per_row,   e->size, e->min_size,
+                                    e->leading, e->max_lines, 0,       e->label_size};
+    const char **names = xcalloc(ev->n_managers + 1, sizeof(*names));
+    struct layout_sign *sg;
+    struct buf text = BUF_INIT;
+    const char *label = "";
     int rc = 0;
 
-    if (!ev->n_managers)
-        return 0;
     if (e->label) {
-        template_expand(e->label, lookup, v, &label);
-        plan_keep(pl, buf_detach(&label, NULL));
+        template_expand(e->label, lookup, v, &text);
+        label = plan_keep(pl, buf_detach(&text, NULL));
     }
-    cells = xcalloc(ev->n_managers, sizeof(*cells));
-    layout_signatures(ev->n_managers, box, e->per_row, cells);
-    for (size_t i = 0; i < ev->n_managers && rc == 0; i++) {
-        struct layout_rect c = cells[i], nb, lb;
-        const char *lab = e->label ? pl->texts[pl->n_texts - 1] : "";
-        /* the upper part is for the hand-written signature */
-        line_y = c.y + c.h * SIG_LINE_AT;
-        label_h = lab[0] ? e->label_size * 1.3 : 0;
-        name_h = c.y + c.h - line_y - 3 - label_h;
-        if (name_h < e->min_size * 1.2)
-            name_h = e->min_size * 1.2;
-        nb = (struct layout_rect){c.x + c.w * 0.05, line_y + 3, c.w * 0.9, name_h};
-        rc = add_block(pl, fonts, e->font, ev->managers[i].name, nb, e->size, e->min_size,
-                       e->leading, e->max_lines, TPL_CENTER, TPL_TOP, e->color, err, errlen);
-        if (rc == 0 && lab[0]) {
-            lb = (struct layout_rect){c.x + c.w * 0.05, nb.y + nb.h, c.w * 0.9, label_h};
-            /* the name box may be shorter than planned: the label follows it */
-            if (pl->n_blocks) {
-                struct block *nbk = &pl->blocks[pl->n_blocks - 1];
-                double used = (double)nbk->lt.n_lines * nbk->lt.line_height;
-                if (used < nb.h)
-                    lb.y = nb.y + used;
-            }
-            rc = add_block(pl, fonts, e->label_font, lab, lb, e->label_size, e->label_size * 0.7,
-                           1.2, 1, TPL_CENTER, TPL_TOP, e->color, err, errlen);
-        }
+    spec.has_label = label[0] != '\0';
+    for (size_t i = 0; i < ev->n_managers; i++)
+        names[i] = ev->managers[i].name;
+    pl->signs = xrealloc(pl->signs, (pl->n_signs + 1) * sizeof(*pl->signs));
+    sg = &pl->signs[pl->n_signs++];
+    if (layout_sign(names, ev->n_managers, &spec, &m, sg) < 0) { /* sg is left empty */
+        snprintf(err, errlen, "cannot lay out signatures in a %.0fx%.0f box", e->w, e->h);
+        rc = -1;
     }
-    free(cells);
+    for (size_t i = 0; rc == 0 && i < sg->shown; i++) {
+        const struct layout_sign_cell *c = &sg->cells[i];
+        rc = add_block(pl, fonts, e->font, names[i], c->name, sg->size, sg->size, e->leading,
+                       e->max_lines, TPL_CENTER, TPL_TOP, e->color, err, errlen);
+        if (rc == 0 && spec.has_label)
+            rc = add_block(pl, fonts, e->label_font, label, c->label, sg->label_size,
+                           sg->label_size * 0.7, LAYOUT_SIGN_LABEL_LEADING, 1, TPL_CENTER, TPL_TOP,
+                           e->color, err, errlen);
+    }
+    if (rc == 0 && sg->others) {
+        i18n_others(v->o->locale, sg->others, &text);
+        rc = add_block(pl, fonts, e->font, plan_keep(pl, buf_detach(&text, NULL)), sg->others_box,
+                       sg->others_size, sg->others_size, e->leading, 1, TPL_CENTER, TPL_TOP,
+                       e->color, err, errlen);
+    }
+    free(names);
     return rc;
 }
 
@@ -576,7 +582,7 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
     struct buf tmp = BUF_INIT, title = BUF_INIT;
     const char *path;
     struct vars v;
-    size_t *first = NULL, *count = NULL;
+    size_t *first = NULL, *count = NULL, sign = 0;
     int rc = -1;
 
     vars_init(&v, ev, o);
@@ -649,18 +655,10 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
             draw_blocks(p, &pl, first[i], count[i], handles, fonts);
             break;
         case TPL_SIGNATURES: {
-            struct layout_rect *cells;
-            if (!ev->n_managers)
-                break;
-            cells = xcalloc(ev->n_managers, sizeof(*cells));
-            layout_signatures(ev->n_managers, (struct layout_rect){e->x, e->y, e->w, e->h},
-                              e->per_row, cells);
-            for (size_t m = 0; m < ev->n_managers; m++) {
-                double ly = cells[m].y + cells[m].h * SIG_LINE_AT;
-                pdf_line(p, cells[m].x + cells[m].w * 0.1, ly, cells[m].x + cells[m].w * 0.9, ly,
-                         e->line_width, rgb(e->line_color));
-            }
-            free(cells);
+            const struct layout_sign *sg = &pl.signs[sign++];
+            for (size_t m = 0; m < sg->shown; m++)
+                pdf_line(p, sg->cells[m].line_x0, sg->cells[m].line_y, sg->cells[m].line_x1,
+                         sg->cells[m].line_y, e->line_width, rgb(e->line_color));
             draw_blocks(p, &pl, first[i], count[i], handles, fonts);
             break;
         }

@@ -216,6 +216,23 @@ static void test_type(void)
     }
 }
 
+static const char *others(enum i18n_locale loc, size_t n)
+{
+    buf_reset(&out);
+    i18n_others(loc, n, &out);
+    return out.data;
+}
+
+static void test_others(void)
+{
+    is_str(others(I18N_PT_BR, 1), "e mais 1", "pt-BR one name left out");
+    is_str(others(I18N_PT_BR, 97), "e mais 97", "pt-BR 97 names left out");
+    is_str(others(I18N_PT_BR, 1234), "e mais 1.234", "pt-BR thousands grouped");
+    is_str(others(I18N_EN, 1), "and 1 other", "en one name left out: singular");
+    is_str(others(I18N_EN, 97), "and 97 others", "en 97 names left out: plural");
+    is_str(others(I18N_EN, 1234), "and 1,234 others", "en thousands grouped");
+}
+
 int main(void)
 {
     test_parse();
@@ -224,6 +241,7 @@ int main(void)
     test_percent();
     test_cpf();
     test_type();
+    test_others();
     buf_free(&out);
     return tap_done();
 }
