@@ -1,9 +1,7 @@
 /* The store interface over its backends: store_open picks the backend by the
  * location it is given (a folder: SQLite and PDF files; a URI names another
  * kind, none built in yet), and every other call goes to the operations the
- * backend filled in (store_backend.h). store_decide, the rule that tells a new
- * revision from a repeated or late delivery, is here so that every backend
- * shares it. */
+ * backend filled in (store_backend.h). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -169,22 +167,4 @@ const char *store_outcome_name(enum store_outcome o)
         return "stale";
     }
     return "unknown";
-}
-
-enum store_outcome store_decide(const char *latest_canonical, const char *latest_send_at,
-                                int earlier_same, const struct store_fields *f)
-{
-    int cmp = 0;
-
-    if (!latest_canonical)
-        return STORE_ISSUED;
-    if (strcmp(latest_canonical, f->canonical) == 0)
-        return STORE_UNCHANGED;
-    if (latest_send_at && *latest_send_at && f->send_at && *f->send_at)
-        cmp = strcmp(f->send_at, latest_send_at);
-    if (cmp < 0)
-        return STORE_STALE;
-    if (cmp > 0)
-        return STORE_REVISED;
-    return earlier_same ? STORE_STALE : STORE_REVISED;
 }
