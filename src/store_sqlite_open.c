@@ -19,10 +19,8 @@
 
 /* Statements kept prepared on the writer connection. */
 static const char *const wsql[W_COUNT] = {
-    [W_LATEST] =
-        "SELECT c.institution_id, c.user_id, c.course_id, c.latest, r.code, r.canonical,"
-        " " STORE_SQLITE_SEND_AT(
-            "r") " FROM certificates c"
+    [W_LATEST] = "SELECT c.institution_id, c.user_id, c.course_id, c.latest, r.code, r.canonical,"
+                 " " STORE_SQLITE_SEND_AT " FROM certificates c"
                  " JOIN revisions r ON r.id = c.id AND r.revision = c.latest WHERE c.id = ?1",
     [W_EARLIER] = "SELECT 1 FROM revisions WHERE id = ?1 AND revision < ?2 AND canonical = ?3"
                   " LIMIT 1",

@@ -54,12 +54,11 @@ static int read_cert(struct store_sqlite *st, sqlite3 *db, const char *id, struc
     store_sqlite_col_copy(s, 18, out->revoked_at, sizeof(out->revoked_at));
     sqlite3_finalize(s);
 
-    if (sqlite3_prepare_v2(
-            db,
-            "SELECT revision, code, created_at, superseded, sha256, size,"
-            " generation, pdf_path, " STORE_SQLITE_SEND_AT("r") " FROM revisions r"
-                                                                " WHERE id = ?1 ORDER BY revision",
-            -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db,
+                           "SELECT revision, code, created_at, superseded, sha256, size,"
+                           " generation, pdf_path, " STORE_SQLITE_SEND_AT " FROM revisions r"
+                           " WHERE id = ?1 ORDER BY revision",
+                           -1, &s, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
