@@ -19,7 +19,13 @@ enum metrics_route {
     METRICS_N_ROUTES
 };
 
-enum metrics_cert { METRICS_ISSUED, METRICS_UNCHANGED, METRICS_REVISED, METRICS_N_CERTS };
+enum metrics_cert {
+    METRICS_ISSUED,
+    METRICS_UNCHANGED,
+    METRICS_REVISED,
+    METRICS_STALE,
+    METRICS_N_CERTS
+};
 
 enum metrics_hist { METRICS_RENDER, METRICS_STORE, METRICS_N_HISTS };
 

@@ -26,7 +26,7 @@
 #define STORE_ID_MAX 40   /* bytes of an id, with the NUL */
 #define STORE_CODE_MAX 24 /* bytes of a verification code, with the NUL */
 
-enum store_outcome { STORE_ISSUED, STORE_UNCHANGED, STORE_REVISED };
+enum store_outcome { STORE_ISSUED, STORE_UNCHANGED, STORE_REVISED, STORE_STALE };
 
 /* What the index keeps of one event: plain, validated values. */
 struct store_fields {
@@ -39,6 +39,7 @@ struct store_fields {
     int has_approval_rate;
     double approval_rate;
     const char *canonical; /* decides unchanged vs revised */
+    const char *send_at;   /* event.send_at, "yyyy-MM-dd HH:mm:ss"; NULL: unknown */
     const char *raw;       /* the event body as received, archived with the revision */
     size_t raw_len;
 };
@@ -73,6 +74,7 @@ struct store_revision {
     char code[STORE_CODE_MAX];
     char created_at[20]; /* when archived, UTC "yyyy-MM-dd HH:mm:ss" */
     int superseded;      /* a later revision exists */
+    char send_at[20];    /* its event's send_at, "" when unknown */
     char sha256[65];     /* of the PDF, hex */
     int64_t size;
     int generation; /* 0 for the first file, +1 each time it was re-made */
@@ -134,7 +136,7 @@ struct store *store_open(const char *where, store_rerender_fn rerender_fn, void 
  * with the error store_open would give (for callers that keep files of their
  * own next to a store, before they make any). */
 int store_check_location(const char *where, char *err, size_t errlen);
-/* "issued", "unchanged" or "revised": how the command line, the audit and the
+/* "issued", "unchanged", "revised" or "stale": how the command line, the audit and the
  * webhook's metrics name an outcome. A static string. */
 const char *store_outcome_name(enum store_outcome o);
 /* Close; a batch still open is rolled back (its files removed). NULL is fine. */
@@ -144,13 +146,14 @@ void store_close(struct store *st);
 const char *store_dir(const struct store *st);
 void store_recovery_info(const struct store *st, struct store_recovery *out);
 
-/* Archive one event: same canonical content as the latest revision ->
- * STORE_UNCHANGED (nothing written, fn not called, res has the latest
- * revision and its code); otherwise a new revision with a fresh code, fn
- * called once to make the PDF, file and row written durably, and the outcome
- * STORE_ISSUED (revision 1) or STORE_REVISED. A revoked certificate stays
- * revoked when revised. 0, or -1 with err set (nothing half-written is left
- * behind; inside a batch, the batch goes on without this put). */
+/* Archive one event, as store_decide says against the certificate's
+ * revisions. STORE_UNCHANGED and STORE_STALE write nothing and do not call
+ * fn; res has the latest revision and its code. Otherwise a new revision with
+ * a fresh code, fn called once to make the PDF, file and row written durably,
+ * f->send_at kept with the revision, and the outcome STORE_ISSUED (revision 1)
+ * or STORE_REVISED. A revoked certificate stays revoked when revised. 0, or
+ * -1 with err set (nothing half-written is left behind; inside a batch, the
+ * batch goes on without this put). */
 int store_put(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
               struct store_result *res, char *err, size_t errlen);
 
@@ -270,6 +273,22 @@ int store_code_generate(char out[STORE_CODE_MAX]);
 /* Bring a code as typed into the form store_code_generate writes: dashes
  * optional, case-insensitive, O read as 0, I and L as 1. -1 when malformed. */
 int store_code_normalize(const char *in, char out[STORE_CODE_MAX]);
+/* The rule of store_put, the same in every backend. latest_canonical and
+ * latest_send_at are the latest revision's (latest_canonical NULL: none yet;
+ * latest_send_at NULL or "": unknown); earlier_same says whether an earlier,
+ * superseded revision has f->canonical (asked only when it differs from the
+ * latest's). Times compare as their "yyyy-MM-dd HH:mm:ss" text; a time is
+ * newer or older only when both are known.
+ * - no revision yet: STORE_ISSUED;
+ * - same content as the latest, whatever send_at: STORE_UNCHANGED;
+ * - send_at older than the latest's: STORE_STALE (a late delivery of an older
+ *   state, even one never seen, must not undo a newer correction);
+ * - send_at newer than the latest's: STORE_REVISED (even back to an earlier
+ *   content: a real change);
+ * - otherwise (same send_at, or one unknown): STORE_STALE when an earlier
+ *   revision has this content (a late retry), else STORE_REVISED. */
+enum store_outcome store_decide(const char *latest_canonical, const char *latest_send_at,
+                                int earlier_same, const struct store_fields *f);
 /* 1 when s has the shape of a certificate id (16 characters of a-z, 2-7). */
 int store_id_valid(const char *s);
 /* 1 when name is a possible staff account name (see store_staff_add). */

@@ -22,7 +22,7 @@ struct import_state {
     struct issue *is;
     size_t batch, in_batch;
     size_t total; /* events in all inputs, counted first on a terminal; 0: unknown */
-    size_t seen, issued, unchanged, revised, ignored, rejected, failed;
+    size_t seen, issued, unchanged, revised, stale, ignored, rejected, failed;
     int tty;
     double start, last_report;
     char err[1024];
@@ -131,6 +131,8 @@ static int import_one(void *ctx, const struct evsrc_item *it)
             st->issued++;
         else if (r.stored.outcome == STORE_UNCHANGED)
             st->unchanged++;
+        else if (r.stored.outcome == STORE_STALE)
+            st->stale++;
         else
             st->revised++;
         break;
@@ -220,10 +222,10 @@ static int cmd_import(int argc, char **argv)
     if (end_batch(&st) < 0)
         rc = EXIT_RUNTIME;
     progress(&st, 1);
-    printf("%zu events: %zu issued, %zu unchanged, %zu revised, %zu ignored, %zu rejected, "
-           "%zu failed%s\n",
-           st.seen, st.issued, st.unchanged, st.revised, st.ignored, st.rejected, st.failed,
-           interrupted ? " (interrupted: run again to go on)" : "");
+    printf("%zu events: %zu issued, %zu unchanged, %zu revised, %zu stale, %zu ignored, "
+           "%zu rejected, %zu failed%s\n",
+           st.seen, st.issued, st.unchanged, st.revised, st.stale, st.ignored, st.rejected,
+           st.failed, interrupted ? " (interrupted: run again to go on)" : "");
     print_stats(&st);
     issue_close(st.is);
     if (interrupted)

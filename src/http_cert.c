@@ -86,6 +86,8 @@ static cJSON *revision_json(struct http_request *rq, const struct store_cert *c,
     cJSON_AddNumberToObject(o, "revision", r->revision);
     cJSON_AddStringToObject(o, "verification_code", r->code);
     cJSON_AddStringToObject(o, "created_at", r->created_at);
+    if (r->send_at[0])
+        cJSON_AddStringToObject(o, "send_at", r->send_at);
     cJSON_AddBoolToObject(o, "superseded", r->superseded);
     cJSON_AddStringToObject(o, "sha256", r->sha256);
     http_json_add_int(o, "size", r->size);

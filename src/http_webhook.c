@@ -99,7 +99,10 @@ int http_webhook_status(const struct issue_result *r)
 {
     switch (r->status) {
     case ISSUE_STORED:
-        return r->stored.outcome == STORE_UNCHANGED ? MHD_HTTP_OK : MHD_HTTP_CREATED;
+        /* nothing written: a repeated or a late delivery */
+        return r->stored.outcome == STORE_UNCHANGED || r->stored.outcome == STORE_STALE
+                   ? MHD_HTTP_OK
+                   : MHD_HTTP_CREATED;
     case ISSUE_IGNORED:
         return MHD_HTTP_ACCEPTED;
     case ISSUE_BAD_JSON:
@@ -151,6 +154,21 @@ static cJSON *errors_body(const struct event_diags *d)
     return o;
 }
 
+static enum metrics_cert cert_metric(enum store_outcome o)
+{
+    switch (o) {
+    case STORE_ISSUED:
+        return METRICS_ISSUED;
+    case STORE_UNCHANGED:
+        return METRICS_UNCHANGED;
+    case STORE_STALE:
+        return METRICS_STALE;
+    case STORE_REVISED:
+        break;
+    }
+    return METRICS_REVISED;
+}
+
 int http_webhook_end(struct http_request *rq)
 {
     const struct http_options *opt = rq->opt;
@@ -179,9 +197,7 @@ int http_webhook_end(struct http_request *rq)
         snprintf(rq->cert_id, sizeof(rq->cert_id), "%s", r.stored.ticket.id);
         rq->revision = r.stored.ticket.revision;
         rq->outcome = store_outcome_name(r.stored.outcome);
-        metrics_certificate(r.stored.outcome == STORE_ISSUED      ? METRICS_ISSUED
-                            : r.stored.outcome == STORE_UNCHANGED ? METRICS_UNCHANGED
-                                                                  : METRICS_REVISED);
+        metrics_certificate(cert_metric(r.stored.outcome));
         for (size_t i = 0; i < r.diags.n_warnings; i++)
             log_printf(LOG_LEVEL_WARN, "webhook id=%s: %s: %s", rq->cert_id,
                        r.diags.warnings[i].path, r.diags.warnings[i].message);

@@ -158,12 +158,13 @@ struct store *issue_store(struct issue *is)
 }
 
 static void fields_of(const struct event *ev, const char *raw, size_t len, struct store_fields *f,
-                      char dates[3][20])
+                      char dates[4][20])
 {
     caltime_format(&ev->certified_at, dates[0]);
     caltime_format(&ev->concluded_at, dates[1]);
     if (ev->has_enrolled_at)
         caltime_format(&ev->enrolled_at, dates[2]);
+    caltime_format(&ev->send_at, dates[3]);
     *f = (struct store_fields){
         .institution_id = ev->institution_id,
         .user_id = ev->user_id,
@@ -182,6 +183,7 @@ static void fields_of(const struct event *ev, const char *raw, size_t len, struc
         .has_approval_rate = ev->has_approval_rate,
         .approval_rate = ev->approval_rate,
         .canonical = ev->canonical,
+        .send_at = dates[3],
         .raw = raw,
         .raw_len = len,
     };
@@ -193,7 +195,7 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
     struct event ev = {0};
     struct store_fields f;
     struct render_job job = {is, &ev, 0};
-    char dates[3][20];
+    char dates[4][20];
     enum event_status es;
     double t0;
 

@@ -28,7 +28,7 @@ static struct hist hists[METRICS_N_HISTS];
 
 static const char *const route_names[METRICS_N_ROUTES] = {"webhook",      "healthz", "metrics",
                                                           "certificates", "verify",  "other"};
-static const char *const cert_names[METRICS_N_CERTS] = {"issued", "unchanged", "revised"};
+static const char *const cert_names[METRICS_N_CERTS] = {"issued", "unchanged", "revised", "stale"};
 
 static void observe(struct hist *h, double seconds)
 {

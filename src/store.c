@@ -163,6 +163,8 @@ const char *store_outcome_name(enum store_outcome o)
         return "unchanged";
     case STORE_REVISED:
         return "revised";
+    case STORE_STALE:
+        return "stale";
     }
     return "unknown";
 }

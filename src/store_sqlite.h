@@ -24,11 +24,21 @@
 
 #define STORE_STRIPES 256 /* per-id serialisation of puts and re-makes */
 #define STORE_READERS 4   /* read-only connections for get, search, stats */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
+
+/* A revision's send_at as SQL, for the revisions table as "r": its column,
+ * else (rows archived before schema 3) the send_at of its archived raw event
+ * when that is a well-formed time; NULL when unknown. */
+#define STORE_SQLITE_RAW_SEND_AT "json_extract(CAST(r.raw AS TEXT), '$.event.send_at')"
+#define STORE_SQLITE_SEND_AT                                                                       \
+    "COALESCE(r.send_at, CASE WHEN json_valid(CAST(r.raw AS TEXT)) THEN CASE "                     \
+    "WHEN " STORE_SQLITE_RAW_SEND_AT " GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] "          \
+    "[0-9][0-9]:[0-9][0-9]:[0-9][0-9]' THEN " STORE_SQLITE_RAW_SEND_AT " END END)"
 
 /* Statements prepared once on the writer connection. */
 enum store_sqlite_wq {
     W_LATEST,
+    W_EARLIER,
     W_CODE,
     W_CERT,
     W_SUPERSEDE,

@@ -19,9 +19,11 @@
 
 /* Statements kept prepared on the writer connection. */
 static const char *const wsql[W_COUNT] = {
-    [W_LATEST] = "SELECT c.institution_id, c.user_id, c.course_id, c.latest, r.code, r.canonical"
-                 " FROM certificates c JOIN revisions r ON r.id = c.id AND r.revision = c.latest"
-                 " WHERE c.id = ?1",
+    [W_LATEST] = "SELECT c.institution_id, c.user_id, c.course_id, c.latest, r.code, r.canonical,"
+                 " " STORE_SQLITE_SEND_AT " FROM certificates c"
+                 " JOIN revisions r ON r.id = c.id AND r.revision = c.latest WHERE c.id = ?1",
+    [W_EARLIER] = "SELECT 1 FROM revisions WHERE id = ?1 AND revision < ?2 AND canonical = ?3"
+                  " LIMIT 1",
     [W_CODE] = "SELECT 1 FROM revisions WHERE code = ?1",
     [W_CERT] =
         "INSERT INTO certificates (id, institution_id, user_id, course_id, school_id,"
@@ -38,8 +40,8 @@ static const char *const wsql[W_COUNT] = {
     [W_SUPERSEDE] = "UPDATE revisions SET superseded = 1"
                     " WHERE id = ?1 AND revision < ?2 AND superseded = 0",
     [W_REVISION] = "INSERT INTO revisions (id, revision, code, pdf_path, sha256, size, generation,"
-                   " created_at, rendered_at, canonical, raw)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)",
+                   " created_at, rendered_at, canonical, raw, send_at)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11)",
     [W_REV_PATH] = "SELECT pdf_path FROM revisions WHERE id = ?1 AND revision = ?2",
     [W_REMAKE_GET] = "SELECT r.revision, r.code, r.pdf_path, r.generation, c.institution_id,"
                      " c.certified_at, r.raw"

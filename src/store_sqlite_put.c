@@ -15,6 +15,7 @@
 static int check_fields(const struct store_fields *f, struct caltime *when, char *err,
                         size_t errlen)
 {
+    struct caltime sent;
     const char *need[] = {f->user_name, f->user_email,   f->course_name,  f->school_name,
                           f->type,      f->certified_at, f->concluded_at, f->canonical};
     const char *names[] = {"user_name", "user_email",   "course_name",  "school_name",
@@ -35,16 +36,42 @@ static int check_fields(const struct store_fields *f, struct caltime *when, char
                  f->certified_at);
         return -1;
     }
+    if (f->send_at && *f->send_at && caltime_parse(f->send_at, &sent) < 0) {
+        snprintf(err, errlen, "cannot archive: send_at '%.40s' is not a calendar time", f->send_at);
+        return -1;
+    }
     return 0;
 }
 
-/* With db_mu held: decide. 0 unchanged (res filled), 1 a new revision is due
- * (t filled with its number and a fresh code), -1 error. */
+/* With db_mu held: whether a revision of id before revision has canonical.
+ * 1 yes, 0 no, -1 error. */
+static int earlier_same(struct store_sqlite *st, const char *id, int revision,
+                        const char *canonical, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = store_sqlite_wstmt(st, W_EARLIER);
+    int rc;
+
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, revision);
+    sqlite3_bind_text(s, 3, canonical, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return rc == SQLITE_ROW;
+    store_sqlite_error(st, st->db, "read", err, errlen);
+    return -1;
+}
+
+/* With db_mu held: decide (store_decide). 0 nothing to write (res filled:
+ * unchanged or stale), 1 a new revision is due (t filled with its number and
+ * a fresh code), -1 error. */
 static int decide(struct store_sqlite *st, const struct store_fields *f, struct store_ticket *t,
                   struct store_result *res, char *err, size_t errlen)
 {
     sqlite3_stmt *s = store_sqlite_wstmt(st, W_LATEST);
-    int rc;
+    const char *canonical, *send_at;
+    enum store_outcome o;
+    int rc, same = 0;
 
     sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
@@ -56,10 +83,16 @@ static int decide(struct store_sqlite *st, const struct store_fields *f, struct 
             goto fail;
         }
         t->revision = sqlite3_column_int(s, 3);
-        if (strcmp((const char *)sqlite3_column_text(s, 5), f->canonical) == 0) {
+        canonical = (const char *)sqlite3_column_text(s, 5);
+        send_at = (const char *)sqlite3_column_text(s, 6);
+        if (strcmp(canonical, f->canonical) != 0 &&
+            (same = earlier_same(st, t->id, t->revision, f->canonical, err, errlen)) < 0)
+            goto fail;
+        o = store_decide(canonical, send_at, same, f);
+        if (o == STORE_UNCHANGED || o == STORE_STALE) {
             res->ticket = *t;
             store_sqlite_col_copy(s, 4, res->ticket.code, sizeof(res->ticket.code));
-            res->outcome = STORE_UNCHANGED;
+            res->outcome = o;
             sqlite3_reset(s);
             return 0;
         }
@@ -168,6 +201,7 @@ static int commit_revision(struct store_sqlite *st, const struct store_fields *f
     sqlite3_bind_text(s, 8, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 9, f->canonical, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 10, f->raw ? f->raw : "", (int)(f->raw ? f->raw_len : 0), SQLITE_STATIC);
+    store_sqlite_bind_text(s, 11, f->send_at && *f->send_at ? f->send_at : NULL);
     if (step_done(st, s, err, errlen) < 0) {
         explain_clash(st, t, err, errlen);
         goto fail;

@@ -56,7 +56,8 @@ static int read_cert(struct store_sqlite *st, sqlite3 *db, const char *id, struc
 
     if (sqlite3_prepare_v2(db,
                            "SELECT revision, code, created_at, superseded, sha256, size,"
-                           " generation, pdf_path FROM revisions WHERE id = ?1 ORDER BY revision",
+                           " generation, pdf_path, " STORE_SQLITE_SEND_AT " FROM revisions r"
+                           " WHERE id = ?1 ORDER BY revision",
                            -1, &s, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
@@ -78,6 +79,7 @@ static int read_cert(struct store_sqlite *st, sqlite3 *db, const char *id, struc
         buf_reset(&path);
         buf_addf(&path, "%s/%s", st->dir, (const char *)sqlite3_column_text(s, 7));
         r->pdf_path = buf_detach(&path, NULL);
+        store_sqlite_col_copy(s, 8, r->send_at, sizeof(r->send_at));
     }
     if (step != SQLITE_DONE)
         goto fail;

@@ -1,8 +1,10 @@
-/* The SQLite index's schema: made at version 2 for a new store, and brought
- * up from version 1 (the first release) when an older index is opened.
+/* The SQLite index's schema: made at version 3 for a new store, and brought
+ * up from version 1 (the first release) or 2 when an older index is opened.
  * Version 2 gives certificates a stable integer key (seq), a full-text table
  * (FTS5) keyed by it and the day, kept in step by triggers, indexes for the
- * staff listing, and staff accounts. */
+ * staff listing, and staff accounts. Version 3 keeps each revision's
+ * send_at (NULL in rows archived before it: readers then take it from the
+ * archived raw event, see REVISION_SEND_AT in store_sqlite.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -33,7 +35,10 @@
 
 #define FTS_COLUMNS "user_name, user_email, user_cpf, course_name, tags"
 
-static const char revisions_v1[] =
+/* A new index has send_at before the large columns; an upgraded one has it
+ * after them (ALTER TABLE adds columns last, and rewriting every row to move
+ * it would copy every archived event). Statements name their columns. */
+static const char revisions_v3[] =
     "CREATE TABLE revisions ("
     " id TEXT NOT NULL REFERENCES certificates (id),"
     " revision INTEGER NOT NULL,"
@@ -42,6 +47,7 @@ static const char revisions_v1[] =
     " generation INTEGER NOT NULL DEFAULT 0,"
     " created_at TEXT NOT NULL, rendered_at TEXT NOT NULL,"
     " superseded INTEGER NOT NULL DEFAULT 0,"
+    " send_at TEXT,"
     " canonical TEXT NOT NULL, raw BLOB NOT NULL,"
     " PRIMARY KEY (id, revision));";
 
@@ -140,6 +146,12 @@ static const char *const migrate_v1[] = {
     "PRAGMA user_version = 2",
 };
 
+/* Version 2 to 3: instant, whatever the archive's size (no row is rewritten). */
+static const char *const migrate_v2[] = {
+    "ALTER TABLE revisions ADD COLUMN send_at TEXT",
+    "PRAGMA user_version = 3",
+};
+
 static int read_version(struct store_sqlite *st, int *version, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
@@ -192,11 +204,11 @@ static int create(struct store_sqlite *st, char *err, size_t errlen)
     if (version == 0 &&
         (store_sqlite_exec(st, st->db, CERTIFICATES_TABLE("certificates"), "create", err, errlen) <
              0 ||
-         store_sqlite_exec(st, st->db, revisions_v1, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, revisions_v3, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, indexes_v2, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, fts_v2, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, staff_v2, "create", err, errlen) < 0 ||
-         store_sqlite_exec(st, st->db, "PRAGMA user_version = 2", "create", err, errlen) < 0))
+         store_sqlite_exec(st, st->db, "PRAGMA user_version = 3", "create", err, errlen) < 0))
         goto fail;
     if (store_sqlite_exec(st, st->db, "COMMIT", "create", err, errlen) < 0)
         goto fail;
@@ -224,6 +236,12 @@ static int migrate(struct store_sqlite *st, char *err, size_t errlen)
                 goto out;
         if (check_keys(st, err, errlen) < 0)
             goto out;
+        version = 2;
+    }
+    if (version == 2) {
+        for (size_t i = 0; i < sizeof(migrate_v2) / sizeof(migrate_v2[0]); i++)
+            if (store_sqlite_exec(st, st->db, migrate_v2[i], "upgrade", err, errlen) < 0)
+                goto out;
     }
     if (store_sqlite_exec(st, st->db, "COMMIT", "upgrade", err, errlen) < 0)
         goto out;
@@ -239,7 +257,7 @@ int store_sqlite_schema_ready(struct store_sqlite *st, int version, int exclusiv
 {
     if (version == 0)
         return create(st, err, errlen);
-    if (version == 2)
+    if (version == STORE_SCHEMA_VERSION)
         return 0;
     if (!exclusive) {
         snprintf(err, errlen,

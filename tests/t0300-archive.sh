@@ -126,7 +126,7 @@ F=$TMP/events.jsonl
 python3 "$GEN" $N3 --bad $((500 / K)) --seed 3 > "$F"
 cert import "$F" --store "$S3" --public-url "$URL" >"$TMP/out" 2>"$TMP/err"
 is $? 2 "import with rejected lines exits 2"
-is "$(cat "$TMP/out")" "$N3 events: $((N3 - 4)) issued, 0 unchanged, 0 revised, 0 ignored, 4 rejected, 0 failed" \
+is "$(cat "$TMP/out")" "$N3 events: $((N3 - 4)) issued, 0 unchanged, 0 revised, 0 stale, 0 ignored, 4 rejected, 0 failed" \
 	"the summary counts $((N3 - 4)) issued and 4 rejected"
 for n in 1 2 3 4; do echo "$F:$((n * 500 / K)): data.user.name: required, missing"; done > "$TMP/want-rej"
 grep "^$F:" "$TMP/err" > "$TMP/rej1"
@@ -143,7 +143,7 @@ read -r code path < "$TMP/pick"
 is "$(qr_of "$S3/$path")" "$URL/verify/$code" "an imported certificate's QR code honours --public-url"
 cert import "$F" --store "$S3" --public-url "$URL" >"$TMP/out" 2>"$TMP/err"
 is $? 2 "importing the same file again exits 2"
-is "$(cat "$TMP/out")" "$N3 events: 0 issued, $((N3 - 4)) unchanged, 0 revised, 0 ignored, 4 rejected, 0 failed" \
+is "$(cat "$TMP/out")" "$N3 events: 0 issued, $((N3 - 4)) unchanged, 0 revised, 0 stale, 0 ignored, 4 rejected, 0 failed" \
 	"the same file again: all unchanged"
 grep "^$F:" "$TMP/err" > "$TMP/rej2"
 check "the same rejections are reported again" cmp "$TMP/rej2" "$TMP/want-rej"
@@ -176,7 +176,7 @@ echo "# $before of $n_valid certificates committed before the last run;" \
 	"$(find "$S4/pdf" -type f -name '*.pdf' | wc -l) PDFs and $(temp_files "$S4" | wc -l) temporary files on disk"
 cert import "$F4" --store "$S4" >"$TMP/out" 2>"$TMP/err"
 is $? 2 "the import run to completion exits 2 (4 rejected lines)"
-is "$(cat "$TMP/out")" "$N4 events: $((n_valid - before)) issued, $before unchanged, 0 revised, 0 ignored, 4 rejected, 0 failed" \
+is "$(cat "$TMP/out")" "$N4 events: $((n_valid - before)) issued, $before unchanged, 0 revised, 0 stale, 0 ignored, 4 rejected, 0 failed" \
 	"the last run skips what was committed and archives the rest"
 is "$(sql "$S4" "SELECT count(*) FROM certificates")" "$n_valid" "as many certificates as valid distinct events"
 sql "$S4" "SELECT institution_id || '|' || user_id || '|' || course_id FROM certificates" | sort > "$TMP/keys4"

@@ -19,6 +19,6 @@ cert import "$TMP/ev.jsonl" --store "$TMP/plain" >"$TMP/out" 2>"$TMP/err"
 ok $? "import without a terminal exits 0"
 check "no terminal: no escape sequences" sh -c '! grep -q "$(printf "\033")" "$1"' - "$TMP/err"
 check "no terminal: plain progress lines" grep -q '^import: 300 events, [0-9]*/s$' "$TMP/err"
-is "$(cat "$TMP/out")" "300 events: 300 issued, 0 unchanged, 0 revised, 0 ignored, 0 rejected, 0 failed" \
+is "$(cat "$TMP/out")" "300 events: 300 issued, 0 unchanged, 0 revised, 0 stale, 0 ignored, 0 rejected, 0 failed" \
 	"the summary line counts what happened"
 done_testing

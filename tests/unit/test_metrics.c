@@ -34,6 +34,7 @@ static void test_render(void)
     metrics_certificate(METRICS_ISSUED);
     metrics_certificate(METRICS_ISSUED);
     metrics_certificate(METRICS_REVISED);
+    metrics_certificate(METRICS_STALE);
     metrics_observe(METRICS_RENDER, 0.001);
     metrics_observe(METRICS_RENDER, 0.0011);
     metrics_observe(METRICS_STORE, 11);
@@ -77,6 +78,7 @@ static void test_render(void)
     ok(has_line(b.data, "certifica_certificates_total{outcome=\"issued\"} 2"), "issued");
     ok(has_line(b.data, "certifica_certificates_total{outcome=\"unchanged\"} 0"), "unchanged 0");
     ok(has_line(b.data, "certifica_certificates_total{outcome=\"revised\"} 1"), "revised");
+    ok(has_line(b.data, "certifica_certificates_total{outcome=\"stale\"} 1"), "stale");
 
     ok(has_line(b.data, "# TYPE certifica_render_seconds histogram"), "render TYPE");
     ok(has_line(b.data, "certifica_render_seconds_bucket{le=\"0.001\"} 1"),

@@ -1,4 +1,5 @@
-/* Unit tests of the store: identity and codes, puts and revisions, lookups,
+/* Unit tests of the store: identity and codes, puts and revisions, late
+ * (stale) deliveries and the upgrade that keeps send_at, lookups,
  * concurrency, batches, crash recovery (also after kill -9), damaged and
  * locked indexes, rerender and revocation, in temporary store folders, and
  * locations that are not folders. */
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <sqlite3.h>
 
 #include "buf.h"
 #include "store.h"
@@ -161,7 +163,7 @@ static int fake_rerender(void *vctx, const struct store_ticket *t, const char *r
 
 /* An event and the fields the store keeps of it. */
 struct ev {
-    char name[64], canonical[256], raw[384], certified[24];
+    char name[64], canonical[256], raw[384], certified[24], sent[24];
     struct store_fields f;
 };
 
@@ -195,6 +197,21 @@ static void ev_init(struct ev *e, int64_t inst, int64_t user, int64_t course, co
     e->f.approval_rate = 87.5;
     e->f.canonical = e->canonical;
     e->f.raw = e->raw;
+    e->f.raw_len = strlen(e->raw);
+}
+
+/* The same event sent at another time: send_at in the fields and in the raw
+ * body (NULL: neither, as an archive without send_at would have it). */
+static void ev_sent(struct ev *e, const char *send_at)
+{
+    e->f.send_at = NULL;
+    snprintf(e->raw, sizeof(e->raw), "{\"event\":{},\"data\":%s}", e->canonical);
+    if (send_at) {
+        snprintf(e->sent, sizeof(e->sent), "%s", send_at);
+        e->f.send_at = e->sent;
+        snprintf(e->raw, sizeof(e->raw), "{\"event\":{\"send_at\":\"%s\"},\"data\":%s}", send_at,
+                 e->canonical);
+    }
     e->f.raw_len = strlen(e->raw);
 }
 
@@ -1057,6 +1074,230 @@ static void test_locations(const char *dir)
     buf_free(&p);
 }
 
+/* --- late deliveries ------------------------------------------------------ */
+
+static void test_decide_rule(void)
+{
+    struct store_fields f = {.canonical = "A", .send_at = "2024-01-01 10:00:00"};
+    struct {
+        const char *latest, *latest_sent, *canonical, *sent;
+        int earlier;
+        enum store_outcome want;
+        const char *what;
+    } cases[] = {
+        {NULL, NULL, "A", "2024-01-01 10:00:00", 0, STORE_ISSUED, "no revision yet: issued"},
+        {"A", "2024-01-01 10:00:00", "A", "2024-01-01 10:00:00", 0, STORE_UNCHANGED,
+         "same content, same send_at: unchanged"},
+        {"A", "2024-01-01 10:00:00", "A", "2025-01-01 10:00:00", 0, STORE_UNCHANGED,
+         "same content as the latest, newer send_at: unchanged"},
+        {"A", "2024-01-01 10:00:00", "A", "2023-01-01 10:00:00", 0, STORE_UNCHANGED,
+         "same content as the latest, older send_at: unchanged"},
+        {"B", "2024-01-02 10:00:00", "A", "2024-01-01 10:00:00", 1, STORE_STALE,
+         "an earlier content, older send_at: stale"},
+        {"B", "2024-01-02 10:00:00", "A", "2024-01-02 10:00:00", 1, STORE_STALE,
+         "an earlier content, the same send_at: stale"},
+        {"B", "2024-01-02 10:00:00", "A", "2024-01-02 10:00:01", 1, STORE_REVISED,
+         "an earlier content, newer send_at: revised"},
+        {"B", "2024-01-02 10:00:00", "C", "2024-01-01 10:00:00", 0, STORE_STALE,
+         "a content never seen, older send_at: stale"},
+        {"B", "2024-01-02 10:00:00", "C", "2024-01-02 10:00:00", 0, STORE_REVISED,
+         "a content never seen, the same send_at: revised"},
+        {"B", "2024-01-02 10:00:00", "C", "2024-01-03 10:00:00", 0, STORE_REVISED,
+         "a content never seen, newer send_at: revised"},
+        {"B", NULL, "A", "2024-01-01 10:00:00", 1, STORE_STALE,
+         "latest send_at unknown, an earlier content: stale"},
+        {"B", "", "C", "2020-01-01 10:00:00", 0, STORE_REVISED,
+         "latest send_at unknown, a content never seen: revised"},
+        {"B", "2024-01-02 10:00:00", "A", NULL, 1, STORE_STALE,
+         "send_at unknown, an earlier content: stale"},
+        {"B", "2024-01-02 10:00:00", "C", NULL, 0, STORE_REVISED,
+         "send_at unknown, a content never seen: revised"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        f.canonical = cases[i].canonical;
+        f.send_at = cases[i].sent;
+        is_int(store_decide(cases[i].latest, cases[i].latest_sent, cases[i].earlier, &f),
+               cases[i].want, "rule: %s", cases[i].what);
+    }
+    is_str(store_outcome_name(STORE_STALE), "stale", "the outcome is named 'stale'");
+}
+
+/* Put e; the outcome, or -1 (with the error printed). */
+static int put_outcome(struct store *st, struct ev *e, struct render_ctx *rc,
+                       struct store_result *r)
+{
+    char err[256] = "";
+    if (store_put(st, &e->f, fake_render, rc, r, err, sizeof(err)) < 0) {
+        printf("# put: %s\n", err);
+        return -1;
+    }
+    return (int)r->outcome;
+}
+
+/* The latest revision's name, the number of revisions and their send_at. */
+static void history(struct store *st, const char *id, char *out, size_t n)
+{
+    struct store_cert c;
+    char err[256];
+    size_t used;
+
+    if (store_get(st, id, &c, err, sizeof(err)) != 0) {
+        snprintf(out, n, "(%s)", err);
+        return;
+    }
+    used = (size_t)snprintf(out, n, "%s r%d/%zu", c.user_name, c.latest, c.n_revs);
+    for (size_t i = 0; i < c.n_revs && used < n; i++)
+        used += (size_t)snprintf(out + used, n - used, " [%s]", c.revs[i].send_at);
+    store_cert_free(&c);
+}
+
+static void test_stale(const char *dir)
+{
+    struct render_ctx rc = RENDER_CTX_INIT;
+    struct store_result r;
+    struct ev a, b, c;
+    char err[256] = "", h[512], code2[STORE_CODE_MAX] = "", id[STORE_ID_MAX];
+    struct store *st = store_open(dir, fake_rerender, &rc, err, sizeof(err));
+    int calls;
+
+    if (!ok(st != NULL, "a store for late deliveries (%s)", err))
+        return;
+    ev_init(&a, 3, 4, 5, "Jose Silva", "2024-03-15 12:00:00");
+    ev_init(&b, 3, 4, 5, "José Silva", "2024-03-15 12:00:00");
+    ev_init(&c, 3, 4, 5, "José da Silva", "2024-03-15 12:00:00");
+    ev_sent(&a, "2024-03-15 12:00:01");
+    ev_sent(&b, "2024-03-16 09:00:00");
+    store_id_make(3, 4, 5, id);
+
+    is_int(put_outcome(st, &a, &rc, &r), STORE_ISSUED, "A: issued");
+    is_int(put_outcome(st, &b, &rc, &r), STORE_REVISED, "B, the correction: revised");
+    snprintf(code2, sizeof(code2), "%s", r.ticket.code);
+    calls = rc.calls;
+    is_int(put_outcome(st, &a, &rc, &r), STORE_STALE, "A again, late: stale");
+    ok(r.ticket.revision == 2 && strcmp(r.ticket.code, code2) == 0 && strcmp(r.ticket.id, id) == 0,
+       "a stale delivery answers with the latest revision and its code");
+    is_int(rc.calls, calls, "nothing was rendered");
+    history(st, id, h, sizeof(h));
+    is_str(h, "José Silva r2/2 [2024-03-15 12:00:01] [2024-03-16 09:00:00]",
+           "nothing was written: the correction stays the latest, send_at kept per revision");
+
+    ev_sent(&a, "2024-03-16 09:00:00");
+    is_int(put_outcome(st, &a, &rc, &r), STORE_STALE, "A with the latest's send_at: stale");
+    ev_sent(&b, "2030-01-01 00:00:00");
+    is_int(put_outcome(st, &b, &rc, &r), STORE_UNCHANGED,
+           "B again, newer send_at: unchanged (content of the latest)");
+    ev_sent(&c, "2024-03-16 08:59:59");
+    is_int(put_outcome(st, &c, &rc, &r), STORE_STALE,
+           "a content never seen but sent before the latest: stale");
+    is_int(r.ticket.revision, 2, "answered with revision 2");
+    is_int(put_outcome(st, &a, &rc, &r), STORE_STALE, "A once more: still stale");
+
+    ev_sent(&a, "2024-03-17 10:00:00");
+    is_int(put_outcome(st, &a, &rc, &r), STORE_REVISED, "A sent later: a real change, revised");
+    is_int(r.ticket.revision, 3, "as revision 3");
+    ok(strcmp(r.ticket.code, code2) != 0, "with a new code");
+    history(st, id, h, sizeof(h));
+    is_str(h, "Jose Silva r3/3 [2024-03-15 12:00:01] [2024-03-16 09:00:00] [2024-03-17 10:00:00]",
+           "revision 3 has A's name and send_at");
+    ev_sent(&b, "2024-03-16 09:00:00");
+    is_int(put_outcome(st, &b, &rc, &r), STORE_STALE, "B's late retry now: stale");
+    is_int(r.ticket.revision, 3, "answered with revision 3");
+
+    /* Without send_at at all (a caller that has none): content decides. */
+    ev_sent(&b, NULL);
+    ev_sent(&c, NULL);
+    is_int(put_outcome(st, &b, &rc, &r), STORE_STALE, "no send_at, an earlier content: stale");
+    is_int(put_outcome(st, &c, &rc, &r), STORE_REVISED, "no send_at, a new content: revised");
+    history(st, id, h, sizeof(h));
+    is_str(h,
+           "José da Silva r4/4 [2024-03-15 12:00:01] [2024-03-16 09:00:00] "
+           "[2024-03-17 10:00:00] []",
+           "a revision without send_at keeps none");
+
+    a.f.send_at = "2024-13-01 00:00:00";
+    ok(store_put(st, &a.f, fake_render, &rc, &r, err, sizeof(err)) < 0 &&
+           strstr(err, "send_at '2024-13-01 00:00:00' is not a calendar time"),
+       "a malformed send_at is refused: %s", err);
+    store_close(st);
+}
+
+/* Take dir's index back to schema 2 (before send_at), as an older certifica
+ * left it. */
+static int downgrade_to_v2(const char *dir)
+{
+    struct buf path = BUF_INIT;
+    sqlite3 *db = NULL;
+    int rc;
+
+    buf_addf(&path, "%s/index.sqlite", dir);
+    rc = sqlite3_open(path.data, &db) == SQLITE_OK &&
+                 sqlite3_exec(db,
+                              "ALTER TABLE revisions DROP COLUMN send_at;"
+                              "PRAGMA user_version = 2;",
+                              NULL, NULL, NULL) == SQLITE_OK
+             ? 0
+             : -1;
+    if (rc < 0)
+        printf("# downgrade: %s\n", sqlite3_errmsg(db));
+    sqlite3_close(db);
+    buf_free(&path);
+    return rc;
+}
+
+static void test_stale_upgrade(const char *dir)
+{
+    struct render_ctx rc = RENDER_CTX_INIT;
+    struct store_result r;
+    struct ev a, b, x;
+    char err[256] = "", h[512], id[STORE_ID_MAX], idx[STORE_ID_MAX];
+    struct store *st = store_open(dir, fake_rerender, &rc, err, sizeof(err));
+
+    if (!ok(st != NULL, "a store to upgrade (%s)", err))
+        return;
+    ev_init(&a, 3, 4, 5, "Jose Silva", "2024-03-15 12:00:00");
+    ev_init(&b, 3, 4, 5, "José Silva", "2024-03-15 12:00:00");
+    ev_sent(&a, "2024-03-15 12:00:01");
+    ev_sent(&b, "2024-03-16 09:00:00");
+    store_id_make(3, 4, 5, id);
+    store_id_make(3, 4, 6, idx);
+    put_outcome(st, &a, &rc, &r);
+    put_outcome(st, &b, &rc, &r);
+    ev_init(&x, 3, 4, 6, "Ana Souza", "2024-03-15 12:00:00");
+    ev_sent(&x, NULL); /* its raw event has no send_at */
+    put_outcome(st, &x, &rc, &r);
+    ev_init(&x, 3, 4, 6, "Ana Sousa", "2024-03-15 12:00:00");
+    ev_sent(&x, NULL);
+    is_int(put_outcome(st, &x, &rc, &r), STORE_REVISED, "two certificates, two revisions each");
+    store_close(st);
+    if (!ok(downgrade_to_v2(dir) == 0, "the index taken back to schema 2 (no send_at column)"))
+        return;
+
+    st = store_open(dir, fake_rerender, &rc, err, sizeof(err));
+    if (!ok(st != NULL, "an index of schema 2 opens (%s)", err))
+        return;
+    history(st, id, h, sizeof(h));
+    is_str(h, "José Silva r2/2 [2024-03-15 12:00:01] [2024-03-16 09:00:00]",
+           "older rows: send_at read from their archived events");
+    history(st, idx, h, sizeof(h));
+    is_str(h, "Ana Sousa r2/2 [] []", "an archived event without send_at: unknown");
+    is_int(put_outcome(st, &a, &rc, &r), STORE_STALE, "after the upgrade, A late: stale");
+    ev_init(&x, 3, 4, 6, "Ana Souza", "2024-03-15 12:00:00");
+    ev_sent(&x, "2020-01-01 00:00:00");
+    is_int(put_outcome(st, &x, &rc, &r), STORE_STALE,
+           "send_at unknown in the archive, an earlier content: stale");
+    ev_init(&x, 3, 4, 6, "Ana Maria Sousa", "2024-03-15 12:00:00");
+    ev_sent(&x, "2020-01-01 00:00:00");
+    is_int(put_outcome(st, &x, &rc, &r), STORE_REVISED,
+           "send_at unknown in the archive, a new content: revised");
+    ev_sent(&a, "2024-03-17 10:00:00");
+    is_int(put_outcome(st, &a, &rc, &r), STORE_REVISED, "A sent later: revised");
+    history(st, id, h, sizeof(h));
+    is_str(h, "Jose Silva r3/3 [2024-03-15 12:00:01] [2024-03-16 09:00:00] [2024-03-17 10:00:00]",
+           "a new revision keeps its send_at in the upgraded index");
+    store_close(st);
+}
+
 int main(void)
 {
     char *dir = make_tmpdir();
@@ -1064,6 +1305,13 @@ int main(void)
 
     test_ids_and_codes();
     test_put_get(dir);
+    test_decide_rule();
+    buf_addf(&sub, "%s/stale", dir);
+    test_stale(sub.data);
+    buf_reset(&sub);
+    buf_addf(&sub, "%s/upgrade", dir);
+    test_stale_upgrade(sub.data);
+    buf_reset(&sub);
     test_concurrency(dir);
     test_batch(dir);
     test_batch_crash(dir);
