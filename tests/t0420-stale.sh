@@ -16,7 +16,7 @@ import json, sys
 e = json.load(open(sys.argv[1]))
 e["data"]["user"]["name"] = sys.argv[2]
 e["event"]["send_at"] = sys.argv[3]
-print(json.dumps(e, ensure_ascii=False))' "$SAMPLES/seed-example.json" "$1" "$2"
+print(json.dumps(e, ensure_ascii=False))' "$TESTDATA/seed-example.json" "$1" "$2"
 }
 ev "Jose Silva" "2023-08-28 20:47:31" >"$TMP/a.json"
 ev "José Silva" "2023-08-29 09:00:00" >"$TMP/b.json"
