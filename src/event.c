@@ -90,36 +90,45 @@ static int get_string(struct ev_ctx *c, const cJSON *parent, const char *ppath, 
     return ev_has_mark(n->valuestring) ? -1 : 1;
 }
 
-/* A name: trimmed, spaces collapsed, non-empty, printable, at most EVENT_MAX_TEXT. */
+/* A name: its hidden code points removed, trimmed, spaces collapsed, with at least one
+ * visible character, no control characters or line breaks, at most EVENT_MAX_TEXT. The
+ * canonical form gets the name as cleaned here. */
 static int get_name(struct ev_ctx *c, const cJSON *parent, const char *ppath, const char *key,
                     char **out)
 {
     char path[PATH_LEN];
     const cJSON *n;
-    char *t;
+    char *t, *stripped;
     size_t len, i, k;
     uint32_t cp;
+    int visible = 0;
 
     if (get_string(c, parent, ppath, key, 1, path, &n) != 1)
         return -1;
-    t = ev_tidy(n->valuestring, 1);
+    stripped = ev_strip_hidden(n->valuestring);
+    t = ev_tidy(stripped, 1);
+    free(stripped);
     len = strlen(t);
-    if (!len) {
-        free(t);
-        return ev_error(c, n, path, "must not be empty");
-    }
     for (i = 0; i < len; i += k) {
         k = ev_next_cp(t + i, len - i, &cp);
-        if (ev_is_control_cp(cp)) {
+        if (ev_is_control_cp(cp) || ev_is_break_cp(cp)) {
             free(t);
-            return ev_error(c, n, path, "contains a control character (U+%04X)", (unsigned)cp);
+            return ev_error(c, n, path, "contains a %s (U+%04X)",
+                            ev_is_control_cp(cp) ? "control character" : "line break",
+                            (unsigned)cp);
         }
+        visible |= ev_is_visible_cp(cp);
+    }
+    if (!visible) {
+        free(t);
+        return ev_error(c, n, path, "required, empty");
     }
     if (utf8_count(t, len) > EVENT_MAX_TEXT) {
         ev_error(c, n, path, "longer than %d characters (%zu)", EVENT_MAX_TEXT, utf8_count(t, len));
         free(t);
         return -1;
     }
+    ev_name_note(c, n, t);
     *out = t;
     return 0;
 }
@@ -379,13 +388,14 @@ enum event_status event_parse(const char *body, size_t len, struct event *ev, st
     check_school(&c, data, ev);
     check_certified(&c, data, ev, concluded_ok);
     if (!c.err.n && !c.err.dropped) {
-        ev->canonical = ev_canonical(data);
+        ev->canonical = ev_canonical(data, c.names, c.n_names);
         st = EVENT_OK;
     }
 out:
     if (st != EVENT_OK)
         keep_envelope_only(ev);
     ev_diags_finish(&c, d);
+    free(c.names);
     buf_free(&path);
     cJSON_Delete(root);
     return st;

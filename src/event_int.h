@@ -37,11 +37,19 @@ struct ev_diag_list {
     size_t dropped;
 };
 
-/* One parse: the tree and what was found wrong with it. */
+/* A name's string node and the value validation made of it (owned by struct event). */
+struct ev_name {
+    const cJSON *node;
+    const char *value;
+};
+
+/* One parse: the tree, what was found wrong with it, and the names as cleaned. */
 struct ev_ctx {
     const cJSON *root;
     struct ev_diag_list err, warn;
     size_t seq;
+    struct ev_name *names;
+    size_t n_names, cap_names;
 };
 
 /* An error about node, at path. Returns -1 so that checks can `return ev_error(...)`. */
@@ -70,12 +78,28 @@ int ev_report_second(struct ev_ctx *c, const cJSON *obj, const char *key, const 
 
 /* ---- canonical form (event_canon.c) ---- */
 
-/* Compact JSON of data with object keys sorted bytewise at every depth; caller frees. */
-char *ev_canonical(const cJSON *data);
+/* Compact JSON of data with object keys sorted bytewise at every depth, each name node
+ * written as its cleaned value; caller frees. */
+char *ev_canonical(const cJSON *data, const struct ev_name *names, size_t n_names);
+/* Remember value as the cleaned form of the name at node (value must outlive c). */
+void ev_name_note(struct ev_ctx *c, const cJSON *node, const char *value);
 
 /* ---- text (event_text.c) ---- */
 
 int ev_is_control_cp(uint32_t cp);
+/* A line or paragraph separator (U+2028, U+2029: general categories Zl, Zp). */
+int ev_is_break_cp(uint32_t cp);
+/* Removed from names: a format character (general category Cf: the bidi controls
+ * U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069, U+00AD, U+200B, U+2060, U+FEFF,
+ * the tags U+E0001-U+E007F...) or another default-ignorable code point (U+034F, U+115F,
+ * U+3164...), except U+200C/U+200D, which join or part letters, and the variation
+ * selectors, which choose a glyph's form. */
+int ev_is_hidden_cp(uint32_t cp);
+/* Draws something: a letter, mark, number, punctuation or symbol (general categories
+ * L, M, N, P, S) that is not default-ignorable. */
+int ev_is_visible_cp(uint32_t cp);
+/* A copy of s (caller frees) without its hidden code points. */
+char *ev_strip_hidden(const char *s);
 /* s holds a NUL mark (a \u0000 escape). */
 int ev_has_mark(const char *s);
 /* Decode one code point of (normally valid) UTF-8; a stray byte counts as U+FFFD. */
@@ -91,7 +115,7 @@ void ev_copy_trunc(char *dst, size_t size, const char *src);
 void ev_quote_short(char *out, size_t size, const char *s);
 /* A copy of s (caller frees), each NUL mark run written as the text \u0000. */
 char *ev_unmarked_dup(const char *s);
-/* A copy of s (caller frees) without surrounding white space (ASCII and U+00A0); with
+/* A copy of s (caller frees) without surrounding white space (Unicode White_Space); with
  * collapse, each inner run of U+0020/U+00A0 becomes one U+0020. */
 char *ev_tidy(const char *s, int collapse);
 
