@@ -43,9 +43,20 @@ struct ev_name {
     const char *value;
 };
 
-/* One parse: the tree, what was found wrong with it, and the names as cleaned. */
+/* Where a number node's text is in the body. */
+struct ev_num {
+    const cJSON *node;
+    size_t off, len;
+};
+
+/* One parse: the tree, what was found wrong with it, the text of its numbers and the
+ * names as cleaned. */
 struct ev_ctx {
     const cJSON *root;
+    const char *body;
+    size_t body_len, scan; /* scan: how far ev_check_tree has looked for numbers */
+    struct ev_num *nums;   /* sorted by node after ev_check_tree */
+    size_t n_nums, cap_nums;
     struct ev_diag_list err, warn;
     size_t seq;
     struct ev_name *names;
@@ -70,9 +81,13 @@ void ev_bad_json(struct event_diags *d, const char *what, size_t at);
 /* Parse body into a tree (free with cJSON_Delete), or fill d with the one BAD_JSON
  * diag and return NULL. Each \u0000 in a string comes out as NUL_MARKs. */
 cJSON *ev_parse_text(const char *body, size_t len, struct event_diags *d);
-/* Report every duplicate key and every \u0000 in node's subtree; path holds node's
- * path and is restored on return. */
-void ev_check_tree(struct ev_ctx *c, const cJSON *node, struct buf *path);
+/* Report every duplicate key, every \u0000 and every number that is not written as JSON
+ * allows (00312, 1., -.5: cJSON reads them) in the tree of c->body; path is restored on
+ * return. Afterwards ev_number_text finds the text of each number. */
+void ev_check_tree(struct ev_ctx *c, const cJSON *root, struct buf *path);
+/* The number node's text in the body (*len bytes), or NULL when it was reported as not
+ * a JSON number. */
+const char *ev_number_text(const struct ev_ctx *c, const cJSON *node, size_t *len);
 /* Report a second member named key in obj as a duplicate at path; 1 when there was one. */
 int ev_report_second(struct ev_ctx *c, const cJSON *obj, const char *key, const char *path);
 

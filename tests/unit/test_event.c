@@ -494,6 +494,80 @@ static void test_duplicates(void)
     free(doc);
 }
 
+/* The user id written as text (raw, as cJSON would not print it). */
+static void expect_id_text(const char *text, const char *msg, long long want)
+{
+    struct buf b = BUF_INIT;
+    struct event ev;
+    struct event_diags d;
+    char *doc, what[160];
+
+    buf_addf(&b, "\"id\":%s", text);
+    doc = splice(BASE, "\"id\":12345678", b.data);
+    snprintf(what, sizeof(what), "id written %s", text);
+    if (msg) {
+        expect_error(doc, "data.user.id", msg, what);
+    } else {
+        is_int(parse(doc, &ev, &d), EVENT_OK, "%s: valid", what);
+        is_int(ev.user_id, want, "%s: is %lld", what, want);
+        event_free(&ev);
+        event_diags_free(&d);
+    }
+    free(doc);
+    buf_free(&b);
+}
+
+/* Ids are judged by the exact value of their JSON text, not by the double it rounds to. */
+static void test_id_texts(void)
+{
+    char *doc;
+
+    /* not JSON numbers at all (cJSON reads them): refused wherever they are */
+    expect_id_text("00312", "not a valid JSON number: '00312'", 0);
+    expect_id_text("0312", "not a valid JSON number: '0312'", 0);
+    expect_id_text("-012", "not a valid JSON number: '-012'", 0);
+    expect_id_text("00", "not a valid JSON number: '00'", 0);
+    expect_id_text("1.", "not a valid JSON number: '1.'", 0);
+    expect_id_text("-.5", "not a valid JSON number: '-.5'", 0);
+    expect_id_text("1.e3", "not a valid JSON number: '1.e3'", 0);
+    expect_id_text("-0012", "not a valid JSON number: '-0012'", 0);
+    doc = splice(BASE, "\"approval_rate\":25", "\"approval_rate\":025");
+    expect_error(doc, "data.certified.approval_rate", "not a valid JSON number: '025'",
+                 "approval_rate 025");
+    free(doc);
+    doc = splice(BASE, "\"approval_rate\":25", "\"approval_rate\":25,\"x\":[1,007]");
+    expect_error(doc, "data.certified.x[1]", "not a valid JSON number: '007'",
+                 "an unknown field's 007");
+    free(doc);
+    /* fractions that a double rounds to a whole number */
+    expect_id_text("3105.000000000000001", "must be an integer", 0);
+    expect_id_text("3105.0000000000000000000000000000000000000001", "must be an integer", 0);
+    expect_id_text("9007199254740991.5", "must be an integer", 0);
+    expect_id_text("31051e-1", "must be an integer", 0);
+    expect_id_text("1e-400", "must be an integer", 0);
+    expect_id_text("-3105.000000000000001", "must be an integer", 0);
+    /* whole numbers however written: exponents, zero fractions */
+    expect_id_text("3105.000000000000000", NULL, 3105);
+    expect_id_text("31050e-1", NULL, 3105);
+    expect_id_text("3.105E3", NULL, 3105);
+    expect_id_text("3.105e+3", NULL, 3105);
+    expect_id_text("0.3105e4", NULL, 3105);
+    expect_id_text("1e3", NULL, 1000);
+    expect_id_text("9.007199254740991e15", NULL, 9007199254740991LL);
+    expect_id_text("9.007199254740992e15", "must be at most 9007199254740991", 0);
+    expect_id_text("90071992547409910e-1", NULL, 9007199254740991LL);
+    expect_id_text("1e16", "must be at most 9007199254740991", 0);
+    expect_id_text("1e999999999999999999999", "must be at most 9007199254740991", 0);
+    expect_id_text("0.0", "must be greater than 0", 0);
+    expect_id_text("0e7", "must be greater than 0", 0);
+    expect_id_text("-0.0e-3", "must be greater than 0", 0);
+    expect_id_text("-3105", "must be greater than 0", 0);
+    /* numbers inside strings and keys are not numbers */
+    doc = splice(BASE, "\"name\":\"User Name\"", "\"name\":\"User 007 \\\"1.\\\"\",\"012\":\"-0\"");
+    expect_ok(doc, "digits in strings and keys");
+    free(doc);
+}
+
 static void test_ids(void)
 {
     struct event ev;
@@ -557,6 +631,7 @@ static void test_ids(void)
     doc = splice(BASE, "\"id\":12345678", "\"id\":-0");
     expect_error(doc, "data.user.id", "must be greater than 0", "id -0");
     free(doc);
+    test_id_texts();
 }
 
 static void test_names(void)
