@@ -9,7 +9,7 @@ PKGS    := libcjson libmicrohttpd zlib harfbuzz harfbuzz-subset sqlite3 libcrypt
 DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib1g-dev \
              libharfbuzz-dev libsqlite3-dev libssl-dev libqrencode-dev libunistring-dev \
              fonts-dejavu-core fonts-dejavu-extra
-DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl
+DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl time
 DEB_BENCH := wrk
 DEB_BROWSER := chromium
 DEB_FUZZ  := clang libclang-rt-14-dev

@@ -323,7 +323,8 @@ void ev_check_tree(struct ev_ctx *c, const cJSON *root, struct buf *path)
 {
     c->scan = 0;
     check_node(c, root, path);
-    qsort(c->nums, c->n_nums, sizeof(*c->nums), num_cmp);
+    if (c->n_nums)
+        qsort(c->nums, c->n_nums, sizeof(*c->nums), num_cmp);
 }
 
 const char *ev_number_text(const struct ev_ctx *c, const cJSON *node, size_t *len)
