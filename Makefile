@@ -39,7 +39,7 @@ BIN      := $(if $(filter build,$(BUILD)),certifica,$(BUILD)/certifica)
 FONT_FILES := $(shell awk '!/^\#/ && NF >= 3 { print "fonts/" $$1 }' fonts/MANIFEST)
 
 .SECONDARY:
-.PHONY: all deps deps-test fonts test unit asan valgrind bench run clean format fuzz
+.PHONY: all deps deps-test fonts test unit asan valgrind bench run clean format fuzz check-layers
 .DEFAULT_GOAL := all
 
 all: $(BIN) fonts $(UNITS)
@@ -84,6 +84,11 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory all
 	@CERTIFICA=./$(BIN) UNIT_DIR=$(BUILD)/tests sh tests/run.sh
+
+# The layer map of tests/layers.txt, checked on the includes and on the calls
+# between the objects; tests/t0010-layers.sh runs it as part of `make test`.
+check-layers: $(BUILD)/obj/main.o $(LIB_OBJS)
+	@sh tests/check-layers.sh $(BUILD)/obj
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="-O1 -g" \
@@ -137,7 +142,7 @@ FUZZ_EVENT         := $(patsubst src/%.c,%,$(wildcard src/event.c src/event_*.c)
 FUZZ_TEMPLATE      := $(patsubst src/%.c,%,$(wildcard src/template.c src/template_*.c))
 FUZZ_MODS_event    := $(FUZZ_EVENT) caltime buf utf8
 FUZZ_MODS_parsers  := $(FUZZ_EVENT) caltime i18n buf utf8
-FUZZ_MODS_template := $(FUZZ_TEMPLATE) layout buf utf8
+FUZZ_MODS_template := $(FUZZ_TEMPLATE) layout codec buf utf8
 FUZZ_MODS_layout   := layout buf utf8
 # the HTTP target runs the whole server in process: every module but main
 FUZZ_MODS_http     := $(filter-out main,$(patsubst src/%.c,%,$(SRCS)))

@@ -1,7 +1,8 @@
 /* The audit log: one JSON line per webhook call, accepted or not, in
  * <store>/audit/audit-YYYY-MM-DD.jsonl (UTC days). When the day changes the
  * previous day's file is gzip-compressed (audit-YYYY-MM-DD.jsonl.gz) and the
- * plain file removed. Never holds a secret; CPF-like digit runs are masked.
+ * plain file removed. Never holds a secret; CPF-like digit runs are masked
+ * (log_mask_cpf).
  * Thread safety: one struct audit may be shared by every thread; writes are
  * serialised by a mutex and each line goes out in one write(2). */
 #ifndef AUDIT_H
@@ -37,9 +38,5 @@ void audit_close(struct audit *a);
 /* Append one line, rotating first when the day changed. 0, or -1 with err
  * (the caller logs it; a failed audit write does not fail the request). */
 int audit_write(struct audit *a, const struct audit_entry *e, char *err, size_t errlen);
-
-/* Mask, in place, every run of exactly 11 digits (dots and dashes allowed
- * between them, as in 000.000.000-00) with '*'. */
-void audit_mask_cpf(char *s);
 
 #endif

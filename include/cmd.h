@@ -3,6 +3,8 @@
 #ifndef CMD_H
 #define CMD_H
 
+#include "i18n.h"
+
 /* Exit statuses shared by every command (SPEC §4). */
 #define EXIT_OK 0
 #define EXIT_RUNTIME 1 /* I/O and other runtime failures */
@@ -24,6 +26,26 @@ const char *cmd_store_dir(const char *flag);
 /* Verification links: the flag, else $CERTIFICA_PUBLIC_URL, else the
  * server's default address. */
 const char *cmd_public_url(const char *flag);
+
+/* The options the commands that render or archive share, parsed in one place:
+ * --store DIR, --public-url URL, --template NAME|PATH, --locale pt-BR|en. */
+struct cmd_common {
+    const char *store, *public_url, *template; /* NULL when not given */
+    enum i18n_locale locale;                   /* I18N_PT_BR unless given */
+};
+/* Their getopt_long entries, to put first in a command's table; their short
+ * values are 's', 'u', 't' and 'l'. */
+#define CMD_COMMON_OPTIONS                                                                         \
+    {"store", required_argument, NULL, 's'}, {"public-url", required_argument, NULL, 'u'},         \
+        {"template", required_argument, NULL, 't'},                                                \
+    {                                                                                              \
+        "locale", required_argument, NULL, 'l'                                                     \
+    }
+
+/* Take option c (getopt's value) with its argument when it is one of the
+ * common ones: 1 taken, 0 not a common option, -1 a bad value (the usage
+ * error is printed: return EXIT_USAGE). */
+int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct cmd_common *o);
 
 extern const struct cmd_entry cmd_render_entry;
 extern const struct cmd_entry cmd_import_entry;

@@ -43,6 +43,9 @@ struct issue;
 /* Open the archive (recovering it) and prepare rendering. NULL with err set. */
 struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errlen);
 void issue_close(struct issue *is);
+/* Append the public verification URL of a code, {public_url}/verify/{code}:
+ * the one printed in the QR code and returned by the webhook. */
+void issue_verify_url(struct buf *out, const char *public_url, const char *code);
 /* The archive, for read-only queries (search, download, verify). */
 struct store *issue_store(struct issue *is);
 

@@ -1,7 +1,9 @@
 /* The archive behind one narrow interface: certificates, their revisions and
  * PDFs, found by id, by verification code, or by search. This header knows
- * no SQLite, no cJSON, no libharu: it deals in plain fields and bytes, so a
- * second backend (a database shared by many servers) is a new .c file.
+ * no SQLite, no cJSON, no libharu: it deals in plain fields and bytes. Each
+ * call goes to the backend store_open picked (src/store_backend.h): today the
+ * SQLite index with PDF files in a folder; a second backend (a database
+ * shared by many servers) is new files behind this same header.
  *
  * Thread safety: one struct store may be used by many threads at once; each
  * call is atomic. Puts for the same certificate are serialised; puts for
@@ -112,21 +114,33 @@ struct store_stats {
 
 struct store;
 
-/* Open the archive in dir, creating the folder (mode 0750) and the index when
- * both are absent. When no other process has the store open, recover from any
+/* Open the archive at where. A folder (any location that is not a URI) is the
+ * SQLite backend: the folder (mode 0750) and the index are created when both
+ * are absent. When no other process has the store open, recover from any
  * crash: temporary files removed, PDFs without a row removed, rows whose PDF
  * is missing or does not match its SHA-256 re-made with rerender_fn as a new
  * file (rerender_fn may be NULL: then such rows make store_open fail). When
  * another process has it open, recovery is left to the next lone opener.
  * Refuses, with a clear err and without touching anything, an index it cannot
  * read ("index 'out/index.sqlite' is damaged: ..."), one locked by another
- * process, and a missing or empty index next to existing PDFs.
- * NULL on failure; free with store_close. */
-struct store *store_open(const char *dir, store_rerender_fn rerender_fn, void *rerender_ctx,
+ * process, and a missing or empty index next to existing PDFs. A URI
+ * ("scheme://...") names another kind of store: "postgresql://" and
+ * "postgres://" give "postgresql stores are not built in", and err never
+ * repeats a URI (it may hold a password). NULL on failure; free with
+ * store_close. */
+struct store *store_open(const char *where, store_rerender_fn rerender_fn, void *rerender_ctx,
                          char *err, size_t errlen);
+/* Whether store_open can take where as a kind of store built in: 0, or -1
+ * with the error store_open would give (for callers that keep files of their
+ * own next to a store, before they make any). */
+int store_check_location(const char *where, char *err, size_t errlen);
+/* "issued", "unchanged" or "revised": how the command line, the audit and the
+ * webhook's metrics name an outcome. A static string. */
+const char *store_outcome_name(enum store_outcome o);
 /* Close; a batch still open is rolled back (its files removed). NULL is fine. */
 void store_close(struct store *st);
-/* The folder given to store_open; owned by the store. */
+/* Where the store is, as given to store_open (less trailing slashes); owned
+ * by the store. */
 const char *store_dir(const struct store *st);
 void store_recovery_info(const struct store *st, struct store_recovery *out);
 

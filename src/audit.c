@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "log.h"
 #include "banned.h"
 
 #define PREFIX "audit-"
@@ -215,28 +216,6 @@ void audit_close(struct audit *a)
     free(a);
 }
 
-void audit_mask_cpf(char *s)
-{
-    while (*s) {
-        char *start, *end;
-        int digits = 0;
-        if (*s < '0' || *s > '9') {
-            s++;
-            continue;
-        }
-        start = s;
-        for (end = s; (*end >= '0' && *end <= '9') || *end == '.' || *end == '-'; end++)
-            digits += *end >= '0' && *end <= '9';
-        while (end > start && (end[-1] < '0' || end[-1] > '9'))
-            end--;
-        if (digits == 11)
-            for (char *p = start; p < end; p++)
-                if (*p >= '0' && *p <= '9')
-                    *p = '*';
-        s = end;
-    }
-}
-
 /* A string field: masked copy, or JSON null. */
 static void add_text(cJSON *o, const char *key, const char *v)
 {
@@ -246,7 +225,7 @@ static void add_text(cJSON *o, const char *key, const char *v)
         return;
     }
     copy = xstrdup(v);
-    audit_mask_cpf(copy);
+    log_mask_cpf(copy);
     cJSON_AddStringToObject(o, key, copy);
     free(copy);
 }

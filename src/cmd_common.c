@@ -21,6 +21,27 @@ const char *cmd_public_url(const char *flag)
     return env && *env ? env : "http://127.0.0.1:8080";
 }
 
+int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct cmd_common *o)
+{
+    switch (c) {
+    case 's':
+        o->store = arg;
+        return 1;
+    case 'u':
+        o->public_url = arg;
+        return 1;
+    case 't':
+        o->template = arg;
+        return 1;
+    case 'l':
+        if (i18n_parse(arg, &o->locale) == 0)
+            return 1;
+        cmd_usage_error(e, "--locale: expected 'pt-BR' or 'en'");
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_usage_error(const struct cmd_entry *e, const char *msg)
 {
     if (msg)

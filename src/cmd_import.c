@@ -167,35 +167,26 @@ static int import_one(void *ctx, const struct evsrc_item *it)
 static int cmd_import(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},    {"public-url", required_argument, NULL, 'u'},
-        {"template", required_argument, NULL, 't'}, {"locale", required_argument, NULL, 'l'},
-        {"batch", required_argument, NULL, 'b'},    {NULL, 0, NULL, 0},
+        CMD_COMMON_OPTIONS,
+        {"batch", required_argument, NULL, 'b'},
+        {NULL, 0, NULL, 0},
     };
     struct import_state st = {0};
     struct issue_config cfg = {0};
+    struct cmd_common co = {0};
     struct sigaction sa;
-    const char *store = NULL, *url = NULL;
     char err[1024];
     int c, rc = EXIT_OK, stopped = 0;
 
-    cfg.locale = I18N_PT_BR;
     st.batch = BATCH_DEFAULT;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if ((rc = cmd_common_option(&cmd_import_entry, c, optarg, &co)) != 0) {
+            if (rc < 0)
+                return EXIT_USAGE;
+            continue;
+        }
         switch (c) {
-        case 's':
-            store = optarg;
-            break;
-        case 'u':
-            url = optarg;
-            break;
-        case 't':
-            cfg.template = optarg;
-            break;
-        case 'l':
-            if (i18n_parse(optarg, &cfg.locale) < 0)
-                return cmd_usage_error(&cmd_import_entry, "--locale: expected 'pt-BR' or 'en'");
-            break;
         case 'b':
             st.batch = strtoul(optarg, NULL, 10);
             if (st.batch < 1 || st.batch > 100000)
@@ -209,8 +200,11 @@ static int cmd_import(int argc, char **argv)
         return cmd_usage_error(&cmd_import_entry, "no input: name EVENTS.jsonl or a folder");
     if (evsrc_max(&st.max, err, sizeof(err)) < 0)
         return cmd_usage_error(&cmd_import_entry, err);
-    cfg.store_dir = cmd_store_dir(store);
-    cfg.public_url = cmd_public_url(url);
+    rc = EXIT_OK;
+    cfg.store_dir = cmd_store_dir(co.store);
+    cfg.public_url = cmd_public_url(co.public_url);
+    cfg.template = co.template;
+    cfg.locale = co.locale;
     st.is = issue_open(&cfg, err, sizeof(err));
     if (!st.is) {
         fprintf(stderr, "certifica: %s\n", err);

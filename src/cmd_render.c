@@ -107,8 +107,6 @@ static void print_name(const char *name)
     buf_free(&b);
 }
 
-static const char *const outcome_names[] = {"issued", "unchanged", "revised"};
-
 /* --store: the same path as import and the webhook. */
 static int archive_one(struct render_state *st, const struct evsrc_item *it)
 {
@@ -132,8 +130,8 @@ static int archive_one(struct render_state *st, const struct evsrc_item *it)
         int found = store_get(issue_store(st->archive), t->id, &c, err, sizeof(err)) == 0;
         if (found && t->revision >= 1 && (size_t)t->revision <= c.n_revs)
             evsrc_add_name(&path, c.revs[t->revision - 1].pdf_path);
-        printf("%s: %s %s r%d %s %s\n", where, outcome_names[r.stored.outcome], t->id, t->revision,
-               t->code, path.data ? path.data : "");
+        printf("%s: %s %s r%d %s %s\n", where, store_outcome_name(r.stored.outcome), t->id,
+               t->revision, t->code, path.data ? path.data : "");
         buf_free(&path);
         if (found)
             store_cert_free(&c);
@@ -213,38 +211,26 @@ static int cmd_render(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
-        {"template", required_argument, NULL, 't'},
-        {"locale", required_argument, NULL, 'l'},
-        {"store", required_argument, NULL, 's'},
-        {"public-url", required_argument, NULL, 'u'},
+        CMD_COMMON_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct render_state st = {0};
+    struct cmd_common co = {0};
     struct stat sb;
-    const char *store = NULL, *url = NULL;
     char err[1024];
     int c, many, rc = EXIT_OK;
 
-    st.opts.locale = I18N_PT_BR;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:t:l:h", longopts, NULL)) != -1) {
+        if ((rc = cmd_common_option(&cmd_render_entry, c, optarg, &co)) != 0) {
+            if (rc < 0)
+                return EXIT_USAGE;
+            continue;
+        }
         switch (c) {
         case 'o':
             st.out = optarg;
-            break;
-        case 't':
-            st.opts.template = optarg;
-            break;
-        case 'l':
-            if (i18n_parse(optarg, &st.opts.locale) < 0)
-                return cmd_usage_error(&cmd_render_entry, "--locale: expected 'pt-BR' or 'en'");
-            break;
-        case 's':
-            store = optarg;
-            break;
-        case 'u':
-            url = optarg;
             break;
         case 'h':
             printf("usage: certifica %s\n", cmd_render_entry.usage);
@@ -253,16 +239,19 @@ static int cmd_render(int argc, char **argv)
             return cmd_usage_error(&cmd_render_entry, NULL);
         }
     }
+    rc = EXIT_OK;
+    st.opts.template = co.template;
+    st.opts.locale = co.locale;
     if (optind >= argc)
         return cmd_usage_error(&cmd_render_entry, "no input: name EVENT.json, EVENTS.jsonl or -");
     many = argc - optind > 1 || evsrc_is_lines(argv[optind]);
     if (evsrc_max(&st.max, err, sizeof(err)) < 0)
         return cmd_usage_error(&cmd_render_entry, err);
-    if (store && st.out)
+    if (co.store && st.out)
         return cmd_usage_error(&cmd_render_entry,
                                "--store archives the certificates: -o does not go with it");
-    if (store) {
-        struct issue_config cfg = {store, NULL, cmd_public_url(url), st.opts.template,
+    if (co.store) {
+        struct issue_config cfg = {co.store, NULL, cmd_public_url(co.public_url), st.opts.template,
                                    st.opts.locale};
         st.archive = issue_open(&cfg, err, sizeof(err));
         if (!st.archive) {

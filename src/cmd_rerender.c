@@ -11,35 +11,27 @@
 static int cmd_rerender(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"store", required_argument, NULL, 's'},    {"public-url", required_argument, NULL, 'u'},
-        {"template", required_argument, NULL, 't'}, {"locale", required_argument, NULL, 'l'},
-        {"since", required_argument, NULL, 'S'},    {NULL, 0, NULL, 0},
+        CMD_COMMON_OPTIONS,
+        {"since", required_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0},
     };
     struct issue_config cfg = {0};
-    const char *store = NULL, *url = NULL, *since = NULL;
+    struct cmd_common co = {0};
+    const char *since = NULL;
     struct caltime t;
     struct issue *is;
     char err[1024];
     size_t count = 0;
     int c, rc;
 
-    cfg.locale = I18N_PT_BR;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if ((rc = cmd_common_option(&cmd_rerender_entry, c, optarg, &co)) != 0) {
+            if (rc < 0)
+                return EXIT_USAGE;
+            continue;
+        }
         switch (c) {
-        case 's':
-            store = optarg;
-            break;
-        case 'u':
-            url = optarg;
-            break;
-        case 't':
-            cfg.template = optarg;
-            break;
-        case 'l':
-            if (i18n_parse(optarg, &cfg.locale) < 0)
-                return cmd_usage_error(&cmd_rerender_entry, "--locale: expected 'pt-BR' or 'en'");
-            break;
         case 'S':
             if (caltime_parse_date(optarg, &t) < 0)
                 return cmd_usage_error(&cmd_rerender_entry,
@@ -52,8 +44,10 @@ static int cmd_rerender(int argc, char **argv)
     }
     if (optind < argc)
         return cmd_usage_error(&cmd_rerender_entry, "unexpected argument");
-    cfg.store_dir = cmd_store_dir(store);
-    cfg.public_url = cmd_public_url(url);
+    cfg.store_dir = cmd_store_dir(co.store);
+    cfg.public_url = cmd_public_url(co.public_url);
+    cfg.template = co.template;
+    cfg.locale = co.locale;
     is = issue_open(&cfg, err, sizeof(err));
     if (!is) {
         fprintf(stderr, "certifica: %s\n", err);

@@ -15,6 +15,8 @@
 #include "http.h"
 #include "i18n.h"
 #include "issue.h"
+#include "log.h"
+#include "store.h"
 #include "whsig.h"
 #include "banned.h"
 
@@ -64,8 +66,8 @@ static int read_token(const char *path, char *tok, size_t toklen, char *err, siz
         return -1;
     }
     if (st.st_mode & 077)
-        http_log("warn", "'%s' is readable by others (mode %03o): run 'chmod 600 %s'", path,
-                 (unsigned)(st.st_mode & 0777), path);
+        log_printf(LOG_LEVEL_WARN, "'%s' is readable by others (mode %03o): run 'chmod 600 %s'",
+                   path, (unsigned)(st.st_mode & 0777), path);
     n = read(fd, tok, toklen - 1);
     close(fd);
     if (n < 0) {
@@ -180,9 +182,12 @@ static int serve_exec(int argc, char **argv)
         goto out;
     }
     if (cfg.file_has_secrets && stat(cfg.config_file, &st) == 0 && (st.st_mode & 077))
-        http_log("warn", "config '%s' holds secrets and is readable by others: chmod 600 it",
-                 cfg.config_file);
-    if (make_dirs(cfg.store, err, sizeof(err)) < 0)
+        log_printf(LOG_LEVEL_WARN,
+                   "config '%s' holds secrets and is readable by others: chmod 600 it",
+                   cfg.config_file);
+    /* The token and the audit log go into the store folder: not for a URI. */
+    if (store_check_location(cfg.store, err, sizeof(err)) < 0 ||
+        make_dirs(cfg.store, err, sizeof(err)) < 0)
         goto out;
     if (cfg.webhook_token)
         snprintf(token, sizeof(token), "%s", cfg.webhook_token);
@@ -219,32 +224,33 @@ static int serve_exec(int argc, char **argv)
     if (!srv)
         goto out;
 
-    http_log("info", "listening on %s (store '%s', %u threads, body limit %zu bytes%s)", cfg.listen,
-             cfg.store, opt.threads, cfg.max_body,
-             opt.sigkey ? ", Standard Webhooks signatures required" : "");
+    log_printf(LOG_LEVEL_INFO, "listening on %s (store '%s', %u threads, body limit %zu bytes%s)",
+               cfg.listen, cfg.store, opt.threads, cfg.max_body,
+               opt.sigkey ? ", Standard Webhooks signatures required" : "");
     if (cfg.webhook_token)
-        http_log("info", "webhook URL: %s/webhooks (token from the %s)", cfg.public_url,
-                 config_source_name(config_source_of(&cfg, "webhook_token")));
+        log_printf(LOG_LEVEL_INFO, "webhook URL: %s/webhooks (token from the %s)", cfg.public_url,
+                   config_source_name(config_source_of(&cfg, "webhook_token")));
     else
-        http_log("info",
-                 "webhook URL (%s token, kept in '%s/" TOKEN_FILE "'): "
-                 "%s/webhooks?token=%s",
-                 made ? "new" : "kept", cfg.store, cfg.public_url, token);
-    http_log("info", "staff tokens: certifica staff add NAME --store %s", cfg.store);
+        log_printf(LOG_LEVEL_INFO,
+                   "webhook URL (%s token, kept in '%s/" TOKEN_FILE "'): "
+                   "%s/webhooks?token=%s",
+                   made ? "new" : "kept", cfg.store, cfg.public_url, token);
+    log_printf(LOG_LEVEL_INFO, "staff tokens: certifica staff add NAME --store %s", cfg.store);
 
     if (sigwait(&sigs, &sig) != 0)
         sig = SIGTERM;
-    http_log("info", "%s: no new connections, finishing requests in flight",
-             sig == SIGINT ? "SIGINT" : "SIGTERM");
+    log_printf(LOG_LEVEL_INFO, "%s: no new connections, finishing requests in flight",
+               sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_quiesce(srv);
     left = http_drain(srv, SHUTDOWN_GRACE);
     if (left > 0)
-        http_log("warn", "%d requests still open after %.0f s: closing them", left, SHUTDOWN_GRACE);
+        log_printf(LOG_LEVEL_WARN, "%d requests still open after %.0f s: closing them", left,
+                   SHUTDOWN_GRACE);
     http_stop(srv);
     srv = NULL;
     issue_close(issue);
     issue = NULL;
-    http_log("info", "stopped");
+    log_printf(LOG_LEVEL_INFO, "stopped");
     rc = EXIT_OK;
 out:
     if (rc == EXIT_RUNTIME)

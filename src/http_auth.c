@@ -14,6 +14,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "codec.h"
 #include "http_int.h"
 #include "banned.h"
 
@@ -24,40 +25,6 @@ static const char *const basic_challenge[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 
 /* ---- sign-in ---- */
 
-static int b64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* Standard base64 (padding optional) into out[0..cap); length, or -1. */
-static int b64_decode(const char *s, char *out, size_t cap)
-{
-    size_t o = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (; *s && *s != '='; s++) {
-        int v = b64_value(*s);
-        if (v < 0)
-            return -1;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o + 1 >= cap)
-                return -1;
-            out[o++] = (char)((acc >> bits) & 0xff);
-        }
-    }
-    out[o] = '\0';
-    return (int)o;
-}
-
 /* The token in the Authorization header, Bearer or Basic password, copied
  * into tok; 0, or -1 when there is none. */
 static int presented_token(struct http_request *rq, char tok[TOKEN_MAX])
@@ -65,6 +32,7 @@ static int presented_token(struct http_request *rq, char tok[TOKEN_MAX])
     const char *a = http_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
     char pair[TOKEN_MAX + 128], *colon;
     size_t n;
+    long len;
     int rc = -1;
     if (!a)
         return -1;
@@ -82,7 +50,8 @@ static int presented_token(struct http_request *rq, char tok[TOKEN_MAX])
         return -1;
     for (a += 6; *a == ' '; a++)
         ;
-    if (b64_decode(a, pair, sizeof(pair)) >= 0 && (colon = strchr(pair, ':')) != NULL) {
+    if ((len = codec_b64_decode(CODEC_B64_STD, a, strlen(a), pair, sizeof(pair) - 1)) >= 0 &&
+        (pair[len] = '\0', colon = strchr(pair, ':')) != NULL) {
         n = strlen(colon + 1);
         if (n > 0 && n < TOKEN_MAX) {
             memcpy(tok, colon + 1, n + 1);
@@ -129,7 +98,6 @@ static void csrf_init(void)
 /* HMAC-SHA256(process key, "revoke:" staff ":" id) in hex; 0, or -1. */
 int http_csrf_token(const char *staff, const char *id, char out[HTTP_CSRF_LEN + 1])
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int maclen = 0;
     char msg[160];
@@ -141,11 +109,7 @@ int http_csrf_token(const char *staff, const char *id, char out[HTTP_CSRF_LEN + 
               &maclen) ||
         maclen * 2 < HTTP_CSRF_LEN)
         return -1;
-    for (int i = 0; i < HTTP_CSRF_LEN / 2; i++) {
-        out[2 * i] = hex[mac[i] >> 4];
-        out[2 * i + 1] = hex[mac[i] & 15];
-    }
-    out[HTTP_CSRF_LEN] = '\0';
+    codec_hex(mac, HTTP_CSRF_LEN / 2, out);
     return 0;
 }
 

@@ -92,7 +92,7 @@ static cJSON *revision_json(struct http_request *rq, const struct store_cert *c,
     buf_addf(&b, "/certificates/%s/r%d.pdf", c->id, r->revision);
     cJSON_AddStringToObject(o, "pdf_url", b.data);
     buf_reset(&b);
-    buf_addf(&b, "%s/verify/%s", rq->opt->cfg->public_url, r->code);
+    issue_verify_url(&b, rq->opt->cfg->public_url, r->code);
     cJSON_AddStringToObject(o, "verify_url", b.data);
     buf_free(&b);
     return o;

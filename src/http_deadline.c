@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "buf.h"
-#include "http.h"
+#include "log.h"
 #include "http_deadline.h"
 #include "banned.h"
 
@@ -55,8 +55,9 @@ static void *watcher(void *arg)
              * http_deadline_close, which waits for this lock. */
             w->expired = 1;
             shutdown(w->fd, SHUT_RDWR);
-            http_log("warn", "connection from %s closed: request not received whole within %.0f s",
-                     w->peer, d->seconds);
+            log_printf(LOG_LEVEL_WARN,
+                       "connection from %s closed: request not received whole within %.0f s",
+                       w->peer, d->seconds);
         }
         wake = now;
         wake.tv_nsec += TICK_NS;

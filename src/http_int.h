@@ -1,6 +1,7 @@
-/* Internals shared by the http_*.c files (not part of http.h): URL decoding
- * and route patterns for the server, the staff form token, and what the
- * certificate routes share. */
+/* What the route handlers share (not part of http.h): their entry points,
+ * which only the route table (http_routes.c) calls, the staff form token,
+ * and what the certificate routes share. Handlers answer through
+ * http_reply.h and never call the server or the route table. */
 #ifndef HTTP_INT_H
 #define HTTP_INT_H
 
@@ -8,21 +9,44 @@
 #include <stdint.h>
 
 #include "http.h"
+#include "http_reply.h"
+#include "http_request.h"
+
+/* ---- entry points (see struct http_route for begin and end) ---- */
+
+/* Webhook handlers (http_webhook.c). */
+int http_webhook_begin(struct http_request *rq);
+int http_webhook_end(struct http_request *rq);
+/* The one mapping from an archive outcome to an HTTP status. */
+int http_webhook_status(const struct issue_result *r);
+/* 1 when a Content-Type value is acceptable for a webhook body (see README). */
+int http_webhook_content_type_ok(const char *content_type);
+
+/* Staff routes. http_staff_begin checks the staff token (Bearer, or the
+ * password of HTTP Basic) and answers 401 without one (http_auth.c); the
+ * others answer GET / and /certificates (http_staff.c), GET
+ * /certificates/{id}, /certificates/{id}.pdf, /certificates/{id}/r{n}.pdf
+ * (http_cert.c, http_pdf.c) and POST /certificates/{id}/revoke
+ * (http_revoke.c). */
+int http_staff_begin(struct http_request *rq);
+int http_staff_home(struct http_request *rq);
+int http_staff_search(struct http_request *rq);
+int http_cert_get(struct http_request *rq);
+int http_cert_revoke(struct http_request *rq);
+
+/* Public verification (http_verify.c): GET /verify (a form; ?code=
+ * redirects) and GET /verify/{code}. */
+int http_verify_form(struct http_request *rq);
+int http_verify_code(struct http_request *rq);
+
+/* Operations (http_ops.c): GET /healthz (200 when the store folder is
+ * writable, else 503) and GET /metrics (Prometheus text). */
+int http_ops_healthz(struct http_request *rq);
+int http_ops_metrics(struct http_request *rq);
+
+/* ---- shared by the staff routes ---- */
 
 #define HTTP_CSRF_LEN 64 /* hex digits of a form token */
-
-/* 0..15 for a hex digit, else -1. */
-int http_hex_value(char c);
-
-/* Add an integer to a JSON object exactly: cJSON prints numbers through a
- * double with 15 significant digits, which changes ids near 2^53. */
-void http_json_add_int(struct cJSON *o, const char *key, int64_t v);
-/* libmicrohttpd's unescape callback: percent-decoding of paths and query
- * values in place, except that "%00" stays as written (a NUL would cut the
- * string short). Returns the new length. */
-size_t http_unescape(void *cls, struct MHD_Connection *conn, char *s);
-/* 1 when url matches pattern: '*' is one or more characters other than '/'. */
-int http_path_match(const char *pattern, const char *url);
 
 /* The form token of a staff member for one certificate's revoke form:
  * HMAC-SHA256 under a key drawn at start, in hex (so forms expire when the
@@ -30,6 +54,12 @@ int http_path_match(const char *pattern, const char *url);
 int http_csrf_token(const char *staff, const char *id, char out[HTTP_CSRF_LEN + 1]);
 /* 1 when given[0..len) is that token (compared in constant time). */
 int http_csrf_ok(const char *staff, const char *id, const char *given, size_t len);
+
+/* GET /certificates/{id}.pdf and /certificates/{id}/r{n}.pdf for the
+ * certificate c (http_pdf.c); revision 0 means the latest. 0 or -1 as
+ * http_reply; 1 when the file c names is gone (re-made meanwhile by
+ * rerender or recovery): nothing was answered, read c again and retry. */
+int http_pdf_send(struct http_request *rq, const struct store_cert *c, int revision);
 
 /* What a path below /certificates/ asks for. */
 struct http_cert_path {

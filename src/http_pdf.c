@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "http_int.h"
 #include "utf8.h"
 #include "banned.h"
 

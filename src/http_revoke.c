@@ -8,7 +8,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "codec.h"
 #include "http_int.h"
+#include "log.h"
 #include "utf8.h"
 #include "banned.h"
 
@@ -40,8 +42,8 @@ static int form_field(const char *body, size_t len, const char *key, struct buf 
                 int hi, lo;
                 if (*v == '+')
                     buf_addc(out, ' ');
-                else if (*v == '%' && amp - v > 2 && (hi = http_hex_value(v[1])) >= 0 &&
-                         (lo = http_hex_value(v[2])) >= 0)
+                else if (*v == '%' && amp - v > 2 && (hi = codec_hex_value(v[1])) >= 0 &&
+                         (lo = codec_hex_value(v[2])) >= 0)
                     buf_addc(out, (char)(hi * 16 + lo)), v += 2;
                 else
                     buf_addc(out, *v);
@@ -152,7 +154,8 @@ int http_cert_revoke(struct http_request *rq)
     else if (rc < 0)
         rc = http_cert_failed(rq, "revoke", err);
     else {
-        http_log("info", "revoked id=%s by staff '%s' peer=%s", p.id, rq->staff, rq->peer);
+        log_printf(LOG_LEVEL_INFO, "revoked id=%s by staff '%s' peer=%s", p.id, rq->staff,
+                   rq->peer);
         rc = revoked_answer(rq, form, p.id);
     }
     buf_free(&reason);

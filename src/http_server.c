@@ -1,6 +1,7 @@
 /* The HTTP server on libmicrohttpd: a pool of internal polling threads on
- * epoll, connection limits and timeouts, a route table, bodies read
- * incrementally under a size limit, and the shared answer/log helpers. */
+ * epoll, connection limits and timeouts, dispatch through the route table,
+ * bodies read incrementally under a size limit, and each request's log
+ * line, audit entry and metrics once it completes. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +14,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
+#include "http.h"
 #include "http_deadline.h"
-#include "http_int.h"
+#include "http_reply.h"
+#include "http_request.h"
+#include "http_routes.h"
+#include "log.h"
 #include "banned.h"
 
 struct http_server {
@@ -28,72 +31,6 @@ struct http_server {
     char start_error[256];
     struct http_deadline *deadline; /* cuts off requests that trickle in */
 };
-
-static int handle_healthz(struct http_request *rq);
-static int handle_metrics(struct http_request *rq);
-
-/* Path patterns ('*' is one segment), first match wins. */
-static const struct http_route routes[] = {
-    {"/webhooks", METRICS_WEBHOOK, "POST", http_webhook_begin, http_webhook_end},
-    {"/healthz", METRICS_HEALTHZ, "GET, HEAD", NULL, handle_healthz},
-    {"/metrics", METRICS_METRICS, "GET, HEAD", NULL, handle_metrics},
-    {"/", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_staff_home},
-    {"/certificates", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_staff_search},
-    {"/certificates/*/revoke", METRICS_CERTIFICATES, "POST", http_staff_begin, http_cert_revoke},
-    {"/certificates/*/*", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_cert_get},
-    {"/certificates/*", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_cert_get},
-    {"/verify", METRICS_VERIFY, "GET, HEAD", NULL, http_verify_form},
-    {"/verify/*", METRICS_VERIFY, "GET, HEAD", NULL, http_verify_code},
-};
-
-/* Sent with every answer: pages carry no script and load nothing from
- * elsewhere; nothing may frame them; no Referer leaks codes or ids. */
-static const char *const security_headers[] = {
-    "Content-Security-Policy",
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options",
-    "nosniff",
-    "Referrer-Policy",
-    "no-referrer",
-    NULL,
-};
-
-#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
-
-/* ---- logging ---- */
-
-void http_log(const char *level, const char *fmt, ...)
-{
-    char msg[2048], line[2200];
-    struct timespec now;
-    struct tm tm;
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    for (char *p = msg; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    audit_mask_cpf(msg);
-    clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ %s: %s%s\n", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, level, msg,
-                 (size_t)n >= sizeof(msg) ? "..." : "");
-    if (n < 0)
-        return;
-    if ((size_t)n >= sizeof(line)) {
-        n = (int)sizeof(line) - 1;
-        line[n - 1] = '\n';
-    }
-    /* One write, so lines from many threads never interleave. */
-    if (write(STDERR_FILENO, line, (size_t)n) < 0)
-        return;
-}
 
 /* libmicrohttpd's own messages; the first ones explain a failed start. */
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
@@ -110,136 +47,12 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     if (strstr(msg, "Application reported internal error"))
         return;
     if (atomic_load(&srv->started))
-        http_log("warn", "libmicrohttpd: %s", msg);
+        log_printf(LOG_LEVEL_WARN, "libmicrohttpd: %s", msg);
     else if (!srv->start_error[0]) /* http_start reports it */
         snprintf(srv->start_error, sizeof(srv->start_error), "%.200s", msg);
 }
 
-/* ---- answers ---- */
-
-int http_queue(struct http_request *rq, int status, struct MHD_Response *r)
-{
-    enum MHD_Result ok;
-    if (rq->status) { /* one answer per request */
-        MHD_destroy_response(r);
-        return -1;
-    }
-    for (size_t i = 0; security_headers[i]; i += 2)
-        MHD_add_response_header(r, security_headers[i], security_headers[i + 1]);
-    if (atomic_load(&rq->srv->stopping))
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    ok = MHD_queue_response(rq->conn, (unsigned)status, r);
-    MHD_destroy_response(r);
-    if (ok != MHD_YES)
-        return -1;
-    rq->status = status;
-    return 0;
-}
-
-int http_reply(struct http_request *rq, int status, const char *content_type, const void *body,
-               size_t len, const char *const *headers)
-{
-    struct MHD_Response *r;
-    if (rq->status)
-        return -1; /* one answer per request */
-    r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (!r)
-        return -1;
-    if (content_type)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    for (size_t i = 0; headers && headers[i] && headers[i + 1]; i += 2)
-        MHD_add_response_header(r, headers[i], headers[i + 1]);
-    return http_queue(rq, status, r);
-}
-
-int http_reply_json(struct http_request *rq, int status, struct cJSON *obj,
-                    const char *const *headers)
-{
-    char *text = cJSON_PrintUnformatted(obj);
-    struct buf b = BUF_INIT;
-    int rc;
-    cJSON_Delete(obj);
-    if (!text)
-        return -1;
-    buf_adds(&b, text);
-    buf_addc(&b, '\n');
-    cJSON_free(text);
-    rc = http_reply_body(rq, status, "application/json; charset=utf-8", b.data, b.len, headers);
-    buf_free(&b);
-    return rc;
-}
-
-int http_reply_error(struct http_request *rq, int status, const char *message,
-                     const char *const *headers)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "error", message);
-    if (!rq->error[0])
-        snprintf(rq->error, sizeof(rq->error), "%s", message);
-    return http_reply_json(rq, status, o, headers);
-}
-
-/* ---- operations routes ---- */
-
-/* 200 when a file can be created and removed in the store folder. */
-static int handle_healthz(struct http_request *rq)
-{
-    struct buf path = BUF_INIT;
-    cJSON *o = cJSON_CreateObject();
-    int fd, e = 0;
-    buf_addf(&path, "%s/.healthz-XXXXXX", rq->opt->cfg->store);
-    fd = mkstemp(path.data);
-    if (fd < 0)
-        e = errno;
-    else if (close(fd) < 0 || unlink(path.data) < 0)
-        e = errno;
-    buf_free(&path);
-    if (!e) {
-        cJSON_AddStringToObject(o, "status", "ok");
-        return http_reply_json(rq, MHD_HTTP_OK, o, NULL);
-    }
-    cJSON_AddStringToObject(o, "status", "unavailable");
-    snprintf(rq->error, sizeof(rq->error), "store is not writable: %s", strerror(e));
-    cJSON_AddStringToObject(o, "error", rq->error);
-    http_log("error", "healthz: store '%s' is not writable: %s", rq->opt->cfg->store, strerror(e));
-    return http_reply_json(rq, MHD_HTTP_SERVICE_UNAVAILABLE, o, NULL);
-}
-
-static int handle_metrics(struct http_request *rq)
-{
-    struct buf b = BUF_INIT;
-    int rc;
-    metrics_render(&b);
-    rc = http_reply(rq, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len,
-                    NULL);
-    buf_free(&b);
-    return rc;
-}
-
 /* ---- the request cycle ---- */
-
-static const struct http_route *find_route(const char *url)
-{
-    for (size_t i = 0; i < N_ROUTES; i++)
-        if (http_path_match(routes[i].path, url))
-            return &routes[i];
-    return NULL;
-}
-
-/* 1 when method is one of the comma-separated names in allow. */
-static int method_allowed(const char *allow, const char *method)
-{
-    size_t n = strlen(method);
-    for (const char *p = allow; *p;) {
-        size_t w = strcspn(p, ", ");
-        if (w == n && !strncmp(p, method, n))
-            return 1;
-        p += w;
-        p += strspn(p, ", ");
-    }
-    return 0;
-}
 
 static void peer_of(struct MHD_Connection *conn, char *out, size_t n)
 {
@@ -308,10 +121,10 @@ static int begin_request(struct http_request *rq, const char *url)
 {
     const char *cl;
     char msg[160];
-    rq->route = find_route(url);
+    rq->route = http_route_find(url);
     if (!rq->route)
         return http_reply_error(rq, MHD_HTTP_NOT_FOUND, "not found", NULL);
-    if (!method_allowed(rq->route->allow, rq->method)) {
+    if (!http_route_allows(rq->route, rq->method)) {
         const char *h[] = {MHD_HTTP_HEADER_ALLOW, rq->route->allow, NULL};
         snprintf(msg, sizeof(msg), "method %.16s not allowed, use %s", rq->method,
                  rq->route->allow);
@@ -343,7 +156,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     if (!rq) {
         rq = xcalloc(1, sizeof(*rq));
-        rq->srv = srv;
+        rq->stopping = &srv->stopping;
         rq->opt = srv->opt;
         rq->conn = conn;
         rq->method = method;
@@ -395,20 +208,20 @@ static const char *termination_reason(enum MHD_RequestTerminationCode toe)
 
 static void log_webhook(const struct http_request *rq, double ms)
 {
-    const char *level = "info";
+    enum log_level level = LOG_LEVEL_INFO;
     if (rq->status >= 500)
-        level = "error";
+        level = LOG_LEVEL_ERROR;
     else if (rq->status >= 400 || rq->status == 0) /* 0: the client went away */
-        level = "warn";
+        level = LOG_LEVEL_WARN;
     if (rq->cert_id[0])
-        http_log(level, "webhook %d %s id=%s revision=%d peer=%s %.1f ms", rq->status,
-                 rq->outcome ? rq->outcome : "", rq->cert_id, rq->revision, rq->peer, ms);
+        log_printf(level, "webhook %d %s id=%s revision=%d peer=%s %.1f ms", rq->status,
+                   rq->outcome ? rq->outcome : "", rq->cert_id, rq->revision, rq->peer, ms);
     else if (rq->status == MHD_HTTP_ACCEPTED)
-        http_log(level, "webhook %d ignored slug='%s' peer=%s %.1f ms", rq->status, rq->slug,
-                 rq->peer, ms);
+        log_printf(level, "webhook %d ignored slug='%s' peer=%s %.1f ms", rq->status, rq->slug,
+                   rq->peer, ms);
     else
-        http_log(level, "webhook %d peer=%s %.1f ms: %s", rq->status, rq->peer, ms,
-                 rq->error[0] ? rq->error : "-");
+        log_printf(level, "webhook %d peer=%s %.1f ms: %s", rq->status, rq->peer, ms,
+                   rq->error[0] ? rq->error : "-");
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -449,11 +262,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                                 secs * 1000.0};
         log_webhook(rq, secs * 1000.0);
         if (srv->opt->audit && audit_write(srv->opt->audit, &e, err, sizeof(err)) < 0)
-            http_log("error", "audit: %s", err);
+            log_printf(LOG_LEVEL_ERROR, "audit: %s", err);
     } else if (rq->status >= 500) { /* other routes log their failures only */
-        http_log("error", "%s %s %d%s%s peer=%s %.1f ms: %s", rq->method,
-                 rq->route ? rq->route->path : "-", rq->status, rq->cert_id[0] ? " id=" : "",
-                 rq->cert_id, rq->peer, secs * 1000.0, rq->error[0] ? rq->error : "-");
+        log_printf(LOG_LEVEL_ERROR, "%s %s %d%s%s peer=%s %.1f ms: %s", rq->method,
+                   rq->route ? rq->route->path : "-", rq->status, rq->cert_id[0] ? " id=" : "",
+                   rq->cert_id, rq->peer, secs * 1000.0, rq->error[0] ? rq->error : "-");
     }
     buf_free(&rq->body);
     free(rq);

@@ -12,7 +12,6 @@
 
 #include "caltime.h"
 #include "event.h"
-#include "http.h"
 #include "http_int.h"
 #include "utf8.h"
 #include "banned.h"

@@ -11,7 +11,8 @@
 #include <cjson/cJSON.h>
 
 #include "event.h"
-#include "http.h"
+#include "http_int.h"
+#include "log.h"
 #include "banned.h"
 
 #define PREFIX "/verify/"
@@ -91,10 +92,10 @@ static void make_view(struct http_request *rq, const struct store_cert *c, int r
             event_parse(raw.data ? raw.data : "", raw.len, ev, &d) == EVENT_OK)
             view_from_event(v, ev);
         else
-            http_log("warn",
-                     "verify id=%s revision=%d: archived event unreadable, showing the "
-                     "latest data",
-                     c->id, revision);
+            log_printf(LOG_LEVEL_WARN,
+                       "verify id=%s revision=%d: archived event unreadable, showing the "
+                       "latest data",
+                       c->id, revision);
         event_diags_free(&d);
         buf_free(&raw);
     }

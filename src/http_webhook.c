@@ -8,7 +8,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "http.h"
+#include "http_int.h"
+#include "log.h"
+#include "metrics.h"
 #include "banned.h"
 
 static const char *const auth_headers[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE,
@@ -110,19 +112,6 @@ int http_webhook_status(const struct issue_result *r)
     return MHD_HTTP_INTERNAL_SERVER_ERROR;
 }
 
-static const char *outcome_name(enum store_outcome o)
-{
-    switch (o) {
-    case STORE_ISSUED:
-        return "issued";
-    case STORE_UNCHANGED:
-        return "unchanged";
-    case STORE_REVISED:
-        return "revised";
-    }
-    return NULL;
-}
-
 /* The audit's error text: every diag, "path: message; ...", cut to fit. */
 static void join_diags(const struct event_diags *d, char *out, size_t n)
 {
@@ -141,7 +130,7 @@ static cJSON *stored_body(struct http_request *rq, const struct issue_result *r)
 {
     cJSON *o = cJSON_CreateObject();
     struct buf url = BUF_INIT;
-    buf_addf(&url, "%s/verify/%s", rq->opt->cfg->public_url, r->stored.ticket.code);
+    issue_verify_url(&url, rq->opt->cfg->public_url, r->stored.ticket.code);
     cJSON_AddStringToObject(o, "id", r->stored.ticket.id);
     cJSON_AddNumberToObject(o, "revision", r->stored.ticket.revision);
     cJSON_AddStringToObject(o, "verification_code", r->stored.ticket.code);
@@ -189,13 +178,13 @@ int http_webhook_end(struct http_request *rq)
     case ISSUE_STORED:
         snprintf(rq->cert_id, sizeof(rq->cert_id), "%s", r.stored.ticket.id);
         rq->revision = r.stored.ticket.revision;
-        rq->outcome = outcome_name(r.stored.outcome);
+        rq->outcome = store_outcome_name(r.stored.outcome);
         metrics_certificate(r.stored.outcome == STORE_ISSUED      ? METRICS_ISSUED
                             : r.stored.outcome == STORE_UNCHANGED ? METRICS_UNCHANGED
                                                                   : METRICS_REVISED);
         for (size_t i = 0; i < r.diags.n_warnings; i++)
-            http_log("warn", "webhook id=%s: %s: %s", rq->cert_id, r.diags.warnings[i].path,
-                     r.diags.warnings[i].message);
+            log_printf(LOG_LEVEL_WARN, "webhook id=%s: %s: %s", rq->cert_id,
+                       r.diags.warnings[i].path, r.diags.warnings[i].message);
         rc = http_reply_json(rq, status, stored_body(rq, &r), NULL);
         break;
     case ISSUE_IGNORED: {

@@ -52,6 +52,11 @@ static struct render_ctx *thread_ctx(struct issue *is, char *err, size_t errlen)
     return c;
 }
 
+void issue_verify_url(struct buf *out, const char *public_url, const char *code)
+{
+    buf_addf(out, "%s/verify/%s", public_url, code);
+}
+
 static int render_ticket(struct issue *is, const struct event *ev, const struct store_ticket *t,
                          struct buf *pdf, char *err, size_t errlen)
 {
@@ -62,7 +67,7 @@ static int render_ticket(struct issue *is, const struct event *ev, const struct 
 
     if (!c)
         return -1;
-    buf_addf(&url, "%s/verify/%s", is->public_url, t->code);
+    issue_verify_url(&url, is->public_url, t->code);
     o = (struct render_opts){is->template, is->locale, t->code, url.data};
     rc = render_pdf(c, ev, &o, pdf, err, errlen);
     buf_free(&url);

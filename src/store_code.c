@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "codec.h"
 #include "store.h"
 #include "store_int.h"
 #include "banned.h"
@@ -121,15 +122,10 @@ int store_staff_name_valid(const char *name)
 
 int store_random_hex(char *out, size_t nbytes)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char rnd[32];
 
     if (nbytes > sizeof(rnd) || RAND_bytes(rnd, (int)nbytes) != 1)
         return -1;
-    for (size_t i = 0; i < nbytes; i++) {
-        out[2 * i] = hex[rnd[i] >> 4];
-        out[2 * i + 1] = hex[rnd[i] & 15];
-    }
-    out[2 * nbytes] = '\0';
+    codec_hex(rnd, nbytes, out);
     return 0;
 }

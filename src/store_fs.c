@@ -1,6 +1,6 @@
-/* The durable file half of the store: folders made and fsync'd, PDFs placed
- * by temporary file + fsync + no-replace rename, hashes, and the walk that
- * crash recovery uses. Knows nothing of the index. */
+/* The durable file half of the store: folders made and fsync'd, files placed
+ * by temporary file + fsync + no-replace rename, hashes, the walk that crash
+ * recovery uses, and the clocks. Knows nothing of the index. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,24 +13,34 @@
 
 #include <openssl/evp.h>
 
+#include "codec.h"
 #include "buf.h"
 #include "store_int.h"
 #include "banned.h"
 
-static uint64_t now_ns(void)
+uint64_t store_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+void store_now_utc(char out[20])
+{
+    struct tm tm;
+    time_t t = time(NULL);
+    gmtime_r(&t, &tm);
+    if (strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        out[0] = '\0';
+}
+
 static int timed_fsync(int fd, struct store_fs_clock *clk)
 {
-    uint64_t t0 = now_ns();
+    uint64_t t0 = store_now_ns();
     int rc = fsync(fd);
     if (clk) {
         clk->fsyncs++;
-        clk->ns += now_ns() - t0;
+        clk->ns += store_now_ns() - t0;
     }
     return rc;
 }
@@ -226,16 +236,6 @@ out:
     return rc;
 }
 
-static void hex_of(const unsigned char *md, unsigned n, char hex[65])
-{
-    static const char digits[] = "0123456789abcdef";
-    for (unsigned i = 0; i < n && i < 32; i++) {
-        hex[2 * i] = digits[md[i] >> 4];
-        hex[2 * i + 1] = digits[md[i] & 15];
-    }
-    hex[64] = '\0';
-}
-
 void store_fs_sha256(const void *data, size_t len, char hex[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -244,7 +244,7 @@ void store_fs_sha256(const void *data, size_t len, char hex[65])
         memset(md, 0, sizeof(md));
         n = 32;
     }
-    hex_of(md, n, hex);
+    codec_hex(md, n, hex);
 }
 
 int store_fs_sha256_file(const char *path, char hex[65], int64_t *size, char *err, size_t errlen)
@@ -285,7 +285,7 @@ int store_fs_sha256_file(const char *path, char hex[65], int64_t *size, char *er
         snprintf(err, errlen, "cannot hash '%s': libcrypto failed", path);
         goto out;
     }
-    hex_of(md, n, hex);
+    codec_hex(md, n, hex);
     *size = total;
     rc = 0;
 out:

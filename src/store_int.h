@@ -1,11 +1,15 @@
-/* Internals shared by the store's source files (not part of the interface):
- * durable file operations (store_fs.c) and random names (store_code.c). */
+/* Internals shared by every store backend (not part of the interface):
+ * durable file operations and clocks (store_fs.c), random names
+ * (store_code.c) and the PDF files' names (store_pdf.c). */
 #ifndef STORE_INT_H
 #define STORE_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "buf.h"
+#include "store.h"
 
 /* A set of folders whose fsync is owed (a batch defers them to its end). */
 struct store_dirset {
@@ -18,6 +22,10 @@ void store_dirset_add(struct store_dirset *s, const char *dir);
 /* fsync every folder, then forget them all (also on failure). */
 int store_dirset_sync(struct store_dirset *s, char *err, size_t errlen);
 void store_dirset_free(struct store_dirset *s);
+
+uint64_t store_now_ns(void); /* monotonic */
+/* Now, UTC, as "yyyy-MM-dd HH:mm:ss". */
+void store_now_utc(char out[20]);
 
 /* Time spent in fsync, for store_stats; the store adds these up. */
 struct store_fs_clock {
@@ -57,5 +65,38 @@ int store_fs_nonempty(const char *dir, char *err, size_t errlen);
 
 /* n random bytes from the cryptographic source as 2n hex digits + NUL. */
 int store_random_hex(char *out, size_t nbytes);
+
+/* The PDF files under the store folder root (store_pdf.c, the only code that
+ * knows their names): a revision's file is
+ * pdf/<institution>/<yyyy>/<mm>/<id>-r<revision>.pdf, with ".g<generation>"
+ * before ".pdf" once made again, and ".<id>-r<revision>.<random>.tmp" while
+ * being written. Paths called rel are relative to root, as an index keeps them. */
+#define STORE_PDF_FOLDER "pdf"
+
+/* Write a ticket's PDF durably under the folder of (inst, year, mon),
+ * starting at generation *gen and taking the next one while a name is taken.
+ * rel gets the path. The folder's fsync is done now (defer NULL) or added to
+ * defer. 0, or -1 with err (nothing left behind). */
+int store_pdf_place(const char *root, int64_t inst, int year, int mon, const struct store_ticket *t,
+                    int *gen, const struct buf *pdf, struct store_dirset *defer,
+                    struct store_fs_clock *clk, struct buf *rel, char *err, size_t errlen);
+/* Remove a placed file whose row was not committed (best effort). */
+void store_pdf_unplace(const char *root, const char *rel);
+/* The folder of a path store_pdf_place made, so that a file made again goes
+ * next to the one it replaces: 0, or -1 when rel is not of that shape. */
+int store_pdf_folder_of(const char *rel, int64_t *inst, int *year, int *mon);
+
+/* Whether the index names the file rel as the one of (id, revision): 1 keep
+ * it, 0 remove it, -1 error with err set. */
+typedef int (*store_pdf_keep_fn)(void *ctx, const char *rel, const char *id, int revision,
+                                 char *err, size_t errlen);
+struct store_pdf_swept {
+    long temp_removed, orphans_removed;
+};
+/* Crash recovery's sweep of root's PDF folders: temporary files removed, each
+ * file named as a revision's kept or removed as keep says (other files are
+ * left alone), the folders touched fsync'd; swept counts the removals. */
+int store_pdf_sweep(const char *root, store_pdf_keep_fn keep, void *ctx,
+                    struct store_pdf_swept *swept, char *err, size_t errlen);
 
 #endif

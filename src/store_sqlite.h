@@ -1,9 +1,10 @@
-/* Internals of the SQLite store backend, shared by store_sqlite.c (open,
- * close, helpers), store_schema.c (schema and upgrades), store_put.c
- * (writes), store_query.c (reads), store_search.c (the staff listing),
- * store_staff.c (staff accounts) and store_recover.c (crash recovery,
- * rerender). Not part of the store interface: other modules include store.h
- * only.
+/* Internals of the SQLite store backend, shared by its files:
+ * store_sqlite_db.c (the helpers below, which call nothing above them),
+ * store_sqlite_schema.c (schema and upgrades), store_sqlite_recover.c (crash
+ * recovery, rerender), store_sqlite_put.c (writes), store_sqlite_query.c
+ * (reads), store_sqlite_search.c (the staff listing), store_sqlite_staff.c
+ * (staff accounts) and store_sqlite_open.c (open and close). Not part of the
+ * store interface: other modules include store.h only.
  *
  * Locks, always taken in this order: the batch gate (a counter, not held),
  * a stripe of the id, db_mu (the writer connection). A reader connection is
@@ -18,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_backend.h"
 #include "store_int.h"
 
 #define STORE_STRIPES 256 /* per-id serialisation of puts and re-makes */
@@ -25,7 +27,7 @@
 #define STORE_SCHEMA_VERSION 2
 
 /* Statements prepared once on the writer connection. */
-enum store_wq {
+enum store_sqlite_wq {
     W_LATEST,
     W_CODE,
     W_CERT,
@@ -39,7 +41,9 @@ enum store_wq {
     W_COUNT
 };
 
-struct store {
+struct store_sqlite {
+    struct store base; /* first: ops, see store_backend.h */
+
     char *dir;        /* as given, without trailing slashes */
     char *index_path; /* dir + "/index.sqlite" */
     int lock_fd;      /* dir + "/lock", flock'd shared (exclusive while recovering) */
@@ -70,51 +74,87 @@ struct store {
     _Atomic uint64_t renders, fsyncs, fsync_ns, commits, commit_ns;
 };
 
-uint64_t store_now_ns(void); /* monotonic */
-/* Run SQL on a connection; -1 with err from store_db_error. */
-int store_db_exec(struct store *st, sqlite3 *db, const char *sql, const char *what, char *err,
-                  size_t errlen);
-/* A text column copied (NULL stays NULL; free it) or into a fixed buffer. */
-char *store_col_dup(sqlite3_stmt *s, int i);
-void store_col_copy(sqlite3_stmt *s, int i, char *out, size_t outlen);
-/* Remove the files placed by the open batch (when it is undone). */
-void store_batch_discard(struct store *st);
+static inline struct store_sqlite *store_sqlite_of(struct store *st)
+{
+    return (struct store_sqlite *)st;
+}
+
+/* --- store_sqlite_db.c ------------------------------------------------- */
 
 /* "cannot <what> index 'x': msg", or "index 'x' is damaged: msg". */
-void store_db_error(const struct store *st, sqlite3 *db, const char *what, char *err,
-                    size_t errlen);
-sqlite3_stmt *store_wstmt(struct store *st, enum store_wq q);
-void store_bind_text(sqlite3_stmt *s, int i, const char *v);
-void store_now_utc(char out[20]);
-void store_count(_Atomic uint64_t *counter, uint64_t n);
-void store_add_clock(struct store *st, const struct store_fs_clock *clk);
+void store_sqlite_error(const struct store_sqlite *st, sqlite3 *db, const char *what, char *err,
+                        size_t errlen);
+/* Run SQL on a connection; -1 with err from store_sqlite_error. */
+int store_sqlite_exec(struct store_sqlite *st, sqlite3 *db, const char *sql, const char *what,
+                      char *err, size_t errlen);
+/* A statement of the writer, reset and unbound (db_mu held). */
+sqlite3_stmt *store_sqlite_wstmt(struct store_sqlite *st, enum store_sqlite_wq q);
+/* Bind v, or NULL when v is NULL; v must outlive the step. */
+void store_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* A text column copied (NULL stays NULL; free it) or into a fixed buffer. */
+char *store_sqlite_col_dup(sqlite3_stmt *s, int i);
+void store_sqlite_col_copy(sqlite3_stmt *s, int i, char *out, size_t outlen);
+void store_sqlite_count(_Atomic uint64_t *counter, uint64_t n);
+void store_sqlite_add_clock(struct store_sqlite *st, const struct store_fs_clock *clk);
 
-int store_tx_begin(struct store *st, int in_batch, char *err, size_t errlen);
-int store_tx_commit(struct store *st, int in_batch, char *err, size_t errlen);
-void store_tx_abort(struct store *st, int in_batch);
+/* Transactions on the writer (db_mu held); inside the caller's own batch,
+ * savepoints. */
+int store_sqlite_tx_begin(struct store_sqlite *st, int in_batch, char *err, size_t errlen);
+int store_sqlite_tx_commit(struct store_sqlite *st, int in_batch, char *err, size_t errlen);
+void store_sqlite_tx_abort(struct store_sqlite *st, int in_batch);
+/* Remove the files placed by the open batch (when it is undone). */
+void store_sqlite_batch_discard(struct store_sqlite *st);
 
-int store_gate_enter(struct store *st);
-void store_gate_leave(struct store *st, int owner);
-pthread_mutex_t *store_stripe(struct store *st, const char *id);
-sqlite3 *store_reader_get(struct store *st);
-void store_reader_put(struct store *st, sqlite3 *db);
+/* The batch gate: 1 when the caller owns the open batch, else 0 and counted
+ * in flight until store_sqlite_gate_leave. */
+int store_sqlite_gate_enter(struct store_sqlite *st);
+void store_sqlite_gate_leave(struct store_sqlite *st, int owner);
+/* The lock that serialises puts and re-makes of one id. */
+pthread_mutex_t *store_sqlite_stripe(struct store_sqlite *st, const char *id);
+/* A reader connection from the pool (waits for one), and its return. */
+sqlite3 *store_sqlite_reader_get(struct store_sqlite *st);
+void store_sqlite_reader_put(struct store_sqlite *st, sqlite3 *db);
 
-/* Write a ticket's PDF durably as pdf/<inst>/<yyyy>/<mm>/<id>-r<rev>[.g<gen>].pdf,
- * starting at generation *gen and taking the next one while a name is taken.
- * rel gets the store-relative path. The folder's fsync is done now (defer
- * NULL) or added to defer. */
-int store_place_pdf(struct store *st, int64_t inst, int year, int mon, const struct store_ticket *t,
-                    int *gen, const struct buf *pdf, struct store_dirset *defer,
-                    struct store_fs_clock *clk, struct buf *rel, char *err, size_t errlen);
-void store_unplace(struct store *st, const char *rel);
+/* --- the other files -------------------------------------------------- */
 
 /* With the writer open and foreign keys still off: make the schema of a new
  * index (version 0) or upgrade an older one to STORE_SCHEMA_VERSION, in one
- * transaction (store_schema.c). An upgrade needs the store alone (exclusive):
+ * transaction (store_sqlite_schema.c). An upgrade needs the store alone (exclusive):
  * otherwise it is refused with a message saying so, and nothing changes. */
-int store_schema_ready(struct store *st, int version, int exclusive, char *err, size_t errlen);
+int store_sqlite_schema_ready(struct store_sqlite *st, int version, int exclusive, char *err,
+                              size_t errlen);
 
-/* Crash recovery at open (store_recover.c); the store is ours alone. */
-int store_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err, size_t errlen);
+/* Crash recovery at open (store_sqlite_recover.c); the store is ours alone. */
+int store_sqlite_recover(struct store_sqlite *st, store_rerender_fn fn, void *ctx, char *err,
+                         size_t errlen);
+
+/* The operations of struct store_ops (store_sqlite_open.c fills the table),
+ * as store.h states them. */
+int store_sqlite_put(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
+                     struct store_result *res, char *err, size_t errlen);
+int store_sqlite_batch_begin(struct store *st, char *err, size_t errlen);
+int store_sqlite_batch_end(struct store *st, char *err, size_t errlen);
+int store_sqlite_revoke(struct store *st, const char *id, const char *reason, char *err,
+                        size_t errlen);
+int store_sqlite_get(struct store *st, const char *id, struct store_cert *out, char *err,
+                     size_t errlen);
+int store_sqlite_get_by_code(struct store *st, const char *code, struct store_cert *out,
+                             int *revision, char *err, size_t errlen);
+int store_sqlite_raw_event(struct store *st, const char *id, int revision, struct buf *out,
+                           char *err, size_t errlen);
+int store_sqlite_stats(struct store *st, struct store_stats *out, char *err, size_t errlen);
+int store_sqlite_rerender(struct store *st, const char *since, store_rerender_fn fn, void *ctx,
+                          size_t *count, char *err, size_t errlen);
+int store_sqlite_search(struct store *st, const struct store_query *q, struct store_page *out,
+                        char *err, size_t errlen);
+int store_sqlite_search_explain(struct store *st, const struct store_query *q, struct buf *out,
+                                char *err, size_t errlen);
+int store_sqlite_staff_add(struct store *st, const char *name, char token[64], char *err,
+                           size_t errlen);
+int store_sqlite_staff_list(struct store *st, struct store_staff **out, size_t *n, char *err,
+                            size_t errlen);
+int store_sqlite_staff_revoke(struct store *st, const char *name, char *err, size_t errlen);
+int store_sqlite_staff_check(struct store *st, const char *token, char name[64], char *err,
+                             size_t errlen);
 
 #endif

@@ -10,21 +10,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "codec.h"
 #include "buf.h"
 #include "template.h"
 #include "template_int.h"
 #include "banned.h"
-
-static int hex_digit(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
 
 int template_parse_color(const char *s, struct tpl_color *c)
 {
@@ -35,7 +25,7 @@ int template_parse_color(const char *s, struct tpl_color *c)
     if (n != 3 && n != 6)
         return -1;
     for (i = 0; i < n; i++)
-        if ((v[i] = hex_digit(s[1 + i])) < 0)
+        if ((v[i] = codec_hex_value(s[1 + i])) < 0)
             return -1;
     if (n == 3) {
         c->r = (float)(v[0] * 17) / 255.0f;
@@ -252,7 +242,7 @@ static int to_color(struct tpl_loader *ld, const char *path, const char *s, stru
         return 0;
     }
     for (i = 0; i < n && hex; i++)
-        hex = hex_digit(s[i]) >= 0;
+        hex = codec_hex_value(s[i]) >= 0;
     if (hex) {
         tpl_fail_at(ld, path, "unknown colour '%s' (did you mean '#%s'?)", s, s);
         return -1;

@@ -10,86 +10,12 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "codec.h"
 #include "whsig.h"
 #include "banned.h"
 
 #define SECRET_PREFIX "whsec_"
 #define SIG_LEN 32 /* bytes of an HMAC-SHA256 */
-
-static const char b64_std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char b64_url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* Encode n bytes; pad with '=' when asked. -1 when out is too small. */
-static int b64_encode(const char *alpha, int pad, const unsigned char *in, size_t n, char *out,
-                      size_t outlen)
-{
-    size_t o = 0, need = pad ? (n + 2) / 3 * 4 : n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0);
-    if (need + 1 > outlen)
-        return -1;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16;
-        size_t rest = n - i;
-        if (rest > 1)
-            v |= (unsigned)in[i + 1] << 8;
-        if (rest > 2)
-            v |= in[i + 2];
-        out[o++] = alpha[(v >> 18) & 63];
-        out[o++] = alpha[(v >> 12) & 63];
-        if (rest > 1)
-            out[o++] = alpha[(v >> 6) & 63];
-        else if (pad)
-            out[o++] = '=';
-        if (rest > 2)
-            out[o++] = alpha[v & 63];
-        else if (pad)
-            out[o++] = '=';
-    }
-    out[o] = '\0';
-    return 0;
-}
-
-static int b64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Decode standard base64 (padding optional) of s[0..n); the number of bytes,
- * or -1 when malformed or longer than outlen. */
-static long b64_decode(const char *s, size_t n, unsigned char *out, size_t outlen)
-{
-    unsigned v = 0;
-    int bits = 0;
-    size_t o = 0;
-    while (n > 0 && s[n - 1] == '=')
-        n--;
-    if (n % 4 == 1)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        int d = b64_value(s[i]);
-        if (d < 0)
-            return -1;
-        v = (v << 6) | (unsigned)d;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o >= outlen)
-                return -1;
-            out[o++] = (unsigned char)(v >> bits);
-        }
-        v &= (1u << bits) - 1;
-    }
-    return (long)o;
-}
 
 int whsig_token_equal(const char *expected, const char *given, size_t given_len)
 {
@@ -110,7 +36,7 @@ int whsig_token_generate(char *out, size_t outlen, char *err, size_t errlen)
         snprintf(err, errlen, "cannot get random bytes from the OpenSSL generator");
         return -1;
     }
-    if (b64_encode(b64_url, 0, raw, sizeof(raw), out, outlen) < 0) {
+    if (codec_b64_encode(CODEC_B64_URL, 0, raw, sizeof(raw), out, outlen) < 0) {
         OPENSSL_cleanse(raw, sizeof(raw));
         snprintf(err, errlen, "token buffer too small");
         return -1;
@@ -140,7 +66,8 @@ int whsig_key_parse(struct whsig_key *k, const char *secret, char *err, size_t e
         snprintf(err, errlen, "signing secret must start with '%s'", SECRET_PREFIX);
         return -1;
     }
-    n = b64_decode(secret + plen, strlen(secret + plen), k->key, sizeof(k->key));
+    n = codec_b64_decode(CODEC_B64_STD, secret + plen, strlen(secret + plen), k->key,
+                         sizeof(k->key));
     if (n < 0) {
         snprintf(err, errlen, "signing secret is not '%s' followed by base64 (at most %d bytes)",
                  SECRET_PREFIX, WHSIG_KEY_MAX);
@@ -227,7 +154,7 @@ enum whsig_status whsig_verify(const struct whsig_key *k, const char *id, const 
             p++;
         n = strcspn(p, " ");
         if (n > 3 && memcmp(p, "v1,", 3) == 0) {
-            got = b64_decode(p + 3, n - 3, given, sizeof(given));
+            got = codec_b64_decode(CODEC_B64_STD, p + 3, n - 3, given, sizeof(given));
             if (got == SIG_LEN && CRYPTO_memcmp(given, mac, SIG_LEN) == 0)
                 found = 1;
         }
@@ -248,7 +175,7 @@ int whsig_sign(const struct whsig_key *k, const char *id, long long timestamp, c
     if (compute_mac(k, id, ts, body, len, mac) < 0)
         return -1;
     memcpy(out, "v1,", 3);
-    return b64_encode(b64_std, 1, mac, SIG_LEN, out + 3, outlen - 3);
+    return codec_b64_encode(CODEC_B64_STD, 1, mac, SIG_LEN, out + 3, outlen - 3);
 }
 
 const char *whsig_status_message(enum whsig_status st)

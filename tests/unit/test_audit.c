@@ -223,13 +223,6 @@ static void test_threads(void)
     free(text);
 }
 
-static void test_mask(void)
-{
-    char a[] = "cpf 12345678909 and 123.456.789-09, id 1234567890 and 123456789012";
-    audit_mask_cpf(a);
-    is_str(a, "cpf *********** and ***.***.***-**, id 1234567890 and 123456789012", "mask");
-}
-
 static void test_errors(void)
 {
     char err[256];
@@ -257,7 +250,6 @@ int main(void)
     test_lines();
     test_rotation();
     test_threads();
-    test_mask();
     test_errors();
     cleanup();
     return tap_done();

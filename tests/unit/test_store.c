@@ -1,6 +1,7 @@
 /* Unit tests of the store: identity and codes, puts and revisions, lookups,
  * concurrency, batches, crash recovery (also after kill -9), damaged and
- * locked indexes, rerender and revocation, in temporary store folders. */
+ * locked indexes, rerender and revocation, in temporary store folders, and
+ * locations that are not folders. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -1013,6 +1014,49 @@ static void test_errors(const char *dir)
     buf_free(&p);
 }
 
+/* Locations that are URIs name other kinds of store, none built in yet: a
+ * clear error that never repeats the URI, and no folder made for it. */
+static void test_locations(const char *dir)
+{
+    const char *uris[] = {"postgresql://certifica:s3cret@db.example/certs",
+                          "postgres://certifica:s3cret@db.example/certs", "PostgreSQL://db/x"};
+    struct buf p = BUF_INIT;
+    char err[512], cwd[4096];
+    struct store *st;
+    struct stat sb;
+
+    if (!getcwd(cwd, sizeof(cwd)) || chdir(dir) < 0) {
+        ok(0, "enter '%s': %s", dir, strerror(errno));
+        return;
+    }
+    for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+        err[0] = '\0';
+        st = store_open(uris[i], NULL, NULL, err, sizeof(err));
+        ok(!st && strstr(err, "postgresql stores are not built in") && !strstr(err, "s3cret"),
+           "'%.13s...' is refused: %s", uris[i], err);
+        store_close(st);
+    }
+    ok(lstat("postgresql:", &sb) < 0 && lstat("postgres:", &sb) < 0 &&
+           lstat("PostgreSQL:", &sb) < 0,
+       "and no folder is made for it");
+    st = store_open("mysql://db/x", NULL, NULL, err, sizeof(err));
+    ok(!st && strstr(err, "unknown kind 'mysql://'"), "another scheme is unknown: %s", err);
+    store_close(st);
+    st = store_open("odd:name", NULL, NULL, err, sizeof(err));
+    ok(st && !strcmp(store_dir(st), "odd:name"), "a folder with a colon is still a folder (%s)",
+       st ? "" : err);
+    store_close(st);
+    st = store_open("odd:name//", NULL, NULL, err, sizeof(err));
+    ok(st && !strcmp(store_dir(st), "odd:name"), "its trailing slashes dropped (%s)",
+       st ? "" : err);
+    store_close(st);
+    buf_addf(&p, "%s/odd:name/index.sqlite", dir);
+    ok(lstat(p.data, &sb) == 0, "with its index inside");
+    if (chdir(cwd) < 0)
+        ok(0, "back to '%s': %s", cwd, strerror(errno));
+    buf_free(&p);
+}
+
 int main(void)
 {
     char *dir = make_tmpdir();
@@ -1025,6 +1069,7 @@ int main(void)
     test_batch_crash(dir);
     test_recovery(dir);
     test_errors(dir);
+    test_locations(dir);
     buf_addf(&sub, "%s/rerender", dir);
     test_rerender(sub.data);
     buf_reset(&sub);

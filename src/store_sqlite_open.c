@@ -1,10 +1,7 @@
 /* The embedded store backend: an SQLite index (WAL, synchronous=FULL) next to
  * PDF files under the store folder. This file opens and closes it: the lock
- * file, the connections, and the helpers the other parts share.
- * store_schema.c makes and upgrades the schema, store_put.c writes (puts,
- * batches, revocation), store_query.c reads, store_search.c searches,
- * store_staff.c keeps staff accounts, store_recover.c recovers from crashes
- * and rerenders, store_fs.c does the durable file operations. */
+ * file, the connections, the statements kept prepared. The other
+ * store_sqlite_*.c files do the rest (see store_sqlite.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -56,193 +53,11 @@ static const char *const wsql[W_COUNT] = {
     [W_EXISTS] = "SELECT 1 FROM certificates WHERE id = ?1",
 };
 
-uint64_t store_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-void store_now_utc(char out[20])
-{
-    struct tm tm;
-    time_t t = time(NULL);
-    gmtime_r(&t, &tm);
-    if (strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-        out[0] = '\0';
-}
-
-void store_db_error(const struct store *st, sqlite3 *db, const char *what, char *err, size_t errlen)
-{
-    int rc = sqlite3_errcode(db) & 0xff;
-    const char *msg = sqlite3_errmsg(db);
-
-    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
-        snprintf(err, errlen, "index '%s' is damaged: %s", st->index_path, msg);
-    else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-        snprintf(err, errlen, "index '%s' is locked by another process", st->index_path);
-    else
-        snprintf(err, errlen, "cannot %s index '%s': %s", what, st->index_path, msg);
-}
-
-int store_db_exec(struct store *st, sqlite3 *db, const char *sql, const char *what, char *err,
-                  size_t errlen)
-{
-    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-        store_db_error(st, db, what, err, errlen);
-        return -1;
-    }
-    return 0;
-}
-
-sqlite3_stmt *store_wstmt(struct store *st, enum store_wq q)
-{
-    sqlite3_stmt *s = st->wq[q];
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    return s;
-}
-
-void store_bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(s, i);
-}
-
-char *store_col_dup(sqlite3_stmt *s, int i)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    return t ? xstrdup((const char *)t) : NULL;
-}
-
-void store_col_copy(sqlite3_stmt *s, int i, char *out, size_t outlen)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    snprintf(out, outlen, "%s", t ? (const char *)t : "");
-}
-
-void store_count(_Atomic uint64_t *counter, uint64_t n)
-{
-    atomic_fetch_add(counter, n);
-}
-
-void store_add_clock(struct store *st, const struct store_fs_clock *clk)
-{
-    store_count(&st->fsyncs, clk->fsyncs);
-    store_count(&st->fsync_ns, clk->ns);
-}
-
-/* Transactions on the writer (db_mu held). Inside the caller's own batch an
- * operation is a savepoint, so that a failed put leaves the batch going. */
-int store_tx_begin(struct store *st, int in_batch, char *err, size_t errlen)
-{
-    if (!in_batch)
-        return store_db_exec(st, st->db, "BEGIN IMMEDIATE", "write", err, errlen);
-    if (st->batch_failed) {
-        snprintf(err, errlen, "the batch was rolled back: %s", st->batch_err);
-        return -1;
-    }
-    return store_db_exec(st, st->db, "SAVEPOINT op", "write", err, errlen);
-}
-
-int store_tx_commit(struct store *st, int in_batch, char *err, size_t errlen)
-{
-    uint64_t t0 = store_now_ns();
-    int rc;
-
-    if (in_batch)
-        return store_db_exec(st, st->db, "RELEASE op", "write", err, errlen);
-    rc = store_db_exec(st, st->db, "COMMIT", "commit", err, errlen);
-    if (rc == 0) {
-        store_count(&st->commits, 1);
-        store_count(&st->commit_ns, store_now_ns() - t0);
-    }
-    return rc;
-}
-
-void store_tx_abort(struct store *st, int in_batch)
-{
-    if (sqlite3_get_autocommit(st->db)) {
-        /* SQLite already rolled everything back (disk full, I/O error). */
-        if (in_batch && !st->batch_failed) {
-            st->batch_failed = 1;
-            snprintf(st->batch_err, sizeof(st->batch_err), "%s", sqlite3_errmsg(st->db));
-        }
-        return;
-    }
-    if (in_batch)
-        sqlite3_exec(st->db, "ROLLBACK TO op; RELEASE op", NULL, NULL, NULL);
-    else
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-/* The batch gate: a thread that does not own the open batch waits for it to
- * end. Returns 1 when the caller owns the open batch, 0 otherwise (then it is
- * counted in flight until store_gate_leave). */
-int store_gate_enter(struct store *st)
-{
-    int owner;
-    pthread_mutex_lock(&st->gate_mu);
-    while ((st->batch_active && !pthread_equal(st->batch_owner, pthread_self())) ||
-           (st->batch_waiting && !st->batch_active))
-        pthread_cond_wait(&st->gate_cv, &st->gate_mu);
-    owner = st->batch_active;
-    if (!owner)
-        st->inflight++;
-    pthread_mutex_unlock(&st->gate_mu);
-    return owner;
-}
-
-void store_gate_leave(struct store *st, int owner)
-{
-    if (owner)
-        return;
-    pthread_mutex_lock(&st->gate_mu);
-    if (--st->inflight == 0)
-        pthread_cond_broadcast(&st->gate_cv);
-    pthread_mutex_unlock(&st->gate_mu);
-}
-
-pthread_mutex_t *store_stripe(struct store *st, const char *id)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *id; id++)
-        h = (h ^ (unsigned char)*id) * 16777619u;
-    return &st->stripes[h % STORE_STRIPES];
-}
-
-sqlite3 *store_reader_get(struct store *st)
-{
-    pthread_mutex_lock(&st->rd_mu);
-    for (;;) {
-        for (int i = 0; i < STORE_READERS; i++) {
-            if (!st->rd_busy[i]) {
-                st->rd_busy[i] = 1;
-                pthread_mutex_unlock(&st->rd_mu);
-                return st->rd[i];
-            }
-        }
-        pthread_cond_wait(&st->rd_cv, &st->rd_mu);
-    }
-}
-
-void store_reader_put(struct store *st, sqlite3 *db)
-{
-    pthread_mutex_lock(&st->rd_mu);
-    for (int i = 0; i < STORE_READERS; i++)
-        if (st->rd[i] == db)
-            st->rd_busy[i] = 0;
-    pthread_cond_signal(&st->rd_cv);
-    pthread_mutex_unlock(&st->rd_mu);
-}
-
 /* --- opening ------------------------------------------------------------ */
 
 /* Take the store's lock file: exclusive when no other process has the store
  * open (then this one may recover it), shared otherwise. */
-static int lock_store(struct store *st, int *exclusive, char *err, size_t errlen)
+static int lock_store(struct store_sqlite *st, int *exclusive, char *err, size_t errlen)
 {
     struct buf path = BUF_INIT;
     int rc = -1;
@@ -278,12 +93,12 @@ out:
     return rc;
 }
 
-static int refuse_if_pdfs(struct store *st, const char *state, char *err, size_t errlen)
+static int refuse_if_pdfs(struct store_sqlite *st, const char *state, char *err, size_t errlen)
 {
     struct buf pdf = BUF_INIT;
     int rc;
 
-    buf_addf(&pdf, "%s/pdf", st->dir);
+    buf_addf(&pdf, "%s/" STORE_PDF_FOLDER, st->dir);
     rc = store_fs_nonempty(pdf.data, err, errlen);
     if (rc == 1)
         snprintf(err, errlen,
@@ -294,12 +109,12 @@ static int refuse_if_pdfs(struct store *st, const char *state, char *err, size_t
     return rc == 0 ? 0 : -1;
 }
 
-static sqlite3 *open_db(struct store *st, int flags, char *err, size_t errlen)
+static sqlite3 *open_db(struct store_sqlite *st, int flags, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(st->index_path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         if (db)
-            store_db_error(st, db, "open", err, errlen);
+            store_sqlite_error(st, db, "open", err, errlen);
         else
             snprintf(err, errlen, "cannot open index '%s': out of memory", st->index_path);
         sqlite3_close(db);
@@ -311,7 +126,8 @@ static sqlite3 *open_db(struct store *st, int flags, char *err, size_t errlen)
 }
 
 /* user_version and the number of tables; the first read of the file. */
-static int read_version(struct store *st, int *version, int *tables, char *err, size_t errlen)
+static int read_version(struct store_sqlite *st, int *version, int *tables, char *err,
+                        size_t errlen)
 {
     sqlite3_stmt *s = NULL;
     int rc = -1;
@@ -321,7 +137,7 @@ static int read_version(struct store *st, int *version, int *tables, char *err, 
                            " (SELECT count(*) FROM sqlite_schema WHERE type = 'table')",
                            -1, &s, NULL) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_ROW) {
-        store_db_error(st, st->db, "read", err, errlen);
+        store_sqlite_error(st, st->db, "read", err, errlen);
         goto out;
     }
     *version = sqlite3_column_int(s, 0);
@@ -332,7 +148,7 @@ out:
     return rc;
 }
 
-static int open_writer(struct store *st, int exclusive, char *err, size_t errlen)
+static int open_writer(struct store_sqlite *st, int exclusive, char *err, size_t errlen)
 {
     struct stat sb;
     sqlite3_stmt *s = NULL;
@@ -365,7 +181,7 @@ static int open_writer(struct store *st, int exclusive, char *err, size_t errlen
     if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_ROW) {
         sqlite3_finalize(s);
-        store_db_error(st, st->db, "set up", err, errlen);
+        store_sqlite_error(st, st->db, "set up", err, errlen);
         return -1;
     }
     if (sqlite3_stricmp((const char *)sqlite3_column_text(s, 0), "wal") != 0) {
@@ -375,21 +191,21 @@ static int open_writer(struct store *st, int exclusive, char *err, size_t errlen
         return -1;
     }
     sqlite3_finalize(s);
-    if (store_db_exec(st, st->db, "PRAGMA synchronous = FULL", "set up", err, errlen) < 0 ||
-        store_schema_ready(st, version, exclusive, err, errlen) < 0 ||
-        store_db_exec(st, st->db, "PRAGMA foreign_keys = ON", "set up", err, errlen) < 0)
+    if (store_sqlite_exec(st, st->db, "PRAGMA synchronous = FULL", "set up", err, errlen) < 0 ||
+        store_sqlite_schema_ready(st, version, exclusive, err, errlen) < 0 ||
+        store_sqlite_exec(st, st->db, "PRAGMA foreign_keys = ON", "set up", err, errlen) < 0)
         return -1;
     for (int q = 0; q < W_COUNT; q++) {
         if (sqlite3_prepare_v3(st->db, wsql[q], -1, SQLITE_PREPARE_PERSISTENT, &st->wq[q], NULL) !=
             SQLITE_OK) {
-            store_db_error(st, st->db, "prepare", err, errlen);
+            store_sqlite_error(st, st->db, "prepare", err, errlen);
             return -1;
         }
     }
     return 0;
 }
 
-static int open_readers(struct store *st, char *err, size_t errlen)
+static int open_readers(struct store_sqlite *st, char *err, size_t errlen)
 {
     for (int i = 0; i < STORE_READERS; i++) {
         st->rd[i] = open_db(st, SQLITE_OPEN_READONLY, err, errlen);
@@ -399,10 +215,13 @@ static int open_readers(struct store *st, char *err, size_t errlen)
     return 0;
 }
 
-struct store *store_open(const char *dir, store_rerender_fn rerender_fn, void *rerender_ctx,
-                         char *err, size_t errlen)
+static void close_store(struct store_sqlite *st);
+static const struct store_ops sqlite_ops;
+
+struct store *store_sqlite_open(const char *dir, store_rerender_fn rerender_fn, void *rerender_ctx,
+                                char *err, size_t errlen)
 {
-    struct store *st = xcalloc(1, sizeof(*st));
+    struct store_sqlite *st = xcalloc(1, sizeof(*st));
     struct buf b = BUF_INIT;
     size_t n = strlen(dir);
     int exclusive = 0;
@@ -415,6 +234,7 @@ struct store *store_open(const char *dir, store_rerender_fn rerender_fn, void *r
     for (int i = 0; i < STORE_STRIPES; i++)
         pthread_mutex_init(&st->stripes[i], NULL);
     st->lock_fd = -1;
+    st->base.ops = &sqlite_ops;
 
     while (n > 1 && dir[n - 1] == '/')
         n--;
@@ -430,7 +250,7 @@ struct store *store_open(const char *dir, store_rerender_fn rerender_fn, void *r
         goto fail;
     st->rec.exclusive = exclusive;
     if (exclusive) {
-        if (store_recover(st, rerender_fn, rerender_ctx, err, errlen) < 0)
+        if (store_sqlite_recover(st, rerender_fn, rerender_ctx, err, errlen) < 0)
             goto fail;
         /* Let other processes (the CLI next to a server) open it too. */
         if (flock(st->lock_fd, LOCK_SH) < 0) {
@@ -438,28 +258,19 @@ struct store *store_open(const char *dir, store_rerender_fn rerender_fn, void *r
             goto fail;
         }
     }
-    return st;
+    return &st->base;
 fail:
-    store_close(st);
+    close_store(st);
     return NULL;
 }
 
-void store_batch_discard(struct store *st)
-{
-    for (size_t i = 0; i < st->n_batch_files; i++) {
-        unlink(st->batch_files[i]);
-        free(st->batch_files[i]);
-    }
-    st->n_batch_files = 0;
-}
-
-void store_close(struct store *st)
+static void close_store(struct store_sqlite *st)
 {
     if (!st)
         return;
     if (st->batch_active) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-        store_batch_discard(st);
+        store_sqlite_batch_discard(st);
     }
     free(st->batch_files);
     store_dirset_free(&st->batch_dirs);
@@ -482,12 +293,38 @@ void store_close(struct store *st)
     free(st);
 }
 
-const char *store_dir(const struct store *st)
+static void sqlite_close(struct store *base)
 {
-    return st->dir;
+    close_store(store_sqlite_of(base));
 }
 
-void store_recovery_info(const struct store *st, struct store_recovery *out)
+static const char *sqlite_dir(const struct store *base)
 {
-    *out = st->rec;
+    return ((const struct store_sqlite *)base)->dir;
 }
+
+static void sqlite_recovery_info(const struct store *base, struct store_recovery *out)
+{
+    *out = ((const struct store_sqlite *)base)->rec;
+}
+
+static const struct store_ops sqlite_ops = {
+    .close = sqlite_close,
+    .dir = sqlite_dir,
+    .recovery_info = sqlite_recovery_info,
+    .put = store_sqlite_put,
+    .batch_begin = store_sqlite_batch_begin,
+    .batch_end = store_sqlite_batch_end,
+    .get = store_sqlite_get,
+    .get_by_code = store_sqlite_get_by_code,
+    .raw_event = store_sqlite_raw_event,
+    .rerender = store_sqlite_rerender,
+    .revoke = store_sqlite_revoke,
+    .stats = store_sqlite_stats,
+    .search = store_sqlite_search,
+    .search_explain = store_sqlite_search_explain,
+    .staff_add = store_sqlite_staff_add,
+    .staff_list = store_sqlite_staff_list,
+    .staff_revoke = store_sqlite_staff_revoke,
+    .staff_check = store_sqlite_staff_check,
+};

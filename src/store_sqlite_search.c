@@ -6,7 +6,7 @@
  * Two ways to a page. With words, everything is asked of the full-text
  * table: the words of its text columns, the filters as tags in its tags
  * column, the dates as a range of rowids, which carry the day (see
- * store_schema.c) so that FTS5 hands out the matches newest day first; one
+ * store_sqlite_schema.c) so that FTS5 hands out the matches newest day first; one
  * walk down them counts them and picks out the days the page falls in, and
  * only the rows of those days are read and sorted. Without words: queries on
  * certificates, whose indexes hold the order and every filtered column. */
@@ -124,7 +124,7 @@ static int plan_words(struct plan *p, const char *q, char *err, size_t errlen)
 }
 
 /* A filter: a condition on certificates, or a tag of the full-text table's
- * tags column (see store_schema.c). Tags are made here from checked numbers
+ * tags column (see store_sqlite_schema.c). Tags are made here from checked numbers
  * and fixed letters, never from what the user typed. */
 static void add_filter(struct plan *p, const char *clause, const char *tag)
 {
@@ -286,11 +286,11 @@ static void bind_plan(sqlite3_stmt *s, const struct plan *p, const struct store_
     bind_named_int(s, ":offset", p->offset);
 }
 
-static int prepare(struct store *st, sqlite3 *db, const char *sql, const struct plan *p,
+static int prepare(struct store_sqlite *st, sqlite3 *db, const char *sql, const struct plan *p,
                    const struct store_query *q, sqlite3_stmt **s, char *err, size_t errlen)
 {
     if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK) {
-        store_db_error(st, db, "search", err, errlen);
+        store_sqlite_error(st, db, "search", err, errlen);
         return -1;
     }
     bind_plan(*s, p, q);
@@ -298,7 +298,7 @@ static int prepare(struct store *st, sqlite3 *db, const char *sql, const struct 
 }
 
 /* One integer from a query. */
-static int query_int(struct store *st, sqlite3 *db, const char *sql, const struct plan *p,
+static int query_int(struct store_sqlite *st, sqlite3 *db, const char *sql, const struct plan *p,
                      const struct store_query *q, int64_t *v, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
@@ -310,7 +310,7 @@ static int query_int(struct store *st, sqlite3 *db, const char *sql, const struc
         *v = sqlite3_column_int64(s, 0);
         rc = 0;
     } else {
-        store_db_error(st, db, "search", err, errlen);
+        store_sqlite_error(st, db, "search", err, errlen);
     }
     sqlite3_finalize(s);
     return rc;
@@ -330,8 +330,9 @@ static int64_t day_of(int64_t key)
 #define WALK_SQL "SELECT rowid FROM certificates_fts WHERE " FTS_WHERE " ORDER BY rowid DESC"
 #define FTS_COUNT_SQL "SELECT count(*) FROM certificates_fts WHERE " FTS_WHERE
 
-static int fts_walk(struct store *st, sqlite3 *db, struct plan *p, const struct store_query *q,
-                    int64_t *total, struct buf *keys, char *err, size_t errlen)
+static int fts_walk(struct store_sqlite *st, sqlite3 *db, struct plan *p,
+                    const struct store_query *q, int64_t *total, struct buf *keys, char *err,
+                    size_t errlen)
 {
     sqlite3_stmt *s = NULL;
     int64_t pos = 0, last = p->offset + p->per_page - 1, cur = 0, skip = 0;
@@ -359,7 +360,7 @@ static int fts_walk(struct store *st, sqlite3 *db, struct plan *p, const struct 
             break;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        store_db_error(st, db, "search", err, errlen);
+        store_sqlite_error(st, db, "search", err, errlen);
         goto out;
     }
     buf_adds(keys, "]");
@@ -376,24 +377,25 @@ out:
 static void read_hit(sqlite3_stmt *s, struct store_hit *h)
 {
     memset(h, 0, sizeof(*h));
-    store_col_copy(s, 0, h->id, sizeof(h->id));
-    h->user_name = store_col_dup(s, 1);
-    h->course_name = store_col_dup(s, 2);
-    h->school_name = store_col_dup(s, 3);
-    h->type = store_col_dup(s, 4);
+    store_sqlite_col_copy(s, 0, h->id, sizeof(h->id));
+    h->user_name = store_sqlite_col_dup(s, 1);
+    h->course_name = store_sqlite_col_dup(s, 2);
+    h->school_name = store_sqlite_col_dup(s, 3);
+    h->type = store_sqlite_col_dup(s, 4);
     h->course_id = sqlite3_column_int64(s, 5);
     h->institution_id = sqlite3_column_int64(s, 6);
-    store_col_copy(s, 7, h->certified_at, sizeof(h->certified_at));
+    store_sqlite_col_copy(s, 7, h->certified_at, sizeof(h->certified_at));
     h->revision = sqlite3_column_int(s, 8);
-    store_col_copy(s, 9, h->code, sizeof(h->code));
+    store_sqlite_col_copy(s, 9, h->code, sizeof(h->code));
     h->revoked = sqlite3_column_int(s, 10) != 0;
 }
 
 static const struct store_query no_query;
 
-int store_search(struct store *st, const struct store_query *q, struct store_page *out, char *err,
-                 size_t errlen)
+int store_sqlite_search(struct store *base, const struct store_query *q, struct store_page *out,
+                        char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     struct plan p;
     struct buf sql = BUF_INIT, keys = BUF_INIT;
     sqlite3_stmt *s = NULL;
@@ -412,9 +414,9 @@ int store_search(struct store *st, const struct store_query *q, struct store_pag
         rc = 0;
         goto out;
     }
-    db = store_reader_get(st);
+    db = store_sqlite_reader_get(st);
     /* One read transaction: the total and the page agree. */
-    if (store_db_exec(st, db, "BEGIN", "search", err, errlen) < 0)
+    if (store_sqlite_exec(st, db, "BEGIN", "search", err, errlen) < 0)
         goto out;
     offset = p.offset;
     if (p.match.len) {
@@ -439,7 +441,7 @@ int store_search(struct store *st, const struct store_query *q, struct store_pag
     while ((step = sqlite3_step(s)) == SQLITE_ROW && out->n_hits < (size_t)p.per_page)
         read_hit(s, &out->hits[out->n_hits++]);
     if (step != SQLITE_DONE && step != SQLITE_ROW) {
-        store_db_error(st, db, "search", err, errlen);
+        store_sqlite_error(st, db, "search", err, errlen);
         goto out;
     }
     rc = 0;
@@ -447,7 +449,7 @@ out:
     sqlite3_finalize(s);
     if (db) {
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-        store_reader_put(st, db);
+        store_sqlite_reader_put(st, db);
     }
     if (rc < 0)
         store_page_free(out);
@@ -457,22 +459,8 @@ out:
     return rc;
 }
 
-void store_page_free(struct store_page *p)
-{
-    if (!p)
-        return;
-    for (size_t i = 0; i < p->n_hits; i++) {
-        free(p->hits[i].user_name);
-        free(p->hits[i].course_name);
-        free(p->hits[i].school_name);
-        free(p->hits[i].type);
-    }
-    free(p->hits);
-    memset(p, 0, sizeof(*p));
-}
-
 /* EXPLAIN QUERY PLAN of one statement, one line per step, indented by depth. */
-static int explain(struct store *st, sqlite3 *db, const char *what, const char *sql,
+static int explain(struct store_sqlite *st, sqlite3 *db, const char *what, const char *sql,
                    const struct plan *p, const struct store_query *q, struct buf *out, char *err,
                    size_t errlen)
 {
@@ -496,7 +484,7 @@ static int explain(struct store *st, sqlite3 *db, const char *what, const char *
         buf_addf(out, "%*s%s\n", 2 + 2 * d, "", (const char *)sqlite3_column_text(s, 3));
     }
     if (step != SQLITE_DONE) {
-        store_db_error(st, db, "search", err, errlen);
+        store_sqlite_error(st, db, "search", err, errlen);
         goto out;
     }
     rc = 0;
@@ -506,9 +494,10 @@ out:
     return rc;
 }
 
-int store_search_explain(struct store *st, const struct store_query *q, struct buf *out, char *err,
-                         size_t errlen)
+int store_sqlite_search_explain(struct store *base, const struct store_query *q, struct buf *out,
+                                char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     struct plan p;
     struct buf sql = BUF_INIT;
     sqlite3 *db = NULL;
@@ -523,7 +512,7 @@ int store_search_explain(struct store *st, const struct store_query *q, struct b
         rc = 0;
         goto out;
     }
-    db = store_reader_get(st);
+    db = store_sqlite_reader_get(st);
     if (p.match.len) {
         if (explain(st, db, "matches, newest day first", WALK_SQL, &p, q, out, err, errlen) < 0)
             goto out;
@@ -539,7 +528,7 @@ int store_search_explain(struct store *st, const struct store_query *q, struct b
     rc = 0;
 out:
     if (db)
-        store_reader_put(st, db);
+        store_sqlite_reader_put(st, db);
     buf_free(&sql);
     plan_free(&p);
     return rc;

@@ -140,14 +140,14 @@ static const char *const migrate_v1[] = {
     "PRAGMA user_version = 2",
 };
 
-static int read_version(struct store *st, int *version, char *err, size_t errlen)
+static int read_version(struct store_sqlite *st, int *version, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
     int rc = -1;
 
     if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_ROW) {
-        store_db_error(st, st->db, "read", err, errlen);
+        store_sqlite_error(st, st->db, "read", err, errlen);
         goto out;
     }
     *version = sqlite3_column_int(s, 0);
@@ -158,13 +158,13 @@ out:
 }
 
 /* Inside the migration: no row may point at a certificate that is gone. */
-static int check_keys(struct store *st, char *err, size_t errlen)
+static int check_keys(struct store_sqlite *st, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
     int rc = -1, step;
 
     if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK) {
-        store_db_error(st, st->db, "upgrade", err, errlen);
+        store_sqlite_error(st, st->db, "upgrade", err, errlen);
         goto out;
     }
     step = sqlite3_step(s);
@@ -172,7 +172,7 @@ static int check_keys(struct store *st, char *err, size_t errlen)
         snprintf(err, errlen, "cannot upgrade index '%s': table '%s' refers to missing rows",
                  st->index_path, (const char *)sqlite3_column_text(s, 0));
     else if (step != SQLITE_DONE)
-        store_db_error(st, st->db, "upgrade", err, errlen);
+        store_sqlite_error(st, st->db, "upgrade", err, errlen);
     else
         rc = 0;
 out:
@@ -180,24 +180,25 @@ out:
     return rc;
 }
 
-static int create(struct store *st, char *err, size_t errlen)
+static int create(struct store_sqlite *st, char *err, size_t errlen)
 {
     int version;
 
     /* Another process may have made it meanwhile: look again inside. */
-    if (store_db_exec(st, st->db, "BEGIN IMMEDIATE", "create", err, errlen) < 0)
+    if (store_sqlite_exec(st, st->db, "BEGIN IMMEDIATE", "create", err, errlen) < 0)
         return -1;
     if (read_version(st, &version, err, errlen) < 0)
         goto fail;
     if (version == 0 &&
-        (store_db_exec(st, st->db, CERTIFICATES_TABLE("certificates"), "create", err, errlen) < 0 ||
-         store_db_exec(st, st->db, revisions_v1, "create", err, errlen) < 0 ||
-         store_db_exec(st, st->db, indexes_v2, "create", err, errlen) < 0 ||
-         store_db_exec(st, st->db, fts_v2, "create", err, errlen) < 0 ||
-         store_db_exec(st, st->db, staff_v2, "create", err, errlen) < 0 ||
-         store_db_exec(st, st->db, "PRAGMA user_version = 2", "create", err, errlen) < 0))
+        (store_sqlite_exec(st, st->db, CERTIFICATES_TABLE("certificates"), "create", err, errlen) <
+             0 ||
+         store_sqlite_exec(st, st->db, revisions_v1, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, indexes_v2, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, fts_v2, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, staff_v2, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, "PRAGMA user_version = 2", "create", err, errlen) < 0))
         goto fail;
-    if (store_db_exec(st, st->db, "COMMIT", "create", err, errlen) < 0)
+    if (store_sqlite_exec(st, st->db, "COMMIT", "create", err, errlen) < 0)
         goto fail;
     /* Make the new index file's name durable in the store folder. */
     return store_fs_sync_dir(st->dir, NULL, err, errlen);
@@ -206,25 +207,25 @@ fail:
     return -1;
 }
 
-static int migrate(struct store *st, char *err, size_t errlen)
+static int migrate(struct store_sqlite *st, char *err, size_t errlen)
 {
     int version, rc = -1;
 
     /* Foreign keys must be off to drop and rename a parent table; the
      * pragma is a no-op inside a transaction. */
-    if (store_db_exec(st, st->db, "PRAGMA foreign_keys = OFF", "upgrade", err, errlen) < 0 ||
-        store_db_exec(st, st->db, "BEGIN IMMEDIATE", "upgrade", err, errlen) < 0)
+    if (store_sqlite_exec(st, st->db, "PRAGMA foreign_keys = OFF", "upgrade", err, errlen) < 0 ||
+        store_sqlite_exec(st, st->db, "BEGIN IMMEDIATE", "upgrade", err, errlen) < 0)
         return -1;
     if (read_version(st, &version, err, errlen) < 0)
         goto out;
     if (version == 1) {
         for (size_t i = 0; i < sizeof(migrate_v1) / sizeof(migrate_v1[0]); i++)
-            if (store_db_exec(st, st->db, migrate_v1[i], "upgrade", err, errlen) < 0)
+            if (store_sqlite_exec(st, st->db, migrate_v1[i], "upgrade", err, errlen) < 0)
                 goto out;
         if (check_keys(st, err, errlen) < 0)
             goto out;
     }
-    if (store_db_exec(st, st->db, "COMMIT", "upgrade", err, errlen) < 0)
+    if (store_sqlite_exec(st, st->db, "COMMIT", "upgrade", err, errlen) < 0)
         goto out;
     rc = 0;
 out:
@@ -233,7 +234,8 @@ out:
     return rc;
 }
 
-int store_schema_ready(struct store *st, int version, int exclusive, char *err, size_t errlen)
+int store_sqlite_schema_ready(struct store_sqlite *st, int version, int exclusive, char *err,
+                              size_t errlen)
 {
     if (version == 0)
         return create(st, err, errlen);

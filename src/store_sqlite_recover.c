@@ -2,148 +2,37 @@
  * PDF from its archived raw event as a new file, commit the new path and hash,
  * and only then remove the old file. Recovery also removes temporary files and
  * PDFs that no committed row names. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "caltime.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
-#define PDF_DEPTH 3 /* pdf/<institution>/<yyyy>/<mm>/ */
-
-static const char id_chars[] = "abcdefghijklmnopqrstuvwxyz234567";
-
-static int digits(const char **p)
+/* The sweep's question: is rel the file the index names for (id, rev)? */
+static int keep_file(void *ctx, const char *rel, const char *id, int rev, char *err, size_t errlen)
 {
-    const char *s = *p;
-    int n = 0, v = 0;
-    while (*s >= '0' && *s <= '9' && n < 9) {
-        v = v * 10 + (*s++ - '0');
-        n++;
-    }
-    *p = s;
-    return n ? v : -1;
-}
+    struct store_sqlite *st = ctx;
+    sqlite3_stmt *s = store_sqlite_wstmt(st, W_REV_PATH);
+    int keep = 0, step;
 
-/* A store file name: "<id>-r<rev>.pdf" or "<id>-r<rev>.g<gen>.pdf". */
-static int parse_pdf_name(const char *name, char id[STORE_ID_MAX], int *rev)
-{
-    const char *p = name;
-    size_t n = strspn(name, id_chars);
-
-    if (n != 16 || strncmp(name + n, "-r", 2) != 0)
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, rev);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        keep = strcmp((const char *)sqlite3_column_text(s, 0), rel) == 0;
+    else if (step != SQLITE_DONE)
+        store_sqlite_error(st, st->db, "read", err, errlen);
+    sqlite3_reset(s);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
         return -1;
-    p = name + n + 2;
-    if ((*rev = digits(&p)) <= 0)
-        return -1;
-    if (strncmp(p, ".g", 2) == 0) {
-        p += 2;
-        if (digits(&p) <= 0)
-            return -1;
-    }
-    if (strcmp(p, ".pdf") != 0)
-        return -1;
-    memcpy(id, name, n);
-    id[n] = '\0';
-    return 0;
-}
-
-static int is_temp_name(const char *name)
-{
-    size_t n = strlen(name);
-    return name[0] == '.' && n > 5 && strcmp(name + n - 4, ".tmp") == 0;
-}
-
-/* Exactly n digits. */
-static int fixed_digits(const char **p, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++, (*p)++) {
-        if (**p < '0' || **p > '9')
-            return -1;
-        v = v * 10 + (**p - '0');
-    }
-    return v;
-}
-
-/* The folder of a recorded path, "pdf/<inst>/<yyyy>/<mm>/...": a re-made
- * file goes next to the one it replaces. 0, or -1 when it is not that shape. */
-static int parse_pdf_folder(const char *rel, int64_t *inst, int *year, int *mon)
-{
-    const char *p = rel;
-    int64_t v = 0;
-    int n = 0;
-
-    if (strncmp(p, "pdf/", 4) != 0)
-        return -1;
-    for (p += 4; *p >= '0' && *p <= '9' && n < 16; p++, n++)
-        v = v * 10 + (*p - '0');
-    if (n == 0 || v <= 0 || *p++ != '/')
-        return -1;
-    *year = fixed_digits(&p, 4);
-    if (*year < 1 || *p++ != '/')
-        return -1;
-    *mon = fixed_digits(&p, 2);
-    if (*mon < 1 || *mon > 12 || *p != '/')
-        return -1;
-    *inst = v;
-    return 0;
-}
-
-struct sweep {
-    struct store *st;
-    struct store_dirset dirs; /* folders something was removed from */
-    struct buf rel, path;
-};
-
-/* One file under pdf/: keep it when a row names it, else remove it. */
-static int sweep_file(void *vctx, const char *dir, const char *name, char *err, size_t errlen)
-{
-    struct sweep *sw = vctx;
-    struct store *st = sw->st;
-    char id[STORE_ID_MAX];
-    sqlite3_stmt *s;
-    int rev, keep = 0, step;
-
-    buf_reset(&sw->path);
-    buf_addf(&sw->path, "%s/%s", dir, name);
-    if (!is_temp_name(name)) {
-        if (parse_pdf_name(name, id, &rev) < 0)
-            return 0; /* not ours: leave it */
-        buf_reset(&sw->rel);
-        buf_addf(&sw->rel, "%s/%s", dir + strlen(st->dir) + 1, name);
-        s = store_wstmt(st, W_REV_PATH);
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 2, rev);
-        step = sqlite3_step(s);
-        if (step == SQLITE_ROW)
-            keep = strcmp((const char *)sqlite3_column_text(s, 0), sw->rel.data) == 0;
-        else if (step != SQLITE_DONE)
-            store_db_error(st, st->db, "read", err, errlen);
-        sqlite3_reset(s);
-        if (step != SQLITE_ROW && step != SQLITE_DONE)
-            return -1;
-        if (keep)
-            return 0;
-    }
-    if (unlink(sw->path.data) < 0 && errno != ENOENT) {
-        snprintf(err, errlen, "cannot remove '%s': %s", sw->path.data, strerror(errno));
-        return -1;
-    }
-    if (is_temp_name(name))
-        st->rec.temp_removed++;
-    else
-        st->rec.orphans_removed++;
-    store_dirset_add(&sw->dirs, dir);
-    return 0;
+    return keep;
 }
 
 /* Re-make one revision's PDF (rev 0: the latest) as a new file; the caller
  * holds the id's stripe. 0 done, 1 no such revision, -1 error. */
-static int remake(struct store *st, const char *id, int rev, store_rerender_fn fn, void *ctx,
+static int remake(struct store_sqlite *st, const char *id, int rev, store_rerender_fn fn, void *ctx,
                   char *err, size_t errlen)
 {
     struct store_ticket t = {0};
@@ -157,7 +46,7 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
 
     snprintf(t.id, sizeof(t.id), "%s", id);
     pthread_mutex_lock(&st->db_mu);
-    s = store_wstmt(st, W_REMAKE_GET);
+    s = store_sqlite_wstmt(st, W_REMAKE_GET);
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, rev);
     step = sqlite3_step(s);
@@ -173,7 +62,7 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
     } else if (step == SQLITE_DONE) {
         rc = 1;
     } else {
-        store_db_error(st, st->db, "read", err, errlen);
+        store_sqlite_error(st, st->db, "read", err, errlen);
     }
     sqlite3_reset(s);
     pthread_mutex_unlock(&st->db_mu);
@@ -181,13 +70,13 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
         goto out;
     rc = -1;
 
-    if (parse_pdf_folder(old.data, &inst, &when.year, &when.mon) < 0 &&
+    if (store_pdf_folder_of(old.data, &inst, &when.year, &when.mon) < 0 &&
         caltime_parse(certified, &when) < 0) {
         snprintf(err, errlen, "index '%s' is damaged: certificate '%s' has no valid date",
                  st->index_path, id);
         goto out;
     }
-    store_count(&st->renders, 1);
+    store_sqlite_count(&st->renders, 1);
     if (fn(ctx, &t, raw.data ? raw.data : "", raw.len, &pdf, err, errlen) < 0)
         goto out;
     if (pdf.len == 0) {
@@ -197,15 +86,15 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
     }
     store_fs_sha256(pdf.data, pdf.len, sha);
     gen++;
-    if (store_place_pdf(st, inst, when.year, when.mon, &t, &gen, &pdf, NULL, &clk, &rel, err,
+    if (store_pdf_place(st->dir, inst, when.year, when.mon, &t, &gen, &pdf, NULL, &clk, &rel, err,
                         errlen) < 0)
         goto out;
     placed = 1;
 
     store_now_utc(now);
     pthread_mutex_lock(&st->db_mu);
-    if (store_tx_begin(st, 0, err, errlen) == 0) {
-        s = store_wstmt(st, W_REMAKE_SET);
+    if (store_sqlite_tx_begin(st, 0, err, errlen) == 0) {
+        s = store_sqlite_wstmt(st, W_REMAKE_SET);
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_int(s, 2, t.revision);
         sqlite3_bind_text(s, 3, rel.data, -1, SQLITE_STATIC);
@@ -217,14 +106,14 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
         step = sqlite3_step(s);
         sqlite3_reset(s);
         if (step != SQLITE_DONE)
-            store_db_error(st, st->db, "write", err, errlen);
+            store_sqlite_error(st, st->db, "write", err, errlen);
         else if (sqlite3_changes(st->db) != 1)
             snprintf(err, errlen, "cannot re-make '%s' r%d: its row changed meanwhile", id,
                      t.revision);
-        else if (store_tx_commit(st, 0, err, errlen) == 0)
+        else if (store_sqlite_tx_commit(st, 0, err, errlen) == 0)
             rc = 0;
         if (rc < 0)
-            store_tx_abort(st, 0);
+            store_sqlite_tx_abort(st, 0);
     }
     pthread_mutex_unlock(&st->db_mu);
     if (rc < 0)
@@ -232,13 +121,11 @@ static int remake(struct store *st, const char *id, int rev, store_rerender_fn f
     placed = 0;
     /* The old file may go now; if this unlink is lost in a crash, recovery
      * finds the file without a row and removes it again. */
-    buf_reset(&pdf);
-    buf_addf(&pdf, "%s/%s", st->dir, old.data);
-    unlink(pdf.data);
+    store_pdf_unplace(st->dir, old.data);
 out:
     if (placed)
-        store_unplace(st, rel.data);
-    store_add_clock(st, &clk);
+        store_pdf_unplace(st->dir, rel.data);
+    store_sqlite_add_clock(st, &clk);
     buf_free(&raw);
     buf_free(&pdf);
     buf_free(&old);
@@ -252,7 +139,7 @@ struct damaged {
 };
 
 /* Every row's file must exist and match its size and SHA-256. */
-static int check_rows(struct store *st, struct damaged **bad, size_t *n_bad, char *first,
+static int check_rows(struct store_sqlite *st, struct damaged **bad, size_t *n_bad, char *first,
                       size_t firstlen, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
@@ -262,7 +149,7 @@ static int check_rows(struct store *st, struct damaged **bad, size_t *n_bad, cha
 
     if (sqlite3_prepare_v2(st->db, "SELECT id, revision, pdf_path, sha256, size FROM revisions", -1,
                            &s, NULL) != SQLITE_OK) {
-        store_db_error(st, st->db, "read", err, errlen);
+        store_sqlite_error(st, st->db, "read", err, errlen);
         goto out;
     }
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -289,7 +176,7 @@ static int check_rows(struct store *st, struct damaged **bad, size_t *n_bad, cha
         (*n_bad)++;
     }
     if (step != SQLITE_DONE) {
-        store_db_error(st, st->db, "read", err, errlen);
+        store_sqlite_error(st, st->db, "read", err, errlen);
         goto out;
     }
     rc = 0;
@@ -303,7 +190,7 @@ out:
  * records, not the UNIQUE indexes' contents). A damage it finds stops the
  * open before the sweep below would trust the index to tell which PDFs are
  * committed. 0, or -1 with err. */
-static int check_index(struct store *st, char *err, size_t errlen)
+static int check_index(struct store_sqlite *st, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
     const char *res;
@@ -311,7 +198,7 @@ static int check_index(struct store *st, char *err, size_t errlen)
 
     if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &s, NULL) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_ROW) {
-        store_db_error(st, st->db, "check", err, errlen);
+        store_sqlite_error(st, st->db, "check", err, errlen);
         goto out;
     }
     res = (const char *)sqlite3_column_text(s, 0);
@@ -330,21 +217,21 @@ out:
     return rc;
 }
 
-int store_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err, size_t errlen)
+int store_sqlite_recover(struct store_sqlite *st, store_rerender_fn fn, void *ctx, char *err,
+                         size_t errlen)
 {
-    struct sweep sw = {st, {NULL, 0, 0}, BUF_INIT, BUF_INIT};
+    struct store_pdf_swept swept = {0, 0};
     struct damaged *bad = NULL;
-    struct buf root = BUF_INIT;
     char first[512] = "";
     size_t n_bad = 0;
-    int rc = -1;
+    int rc = -1, swept_ok;
 
-    buf_addf(&root, "%s/pdf", st->dir);
-    if (check_index(st, err, errlen) < 0 ||
-        store_fs_walk(root.data, PDF_DEPTH, sweep_file, &sw, err, errlen) < 0 ||
-        store_dirset_sync(&sw.dirs, err, errlen) < 0)
+    if (check_index(st, err, errlen) < 0)
         goto out;
-    if (check_rows(st, &bad, &n_bad, first, sizeof(first), err, errlen) < 0)
+    swept_ok = store_pdf_sweep(st->dir, keep_file, st, &swept, err, errlen) == 0;
+    st->rec.temp_removed += swept.temp_removed;
+    st->rec.orphans_removed += swept.orphans_removed;
+    if (!swept_ok || check_rows(st, &bad, &n_bad, first, sizeof(first), err, errlen) < 0)
         goto out;
     if (n_bad && !fn) {
         snprintf(err, errlen, "%s (%zu file%s to make again, and no renderer was given)", first,
@@ -359,17 +246,14 @@ int store_recover(struct store *st, store_rerender_fn fn, void *ctx, char *err, 
     }
     rc = 0;
 out:
-    store_dirset_free(&sw.dirs);
-    buf_free(&sw.rel);
-    buf_free(&sw.path);
-    buf_free(&root);
     free(bad);
     return rc;
 }
 
-int store_rerender(struct store *st, const char *since, store_rerender_fn fn, void *ctx,
-                   size_t *count, char *err, size_t errlen)
+int store_sqlite_rerender(struct store *base, const char *since, store_rerender_fn fn, void *ctx,
+                          size_t *count, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     struct caltime d;
     char(*ids)[STORE_ID_MAX] = NULL;
     size_t n = 0, cap = 0, done = 0;
@@ -383,16 +267,16 @@ int store_rerender(struct store *st, const char *since, store_rerender_fn fn, vo
         snprintf(err, errlen, "bad date '%s': want yyyy-MM-dd", since);
         return -1;
     }
-    db = store_reader_get(st);
+    db = store_sqlite_reader_get(st);
     if (sqlite3_prepare_v2(db,
                            "SELECT id FROM certificates WHERE ?1 IS NULL OR certified_at >= ?1"
                            " ORDER BY id",
                            -1, &s, NULL) != SQLITE_OK) {
-        store_db_error(st, db, "read", err, errlen);
-        store_reader_put(st, db);
+        store_sqlite_error(st, db, "read", err, errlen);
+        store_sqlite_reader_put(st, db);
         return -1;
     }
-    store_bind_text(s, 1, since);
+    store_sqlite_bind_text(s, 1, since);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (n == cap) {
             cap = cap ? 2 * cap : 256;
@@ -401,24 +285,24 @@ int store_rerender(struct store *st, const char *since, store_rerender_fn fn, vo
         snprintf(ids[n++], STORE_ID_MAX, "%s", (const char *)sqlite3_column_text(s, 0));
     }
     if (step != SQLITE_DONE)
-        store_db_error(st, db, "read", err, errlen);
+        store_sqlite_error(st, db, "read", err, errlen);
     sqlite3_finalize(s);
-    store_reader_put(st, db);
+    store_sqlite_reader_put(st, db);
     if (step != SQLITE_DONE)
         goto out;
 
     for (size_t i = 0; i < n; i++) {
-        int owner = store_gate_enter(st), r;
+        int owner = store_sqlite_gate_enter(st), r;
         pthread_mutex_t *stripe;
         if (owner) {
             snprintf(err, errlen, "cannot rerender inside a batch");
             goto out;
         }
-        stripe = store_stripe(st, ids[i]);
+        stripe = store_sqlite_stripe(st, ids[i]);
         pthread_mutex_lock(stripe);
         r = remake(st, ids[i], 0, fn, ctx, err, errlen);
         pthread_mutex_unlock(stripe);
-        store_gate_leave(st, owner);
+        store_sqlite_gate_leave(st, owner);
         if (r < 0)
             goto out;
         done += r == 0;

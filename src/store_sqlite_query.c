@@ -7,7 +7,7 @@
 #include "store_sqlite.h"
 #include "banned.h"
 
-static int read_cert(struct store *st, sqlite3 *db, const char *id, struct store_cert *out,
+static int read_cert(struct store_sqlite *st, sqlite3 *db, const char *id, struct store_cert *out,
                      char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
@@ -36,22 +36,22 @@ static int read_cert(struct store *st, sqlite3 *db, const char *id, struct store
     out->user_id = sqlite3_column_int64(s, 1);
     out->course_id = sqlite3_column_int64(s, 2);
     out->school_id = sqlite3_column_int64(s, 3);
-    out->user_name = store_col_dup(s, 4);
-    out->user_email = store_col_dup(s, 5);
-    out->user_cpf = store_col_dup(s, 6);
-    out->course_name = store_col_dup(s, 7);
-    out->school_name = store_col_dup(s, 8);
-    out->workload = store_col_dup(s, 9);
-    out->type = store_col_dup(s, 10);
-    store_col_copy(s, 11, out->certified_at, sizeof(out->certified_at));
-    store_col_copy(s, 12, out->concluded_at, sizeof(out->concluded_at));
-    store_col_copy(s, 13, out->enrolled_at, sizeof(out->enrolled_at));
+    out->user_name = store_sqlite_col_dup(s, 4);
+    out->user_email = store_sqlite_col_dup(s, 5);
+    out->user_cpf = store_sqlite_col_dup(s, 6);
+    out->course_name = store_sqlite_col_dup(s, 7);
+    out->school_name = store_sqlite_col_dup(s, 8);
+    out->workload = store_sqlite_col_dup(s, 9);
+    out->type = store_sqlite_col_dup(s, 10);
+    store_sqlite_col_copy(s, 11, out->certified_at, sizeof(out->certified_at));
+    store_sqlite_col_copy(s, 12, out->concluded_at, sizeof(out->concluded_at));
+    store_sqlite_col_copy(s, 13, out->enrolled_at, sizeof(out->enrolled_at));
     out->has_approval_rate = sqlite3_column_type(s, 14) != SQLITE_NULL;
     out->approval_rate = sqlite3_column_double(s, 14);
     out->latest = sqlite3_column_int(s, 15);
     out->revoked = sqlite3_column_int(s, 16);
-    out->revoke_reason = store_col_dup(s, 17);
-    store_col_copy(s, 18, out->revoked_at, sizeof(out->revoked_at));
+    out->revoke_reason = store_sqlite_col_dup(s, 17);
+    store_sqlite_col_copy(s, 18, out->revoked_at, sizeof(out->revoked_at));
     sqlite3_finalize(s);
 
     if (sqlite3_prepare_v2(db,
@@ -69,10 +69,10 @@ static int read_cert(struct store *st, sqlite3 *db, const char *id, struct store
         r = &out->revs[out->n_revs++];
         memset(r, 0, sizeof(*r));
         r->revision = sqlite3_column_int(s, 0);
-        store_col_copy(s, 1, r->code, sizeof(r->code));
-        store_col_copy(s, 2, r->created_at, sizeof(r->created_at));
+        store_sqlite_col_copy(s, 1, r->code, sizeof(r->code));
+        store_sqlite_col_copy(s, 2, r->created_at, sizeof(r->created_at));
         r->superseded = sqlite3_column_int(s, 3);
-        store_col_copy(s, 4, r->sha256, sizeof(r->sha256));
+        store_sqlite_col_copy(s, 4, r->sha256, sizeof(r->sha256));
         r->size = sqlite3_column_int64(s, 5);
         r->generation = sqlite3_column_int(s, 6);
         buf_reset(&path);
@@ -84,7 +84,7 @@ static int read_cert(struct store *st, sqlite3 *db, const char *id, struct store
     rc = 0;
     goto out;
 fail:
-    store_db_error(st, db, "read", err, errlen);
+    store_sqlite_error(st, db, "read", err, errlen);
 out:
     if (rc != 0)
         store_cert_free(out);
@@ -93,26 +93,29 @@ out:
     return rc;
 }
 
-int store_get(struct store *st, const char *id, struct store_cert *out, char *err, size_t errlen)
+int store_sqlite_get(struct store *base, const char *id, struct store_cert *out, char *err,
+                     size_t errlen)
 {
-    sqlite3 *db = store_reader_get(st);
+    struct store_sqlite *st = store_sqlite_of(base);
+    sqlite3 *db = store_sqlite_reader_get(st);
     int rc;
 
     /* One read transaction: the certificate and its revisions agree. */
-    if (store_db_exec(st, db, "BEGIN", "read", err, errlen) < 0) {
+    if (store_sqlite_exec(st, db, "BEGIN", "read", err, errlen) < 0) {
         memset(out, 0, sizeof(*out));
-        store_reader_put(st, db);
+        store_sqlite_reader_put(st, db);
         return -1;
     }
     rc = read_cert(st, db, id, out, err, errlen);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    store_reader_put(st, db);
+    store_sqlite_reader_put(st, db);
     return rc;
 }
 
-int store_get_by_code(struct store *st, const char *code, struct store_cert *out, int *revision,
-                      char *err, size_t errlen)
+int store_sqlite_get_by_code(struct store *base, const char *code, struct store_cert *out,
+                             int *revision, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     char norm[STORE_CODE_MAX], id[STORE_ID_MAX];
     sqlite3_stmt *s = NULL;
     sqlite3 *db;
@@ -121,12 +124,12 @@ int store_get_by_code(struct store *st, const char *code, struct store_cert *out
     memset(out, 0, sizeof(*out));
     if (store_code_normalize(code, norm) < 0)
         return 1;
-    db = store_reader_get(st);
-    if (store_db_exec(st, db, "BEGIN", "read", err, errlen) < 0)
+    db = store_sqlite_reader_get(st);
+    if (store_sqlite_exec(st, db, "BEGIN", "read", err, errlen) < 0)
         goto out;
     if (sqlite3_prepare_v2(db, "SELECT id, revision FROM revisions WHERE code = ?1", -1, &s,
                            NULL) != SQLITE_OK) {
-        store_db_error(st, db, "read", err, errlen);
+        store_sqlite_error(st, db, "read", err, errlen);
         goto out;
     }
     sqlite3_bind_text(s, 1, norm, -1, SQLITE_STATIC);
@@ -136,48 +139,31 @@ int store_get_by_code(struct store *st, const char *code, struct store_cert *out
         goto out;
     }
     if (step != SQLITE_ROW) {
-        store_db_error(st, db, "read", err, errlen);
+        store_sqlite_error(st, db, "read", err, errlen);
         goto out;
     }
-    store_col_copy(s, 0, id, sizeof(id));
+    store_sqlite_col_copy(s, 0, id, sizeof(id));
     if (revision)
         *revision = sqlite3_column_int(s, 1);
     rc = read_cert(st, db, id, out, err, errlen);
 out:
     sqlite3_finalize(s);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    store_reader_put(st, db);
+    store_sqlite_reader_put(st, db);
     return rc;
 }
 
-void store_cert_free(struct store_cert *c)
+int store_sqlite_raw_event(struct store *base, const char *id, int revision, struct buf *out,
+                           char *err, size_t errlen)
 {
-    if (!c)
-        return;
-    free(c->user_name);
-    free(c->user_email);
-    free(c->user_cpf);
-    free(c->course_name);
-    free(c->school_name);
-    free(c->workload);
-    free(c->type);
-    free(c->revoke_reason);
-    for (size_t i = 0; i < c->n_revs; i++)
-        free(c->revs[i].pdf_path);
-    free(c->revs);
-    memset(c, 0, sizeof(*c));
-}
-
-int store_raw_event(struct store *st, const char *id, int revision, struct buf *out, char *err,
-                    size_t errlen)
-{
-    sqlite3 *db = store_reader_get(st);
+    struct store_sqlite *st = store_sqlite_of(base);
+    sqlite3 *db = store_sqlite_reader_get(st);
     sqlite3_stmt *s = NULL;
     int rc = -1, step;
 
     if (sqlite3_prepare_v2(db, "SELECT raw FROM revisions WHERE id = ?1 AND revision = ?2", -1, &s,
                            NULL) != SQLITE_OK) {
-        store_db_error(st, db, "read", err, errlen);
+        store_sqlite_error(st, db, "read", err, errlen);
         goto out;
     }
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
@@ -189,17 +175,18 @@ int store_raw_event(struct store *st, const char *id, int revision, struct buf *
     } else if (step == SQLITE_DONE) {
         rc = 1;
     } else {
-        store_db_error(st, db, "read", err, errlen);
+        store_sqlite_error(st, db, "read", err, errlen);
     }
 out:
     sqlite3_finalize(s);
-    store_reader_put(st, db);
+    store_sqlite_reader_put(st, db);
     return rc;
 }
 
-int store_stats(struct store *st, struct store_stats *out, char *err, size_t errlen)
+int store_sqlite_stats(struct store *base, struct store_stats *out, char *err, size_t errlen)
 {
-    sqlite3 *db = store_reader_get(st);
+    struct store_sqlite *st = store_sqlite_of(base);
+    sqlite3 *db = store_sqlite_reader_get(st);
     sqlite3_stmt *s = NULL;
     int rc = -1;
 
@@ -210,7 +197,7 @@ int store_stats(struct store *st, struct store_stats *out, char *err, size_t err
                            " (SELECT count(*) FROM certificates WHERE revoked)",
                            -1, &s, NULL) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_ROW) {
-        store_db_error(st, db, "read", err, errlen);
+        store_sqlite_error(st, db, "read", err, errlen);
         goto out;
     }
     out->certificates = sqlite3_column_int64(s, 0);
@@ -224,6 +211,6 @@ int store_stats(struct store *st, struct store_stats *out, char *err, size_t err
     rc = 0;
 out:
     sqlite3_finalize(s);
-    store_reader_put(st, db);
+    store_sqlite_reader_put(st, db);
     return rc;
 }

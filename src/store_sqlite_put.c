@@ -1,87 +1,14 @@
-/* Writes of the SQLite store: placing a PDF durably, puts (decide, render,
- * write, commit), batches, and revocation. */
-#include <errno.h>
-#include <inttypes.h>
+/* Writes of the SQLite store: puts (decide, render, place the PDF, commit),
+ * batches, and revocation. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "caltime.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
 #define CODE_TRIES 8
-#define NAME_TRIES 16
-
-int store_place_pdf(struct store *st, int64_t inst, int year, int mon, const struct store_ticket *t,
-                    int *gen, const struct buf *pdf, struct store_dirset *defer,
-                    struct store_fs_clock *clk, struct buf *rel, char *err, size_t errlen)
-{
-    struct buf dir = BUF_INIT, name = BUF_INIT;
-    char tmp[80], rnd[17];
-    int rc = -1, made = 0;
-
-    if (store_random_hex(rnd, 8) < 0) {
-        snprintf(err, errlen, "cannot draw random bytes for a temporary name");
-        goto out;
-    }
-    snprintf(tmp, sizeof(tmp), ".%s-r%d.%s.tmp", t->id, t->revision, rnd);
-    buf_reset(rel);
-    buf_addf(rel, "pdf/%" PRId64 "/%04d/%02d", inst, year, mon);
-    buf_addf(&dir, "%s/%s", st->dir, rel->data);
-    for (int tries = 0; tries < NAME_TRIES; tries++) {
-        buf_reset(&name);
-        if (*gen)
-            buf_addf(&name, "%s-r%d.g%d.pdf", t->id, t->revision, *gen);
-        else
-            buf_addf(&name, "%s-r%d.pdf", t->id, t->revision);
-        rc = store_fs_place(dir.data, name.data, tmp, pdf->data, pdf->len, clk, err, errlen);
-        if (rc < 0 && errno == ENOENT && !made) {
-            made = 1;
-            tries--;
-            if (store_fs_mkdirs(dir.data, 0750, defer, clk, err, errlen) < 0)
-                goto out;
-            err[0] = '\0';
-            continue;
-        }
-        if (rc != 1)
-            break;
-        /* A file left by a crash (or another process) holds that name: never
-         * replace it; take the next generation. Recovery removes the stray. */
-        (*gen)++;
-    }
-    if (rc == 1)
-        snprintf(err, errlen, "cannot place '%s/%s': too many files in the way", dir.data,
-                 name.data);
-    if (rc != 0) {
-        rc = -1;
-        goto out;
-    }
-    buf_addf(rel, "/%s", name.data);
-    if (defer) {
-        store_dirset_add(defer, dir.data);
-    } else if (store_fs_sync_dir(dir.data, clk, err, errlen) < 0) {
-        buf_addf(&dir, "/%s", name.data);
-        unlink(dir.data);
-        rc = -1;
-        goto out;
-    }
-    rc = 0;
-out:
-    buf_free(&dir);
-    buf_free(&name);
-    return rc;
-}
-
-/* Remove a placed file whose row was not committed (best effort). */
-void store_unplace(struct store *st, const char *rel)
-{
-    struct buf p = BUF_INIT;
-    buf_addf(&p, "%s/%s", st->dir, rel);
-    unlink(p.data);
-    buf_free(&p);
-}
 
 /* --- put ------------------------------------------------------------------ */
 
@@ -113,10 +40,10 @@ static int check_fields(const struct store_fields *f, struct caltime *when, char
 
 /* With db_mu held: decide. 0 unchanged (res filled), 1 a new revision is due
  * (t filled with its number and a fresh code), -1 error. */
-static int decide(struct store *st, const struct store_fields *f, struct store_ticket *t,
+static int decide(struct store_sqlite *st, const struct store_fields *f, struct store_ticket *t,
                   struct store_result *res, char *err, size_t errlen)
 {
-    sqlite3_stmt *s = store_wstmt(st, W_LATEST);
+    sqlite3_stmt *s = store_sqlite_wstmt(st, W_LATEST);
     int rc;
 
     sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
@@ -131,7 +58,7 @@ static int decide(struct store *st, const struct store_fields *f, struct store_t
         t->revision = sqlite3_column_int(s, 3);
         if (strcmp((const char *)sqlite3_column_text(s, 5), f->canonical) == 0) {
             res->ticket = *t;
-            store_col_copy(s, 4, res->ticket.code, sizeof(res->ticket.code));
+            store_sqlite_col_copy(s, 4, res->ticket.code, sizeof(res->ticket.code));
             res->outcome = STORE_UNCHANGED;
             sqlite3_reset(s);
             return 0;
@@ -139,7 +66,7 @@ static int decide(struct store *st, const struct store_fields *f, struct store_t
     } else if (rc == SQLITE_DONE) {
         t->revision = 0;
     } else {
-        store_db_error(st, st->db, "read", err, errlen);
+        store_sqlite_error(st, st->db, "read", err, errlen);
         goto fail;
     }
     sqlite3_reset(s);
@@ -152,14 +79,14 @@ static int decide(struct store *st, const struct store_fields *f, struct store_t
             snprintf(err, errlen, "cannot make a unique verification code");
             return -1;
         }
-        s = store_wstmt(st, W_CODE);
+        s = store_sqlite_wstmt(st, W_CODE);
         sqlite3_bind_text(s, 1, t->code, -1, SQLITE_STATIC);
         rc = sqlite3_step(s);
         sqlite3_reset(s);
         if (rc == SQLITE_DONE)
             return 1;
         if (rc != SQLITE_ROW) {
-            store_db_error(st, st->db, "read", err, errlen);
+            store_sqlite_error(st, st->db, "read", err, errlen);
             return -1;
         }
     }
@@ -168,12 +95,12 @@ fail:
     return -1;
 }
 
-static int step_done(struct store *st, sqlite3_stmt *s, char *err, size_t errlen)
+static int step_done(struct store_sqlite *st, sqlite3_stmt *s, char *err, size_t errlen)
 {
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
-        store_db_error(st, st->db, "write", err, errlen);
+        store_sqlite_error(st, st->db, "write", err, errlen);
         return -1;
     }
     return 0;
@@ -181,7 +108,8 @@ static int step_done(struct store *st, sqlite3_stmt *s, char *err, size_t errlen
 
 /* After a failed write of a revision: say so plainly when another process
  * archived the same revision first (two processes sharing the store). */
-static void explain_clash(struct store *st, const struct store_ticket *t, char *err, size_t errlen)
+static void explain_clash(struct store_sqlite *st, const struct store_ticket *t, char *err,
+                          size_t errlen)
 {
     int ext = sqlite3_extended_errcode(st->db);
     if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
@@ -191,7 +119,7 @@ static void explain_clash(struct store *st, const struct store_ticket *t, char *
 }
 
 /* With db_mu held: the rows of a new revision, in one transaction. */
-static int commit_revision(struct store *st, const struct store_fields *f,
+static int commit_revision(struct store_sqlite *st, const struct store_fields *f,
                            const struct store_ticket *t, const char *rel, const char *sha,
                            int64_t size, int gen, int in_batch, char *err, size_t errlen)
 {
@@ -199,37 +127,37 @@ static int commit_revision(struct store *st, const struct store_fields *f,
     sqlite3_stmt *s;
 
     store_now_utc(now);
-    if (store_tx_begin(st, in_batch, err, errlen) < 0)
+    if (store_sqlite_tx_begin(st, in_batch, err, errlen) < 0)
         return -1;
-    s = store_wstmt(st, W_CERT);
+    s = store_sqlite_wstmt(st, W_CERT);
     sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, f->institution_id);
     sqlite3_bind_int64(s, 3, f->user_id);
     sqlite3_bind_int64(s, 4, f->course_id);
     sqlite3_bind_int64(s, 5, f->school_id);
-    store_bind_text(s, 6, f->user_name);
-    store_bind_text(s, 7, f->user_email);
-    store_bind_text(s, 8, f->user_cpf);
-    store_bind_text(s, 9, f->course_name);
-    store_bind_text(s, 10, f->school_name);
-    store_bind_text(s, 11, f->workload);
-    store_bind_text(s, 12, f->type);
-    store_bind_text(s, 13, f->certified_at);
-    store_bind_text(s, 14, f->concluded_at);
-    store_bind_text(s, 15, f->enrolled_at);
+    store_sqlite_bind_text(s, 6, f->user_name);
+    store_sqlite_bind_text(s, 7, f->user_email);
+    store_sqlite_bind_text(s, 8, f->user_cpf);
+    store_sqlite_bind_text(s, 9, f->course_name);
+    store_sqlite_bind_text(s, 10, f->school_name);
+    store_sqlite_bind_text(s, 11, f->workload);
+    store_sqlite_bind_text(s, 12, f->type);
+    store_sqlite_bind_text(s, 13, f->certified_at);
+    store_sqlite_bind_text(s, 14, f->concluded_at);
+    store_sqlite_bind_text(s, 15, f->enrolled_at);
     if (f->has_approval_rate)
         sqlite3_bind_double(s, 16, f->approval_rate);
     sqlite3_bind_int(s, 17, t->revision);
     if (step_done(st, s, err, errlen) < 0)
         goto fail;
 
-    s = store_wstmt(st, W_SUPERSEDE);
+    s = store_sqlite_wstmt(st, W_SUPERSEDE);
     sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, t->revision);
     if (step_done(st, s, err, errlen) < 0)
         goto fail;
 
-    s = store_wstmt(st, W_REVISION);
+    s = store_sqlite_wstmt(st, W_REVISION);
     sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, t->revision);
     sqlite3_bind_text(s, 3, t->code, -1, SQLITE_STATIC);
@@ -244,17 +172,18 @@ static int commit_revision(struct store *st, const struct store_fields *f,
         explain_clash(st, t, err, errlen);
         goto fail;
     }
-    if (store_tx_commit(st, in_batch, err, errlen) < 0)
+    if (store_sqlite_tx_commit(st, in_batch, err, errlen) < 0)
         goto fail;
     return 0;
 fail:
-    store_tx_abort(st, in_batch);
+    store_sqlite_tx_abort(st, in_batch);
     return -1;
 }
 
-int store_put(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
-              struct store_result *res, char *err, size_t errlen)
+int store_sqlite_put(struct store *base, const struct store_fields *f, store_render_fn fn,
+                     void *ctx, struct store_result *res, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     struct store_result local;
     struct store_ticket t = {0};
     struct store_fs_clock clk = {0, 0};
@@ -279,8 +208,8 @@ int store_put(struct store *st, const struct store_fields *f, store_render_fn fn
         return -1;
     }
 
-    owner = store_gate_enter(st);
-    stripe = store_stripe(st, t.id);
+    owner = store_sqlite_gate_enter(st);
+    stripe = store_sqlite_stripe(st, t.id);
     pthread_mutex_lock(stripe);
 
     pthread_mutex_lock(&st->db_mu);
@@ -295,7 +224,7 @@ int store_put(struct store *st, const struct store_fields *f, store_render_fn fn
         goto out;
     rc = -1;
 
-    store_count(&st->renders, 1);
+    store_sqlite_count(&st->renders, 1);
     if (fn(ctx, &t, &pdf, err, errlen) < 0)
         goto out;
     if (pdf.len == 0) {
@@ -303,7 +232,7 @@ int store_put(struct store *st, const struct store_fields *f, store_render_fn fn
         goto out;
     }
     store_fs_sha256(pdf.data, pdf.len, sha);
-    if (store_place_pdf(st, f->institution_id, when.year, when.mon, &t, &gen, &pdf,
+    if (store_pdf_place(st->dir, f->institution_id, when.year, when.mon, &t, &gen, &pdf,
                         owner ? &st->batch_dirs : NULL, &clk, &rel, err, errlen) < 0)
         goto out;
     placed = 1;
@@ -328,10 +257,10 @@ int store_put(struct store *st, const struct store_fields *f, store_render_fn fn
     placed = 0;
 out:
     if (placed)
-        store_unplace(st, rel.data);
+        store_pdf_unplace(st->dir, rel.data);
     pthread_mutex_unlock(stripe);
-    store_gate_leave(st, owner);
-    store_add_clock(st, &clk);
+    store_sqlite_gate_leave(st, owner);
+    store_sqlite_add_clock(st, &clk);
     buf_free(&pdf);
     buf_free(&rel);
     return rc;
@@ -339,7 +268,7 @@ out:
 
 /* --- batches -------------------------------------------------------------- */
 
-static int owns_batch(struct store *st)
+static int owns_batch(struct store_sqlite *st)
 {
     int owner;
     pthread_mutex_lock(&st->gate_mu);
@@ -348,8 +277,9 @@ static int owns_batch(struct store *st)
     return owner;
 }
 
-int store_batch_begin(struct store *st, char *err, size_t errlen)
+int store_sqlite_batch_begin(struct store *base, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     pthread_mutex_lock(&st->gate_mu);
     if (st->batch_active && pthread_equal(st->batch_owner, pthread_self())) {
         pthread_mutex_unlock(&st->gate_mu);
@@ -367,7 +297,7 @@ int store_batch_begin(struct store *st, char *err, size_t errlen)
     pthread_mutex_lock(&st->db_mu);
     st->batch_failed = 0;
     st->batch_err[0] = '\0';
-    if (store_db_exec(st, st->db, "BEGIN IMMEDIATE", "write", err, errlen) < 0) {
+    if (store_sqlite_exec(st, st->db, "BEGIN IMMEDIATE", "write", err, errlen) < 0) {
         pthread_mutex_unlock(&st->db_mu);
         pthread_mutex_lock(&st->gate_mu);
         st->batch_active = 0;
@@ -379,8 +309,9 @@ int store_batch_begin(struct store *st, char *err, size_t errlen)
     return 0;
 }
 
-int store_batch_end(struct store *st, char *err, size_t errlen)
+int store_sqlite_batch_end(struct store *base, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     struct store_fs_clock clk = {0, 0};
     uint64_t t0;
     int rc = -1;
@@ -400,10 +331,10 @@ int store_batch_end(struct store *st, char *err, size_t errlen)
         goto fail;
     }
     t0 = store_now_ns();
-    if (store_db_exec(st, st->db, "COMMIT", "commit", err, errlen) < 0)
+    if (store_sqlite_exec(st, st->db, "COMMIT", "commit", err, errlen) < 0)
         goto fail;
-    store_count(&st->commits, 1);
-    store_count(&st->commit_ns, store_now_ns() - t0);
+    store_sqlite_count(&st->commits, 1);
+    store_sqlite_count(&st->commit_ns, store_now_ns() - t0);
     for (size_t i = 0; i < st->n_batch_files; i++)
         free(st->batch_files[i]);
     st->n_batch_files = 0;
@@ -412,11 +343,11 @@ int store_batch_end(struct store *st, char *err, size_t errlen)
 fail:
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    store_batch_discard(st);
+    store_sqlite_batch_discard(st);
 out:
     store_dirset_free(&st->batch_dirs);
     pthread_mutex_unlock(&st->db_mu);
-    store_add_clock(st, &clk);
+    store_sqlite_add_clock(st, &clk);
     pthread_mutex_lock(&st->gate_mu);
     st->batch_active = 0;
     pthread_cond_broadcast(&st->gate_cv);
@@ -426,8 +357,10 @@ out:
 
 /* --- revocation ----------------------------------------------------------- */
 
-int store_revoke(struct store *st, const char *id, const char *reason, char *err, size_t errlen)
+int store_sqlite_revoke(struct store *base, const char *id, const char *reason, char *err,
+                        size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     sqlite3_stmt *s;
     char now[20];
     int rc = -1, owner, step;
@@ -437,11 +370,11 @@ int store_revoke(struct store *st, const char *id, const char *reason, char *err
         return -1;
     }
     store_now_utc(now);
-    owner = store_gate_enter(st);
+    owner = store_sqlite_gate_enter(st);
     pthread_mutex_lock(&st->db_mu);
-    if (store_tx_begin(st, owner, err, errlen) < 0)
+    if (store_sqlite_tx_begin(st, owner, err, errlen) < 0)
         goto out;
-    s = store_wstmt(st, W_REVOKE);
+    s = store_sqlite_wstmt(st, W_REVOKE);
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
@@ -450,28 +383,28 @@ int store_revoke(struct store *st, const char *id, const char *reason, char *err
     rc = 0;
     if (sqlite3_changes(st->db) == 0) {
         /* Nothing changed: already revoked (0), or no such id (1). */
-        s = store_wstmt(st, W_EXISTS);
+        s = store_sqlite_wstmt(st, W_EXISTS);
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
         step = sqlite3_step(s);
         sqlite3_reset(s);
         if (step == SQLITE_DONE) {
             rc = 1;
         } else if (step != SQLITE_ROW) {
-            store_db_error(st, st->db, "read", err, errlen);
+            store_sqlite_error(st, st->db, "read", err, errlen);
             rc = -1;
         }
         if (rc < 0)
             goto fail;
     }
-    if (store_tx_commit(st, owner, err, errlen) < 0) {
+    if (store_sqlite_tx_commit(st, owner, err, errlen) < 0) {
         rc = -1;
         goto fail;
     }
     goto out;
 fail:
-    store_tx_abort(st, owner);
+    store_sqlite_tx_abort(st, owner);
 out:
     pthread_mutex_unlock(&st->db_mu);
-    store_gate_leave(st, owner);
+    store_sqlite_gate_leave(st, owner);
     return rc;
 }

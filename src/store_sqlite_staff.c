@@ -9,36 +9,13 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "codec.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
 #define TOKEN_BYTES 32 /* 256 bits, 43 characters of base64url */
 #define DIGEST_BYTES 32
 #define NAME_MAX_LEN 63 /* as store_staff_name_valid says */
-
-/* RFC 4648 base64url without padding; out holds 4 * ceil(n / 3) + 1 bytes. */
-static void base64url(const unsigned char *in, size_t n, char *out)
-{
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16;
-        size_t left = n - i;
-        if (left > 1)
-            v |= (unsigned)in[i + 1] << 8;
-        if (left > 2)
-            v |= in[i + 2];
-        out[o++] = alphabet[(v >> 18) & 63];
-        out[o++] = alphabet[(v >> 12) & 63];
-        if (left > 1)
-            out[o++] = alphabet[(v >> 6) & 63];
-        if (left > 2)
-            out[o++] = alphabet[v & 63];
-    }
-    out[o] = '\0';
-}
 
 static int digest(const char *token, unsigned char md[DIGEST_BYTES])
 {
@@ -47,8 +24,10 @@ static int digest(const char *token, unsigned char md[DIGEST_BYTES])
     return EVP_Digest(t, strlen(t), md, &n, EVP_sha256(), NULL) && n == DIGEST_BYTES ? 0 : -1;
 }
 
-int store_staff_add(struct store *st, const char *name, char token[64], char *err, size_t errlen)
+int store_sqlite_staff_add(struct store *base, const char *name, char token[64], char *err,
+                           size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     unsigned char rnd[TOKEN_BYTES], md[DIGEST_BYTES];
     sqlite3_stmt *s = NULL;
     char now[20];
@@ -64,7 +43,7 @@ int store_staff_add(struct store *st, const char *name, char token[64], char *er
         snprintf(err, errlen, "cannot draw random bytes for a token");
         return -1;
     }
-    base64url(rnd, sizeof(rnd), token);
+    codec_b64_encode(CODEC_B64_URL, 0, rnd, sizeof(rnd), token, 64);
     OPENSSL_cleanse(rnd, sizeof(rnd));
     if (digest(token, md) < 0) {
         snprintf(err, errlen, "cannot hash the token: libcrypto failed");
@@ -73,14 +52,14 @@ int store_staff_add(struct store *st, const char *name, char token[64], char *er
     }
     store_now_utc(now);
 
-    owner = store_gate_enter(st);
+    owner = store_sqlite_gate_enter(st);
     pthread_mutex_lock(&st->db_mu);
-    if (store_tx_begin(st, owner, err, errlen) < 0)
+    if (store_sqlite_tx_begin(st, owner, err, errlen) < 0)
         goto out;
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO staff (name, token_sha256, created_at) VALUES (?1, ?2, ?3)",
                            -1, &s, NULL) != SQLITE_OK) {
-        store_db_error(st, st->db, "write", err, errlen);
+        store_sqlite_error(st, st->db, "write", err, errlen);
         goto fail;
     }
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
@@ -93,28 +72,29 @@ int store_staff_add(struct store *st, const char *name, char token[64], char *er
                      "staff account '%s' already exists: revoke it first to give it a new token",
                      name);
         else
-            store_db_error(st, st->db, "write", err, errlen);
+            store_sqlite_error(st, st->db, "write", err, errlen);
         goto fail;
     }
-    if (store_tx_commit(st, owner, err, errlen) < 0)
+    if (store_sqlite_tx_commit(st, owner, err, errlen) < 0)
         goto fail;
     rc = 0;
     goto out;
 fail:
-    store_tx_abort(st, owner);
+    store_sqlite_tx_abort(st, owner);
 out:
     sqlite3_finalize(s);
     pthread_mutex_unlock(&st->db_mu);
-    store_gate_leave(st, owner);
+    store_sqlite_gate_leave(st, owner);
     if (rc < 0)
         OPENSSL_cleanse(token, 64);
     return rc;
 }
 
-int store_staff_list(struct store *st, struct store_staff **out, size_t *n, char *err,
-                     size_t errlen)
+int store_sqlite_staff_list(struct store *base, struct store_staff **out, size_t *n, char *err,
+                            size_t errlen)
 {
-    sqlite3 *db = store_reader_get(st);
+    struct store_sqlite *st = store_sqlite_of(base);
+    sqlite3 *db = store_sqlite_reader_get(st);
     sqlite3_stmt *s = NULL;
     size_t cap = 0;
     int rc = -1, step;
@@ -125,7 +105,7 @@ int store_staff_list(struct store *st, struct store_staff **out, size_t *n, char
                            "SELECT name, created_at, revoked_at FROM staff"
                            " ORDER BY name, created_at, rowid",
                            -1, &s, NULL) != SQLITE_OK) {
-        store_db_error(st, db, "read", err, errlen);
+        store_sqlite_error(st, db, "read", err, errlen);
         goto out;
     }
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -133,13 +113,13 @@ int store_staff_list(struct store *st, struct store_staff **out, size_t *n, char
             cap = cap ? 2 * cap : 8;
             *out = xrealloc(*out, cap * sizeof(**out));
         }
-        store_col_copy(s, 0, (*out)[*n].name, sizeof((*out)[*n].name));
-        store_col_copy(s, 1, (*out)[*n].created_at, sizeof((*out)[*n].created_at));
-        store_col_copy(s, 2, (*out)[*n].revoked_at, sizeof((*out)[*n].revoked_at));
+        store_sqlite_col_copy(s, 0, (*out)[*n].name, sizeof((*out)[*n].name));
+        store_sqlite_col_copy(s, 1, (*out)[*n].created_at, sizeof((*out)[*n].created_at));
+        store_sqlite_col_copy(s, 2, (*out)[*n].revoked_at, sizeof((*out)[*n].revoked_at));
         (*n)++;
     }
     if (step != SQLITE_DONE) {
-        store_db_error(st, db, "read", err, errlen);
+        store_sqlite_error(st, db, "read", err, errlen);
         goto out;
     }
     rc = 0;
@@ -150,12 +130,13 @@ out:
         *n = 0;
     }
     sqlite3_finalize(s);
-    store_reader_put(st, db);
+    store_sqlite_reader_put(st, db);
     return rc;
 }
 
-int store_staff_revoke(struct store *st, const char *name, char *err, size_t errlen)
+int store_sqlite_staff_revoke(struct store *base, const char *name, char *err, size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     sqlite3_stmt *s = NULL;
     char now[20];
     int rc = -1, owner;
@@ -163,42 +144,44 @@ int store_staff_revoke(struct store *st, const char *name, char *err, size_t err
     if (!store_staff_name_valid(name))
         return 1;
     store_now_utc(now);
-    owner = store_gate_enter(st);
+    owner = store_sqlite_gate_enter(st);
     pthread_mutex_lock(&st->db_mu);
-    if (store_tx_begin(st, owner, err, errlen) < 0)
+    if (store_sqlite_tx_begin(st, owner, err, errlen) < 0)
         goto out;
     if (sqlite3_prepare_v2(
             st->db, "UPDATE staff SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL", -1,
             &s, NULL) != SQLITE_OK) {
-        store_db_error(st, st->db, "write", err, errlen);
+        store_sqlite_error(st, st->db, "write", err, errlen);
         goto fail;
     }
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE) {
-        store_db_error(st, st->db, "write", err, errlen);
+        store_sqlite_error(st, st->db, "write", err, errlen);
         goto fail;
     }
     rc = sqlite3_changes(st->db) ? 0 : 1;
-    if (store_tx_commit(st, owner, err, errlen) < 0) {
+    if (store_sqlite_tx_commit(st, owner, err, errlen) < 0) {
         rc = -1;
         goto fail;
     }
     goto out;
 fail:
-    store_tx_abort(st, owner);
+    store_sqlite_tx_abort(st, owner);
 out:
     sqlite3_finalize(s);
     pthread_mutex_unlock(&st->db_mu);
-    store_gate_leave(st, owner);
+    store_sqlite_gate_leave(st, owner);
     return rc;
 }
 
 /* The token is hashed whatever its length, and its digest compared with every
  * active account's, all of them, with CRYPTO_memcmp: the time taken does not
  * depend on how much of a digest matched, nor on which account matched. */
-int store_staff_check(struct store *st, const char *token, char name[64], char *err, size_t errlen)
+int store_sqlite_staff_check(struct store *base, const char *token, char name[64], char *err,
+                             size_t errlen)
 {
+    struct store_sqlite *st = store_sqlite_of(base);
     unsigned char md[DIGEST_BYTES];
     sqlite3_stmt *s = NULL;
     sqlite3 *db;
@@ -210,10 +193,10 @@ int store_staff_check(struct store *st, const char *token, char name[64], char *
         snprintf(err, errlen, "cannot hash the token: libcrypto failed");
         return -1;
     }
-    db = store_reader_get(st);
+    db = store_sqlite_reader_get(st);
     if (sqlite3_prepare_v2(db, "SELECT name, token_sha256 FROM staff WHERE revoked_at IS NULL", -1,
                            &s, NULL) != SQLITE_OK) {
-        store_db_error(st, db, "read", err, errlen);
+        store_sqlite_error(st, db, "read", err, errlen);
         goto out;
     }
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -221,17 +204,17 @@ int store_staff_check(struct store *st, const char *token, char name[64], char *
         int match = sqlite3_column_bytes(s, 1) == DIGEST_BYTES && h &&
                     CRYPTO_memcmp(h, md, DIGEST_BYTES) == 0;
         if (match && !found && name)
-            store_col_copy(s, 0, name, 64);
+            store_sqlite_col_copy(s, 0, name, 64);
         found |= match;
     }
     if (step != SQLITE_DONE) {
-        store_db_error(st, db, "read", err, errlen);
+        store_sqlite_error(st, db, "read", err, errlen);
         goto out;
     }
     rc = found ? 0 : 1;
 out:
     sqlite3_finalize(s);
-    store_reader_put(st, db);
+    store_sqlite_reader_put(st, db);
     OPENSSL_cleanse(md, sizeof(md));
     return rc;
 }

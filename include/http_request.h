@@ -1,0 +1,62 @@
+/* One HTTP request as the handlers see it, and what it says: headers,
+ * query parameters, the negotiated type, language and encoding, and the
+ * percent-decoding of its path. The bottom of the HTTP files: it calls no
+ * other http_*.c.
+ * Thread safety: a struct http_request belongs to the thread running its
+ * handler; the functions keep no state. */
+#ifndef HTTP_REQUEST_H
+#define HTTP_REQUEST_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "buf.h"
+#include "http.h"
+#include "i18n.h"
+
+struct http_route;
+
+/* One request, from its headers to its completion; owned by the server. */
+struct http_request {
+    const struct http_options *opt;
+    const atomic_int *stopping; /* the server's: 1 once it accepts no more connections */
+    struct MHD_Connection *conn;
+    const char *method; /* owned by libmicrohttpd, valid until completion */
+    const char *url;    /* the path, percent-decoded (see README); same lifetime */
+    const struct http_route *route;
+    struct buf body;
+    struct timespec start;
+    char peer[64]; /* client address */
+    int status;    /* status queued, 0 before */
+    int closed;    /* answered and closed on purpose (413 mid-body) */
+    /* What the audit log and the request's log line say. */
+    char slug[128];
+    char cert_id[64];
+    int revision;
+    const char *outcome; /* static string or NULL */
+    char error[512];
+    char staff[64]; /* the staff account that signed in, "" otherwise */
+};
+
+/* A request header, or NULL. */
+const char *http_header(struct http_request *rq, const char *name);
+/* A query parameter, or NULL when absent or empty. */
+const char *http_arg(struct http_request *rq, const char *name);
+/* 1 when Accept prefers text/html to application/json; default_html when
+ * they tie or there is no Accept header. */
+int http_wants_html(struct http_request *rq, int default_html);
+/* The pages' language: ?lang=, then Accept-Language, else Portuguese;
+ * *explicit (may be NULL) is 1 when ?lang= decided. */
+enum i18n_locale http_locale(struct http_request *rq, int *explicit);
+/* 1 when Accept-Encoding allows gzip. */
+int http_accepts_gzip(struct http_request *rq);
+
+/* libmicrohttpd's unescape callback: percent-decoding of paths and query
+ * values in place, except that "%00" stays as written (a NUL would cut the
+ * string short). Returns the new length. */
+size_t http_unescape(void *cls, struct MHD_Connection *conn, char *s);
+
+#endif

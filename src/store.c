@@ -1,0 +1,168 @@
+/* The store interface over its backends: store_open picks the backend by the
+ * location it is given (a folder: SQLite and PDF files; a URI names another
+ * kind, none built in yet), and every other call goes to the operations the
+ * backend filled in (store_backend.h). */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store_backend.h"
+#include "banned.h"
+
+/* The length of the scheme of a "scheme://..." location, or 0 for a folder. */
+static size_t scheme_len(const char *where)
+{
+    size_t n = 0;
+
+    if (!((where[0] >= 'a' && where[0] <= 'z') || (where[0] >= 'A' && where[0] <= 'Z')))
+        return 0;
+    while ((where[n] >= 'a' && where[n] <= 'z') || (where[n] >= 'A' && where[n] <= 'Z') ||
+           (where[n] >= '0' && where[n] <= '9') || where[n] == '+' || where[n] == '-' ||
+           where[n] == '.')
+        n++;
+    return strncmp(where + n, "://", 3) == 0 ? n : 0;
+}
+
+static int is_scheme(const char *where, size_t n, const char *scheme)
+{
+    return n == strlen(scheme) && strncasecmp(where, scheme, n) == 0;
+}
+
+int store_check_location(const char *where, char *err, size_t errlen)
+{
+    size_t n;
+
+    if (!where) {
+        snprintf(err, errlen, "cannot open the store: no folder given");
+        return -1;
+    }
+    n = scheme_len(where);
+    if (n == 0)
+        return 0;
+    /* A URI may hold a password: name its scheme only. */
+    if (is_scheme(where, n, "postgresql") || is_scheme(where, n, "postgres"))
+        snprintf(err, errlen, "cannot open the store: postgresql stores are not built in");
+    else
+        snprintf(err, errlen, "cannot open the store: unknown kind '%.*s://' (give a folder)",
+                 n > 32 ? 32 : (int)n, where);
+    return -1;
+}
+
+struct store *store_open(const char *where, store_rerender_fn rerender_fn, void *rerender_ctx,
+                         char *err, size_t errlen)
+{
+    if (store_check_location(where, err, errlen) < 0)
+        return NULL;
+    return store_sqlite_open(where, rerender_fn, rerender_ctx, err, errlen);
+}
+
+void store_close(struct store *st)
+{
+    if (st)
+        st->ops->close(st);
+}
+
+const char *store_dir(const struct store *st)
+{
+    return st->ops->dir(st);
+}
+
+void store_recovery_info(const struct store *st, struct store_recovery *out)
+{
+    st->ops->recovery_info(st, out);
+}
+
+int store_put(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
+              struct store_result *res, char *err, size_t errlen)
+{
+    return st->ops->put(st, f, fn, ctx, res, err, errlen);
+}
+
+int store_batch_begin(struct store *st, char *err, size_t errlen)
+{
+    return st->ops->batch_begin(st, err, errlen);
+}
+
+int store_batch_end(struct store *st, char *err, size_t errlen)
+{
+    return st->ops->batch_end(st, err, errlen);
+}
+
+int store_get(struct store *st, const char *id, struct store_cert *out, char *err, size_t errlen)
+{
+    return st->ops->get(st, id, out, err, errlen);
+}
+
+int store_get_by_code(struct store *st, const char *code, struct store_cert *out, int *revision,
+                      char *err, size_t errlen)
+{
+    return st->ops->get_by_code(st, code, out, revision, err, errlen);
+}
+
+int store_raw_event(struct store *st, const char *id, int revision, struct buf *out, char *err,
+                    size_t errlen)
+{
+    return st->ops->raw_event(st, id, revision, out, err, errlen);
+}
+
+int store_rerender(struct store *st, const char *since, store_rerender_fn fn, void *ctx,
+                   size_t *count, char *err, size_t errlen)
+{
+    return st->ops->rerender(st, since, fn, ctx, count, err, errlen);
+}
+
+int store_revoke(struct store *st, const char *id, const char *reason, char *err, size_t errlen)
+{
+    return st->ops->revoke(st, id, reason, err, errlen);
+}
+
+int store_stats(struct store *st, struct store_stats *out, char *err, size_t errlen)
+{
+    return st->ops->stats(st, out, err, errlen);
+}
+
+int store_search(struct store *st, const struct store_query *q, struct store_page *out, char *err,
+                 size_t errlen)
+{
+    return st->ops->search(st, q, out, err, errlen);
+}
+
+int store_search_explain(struct store *st, const struct store_query *q, struct buf *out, char *err,
+                         size_t errlen)
+{
+    return st->ops->search_explain(st, q, out, err, errlen);
+}
+
+int store_staff_add(struct store *st, const char *name, char token[64], char *err, size_t errlen)
+{
+    return st->ops->staff_add(st, name, token, err, errlen);
+}
+
+int store_staff_list(struct store *st, struct store_staff **out, size_t *n, char *err,
+                     size_t errlen)
+{
+    return st->ops->staff_list(st, out, n, err, errlen);
+}
+
+int store_staff_revoke(struct store *st, const char *name, char *err, size_t errlen)
+{
+    return st->ops->staff_revoke(st, name, err, errlen);
+}
+
+int store_staff_check(struct store *st, const char *token, char name[64], char *err, size_t errlen)
+{
+    return st->ops->staff_check(st, token, name, err, errlen);
+}
+
+const char *store_outcome_name(enum store_outcome o)
+{
+    switch (o) {
+    case STORE_ISSUED:
+        return "issued";
+    case STORE_UNCHANGED:
+        return "unchanged";
+    case STORE_REVISED:
+        return "revised";
+    }
+    return "unknown";
+}

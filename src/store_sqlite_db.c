@@ -1,0 +1,186 @@
+/* The SQLite backend's base: error messages, statements, transactions, the
+ * batch gate, the per-certificate locks and the reader pool, which every other
+ * store_sqlite_*.c file uses. It calls nothing of the store above it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store_sqlite.h"
+#include "banned.h"
+
+void store_sqlite_error(const struct store_sqlite *st, sqlite3 *db, const char *what, char *err,
+                        size_t errlen)
+{
+    int rc = sqlite3_errcode(db) & 0xff;
+    const char *msg = sqlite3_errmsg(db);
+
+    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+        snprintf(err, errlen, "index '%s' is damaged: %s", st->index_path, msg);
+    else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        snprintf(err, errlen, "index '%s' is locked by another process", st->index_path);
+    else
+        snprintf(err, errlen, "cannot %s index '%s': %s", what, st->index_path, msg);
+}
+
+int store_sqlite_exec(struct store_sqlite *st, sqlite3 *db, const char *sql, const char *what,
+                      char *err, size_t errlen)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        store_sqlite_error(st, db, what, err, errlen);
+        return -1;
+    }
+    return 0;
+}
+
+sqlite3_stmt *store_sqlite_wstmt(struct store_sqlite *st, enum store_sqlite_wq q)
+{
+    sqlite3_stmt *s = st->wq[q];
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+void store_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+char *store_sqlite_col_dup(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? xstrdup((const char *)t) : NULL;
+}
+
+void store_sqlite_col_copy(sqlite3_stmt *s, int i, char *out, size_t outlen)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    snprintf(out, outlen, "%s", t ? (const char *)t : "");
+}
+
+void store_sqlite_count(_Atomic uint64_t *counter, uint64_t n)
+{
+    atomic_fetch_add(counter, n);
+}
+
+void store_sqlite_add_clock(struct store_sqlite *st, const struct store_fs_clock *clk)
+{
+    store_sqlite_count(&st->fsyncs, clk->fsyncs);
+    store_sqlite_count(&st->fsync_ns, clk->ns);
+}
+
+/* Transactions on the writer (db_mu held). Inside the caller's own batch an
+ * operation is a savepoint, so that a failed put leaves the batch going. */
+int store_sqlite_tx_begin(struct store_sqlite *st, int in_batch, char *err, size_t errlen)
+{
+    if (!in_batch)
+        return store_sqlite_exec(st, st->db, "BEGIN IMMEDIATE", "write", err, errlen);
+    if (st->batch_failed) {
+        snprintf(err, errlen, "the batch was rolled back: %s", st->batch_err);
+        return -1;
+    }
+    return store_sqlite_exec(st, st->db, "SAVEPOINT op", "write", err, errlen);
+}
+
+int store_sqlite_tx_commit(struct store_sqlite *st, int in_batch, char *err, size_t errlen)
+{
+    uint64_t t0 = store_now_ns();
+    int rc;
+
+    if (in_batch)
+        return store_sqlite_exec(st, st->db, "RELEASE op", "write", err, errlen);
+    rc = store_sqlite_exec(st, st->db, "COMMIT", "commit", err, errlen);
+    if (rc == 0) {
+        store_sqlite_count(&st->commits, 1);
+        store_sqlite_count(&st->commit_ns, store_now_ns() - t0);
+    }
+    return rc;
+}
+
+void store_sqlite_tx_abort(struct store_sqlite *st, int in_batch)
+{
+    if (sqlite3_get_autocommit(st->db)) {
+        /* SQLite already rolled everything back (disk full, I/O error). */
+        if (in_batch && !st->batch_failed) {
+            st->batch_failed = 1;
+            snprintf(st->batch_err, sizeof(st->batch_err), "%s", sqlite3_errmsg(st->db));
+        }
+        return;
+    }
+    if (in_batch)
+        sqlite3_exec(st->db, "ROLLBACK TO op; RELEASE op", NULL, NULL, NULL);
+    else
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* The batch gate: a thread that does not own the open batch waits for it to
+ * end. Returns 1 when the caller owns the open batch, 0 otherwise (then it is
+ * counted in flight until store_sqlite_gate_leave). */
+int store_sqlite_gate_enter(struct store_sqlite *st)
+{
+    int owner;
+    pthread_mutex_lock(&st->gate_mu);
+    while ((st->batch_active && !pthread_equal(st->batch_owner, pthread_self())) ||
+           (st->batch_waiting && !st->batch_active))
+        pthread_cond_wait(&st->gate_cv, &st->gate_mu);
+    owner = st->batch_active;
+    if (!owner)
+        st->inflight++;
+    pthread_mutex_unlock(&st->gate_mu);
+    return owner;
+}
+
+void store_sqlite_gate_leave(struct store_sqlite *st, int owner)
+{
+    if (owner)
+        return;
+    pthread_mutex_lock(&st->gate_mu);
+    if (--st->inflight == 0)
+        pthread_cond_broadcast(&st->gate_cv);
+    pthread_mutex_unlock(&st->gate_mu);
+}
+
+pthread_mutex_t *store_sqlite_stripe(struct store_sqlite *st, const char *id)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 16777619u;
+    return &st->stripes[h % STORE_STRIPES];
+}
+
+sqlite3 *store_sqlite_reader_get(struct store_sqlite *st)
+{
+    pthread_mutex_lock(&st->rd_mu);
+    for (;;) {
+        for (int i = 0; i < STORE_READERS; i++) {
+            if (!st->rd_busy[i]) {
+                st->rd_busy[i] = 1;
+                pthread_mutex_unlock(&st->rd_mu);
+                return st->rd[i];
+            }
+        }
+        pthread_cond_wait(&st->rd_cv, &st->rd_mu);
+    }
+}
+
+void store_sqlite_reader_put(struct store_sqlite *st, sqlite3 *db)
+{
+    pthread_mutex_lock(&st->rd_mu);
+    for (int i = 0; i < STORE_READERS; i++)
+        if (st->rd[i] == db)
+            st->rd_busy[i] = 0;
+    pthread_cond_signal(&st->rd_cv);
+    pthread_mutex_unlock(&st->rd_mu);
+}
+
+void store_sqlite_batch_discard(struct store_sqlite *st)
+{
+    for (size_t i = 0; i < st->n_batch_files; i++) {
+        unlink(st->batch_files[i]);
+        free(st->batch_files[i]);
+    }
+    st->n_batch_files = 0;
+}
