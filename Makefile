@@ -7,9 +7,9 @@ PKGS    := libcjson libmicrohttpd zlib harfbuzz harfbuzz-subset sqlite3 libcrypt
 
 # Debian packages: what the build needs, then what the tests and benchmark use.
 DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib1g-dev \
-             libharfbuzz-dev libsqlite3-dev libssl-dev libqrencode-dev \
+             libharfbuzz-dev libsqlite3-dev libssl-dev libqrencode-dev libunistring-dev \
              fonts-dejavu-core fonts-dejavu-extra
-DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl faketime
+DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl faketime time
 DEB_BENCH := wrk
 DEB_BROWSER := chromium
 DEB_FUZZ  := clang libclang-rt-14-dev
@@ -28,7 +28,7 @@ CPPFLAGS += -Iinclude -D_GNU_SOURCE
 CFLAGS   += -std=c11 $(OPT) $(WARN) -MMD -MP $(SAN) \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  += $(SAN)
-LDLIBS   += -lhpdf $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+LDLIBS   += -lhpdf $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunistring -lm -lpthread
 
 SRCS     := $(wildcard src/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
@@ -136,7 +136,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
                 $(WARN) -MMD -MP -Iinclude -Itests/fuzz -D_GNU_SOURCE \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-FUZZ_LIBS    := $(shell pkg-config --libs libcjson 2>/dev/null) -lm
+FUZZ_LIBS    := $(shell pkg-config --libs libcjson 2>/dev/null) -lunistring -lm
 # the event and template modules are each several files: src/event.c, src/event_*.c, ...
 FUZZ_EVENT         := $(patsubst src/%.c,%,$(wildcard src/event.c src/event_*.c))
 FUZZ_TEMPLATE      := $(patsubst src/%.c,%,$(wildcard src/template.c src/template_*.c))

@@ -20,6 +20,7 @@ static volatile sig_atomic_t interrupted;
 
 struct import_state {
     struct issue *is;
+    size_t max; /* bytes of an event */
     size_t batch, in_batch;
     size_t total; /* events in all inputs, counted first on a terminal; 0: unknown */
     size_t seen, issued, unchanged, revised, stale, ignored, rejected, failed;
@@ -113,6 +114,14 @@ static int import_one(void *ctx, const struct evsrc_item *it)
 
     if (interrupted)
         return -1;
+    if (it->too_large) {
+        st->seen++;
+        st->rejected++;
+        if (st->tty)
+            fputs("\r\033[K", stderr);
+        evsrc_refuse(stderr, it);
+        return 0;
+    }
     if (!st->in_batch) {
         if (issue_batch_begin(st->is, st->err, sizeof(st->err)) < 0) {
             fprintf(stderr, "certifica: %s\n", st->err);
@@ -191,6 +200,8 @@ static int cmd_import(int argc, char **argv)
     }
     if (optind >= argc)
         return cmd_usage_error(&cmd_import_entry, "no input: name EVENTS.jsonl or a folder");
+    if (evsrc_max(&st.max, err, sizeof(err)) < 0)
+        return cmd_usage_error(&cmd_import_entry, err);
     rc = EXIT_OK;
     cfg.store_dir = cmd_store_dir(co.store);
     cfg.public_url = cmd_public_url(co.public_url);
@@ -207,11 +218,11 @@ static int cmd_import(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     st.tty = isatty(STDERR_FILENO);
     for (int i = optind; st.tty && i < argc; i++)
-        if (evsrc_each(argv[i], 1, count_one, &st.total, err, sizeof(err)) < 0)
+        if (evsrc_each(argv[i], 1, st.max, count_one, &st.total, err, sizeof(err)) < 0)
             break;
     st.start = now();
     for (int i = optind; i < argc && !stopped; i++) {
-        int r = evsrc_each(argv[i], 1, import_one, &st, err, sizeof(err));
+        int r = evsrc_each(argv[i], 1, st.max, import_one, &st, err, sizeof(err));
         if (r < 0) {
             fprintf(stderr, "%scertifica: %s\n", st.tty ? "\r\033[K" : "", err);
             rc = EXIT_RUNTIME;

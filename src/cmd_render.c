@@ -21,6 +21,7 @@ struct render_state {
     const char *out; /* -o, or NULL */
     int out_is_dir;
     struct issue *archive; /* --store: through the archive instead of files */
+    size_t max;            /* bytes of an event */
     int invalid, failed;
     size_t written;
     struct buf pdf;
@@ -47,6 +48,17 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
+/* "cannot write 'path': why" into err, the name escaped. */
+static void write_error(char *err, size_t errlen, const char *path)
+{
+    struct buf b = BUF_INIT;
+    int e = errno;
+
+    evsrc_add_name(&b, path);
+    snprintf(err, errlen, "cannot write '%s': %s", b.data, strerror(e));
+    buf_free(&b);
+}
+
 /* Write atomically: a temporary file beside the target, then rename. */
 static int write_file(const char *path, const struct buf *b, char *err, size_t errlen)
 {
@@ -57,7 +69,7 @@ static int write_file(const char *path, const struct buf *b, char *err, size_t e
     buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
     fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        write_error(err, errlen, path);
         goto out;
     }
     while (off < b->len) {
@@ -65,7 +77,9 @@ static int write_file(const char *path, const struct buf *b, char *err, size_t e
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+            if (n == 0)
+                errno = ENOSPC;
+            write_error(err, errlen, path);
             close(fd);
             unlink(tmp.data);
             goto out;
@@ -73,7 +87,7 @@ static int write_file(const char *path, const struct buf *b, char *err, size_t e
         off += (size_t)n;
     }
     if (close(fd) < 0 || rename(tmp.data, path) < 0) {
-        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        write_error(err, errlen, path);
         unlink(tmp.data);
         goto out;
     }
@@ -81,6 +95,16 @@ static int write_file(const char *path, const struct buf *b, char *err, size_t e
 out:
     buf_free(&tmp);
     return rc;
+}
+
+/* Print a file name on its own line, escaped. */
+static void print_name(const char *name)
+{
+    struct buf b = BUF_INIT;
+
+    evsrc_add_name(&b, name);
+    printf("%s\n", b.data ? b.data : "");
+    buf_free(&b);
 }
 
 /* --store: the same path as import and the webhook. */
@@ -102,12 +126,13 @@ static int archive_one(struct render_state *st, const struct evsrc_item *it)
         st->failed = 1;
     } else {
         const struct store_ticket *t = &r.stored.ticket;
-        const char *path = "";
+        struct buf path = BUF_INIT;
         int found = store_get(issue_store(st->archive), t->id, &c, err, sizeof(err)) == 0;
         if (found && t->revision >= 1 && (size_t)t->revision <= c.n_revs)
-            path = c.revs[t->revision - 1].pdf_path;
+            evsrc_add_name(&path, c.revs[t->revision - 1].pdf_path);
         printf("%s: %s %s r%d %s %s\n", where, store_outcome_name(r.stored.outcome), t->id,
-               t->revision, t->code, path);
+               t->revision, t->code, path.data ? path.data : "");
+        buf_free(&path);
         if (found)
             store_cert_free(&c);
     }
@@ -124,6 +149,10 @@ static int render_one(void *ctx, const struct evsrc_item *it)
     char where[512], err[1024];
     enum event_status s;
 
+    if (evsrc_refuse(stderr, it)) {
+        st->invalid = 1;
+        return 0;
+    }
     if (st->archive)
         return archive_one(st, it);
     s = event_parse(it->body, it->len, &ev, &d);
@@ -169,7 +198,7 @@ static int render_one(void *ctx, const struct evsrc_item *it)
         goto out;
     }
     st->written++;
-    printf("%s\n", path.data);
+    print_name(path.data);
 out:
     event_free(&ev);
     event_diags_free(&d);
@@ -216,6 +245,8 @@ static int cmd_render(int argc, char **argv)
     if (optind >= argc)
         return cmd_usage_error(&cmd_render_entry, "no input: name EVENT.json, EVENTS.jsonl or -");
     many = argc - optind > 1 || evsrc_is_lines(argv[optind]);
+    if (evsrc_max(&st.max, err, sizeof(err)) < 0)
+        return cmd_usage_error(&cmd_render_entry, err);
     if (co.store && st.out)
         return cmd_usage_error(&cmd_render_entry,
                                "--store archives the certificates: -o does not go with it");
@@ -232,7 +263,11 @@ static int cmd_render(int argc, char **argv)
         size_t len = strlen(st.out);
         st.out_is_dir = (stat(st.out, &sb) == 0 && S_ISDIR(sb.st_mode)) || st.out[len - 1] == '/';
         if (st.out_is_dir && mkdir(st.out, 0755) < 0 && errno != EEXIST) {
-            fprintf(stderr, "certifica: cannot create '%s': %s\n", st.out, strerror(errno));
+            struct buf b = BUF_INIT;
+            int e = errno;
+            evsrc_add_name(&b, st.out);
+            fprintf(stderr, "certifica: cannot create '%s': %s\n", b.data, strerror(e));
+            buf_free(&b);
             return EXIT_RUNTIME;
         }
         if (many && !st.out_is_dir)
@@ -245,7 +280,7 @@ static int cmd_render(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     for (int i = optind; i < argc; i++) {
-        if (evsrc_each(argv[i], 0, render_one, &st, err, sizeof(err)) < 0) {
+        if (evsrc_each(argv[i], 0, st.max, render_one, &st, err, sizeof(err)) < 0) {
             fprintf(stderr, "certifica: %s\n", err);
             st.failed = 1;
         }

@@ -17,9 +17,14 @@ static int validate_one(void *ctx, const struct evsrc_item *it)
     struct event ev = {0};
     struct event_diags d = {0};
     char where[512];
-    enum event_status s = event_parse(it->body, it->len, &ev, &d);
+    enum event_status s;
 
     st->checked++;
+    if (evsrc_refuse(stderr, it)) {
+        st->invalid = 1;
+        return 0;
+    }
+    s = event_parse(it->body, it->len, &ev, &d);
     evsrc_where(it, where, sizeof(where));
     if (s == EVENT_OK)
         printf("%s: ok\n", where);
@@ -38,14 +43,17 @@ static int cmd_validate(int argc, char **argv)
 {
     struct validate_state st = {0};
     char err[512];
+    size_t max;
     int failed = 0;
 
     if (argc < 2) {
         fprintf(stderr, "usage: certifica %s\n", cmd_validate_entry.usage);
         return EXIT_USAGE;
     }
+    if (evsrc_max(&max, err, sizeof(err)) < 0)
+        return cmd_usage_error(&cmd_validate_entry, err);
     for (int i = 1; i < argc; i++) {
-        if (evsrc_each(argv[i], 1, validate_one, &st, err, sizeof(err)) < 0) {
+        if (evsrc_each(argv[i], 1, max, validate_one, &st, err, sizeof(err)) < 0) {
             fprintf(stderr, "certifica: %s\n", err);
             failed = 1;
         }

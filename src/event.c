@@ -2,7 +2,7 @@
  * collecting all problems with their JSON paths; the result is a plain struct event.
  * This file holds the field checks; the raw-text pre-pass is in event_json.c, the
  * diagnostics in event_diag.c, the canonical form in event_canon.c. */
-#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +45,66 @@ static const cJSON *get_object(struct ev_ctx *c, const cJSON *parent, const char
     return NULL;
 }
 
+enum id_value { ID_WHOLE, ID_FRACTION, ID_NOT_POSITIVE, ID_TOO_LARGE };
+
+/* The exact value of the JSON number text s[0..n) (checked by ev_check_tree), as an id:
+ * 3105.000000000000001 is not whole though a double rounds it to 3105; 31050e-1, 7.0 and
+ * 1e2 are. Digit j of the mantissa (int and fraction digits in a row) stands for
+ * 10^(point + e - 1 - j). */
+static enum id_value id_value(const char *s, size_t n, int64_t *out)
+{
+    char sig[16]; /* the mantissa's digits from its first non-zero one: an id has at most 16 */
+    size_t i, mlen = 0, point = SIZE_MAX, first = SIZE_MAX, last = 0, ns = 0;
+    long long e = 0, top, k;
+    int esign = 1;
+    int64_t v = 0;
+
+    for (i = s[0] == '-'; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.') {
+            point = mlen;
+            continue;
+        }
+        if (s[i] != '0' && first == SIZE_MAX)
+            first = mlen;
+        if (s[i] != '0')
+            last = mlen;
+        if (first != SIZE_MAX && ns < sizeof(sig))
+            sig[ns++] = s[i];
+        mlen++;
+    }
+    if (point == SIZE_MAX)
+        point = mlen;
+    if (i < n) {
+        for (i++; i < n && (s[i] == '-' || s[i] == '+'); i++)
+            esign = s[i] == '-' ? -1 : 1;
+        for (; i < n; i++)
+            if (e < 1000000000)
+                e = e * 10 + (s[i] - '0');
+    }
+    if (first == SIZE_MAX)
+        return ID_NOT_POSITIVE;             /* zero, however written */
+    top = (long long)point + esign * e - 1; /* the power of ten of mantissa digit 0 */
+    if (top < (long long)last)
+        return ID_FRACTION;
+    if (s[0] == '-')
+        return ID_NOT_POSITIVE;
+    if (top - (long long)first + 1 > (long long)sizeof(sig))
+        return ID_TOO_LARGE;
+    for (k = 0; k <= top - (long long)first; k++)
+        v = v * 10 + ((size_t)k < ns ? sig[k] - '0' : 0);
+    if (v > EVENT_MAX_ID)
+        return ID_TOO_LARGE;
+    *out = v;
+    return ID_WHOLE;
+}
+
 static int get_id(struct ev_ctx *c, const cJSON *parent, const char *ppath, const char *key,
                   int64_t *out)
 {
     char path[PATH_LEN];
     const cJSON *n;
-    double v;
+    const char *text;
+    size_t len;
 
     if (!parent)
         return -1;
@@ -59,14 +113,19 @@ static int get_id(struct ev_ctx *c, const cJSON *parent, const char *ppath, cons
         return ev_missing(c, parent, path);
     if (!cJSON_IsNumber(n))
         return ev_error(c, n, path, "must be an integer");
-    v = n->valuedouble;
-    if (isnan(v) || (isfinite(v) && v != floor(v)))
+    text = ev_number_text(c, n, &len);
+    if (!text)
+        return -1; /* not a JSON number, reported */
+    switch (id_value(text, len, out)) {
+    case ID_FRACTION:
         return ev_error(c, n, path, "must be an integer");
-    if (v <= 0)
+    case ID_NOT_POSITIVE:
         return ev_error(c, n, path, "must be greater than 0");
-    if (v > (double)EVENT_MAX_ID)
+    case ID_TOO_LARGE:
         return ev_error(c, n, path, "must be at most %lld", EVENT_MAX_ID);
-    *out = (int64_t)v;
+    case ID_WHOLE:
+        break;
+    }
     return 0;
 }
 
@@ -90,36 +149,45 @@ static int get_string(struct ev_ctx *c, const cJSON *parent, const char *ppath, 
     return ev_has_mark(n->valuestring) ? -1 : 1;
 }
 
-/* A name: trimmed, spaces collapsed, non-empty, printable, at most EVENT_MAX_TEXT. */
+/* A name: its hidden code points removed, trimmed, spaces collapsed, with at least one
+ * visible character, no control characters or line breaks, at most EVENT_MAX_TEXT. The
+ * canonical form gets the name as cleaned here. */
 static int get_name(struct ev_ctx *c, const cJSON *parent, const char *ppath, const char *key,
                     char **out)
 {
     char path[PATH_LEN];
     const cJSON *n;
-    char *t;
+    char *t, *stripped;
     size_t len, i, k;
     uint32_t cp;
+    int visible = 0;
 
     if (get_string(c, parent, ppath, key, 1, path, &n) != 1)
         return -1;
-    t = ev_tidy(n->valuestring, 1);
+    stripped = ev_strip_hidden(n->valuestring);
+    t = ev_tidy(stripped, 1);
+    free(stripped);
     len = strlen(t);
-    if (!len) {
-        free(t);
-        return ev_error(c, n, path, "must not be empty");
-    }
     for (i = 0; i < len; i += k) {
         k = ev_next_cp(t + i, len - i, &cp);
-        if (ev_is_control_cp(cp)) {
+        if (ev_is_control_cp(cp) || ev_is_break_cp(cp)) {
             free(t);
-            return ev_error(c, n, path, "contains a control character (U+%04X)", (unsigned)cp);
+            return ev_error(c, n, path, "contains a %s (U+%04X)",
+                            ev_is_control_cp(cp) ? "control character" : "line break",
+                            (unsigned)cp);
         }
+        visible |= ev_is_visible_cp(cp);
+    }
+    if (!visible) {
+        free(t);
+        return ev_error(c, n, path, "required, empty");
     }
     if (utf8_count(t, len) > EVENT_MAX_TEXT) {
         ev_error(c, n, path, "longer than %d characters (%zu)", EVENT_MAX_TEXT, utf8_count(t, len));
         free(t);
         return -1;
     }
+    ev_name_note(c, n, t);
     *out = t;
     return 0;
 }
@@ -327,7 +395,9 @@ enum event_status event_parse(const char *body, size_t len, struct event *ev, st
 
     memset(ev, 0, sizeof(*ev));
     memset(d, 0, sizeof(*d));
-    root = ev_parse_text(body ? body : "", body ? len : 0, d);
+    c.body = body ? body : "";
+    c.body_len = body ? len : 0;
+    root = ev_parse_text(c.body, c.body_len, d);
     if (!root)
         return EVENT_BAD_JSON;
     c.root = root;
@@ -379,13 +449,15 @@ enum event_status event_parse(const char *body, size_t len, struct event *ev, st
     check_school(&c, data, ev);
     check_certified(&c, data, ev, concluded_ok);
     if (!c.err.n && !c.err.dropped) {
-        ev->canonical = ev_canonical(data);
+        ev->canonical = ev_canonical(data, c.names, c.n_names);
         st = EVENT_OK;
     }
 out:
     if (st != EVENT_OK)
         keep_envelope_only(ev);
     ev_diags_finish(&c, d);
+    free(c.names);
+    free(c.nums);
     buf_free(&path);
     cJSON_Delete(root);
     return st;

@@ -76,14 +76,40 @@ static void put_number(struct buf *b, double v)
     }
 }
 
-/* Compact JSON of node with object keys sorted bytewise, at every depth. */
-static void put_sorted(struct buf *b, const cJSON *node)
+struct canon {
+    struct buf *b;
+    const struct ev_name *names;
+    size_t n_names;
+};
+
+void ev_name_note(struct ev_ctx *c, const cJSON *node, const char *value)
 {
+    if (c->n_names == c->cap_names) {
+        c->cap_names = c->cap_names ? c->cap_names * 2 : 8;
+        c->names = xrealloc(c->names, c->cap_names * sizeof(*c->names));
+    }
+    c->names[c->n_names].node = node;
+    c->names[c->n_names++].value = value;
+}
+
+/* A string node's value, or the cleaned value when it is a name. */
+static const char *string_value(const struct canon *k, const cJSON *node)
+{
+    for (size_t i = 0; i < k->n_names; i++)
+        if (k->names[i].node == node)
+            return k->names[i].value;
+    return node->valuestring;
+}
+
+/* Compact JSON of node with object keys sorted bytewise, at every depth. */
+static void put_sorted(const struct canon *k, const cJSON *node)
+{
+    struct buf *b = k->b;
     const cJSON **v, *ch;
     size_t n = 0, i = 0;
 
     if (cJSON_IsString(node)) {
-        put_string(b, node->valuestring);
+        put_string(b, string_value(k, node));
     } else if (cJSON_IsNumber(node)) {
         put_number(b, node->valuedouble);
     } else if (cJSON_IsTrue(node)) {
@@ -95,7 +121,7 @@ static void put_sorted(struct buf *b, const cJSON *node)
         for (ch = node->child; ch; ch = ch->next) {
             if (ch != node->child)
                 buf_addc(b, ',');
-            put_sorted(b, ch);
+            put_sorted(k, ch);
         }
         buf_addc(b, ']');
     } else if (cJSON_IsObject(node)) {
@@ -111,7 +137,7 @@ static void put_sorted(struct buf *b, const cJSON *node)
                 buf_addc(b, ',');
             put_string(b, v[i]->string ? v[i]->string : "");
             buf_addc(b, ':');
-            put_sorted(b, v[i]);
+            put_sorted(k, v[i]);
         }
         buf_addc(b, '}');
         free(v);
@@ -120,9 +146,10 @@ static void put_sorted(struct buf *b, const cJSON *node)
     }
 }
 
-char *ev_canonical(const cJSON *data)
+char *ev_canonical(const cJSON *data, const struct ev_name *names, size_t n_names)
 {
     struct buf b = BUF_INIT;
-    put_sorted(&b, data);
+    struct canon k = {&b, names, n_names};
+    put_sorted(&k, data);
     return buf_detach(&b, NULL);
 }

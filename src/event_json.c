@@ -201,7 +201,87 @@ static unsigned char *find_duplicates(const cJSON *obj, size_t n)
     return dup;
 }
 
-void ev_check_tree(struct ev_ctx *c, const cJSON *node, struct buf *path)
+static int is_number_char(char ch)
+{
+    return (ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.' || ch == 'e' ||
+           ch == 'E';
+}
+
+/* The next number token of the body after c->scan, outside strings: cJSON reads the
+ * same tokens in the same order, so the n-th number node is the n-th token. */
+static void next_number(struct ev_ctx *c, size_t *off, size_t *len)
+{
+    const char *s = c->body;
+    size_t i = c->scan, n = c->body_len;
+
+    while (i < n && !(s[i] == '-' || (s[i] >= '0' && s[i] <= '9'))) {
+        if (s[i] == '"')
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\')
+                    i++;
+        i++;
+    }
+    *off = i;
+    while (i < n && is_number_char(s[i]))
+        i++;
+    *len = i - *off;
+    c->scan = i;
+}
+
+static size_t digits_at(const char *s, size_t i, size_t n)
+{
+    size_t j = i;
+    while (j < n && s[j] >= '0' && s[j] <= '9')
+        j++;
+    return j - i;
+}
+
+/* 1 when s[0..n) is a number as RFC 8259 writes it: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ */
+static int is_json_number(const char *s, size_t n)
+{
+    size_t i = s[0] == '-', k = digits_at(s, i, n);
+
+    if (!k || (k > 1 && s[i] == '0'))
+        return 0;
+    i += k;
+    if (i < n && s[i] == '.') {
+        if (!(k = digits_at(s, i + 1, n)))
+            return 0;
+        i += 1 + k;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (!(k = digits_at(s, i, n)))
+            return 0;
+        i += k;
+    }
+    return i == n;
+}
+
+static void check_number(struct ev_ctx *c, const cJSON *node, const char *path)
+{
+    char q[80], *t;
+    size_t off, len;
+
+    next_number(c, &off, &len);
+    if (len && is_json_number(c->body + off, len)) {
+        if (c->n_nums == c->cap_nums) {
+            c->cap_nums = c->cap_nums ? c->cap_nums * 2 : 64;
+            c->nums = xrealloc(c->nums, c->cap_nums * sizeof(*c->nums));
+        }
+        c->nums[c->n_nums++] = (struct ev_num){node, off, len};
+        return;
+    }
+    t = xstrndup(c->body + off, len);
+    ev_quote_short(q, sizeof(q), t);
+    free(t);
+    ev_error(c, node, path, "not a valid JSON number: '%s'", q);
+}
+
+static void check_node(struct ev_ctx *c, const cJSON *node, struct buf *path)
 {
     size_t base = path->len, i = 0, n = 0;
     unsigned char *dup = NULL;
@@ -209,6 +289,8 @@ void ev_check_tree(struct ev_ctx *c, const cJSON *node, struct buf *path)
 
     if (cJSON_IsString(node) && ev_has_mark(node->valuestring))
         ev_error(c, node, path->data ? path->data : "", "contains a control character (U+0000)");
+    if (cJSON_IsNumber(node))
+        check_number(c, node, path->data ? path->data : "");
     if (!cJSON_IsArray(node) && !cJSON_IsObject(node))
         return;
     for (ch = node->child; ch; ch = ch->next)
@@ -225,10 +307,36 @@ void ev_check_tree(struct ev_ctx *c, const cJSON *node, struct buf *path)
             if (dup && dup[i])
                 ev_error(c, ch, path->data, "duplicate key");
         }
-        ev_check_tree(c, ch, path);
+        check_node(c, ch, path);
         path_cut(path, base);
     }
     free(dup);
+}
+
+static int num_cmp(const void *a, const void *b)
+{
+    const struct ev_num *x = a, *y = b;
+    return x->node < y->node ? -1 : x->node > y->node;
+}
+
+void ev_check_tree(struct ev_ctx *c, const cJSON *root, struct buf *path)
+{
+    c->scan = 0;
+    check_node(c, root, path);
+    if (c->n_nums)
+        qsort(c->nums, c->n_nums, sizeof(*c->nums), num_cmp);
+}
+
+const char *ev_number_text(const struct ev_ctx *c, const cJSON *node, size_t *len)
+{
+    struct ev_num key = {node, 0, 0};
+    const struct ev_num *f =
+        c->n_nums ? bsearch(&key, c->nums, c->n_nums, sizeof(*c->nums), num_cmp) : NULL;
+
+    if (!f)
+        return NULL;
+    *len = f->len;
+    return c->body + f->off;
 }
 
 /* Report a second member named key in obj as a duplicate at path; 1 when there was one. */

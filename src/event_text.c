@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <unictype.h>
+
 #include "buf.h"
 #include "event_int.h"
 #include "utf8.h"
@@ -11,9 +13,11 @@
 
 #define QUOTE_CHARS 32 /* characters of a value quoted in a message */
 
+/* Unicode White_Space: ASCII white space, U+0085, U+00A0, the Zs spaces (U+3000...) and
+ * the line and paragraph separators U+2028, U+2029. */
 static int is_trim_cp(uint32_t cp)
 {
-    return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0xA0;
+    return uc_is_property_white_space(cp);
 }
 
 static int is_space_cp(uint32_t cp)
@@ -24,6 +28,42 @@ static int is_space_cp(uint32_t cp)
 int ev_is_control_cp(uint32_t cp)
 {
     return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+int ev_is_break_cp(uint32_t cp)
+{
+    return uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_Zl | UC_CATEGORY_MASK_Zp);
+}
+
+int ev_is_hidden_cp(uint32_t cp)
+{
+    if (cp == 0x200C || cp == 0x200D || uc_is_property_variation_selector(cp))
+        return 0;
+    return uc_is_general_category(cp, UC_CATEGORY_Cf) ||
+           uc_is_property_default_ignorable_code_point(cp) || uc_is_property_bidi_control(cp);
+}
+
+int ev_is_visible_cp(uint32_t cp)
+{
+    return uc_is_general_category_withtable(cp, UC_CATEGORY_MASK_L | UC_CATEGORY_MASK_M |
+                                                    UC_CATEGORY_MASK_N | UC_CATEGORY_MASK_P |
+                                                    UC_CATEGORY_MASK_S) &&
+           !uc_is_property_default_ignorable_code_point(cp);
+}
+
+char *ev_strip_hidden(const char *s)
+{
+    struct buf b = BUF_INIT;
+    size_t n = strlen(s), i, k;
+    uint32_t cp;
+
+    buf_grow(&b, n);
+    for (i = 0; i < n; i += k) {
+        k = ev_next_cp(s + i, n - i, &cp);
+        if (!ev_is_hidden_cp(cp))
+            buf_add(&b, s + i, k);
+    }
+    return buf_detach(&b, NULL);
 }
 
 int ev_has_mark(const char *s)
@@ -118,7 +158,7 @@ char *ev_unmarked_dup(const char *s)
     return buf_detach(&b, NULL);
 }
 
-/* A copy of s without surrounding white space (ASCII and U+00A0); with collapse, each
+/* A copy of s without surrounding white space (Unicode White_Space); with collapse, each
  * inner run of U+0020/U+00A0 becomes one U+0020. */
 char *ev_tidy(const char *s, int collapse)
 {

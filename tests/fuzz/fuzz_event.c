@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <unictype.h>
 
 #include "buf.h"
 #include "caltime.h"
@@ -49,14 +50,16 @@ static void check_diags(const struct event_diags *d)
 
 static int is_trim_cp(uint32_t cp)
 {
-    return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0xA0;
+    return uc_is_property_white_space(cp);
 }
 
-/* A name as event.h promises it: trimmed, inner spaces collapsed, printable, short. */
+/* A name as event.h promises it: trimmed, inner spaces collapsed, printable, short, with
+ * something visible and no bidi control. */
 static void check_name(const char *what, const char *s)
 {
     size_t n, i = 0, k;
     uint32_t cp = 0, prev = 0;
+    int visible = 0;
 
     CHECK(s != NULL, "%s is NULL", what);
     n = strlen(s);
@@ -67,12 +70,17 @@ static void check_name(const char *what, const char *s)
         k = utf8_decode(s + i, n - i, &cp);
         CHECK(k > 0, "%s: bad UTF-8", what);
         CHECK(!(cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)), "%s: control U+%04X", what, (unsigned)cp);
+        CHECK(!uc_is_property_bidi_control(cp), "%s: bidi control U+%04X", what, (unsigned)cp);
         CHECK(i > 0 || !is_trim_cp(cp), "%s starts with white space", what);
         CHECK(!(cp == 0xA0 || (cp == ' ' && prev == ' ')), "%s: spaces not collapsed", what);
+        visible |= uc_is_general_category_withtable(
+            cp, UC_CATEGORY_MASK_L | UC_CATEGORY_MASK_M | UC_CATEGORY_MASK_N | UC_CATEGORY_MASK_P |
+                    UC_CATEGORY_MASK_S);
         prev = cp;
         i += k;
     }
     CHECK(!is_trim_cp(cp), "%s ends with white space", what);
+    CHECK(visible, "%s has nothing visible", what);
 }
 
 static void check_text(const char *what, const char *s, int may_be_null)
@@ -247,6 +255,43 @@ static int reverse_keys(cJSON *node)
     return 1;
 }
 
+/* 1 when every number of the raw body is written as cJSON prints it back (event_parse
+ * judges ids, and refuses 00312, by their text; a reprint would change it). */
+static int numbers_as_printed(const char *s, size_t n)
+{
+    char tok[64], out[64];
+    size_t i = 0, j;
+    double v;
+
+    while (i < n) {
+        if (s[i] == '"') {
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\')
+                    i++;
+            i++;
+            continue;
+        }
+        if (!(s[i] == '-' || (s[i] >= '0' && s[i] <= '9'))) {
+            i++;
+            continue;
+        }
+        for (j = i; j < n && strchr("0123456789+-.eE", s[j]) && s[j]; j++)
+            ;
+        if (j - i >= sizeof(tok))
+            return 0;
+        memcpy(tok, s + i, j - i);
+        tok[j - i] = '\0';
+        v = strtod(tok, NULL);
+        snprintf(out, sizeof(out), "%1.15g", v);
+        if (strtod(out, NULL) != v)
+            snprintf(out, sizeof(out), "%1.17g", v);
+        if (strcmp(out, tok) != 0)
+            return 0;
+        i = j;
+    }
+    return 1;
+}
+
 static int has_diag(const struct event_diags *d, const char *msg)
 {
     for (size_t i = 0; i < d->n_errors; i++)
@@ -297,7 +342,7 @@ static void check_reformatted(const uint8_t *data, size_t size, enum event_statu
 
     /* \u0000 is cut short by cJSON; a dropped error has no fixed place in the list */
     if (st == EVENT_BAD_JSON || memmem(data, size, "\\u0000", 6) || d->n_errors > 100 ||
-        d->n_warnings > 100)
+        d->n_warnings > 100 || !numbers_as_printed((const char *)data, size))
         return;
     root = cJSON_ParseWithLength((const char *)data, size);
     CHECK(root != NULL, "cJSON refuses what event_parse took");

@@ -496,6 +496,80 @@ static void test_duplicates(void)
     free(doc);
 }
 
+/* The user id written as text (raw, as cJSON would not print it). */
+static void expect_id_text(const char *text, const char *msg, long long want)
+{
+    struct buf b = BUF_INIT;
+    struct event ev;
+    struct event_diags d;
+    char *doc, what[160];
+
+    buf_addf(&b, "\"id\":%s", text);
+    doc = splice(BASE, "\"id\":12345678", b.data);
+    snprintf(what, sizeof(what), "id written %s", text);
+    if (msg) {
+        expect_error(doc, "data.user.id", msg, what);
+    } else {
+        is_int(parse(doc, &ev, &d), EVENT_OK, "%s: valid", what);
+        is_int(ev.user_id, want, "%s: is %lld", what, want);
+        event_free(&ev);
+        event_diags_free(&d);
+    }
+    free(doc);
+    buf_free(&b);
+}
+
+/* Ids are judged by the exact value of their JSON text, not by the double it rounds to. */
+static void test_id_texts(void)
+{
+    char *doc;
+
+    /* not JSON numbers at all (cJSON reads them): refused wherever they are */
+    expect_id_text("00312", "not a valid JSON number: '00312'", 0);
+    expect_id_text("0312", "not a valid JSON number: '0312'", 0);
+    expect_id_text("-012", "not a valid JSON number: '-012'", 0);
+    expect_id_text("00", "not a valid JSON number: '00'", 0);
+    expect_id_text("1.", "not a valid JSON number: '1.'", 0);
+    expect_id_text("-.5", "not a valid JSON number: '-.5'", 0);
+    expect_id_text("1.e3", "not a valid JSON number: '1.e3'", 0);
+    expect_id_text("-0012", "not a valid JSON number: '-0012'", 0);
+    doc = splice(BASE, "\"approval_rate\":25", "\"approval_rate\":025");
+    expect_error(doc, "data.certified.approval_rate", "not a valid JSON number: '025'",
+                 "approval_rate 025");
+    free(doc);
+    doc = splice(BASE, "\"approval_rate\":25", "\"approval_rate\":25,\"x\":[1,007]");
+    expect_error(doc, "data.certified.x[1]", "not a valid JSON number: '007'",
+                 "an unknown field's 007");
+    free(doc);
+    /* fractions that a double rounds to a whole number */
+    expect_id_text("3105.000000000000001", "must be an integer", 0);
+    expect_id_text("3105.0000000000000000000000000000000000000001", "must be an integer", 0);
+    expect_id_text("9007199254740991.5", "must be an integer", 0);
+    expect_id_text("31051e-1", "must be an integer", 0);
+    expect_id_text("1e-400", "must be an integer", 0);
+    expect_id_text("-3105.000000000000001", "must be an integer", 0);
+    /* whole numbers however written: exponents, zero fractions */
+    expect_id_text("3105.000000000000000", NULL, 3105);
+    expect_id_text("31050e-1", NULL, 3105);
+    expect_id_text("3.105E3", NULL, 3105);
+    expect_id_text("3.105e+3", NULL, 3105);
+    expect_id_text("0.3105e4", NULL, 3105);
+    expect_id_text("1e3", NULL, 1000);
+    expect_id_text("9.007199254740991e15", NULL, 9007199254740991LL);
+    expect_id_text("9.007199254740992e15", "must be at most 9007199254740991", 0);
+    expect_id_text("90071992547409910e-1", NULL, 9007199254740991LL);
+    expect_id_text("1e16", "must be at most 9007199254740991", 0);
+    expect_id_text("1e999999999999999999999", "must be at most 9007199254740991", 0);
+    expect_id_text("0.0", "must be greater than 0", 0);
+    expect_id_text("0e7", "must be greater than 0", 0);
+    expect_id_text("-0.0e-3", "must be greater than 0", 0);
+    expect_id_text("-3105", "must be greater than 0", 0);
+    /* numbers inside strings and keys are not numbers */
+    doc = splice(BASE, "\"name\":\"User Name\"", "\"name\":\"User 007 \\\"1.\\\"\",\"012\":\"-0\"");
+    expect_ok(doc, "digits in strings and keys");
+    free(doc);
+}
+
 static void test_ids(void)
 {
     struct event ev;
@@ -559,6 +633,7 @@ static void test_ids(void)
     doc = splice(BASE, "\"id\":12345678", "\"id\":-0");
     expect_error(doc, "data.user.id", "must be greater than 0", "id -0");
     free(doc);
+    test_id_texts();
 }
 
 static void test_names(void)
@@ -574,9 +649,9 @@ static void test_names(void)
         is_str(ev.user_name, "Ana Luiza", "no-break spaces trimmed and made plain");
         event_free(&ev);
     }
-    expect_field_error("data.user.name", "\"   \"", "must not be empty");
-    expect_field_error("data.user.name", "\"\"", "must not be empty");
-    expect_field_error("data.user.name", "\" \\u00a0 \"", "must not be empty");
+    expect_field_error("data.user.name", "\"   \"", "required, empty");
+    expect_field_error("data.user.name", "\"\"", "required, empty");
+    expect_field_error("data.user.name", "\" \\u00a0 \"", "required, empty");
     expect_field_error("data.user.name", "42", "must be a string");
     expect_field_error("data.user.name", "null", "must be a string");
     expect_field_error("data.user.name", "\"Ana\\tLuiza\"",
@@ -591,7 +666,7 @@ static void test_names(void)
                        "contains a control character (U+009F)");
     expect_field_error("data.school.name", NULL, "required, missing");
     expect_field_error("data.school.name", "[]", "must be a string");
-    expect_field_error("data.school.managers.1.manager_name", "\"  \"", "must not be empty");
+    expect_field_error("data.school.managers.1.manager_name", "\"  \"", "required, empty");
     expect_field_error("data.school.managers.0.manager_name", NULL, "required, missing");
 
     buf_addc(&b, '"');
@@ -635,6 +710,144 @@ static void test_names(void)
     ok(field_ok("data.user.uuid", NULL, NULL), "uuid absent accepted");
     expect_field_error("data.user.nickname", "1", "must be a string or null");
     expect_field_error("data.user.uuid", "{}", "must be a string or null");
+}
+
+/* The name at path, parsed from the JSON text json, must come out as want. */
+static void expect_name(const char *path, const char *json, const char *want)
+{
+    struct event ev;
+    const char *got;
+
+    if (!field_ok(path, json, &ev))
+        return;
+    got = !strcmp(path, "data.user.name")     ? ev.user_name
+          : !strcmp(path, "data.course.name") ? ev.course_name
+          : !strcmp(path, "data.school.name") ? ev.school_name
+                                              : ev.managers[0].name;
+    is_str(got, want, "%s = %s: cleaned", path, json);
+    event_free(&ev);
+}
+
+/* Names made only of what draws nothing are empty, whatever the characters; hidden
+ * characters are removed from the names that remain. */
+static void test_visible_names(void)
+{
+    static const char *const invisible[] = {
+        /* the tester's: zero width space, RLO, BOM, soft hyphen, ideographic space, two em
+         * spaces */
+        "\"\\u200b\"",
+        "\"\\u202e\"",
+        "\"\\ufeff\"",
+        "\"\\u00ad\"",
+        "\"\\u3000\"",
+        "\"\\u2003\\u2003\"",
+        /* their neighbours: other format characters (Cf) */
+        "\"\\u200e\"",
+        "\"\\u200f\"",
+        "\"\\u061c\"",
+        "\"\\u2066\\u2069\"",
+        "\"\\u202a\\u202c\"",
+        "\"\\u2060\"",
+        "\"\\u2061\\u2064\"",
+        "\"\\u180e\"",
+        "\"\\ufff9\\ufffb\"",
+        "\"\\udb40\\udc01\\udb40\\udc41\"", /* tags: LANGUAGE TAG, TAG LATIN CAPITAL A */
+        "\"\\ud834\\udd73\"",               /* MUSICAL SYMBOL BEGIN BEAM */
+        /* joiners and variation selectors, kept in names but drawing nothing alone */
+        "\"\\u200c\"",
+        "\"\\u200d\"",
+        "\"\\ufe0f\"",
+        "\"\\udb40\\udd00\"",
+        /* letters and marks that Unicode says are ignorable: fillers, grapheme joiner */
+        "\"\\u3164\"",
+        "\"\\u115f\\u1160\"",
+        "\"\\uffa0\"",
+        "\"\\u034f\"",
+        /* other spaces and separators (Zs, Zl, Zp) */
+        "\"\\u1680\"",
+        "\"\\u2000\\u200a\"",
+        "\"\\u202f\"",
+        "\"\\u205f\"",
+        "\"\\u2028\"",
+        "\"\\u2029\"",
+        "\"\\u0085\"",
+        /* private use and unassigned: nothing Unicode says is drawn */
+        "\"\\ue000\"",
+        "\"\\u0378\"",
+        /* all of them together, with ordinary spaces */
+        "\" \\u200b \\u202e\\ufeff\\u00ad \\u3000\\u2003\\u2003 \\u200d\\u3164 \"",
+    };
+    static const char *const paths[] = {"data.user.name", "data.course.name", "data.school.name",
+                                        "data.school.managers.0.manager_name"};
+    struct event a, b;
+    struct event_diags d;
+    char *doc;
+
+    for (size_t i = 0; i < sizeof(invisible) / sizeof(invisible[0]); i++)
+        expect_field_error("data.user.name", invisible[i], "required, empty");
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        expect_field_error(paths[i], "\"\\u200b\\u202e\"", "required, empty");
+        expect_name(paths[i], "\"\\u202eAna\\u202c Silva\"", "Ana Silva");
+    }
+
+    /* hidden characters inside a visible name are removed, the rest is kept */
+    expect_name("data.user.name", "\"Jos\\u00ad\\u00e9\"", "José");
+    expect_name("data.user.name", "\"\\u200bAna\\u200b \\u2066Silva\\u2069\\ufeff\"", "Ana Silva");
+    expect_name("data.user.name", "\"Ana \\u200b Silva\"", "Ana Silva");
+    expect_name("data.user.name", "\"\\u202dAna\\u202e \\u200e\\u200f\\u061cSilva\"", "Ana Silva");
+    expect_name("data.user.name", "\"A\\udb40\\udc41\\udb40\\udc42na\"", "Ana");
+    expect_name("data.user.name", "\"A\\u034fna\\u3164\"", "Ana");
+    /* ... but not what changes how letters join, nor a chosen glyph form */
+    expect_name("data.user.name", "\"\\u0645\\u06cc\\u200c\\u062e\\u0648\"",
+                "\u0645\u06cc\u200c\u062e\u0648");
+    expect_name("data.user.name", "\"\\u845b\\udb40\\udd00 Ana\"", "\u845b\U000E0100 Ana");
+    expect_name("data.user.name", "\"Ana \\ud83d\\udc69\\u200d\\ud83d\\udcbb\"",
+                "Ana \U0001F469\u200D\U0001F4BB");
+    /* other spaces are trimmed at the ends and kept inside */
+    expect_name("data.user.name", "\"\\u3000\\u5c71\\u7530\\u3000\\u592a\\u90ce\\u2003\"",
+                "\u5c71\u7530\u3000\u592a\u90ce");
+    expect_field_error("data.user.name", "\"Ana\\u2028Silva\"", "contains a line break (U+2028)");
+    expect_field_error("data.school.name", "\"Ana\\u2029Silva\"", "contains a line break (U+2029)");
+    /* a name of marks only draws them: accepted, like any mark */
+    expect_name("data.user.name", "\"\\u0301\\u0301\"", "\u0301\u0301");
+    /* one visible character is enough, whatever its category */
+    expect_name("data.user.name", "\"\\u200b.\\u200b\"", ".");
+    expect_name("data.user.name", "\"\\u2605\"", "\u2605");
+    expect_name("data.user.name", "\"7\"", "7");
+    /* the limit counts what remains */
+    {
+        struct buf b300 = BUF_INIT;
+        buf_addc(&b300, '"');
+        for (int i = 0; i < 300; i++)
+            buf_adds(&b300, "a\\u200b");
+        buf_addc(&b300, '"');
+        ok(field_ok("data.user.name", b300.data, NULL), "300 characters and 300 hidden ones");
+        buf_free(&b300);
+    }
+
+    /* the canonical form holds the name as cleaned: the same certificate */
+    is_int(parse(BASE, &a, &d), EVENT_OK, "base event valid");
+    event_diags_free(&d);
+    doc = with(BASE, "data.user.name", "\"User\\u202e  Name\\u200b \"");
+    is_int(parse(doc, &b, &d), EVENT_OK, "name with hidden characters valid");
+    event_diags_free(&d);
+    is_str(b.canonical, a.canonical, "canonical form unchanged by hidden characters and spaces");
+    event_free(&b);
+    free(doc);
+    doc = with(BASE, "data.school.managers.1.manager_name", "\"\\u2066Second Manager\\u2069\"");
+    is_int(parse(doc, &b, &d), EVENT_OK, "manager name with isolates valid");
+    event_diags_free(&d);
+    is_str(b.canonical, a.canonical, "canonical form unchanged by isolates in a manager name");
+    event_free(&b);
+    free(doc);
+    doc = with(BASE, "data.user.nickname", "\"\\u202eAninha\"");
+    is_int(parse(doc, &b, &d), EVENT_OK, "nickname with RLO valid");
+    event_diags_free(&d);
+    ok(b.canonical && strstr(b.canonical, "\"nickname\":\"\u202eAninha\""),
+       "fields other than names are archived as sent");
+    event_free(&b);
+    free(doc);
+    event_free(&a);
 }
 
 static void test_cpf(void)
@@ -1200,10 +1413,10 @@ static void test_fuzz_found(void)
     event_diags_free(&d);
     free(doc);
     /* found by fuzz_event in CI: the verdict must not depend on which envelope is invalid */
-    expect_error("{\"event\":{},\"event\":{\"slug\":\"\"},\"data\":{}}", "event",
-                 "duplicate key", "two envelopes, the first without a slug");
-    expect_error("{\"event\":{\"slug\":\"\"},\"event\":{},\"data\":{}}", "event",
-                 "duplicate key", "two envelopes, the first with an empty slug");
+    expect_error("{\"event\":{},\"event\":{\"slug\":\"\"},\"data\":{}}", "event", "duplicate key",
+                 "two envelopes, the first without a slug");
+    expect_error("{\"event\":{\"slug\":\"\"},\"event\":{},\"data\":{}}", "event", "duplicate key",
+                 "two envelopes, the first with an empty slug");
     doc = xstrdup("{\"event\":{\"slug\":\"x\"},\"data\":{\"a\":1,\"a\":2}}");
     is_int(parse(doc, &ev, &d), EVENT_IGNORED, "other slug: duplicates in data not checked");
     event_free(&ev);
@@ -1219,6 +1432,7 @@ int main(void)
     test_duplicates();
     test_ids();
     test_names();
+    test_visible_names();
     test_cpf();
     test_workload();
     test_dates();
