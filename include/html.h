@@ -94,6 +94,8 @@ enum html_str {
     H_VERIFIED_BY,
     H_NOT_REVOKED,
     H_UNSUPPORTED,
+    H_TOO_MANY_TITLE,
+    H_TOO_MANY_TEXT,
     H_COUNT
 };
 

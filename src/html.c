@@ -114,6 +114,11 @@ static const char *const strs[H_COUNT][2] = {
     [H_NOT_REVOKED] = {"Certificado não revogado", "Certificate not revoked"},
     [H_UNSUPPORTED] = {"Envie o formulário da página do certificado ou JSON.",
                        "Send the form of the certificate's page, or JSON."},
+    [H_TOO_MANY_TITLE] = {"Tentativas demais", "Too many attempts"},
+    [H_TOO_MANY_TEXT] = {"Houve tentativas de entrada erradas demais deste endereço. Espere "
+                         "alguns segundos e tente de novo.",
+                         "Too many failed sign-ins came from this address. Wait a few seconds "
+                         "and try again."},
 };
 
 /* Small, phone-first, no external assets. */
