@@ -330,7 +330,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     struct http_server *srv = cls;
-    struct http_request *rq = *con_cls;
+    /* The mark of on_uri when libmicrohttpd gave up before the handler. */
+    struct http_request *rq = *con_cls == (void *)&too_many_params ? NULL : *con_cls;
     const char *why = rq && rq->closed ? NULL : termination_reason(toe);
     char late[96];
     double secs;
@@ -341,8 +342,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     if (srv->deadline) /* the next request on this connection starts now */
         http_deadline_next(srv->deadline, conn_watch(conn));
-    if (!rq)
+    if (!rq) {
+        *con_cls = NULL;
         return;
+    }
     secs = seconds_since(&rq->start);
     if (why && !rq->error[0])
         snprintf(rq->error, sizeof(rq->error), "%s", why);
