@@ -16,9 +16,10 @@ if ! command -v python3 >/dev/null; then
 	exit 0
 fi
 
-serve_start "$STORE" "$TMP/serve.log" --auth-fail-limit 5 --auth-fail-window 3 ||
+# A long window, so that the flood below fits in one even under valgrind.
+serve_start "$STORE" "$TMP/serve.log" --auth-fail-limit 5 --auth-fail-window 60 ||
 	{ ok 1 "server starts"; done_testing; exit 1; }
-ok 0 "server starts on 127.0.0.1:$PORT (5 failures per 3 s)"
+ok 0 "server starts on 127.0.0.1:$PORT (5 failures per 60 s)"
 TOKEN=$(cat "$STORE/webhook-token")
 STAFF=$(cert staff add t0630 --store "$STORE" 2>/dev/null | grep -oE '[A-Za-z0-9_-]{43}' | head -n 1)
 AUDIT="$STORE/audit/audit-$(date -u +%Y-%m-%d).jsonl"
@@ -50,7 +51,7 @@ for i in 1 2 3 4 5; do got="$got $(nope)"; done
 is "$got" " 401 401 401 401 401" "5 deliveries without a token: 401 each"
 is "$(nope)" 429 "the 6th within the window: 429"
 RA=$(grep -i '^Retry-After:' "$TMP/h" | tr -dc '0-9')
-ok "$([ -n "$RA" ] && [ "$RA" -ge 1 ] && [ "$RA" -le 3 ]; echo $?)" "  with Retry-After within the window ($RA s)"
+ok "$([ -n "$RA" ] && [ "$RA" -ge 1 ] && [ "$RA" -le 60 ]; echo $?)" "  with Retry-After within the window ($RA s)"
 check "  saying why" grep -q '"too many failed sign-ins from this address, retry in [0-9]* s"' "$TMP/body"
 is "$(nope -H 'Authorization: Bearer wrong')" 429 "a wrong token counts too: 429"
 is "$(valid)" 201 "a valid delivery from the same address meanwhile: 201"
@@ -71,14 +72,6 @@ A1=$(wc -c <"$AUDIT")
 L1=$(wc -c <"$TMP/serve.log")
 ok "$([ $((A1 - A0)) -lt 1024 ]; echo $?)" "the audit log grew by less than 1 KB ($((A1 - A0)) bytes)"
 ok "$([ $((L1 - L0)) -lt 1024 ]; echo $?)" "the log grew by less than 1 KB ($((L1 - L0)) bytes)"
-sleep 3.2
-curl -s -o /dev/null "$URL/healthz"
-check "once the window is over, one line counts the rest" \
-	grep -q '"status":429,"error":"3006 more failed sign-ins in [0-9]* s (3002 answered 429), counted, not written one by one","duration_ms":0,"count":3006' "$AUDIT"
-check "  and so does the log" \
-	grep -q 'warn: webhook 429 peer=127.0.0.1: 3006 more failed sign-ins in [0-9]* s (3002 answered 429)' "$TMP/serve.log"
-is "$(failures_audited)" 3007 "the audit accounts for all 3007 failures"
-is "$(nope)" 401 "a new window: 401 again"
 
 # --- staff ---
 got=""
@@ -88,17 +81,34 @@ for i in 1 2 3 4 5 6; do
 done
 is "$got" " 401 401 401 401 401 429" "6 wrong staff tokens: 401 five times, then 429"
 check "  the page says so" grep -q 'Tentativas demais' "$TMP/body"
-check "  with Retry-After" grep -qi '^Retry-After: [1-3]' "$TMP/h"
+check "  with Retry-After" grep -qi '^Retry-After: [1-9]' "$TMP/h"
 is "$(curl -s -o /dev/null -w '%{http_code}' -u "x:$STAFF" "$URL/certificates")" 200 \
 	"the right staff token meanwhile: 200"
 
 # --- shutdown writes what is still counted ---
-timeout 60 python3 "$CLIENT" flood 127.0.0.1 "$PORT" 200 /webhooks >/dev/null
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 is $? 0 "SIGTERM: exit 0"
 SERVE_PID=
-is "$(failures_audited)" 3208 "the failures of the window still open are written at shutdown (3208 in all)"
+check "at shutdown, one line counts the failures of the open window" \
+	grep -q '"status":429,"error":"3006 more failed sign-ins in [0-9]* s (3002 answered 429), counted, not written one by one","duration_ms":0,"count":3006' "$AUDIT"
+check "  and so does the log" \
+	grep -q 'warn: webhook 429 peer=127.0.0.1: 3006 more failed sign-ins in [0-9]* s (3002 answered 429)' "$TMP/serve.log"
+is "$(failures_audited)" 3007 "the audit accounts for all 3007 failures"
+
+# --- a window that ends: its count is written at the next request ---
+serve_start "$STORE" "$TMP/serve.log" --auth-fail-limit 2 --auth-fail-window 1 ||
+	{ ok 1 "server restarts"; done_testing; exit 1; }
+for i in 1 2 3 4 5; do nope >/dev/null; done
+sleep 1.5
+curl -s -o /dev/null "$URL/healthz"
+check "a second after the window, a line counts its failures (the server still running)" \
+	sh -c '[ "$(grep -c "\"count\":" "$1")" -ge 2 ]' - "$AUDIT"
+is "$(failures_audited)" 3012 "  the audit accounts for those 5 too (3012)"
+is "$(nope)" 401 "a new window: 401 again"
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID"
+SERVE_PID=
 
 # --- IPv6, counted by /64 ---
 if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
