@@ -36,6 +36,7 @@ struct http_request {
     int status;                                /* status queued, 0 before */
     int closed;                                /* answered and closed on purpose (413 mid-body) */
     int must_close; /* the answer says "Connection: close" (doubtful framing) */
+    int hold;       /* hold the answer back a while (a 429: see http_tarpit.h) */
     /* The server's tables of failed sign-ins (webhook token, staff token),
      * and what the webhook's said of this request's failure. */
     struct http_throttle *webhook_fails, *staff_fails;

@@ -126,6 +126,7 @@ int http_staff_begin(struct http_request *rq)
             snprintf(retry, sizeof(retry), "%u", v.retry_after);
             snprintf(msg, sizeof(msg), "too many failed sign-ins from this address, retry in %u s",
                      v.retry_after);
+            rq->hold = 1;
             return http_reply_problem(rq, MHD_HTTP_TOO_MANY_REQUESTS, 0, H_TOO_MANY_TITLE,
                                       H_TOO_MANY_TEXT, msg, h);
         }

@@ -19,6 +19,7 @@
 #include "http_reply.h"
 #include "http_request.h"
 #include "http_routes.h"
+#include "http_tarpit.h"
 #include "http_throttle.h"
 #include "log.h"
 #include "banned.h"
@@ -32,7 +33,10 @@ struct http_server {
     char start_error[256];
     struct http_deadline *deadline;                    /* cuts off requests that trickle in */
     struct http_throttle *webhook_fails, *staff_fails; /* failed sign-ins by address */
+    struct http_tarpit *tarpit;                        /* holds 429s back */
 };
+
+#define HOLD_SECONDS 1.0 /* how long a 429 is held back */
 
 /* Query parameters a request may carry (the staff search has nine): each
  * takes room in the connection's memory pool, and past a few hundred none
@@ -232,7 +236,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                      MAX_PARAMS);
             return MHD_NO;
         }
-        return begin_request(rq, url, version) < 0 ? MHD_NO : MHD_YES;
+        if (begin_request(rq, url, version) < 0)
+            return MHD_NO;
+        if (rq->hold && rq->status)
+            http_tarpit_hold(srv->tarpit, conn);
+        return MHD_YES;
     }
     if (!*upload_data_size && srv->deadline) /* the request is in whole */
         http_deadline_received(srv->deadline, conn_watch(conn));
@@ -252,6 +260,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (rq->route->end(rq) < 0 && !rq->status)
         return MHD_NO;
+    if (rq->hold && rq->status)
+        http_tarpit_hold(srv->tarpit, conn);
     return MHD_YES;
 }
 
@@ -410,8 +420,8 @@ struct http_server *http_start(const struct http_options *opt, char *err, size_t
     const struct config *cfg = opt->cfg;
     struct sockaddr_storage ss;
     socklen_t sslen;
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     struct MHD_OptionItem o[16];
     size_t n = 0;
     uint16_t port;
@@ -420,6 +430,8 @@ struct http_server *http_start(const struct http_options *opt, char *err, size_t
     srv->webhook_fails = http_throttle_new(cfg->auth_fail_limit, cfg->auth_fail_window);
     srv->staff_fails = http_throttle_new(cfg->auth_fail_limit, cfg->auth_fail_window);
     if (config_parse_listen(cfg->listen, &ss, &sslen, err, errlen) < 0)
+        goto fail;
+    if (!(srv->tarpit = http_tarpit_start(HOLD_SECONDS, cfg->max_connections, err, errlen)))
         goto fail;
     /* libmicrohttpd's timeout only closes idle connections; a client that
      * trickles its request is cut off at twice the timeout (idle ones are
@@ -458,6 +470,7 @@ struct http_server *http_start(const struct http_options *opt, char *err, size_t
     atomic_store(&srv->started, 1);
     return srv;
 fail:
+    http_tarpit_stop(srv->tarpit);
     http_deadline_stop(srv->deadline);
     http_throttle_free(srv->webhook_fails);
     http_throttle_free(srv->staff_fails);
@@ -487,6 +500,7 @@ void http_stop(struct http_server *srv)
 {
     if (!srv)
         return;
+    http_tarpit_stop(srv->tarpit); /* no connection may stay suspended */
     MHD_stop_daemon(srv->daemon);
     http_deadline_stop(srv->deadline);
     report_due(srv, 1);

@@ -35,6 +35,7 @@ static int refuse(struct http_request *rq, const char *message)
     snprintf(retry, sizeof(retry), "%u", rq->fail.retry_after);
     snprintf(msg, sizeof(msg), "too many failed sign-ins from this address, retry in %u s",
              rq->fail.retry_after);
+    rq->hold = 1;
     return http_reply_error(rq, MHD_HTTP_TOO_MANY_REQUESTS, msg, h);
 }
 

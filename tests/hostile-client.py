@@ -21,10 +21,11 @@ exchange HOST PORT WAIT < REQUEST
     seen, END "closed" when the server closed the connection within WAIT
     ("open" otherwise) and when; then the answers as received.
 
-flood HOST PORT N PATH [HEADER]
-    POST "{}" to PATH N times over keep-alive connections (HEADER a
-    "Name: value" line), as fast as the answers come. Prints "N x STATUS"
-    for each status seen and "connections C".
+flood HOST PORT N CONNS PATH [HEADER]
+    POST "{}" to PATH N times in all from CONNS clients at once, each over
+    keep-alive connections (HEADER a "Name: value" line), as fast as the
+    answers come. Prints "N x STATUS" for each status seen and
+    "connections C".
 
 noread HOST PORT PATH HEADER WAIT
     GET PATH (HEADER a "Name: value" line, or "-") with a small receive
@@ -136,17 +137,32 @@ def exchange(host, port, wait):
     sys.stdout.write(got.decode("utf-8", "replace") + "\n")
 
 
-def flood(host, port, n, path, header=None):
+def flood(host, port, n, nconns, path, header=None):
     extra = (header + "\r\n") if header else ""
     req = ("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n%s"
            "Content-Length: 2\r\n\r\n{}" % (path, extra)).encode()
-    counts, conns, s, buf = {}, 0, None, b""
+    counts, conns, lock = {}, [0], threading.Lock()
+    share = [n // nconns + (1 if i < n % nconns else 0) for i in range(nconns)]
+    threads = [threading.Thread(target=flood_one, args=(host, port, k, req, counts, conns, lock))
+               for k in share]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for st in sorted(counts):
+        print("%d x %s" % (counts[st], st))
+    print("connections %d" % conns[0])
+
+
+def flood_one(host, port, n, req, counts, conns, lock):
+    s, buf = None, b""
     for _ in range(n):
         for _attempt in range(3):
             try:
                 if s is None:
                     s = socket.create_connection((host, port), timeout=10)
-                    conns += 1
+                    with lock:
+                        conns[0] += 1
                     buf = b""
                 s.sendall(req)
                 while True:  # one answer: headers, then Content-Length bytes
@@ -162,7 +178,8 @@ def flood(host, port, n, path, header=None):
                         raise OSError("closed")
                     buf += chunk
                 st = head.split(b" ", 2)[1].decode()
-                counts[st] = counts.get(st, 0) + 1
+                with lock:
+                    counts[st] = counts.get(st, 0) + 1
                 buf = buf[total:]
                 if re.search(rb"(?i)connection: *close", head):
                     s.close()
@@ -172,9 +189,6 @@ def flood(host, port, n, path, header=None):
                 if s is not None:
                     s.close()
                 s = None
-    for st in sorted(counts):
-        print("%d x %s" % (counts[st], st))
-    print("connections %d" % conns)
 
 
 def noread(host, port, path, header, wait):
@@ -212,8 +226,8 @@ def main(argv):
              *argv[7:])
     elif len(argv) == 4 and argv[0] == "exchange":
         exchange(argv[1], int(argv[2]), float(argv[3]))
-    elif len(argv) in (5, 6) and argv[0] == "flood":
-        flood(argv[1], int(argv[2]), int(argv[3]), argv[4], *argv[5:])
+    elif len(argv) in (6, 7) and argv[0] == "flood":
+        flood(argv[1], int(argv[2]), int(argv[3]), int(argv[4]), argv[5], *argv[6:])
     elif len(argv) == 6 and argv[0] == "noread":
         noread(argv[1], int(argv[2]), argv[3], argv[4], float(argv[5]))
     else:
