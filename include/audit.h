@@ -21,6 +21,7 @@ struct audit_entry {
     int status;          /* HTTP status sent, 0 when none (client gone) */
     const char *error;   /* why it was refused, or NULL */
     double duration_ms;
+    unsigned count; /* calls this line stands for: 0 or 1 one, more an aggregate (see README) */
 };
 
 /* The clock, injectable for tests: fills *now with the wall-clock time. */

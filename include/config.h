@@ -29,6 +29,8 @@ struct config {
     unsigned max_connections;        /* open connections in total */
     unsigned max_connections_per_ip; /* 0: no per-address limit */
     size_t connection_memory;        /* bytes per connection for headers and buffers */
+    unsigned auth_fail_limit;        /* failed sign-ins per address per window; 0: no 429 */
+    unsigned auth_fail_window;       /* seconds */
     char *config_file;               /* the file read, or NULL */
     int file_has_secrets;            /* it sets webhook_token or signing_secret */
     /* Where each setting came from, by key (read it with config_source_of). */

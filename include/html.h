@@ -6,6 +6,7 @@
 #define HTML_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "i18n.h"
@@ -94,12 +95,15 @@ enum html_str {
     H_VERIFIED_BY,
     H_NOT_REVOKED,
     H_UNSUPPORTED,
+    H_TOO_MANY_TITLE,
+    H_TOO_MANY_TEXT,
     H_COUNT
 };
 
 /* The text of id in loc (UTF-8, static). Some are printf formats: H_N_RESULTS
  * (%lld), H_PAGE_OF (%d %d), H_REVOKED_ON (%s date, %s reason),
- * H_CODE_NOT_FOUND (%s), H_BAD_PARAMETER (%s name, %s expectation). */
+ * H_CODE_NOT_FOUND (%s), H_BAD_PARAMETER (%s name, %s expectation),
+ * H_EXPECT_TEXT (%d bytes, %d words). */
 const char *html_str(enum i18n_locale loc, enum html_str id);
 
 /* Append s as HTML text or attribute value: & < > " ' become entities, bytes
@@ -111,6 +115,20 @@ void html_escape_n(struct buf *out, const char *s, size_t n);
 __attribute__((format(printf, 2, 3))) void html_escapef(struct buf *out, const char *fmt, ...);
 /* <tag>escaped text</tag>. */
 void html_elem(struct buf *out, const char *tag, const char *text);
+
+/* Text that came from outside (names, courses, reasons, codes), isolated so
+ * that its direction cannot reorder what follows it: <bdi>escaped</bdi>,
+ * with its Bidi_Control characters (html_is_bidi_control) dropped, since an
+ * unpaired one could close the isolate early. NULL gives an empty <bdi>. */
+void html_text(struct buf *out, const char *s);
+/* <tag><bdi>text</bdi></tag>. */
+void html_elem_text(struct buf *out, const char *tag, const char *text);
+/* fmt (a trusted html_str text, escaped) with each %s replaced by
+ * html_text(args[i]) in turn; "%%" is a percent sign. */
+void html_textf(struct buf *out, const char *fmt, const char *const *args);
+/* 1 for Unicode's Bidi_Control characters: U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069. */
+int html_is_bidi_control(uint32_t cp);
 
 /* Percent-encode s for a URL path segment or query value: everything but
  * RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~) becomes %XX. */
@@ -125,13 +143,13 @@ void html_date_text(struct buf *out, enum i18n_locale loc, const char *when);
 void html_date_short(struct buf *out, enum i18n_locale loc, const char *when);
 
 /* A workload as sent ("1h30min") in words, escaped: "1 hora e 30 minutos";
- * a zero workload as "—"; anything unreadable escaped as given. */
+ * a zero workload as "—"; anything unreadable as html_text. */
 void html_workload(struct buf *out, enum i18n_locale loc, const char *raw);
 
 /* What the shell around a page says. */
 struct html_page {
     enum i18n_locale loc;
-    const char *title;  /* plain text, escaped here */
+    const char *title;  /* plain text, escaped and isolated here */
     int staff;          /* 1: the staff navigation (search, verify) */
     const char *url_pt; /* this page in each language (raw URLs, escaped here) */
     const char *url_en;

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "http_throttle.h"
 #include "i18n.h"
 
 struct http_route;
@@ -29,9 +30,17 @@ struct http_request {
     const struct http_route *route;
     struct buf body;
     struct timespec start;
-    char peer[64]; /* client address */
-    int status;    /* status queued, 0 before */
-    int closed;    /* answered and closed on purpose (413 mid-body) */
+    char peer[64];                             /* client address */
+    unsigned char peer_key[HTTP_THROTTLE_KEY]; /* its key in the failure tables */
+    char peer_group[64];                       /* the key's name ("2001:db8::/64") */
+    int status;                                /* status queued, 0 before */
+    int closed;                                /* answered and closed on purpose (413 mid-body) */
+    int must_close; /* the answer says "Connection: close" (doubtful framing) */
+    int hold;       /* hold the answer back a while (a 429: see http_tarpit.h) */
+    /* The server's tables of failed sign-ins (webhook token, staff token),
+     * and what the webhook's said of this request's failure. */
+    struct http_throttle *webhook_fails, *staff_fails;
+    struct http_throttle_verdict fail;
     /* What the audit log and the request's log line say. */
     char slug[128];
     char cert_id[64];
@@ -43,7 +52,8 @@ struct http_request {
 
 /* A request header, or NULL. */
 const char *http_header(struct http_request *rq, const char *name);
-/* A query parameter, or NULL when absent or empty. */
+/* A query parameter, or NULL when absent or empty. Names are compared
+ * exactly (libmicrohttpd's own look-up ignores case: "TOKEN" would match). */
 const char *http_arg(struct http_request *rq, const char *name);
 /* 1 when Accept prefers text/html to application/json; default_html when
  * they tie or there is no Accept header. */
@@ -53,6 +63,21 @@ int http_wants_html(struct http_request *rq, int default_html);
 enum i18n_locale http_locale(struct http_request *rq, int *explicit);
 /* 1 when Accept-Encoding allows gzip. */
 int http_accepts_gzip(struct http_request *rq);
+
+/* How a request's body is framed (RFC 9112 §6.3), judged from its headers
+ * before any of the body is read. */
+enum http_framing {
+    HTTP_FRAMING_OK,
+    HTTP_FRAMING_CLOSE,       /* usable, but close the connection after the answer */
+    HTTP_FRAMING_BAD,         /* 400 and close: the length cannot be known */
+    HTTP_FRAMING_UNSUPPORTED, /* 501 and close: a transfer coding other than chunked */
+};
+/* Judge Content-Length and Transfer-Encoding (every copy of each): differing
+ * lengths or a malformed Transfer-Encoding are BAD, a coding other than
+ * chunked UNSUPPORTED, both headers, or Transfer-Encoding in HTTP/1.0,
+ * CLOSE. why (for BAD and UNSUPPORTED) says what is wrong. */
+enum http_framing http_framing_check(struct MHD_Connection *conn, const char *version, char *why,
+                                     size_t whylen);
 
 /* libmicrohttpd's unescape callback: percent-decoding of paths and query
  * values in place, except that "%00" stays as written (a NUL would cut the

@@ -25,6 +25,10 @@
 
 #define STORE_ID_MAX 40   /* bytes of an id, with the NUL */
 #define STORE_CODE_MAX 24 /* bytes of a verification code, with the NUL */
+/* A search text (store_query.q): at most this many bytes and words
+ * (separated by ASCII white space); longer ones are refused. */
+#define STORE_Q_MAX_BYTES 256
+#define STORE_Q_MAX_WORDS 16
 
 enum store_outcome { STORE_ISSUED, STORE_UNCHANGED, STORE_REVISED, STORE_STALE };
 

@@ -255,6 +255,8 @@ static char *format_line(const struct audit_entry *e, const struct timespec *now
     cJSON_AddNumberToObject(o, "status", e->status);
     add_text(o, "error", e->error);
     cJSON_AddNumberToObject(o, "duration_ms", round(e->duration_ms * 1000.0) / 1000.0);
+    if (e->count > 1)
+        cJSON_AddNumberToObject(o, "count", e->count);
     json = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (!json)

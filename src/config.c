@@ -50,6 +50,10 @@ static const struct key keys[] = {
      "open connections per client address, 0: no limit"},
     {"connection_memory", "CERTIFICA_CONNECTION_MEMORY", K_SIZE, STR(connection_memory), 4096,
      16u << 20, "32768", "bytes per connection for request headers"},
+    {"auth_fail_limit", "CERTIFICA_AUTH_FAIL_LIMIT", K_UINT, STR(auth_fail_limit), 0, 1000000, "20",
+     "failed sign-ins per client address per window before 429, 0: no limit"},
+    {"auth_fail_window", "CERTIFICA_AUTH_FAIL_WINDOW", K_UINT, STR(auth_fail_window), 1, 86400,
+     "10", "seconds of that window; failures are logged once per address per window"},
     {"template", "CERTIFICA_TEMPLATE", K_TEXT, STR(template), 0, 0, "by certificate type",
      "template name or path for every certificate"},
     {"locale", "CERTIFICA_LOCALE", K_LOCALE, STR(locale), 0, 0, "pt-BR", "pt-BR or en"},
@@ -71,6 +75,8 @@ void config_init(struct config *c)
     c->max_connections = 1024;
     c->max_connections_per_ip = 256;
     c->connection_memory = 32768;
+    c->auth_fail_limit = 20;
+    c->auth_fail_window = 10;
 }
 
 void config_free(struct config *c)

@@ -92,7 +92,8 @@ static const char *const strs[H_COUNT][2] = {
     [H_EXPECT_PAGE] = {"esperado um número de página de 1 a 100000",
                        "expected a page number from 1 to 100000"},
     [H_EXPECT_PER_PAGE] = {"esperado um número de 1 a 100", "expected a number from 1 to 100"},
-    [H_EXPECT_TEXT] = {"texto longo demais ou inválido", "text too long or not valid"},
+    [H_EXPECT_TEXT] = {"até %d bytes e %d palavras de texto em UTF-8",
+                       "at most %d bytes and %d words of UTF-8 text"},
     [H_EXPECT_ORDER] = {"a data inicial vem depois da final", "the start date is after the end"},
     [H_SIGN_IN_TITLE] = {"Acesso restrito", "Sign-in required"},
     [H_SIGN_IN_TEXT] = {"Entre com qualquer nome de usuário e, como senha, o seu token de "
@@ -114,6 +115,11 @@ static const char *const strs[H_COUNT][2] = {
     [H_NOT_REVOKED] = {"Certificado não revogado", "Certificate not revoked"},
     [H_UNSUPPORTED] = {"Envie o formulário da página do certificado ou JSON.",
                        "Send the form of the certificate's page, or JSON."},
+    [H_TOO_MANY_TITLE] = {"Tentativas demais", "Too many attempts"},
+    [H_TOO_MANY_TEXT] = {"Houve tentativas de entrada erradas demais deste endereço. Espere "
+                         "alguns segundos e tente de novo.",
+                         "Too many failed sign-ins came from this address. Wait a few seconds "
+                         "and try again."},
 };
 
 /* Small, phone-first, no external assets. */
@@ -179,7 +185,14 @@ const char *html_str(enum i18n_locale loc, enum html_str id)
     return strs[id][loc == I18N_EN ? 1 : 0];
 }
 
-void html_escape_n(struct buf *out, const char *s, size_t n)
+int html_is_bidi_control(uint32_t cp)
+{
+    return cp == 0x61c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* html_escape_n, dropping Bidi_Control characters when no_bidi is 1. */
+static void escape(struct buf *out, const char *s, size_t n, int no_bidi)
 {
     size_t i = 0, run = 0;
     buf_grow(out, n + 16);
@@ -205,6 +218,8 @@ void html_escape_n(struct buf *out, const char *s, size_t n)
             len = 1;
         } else if (c >= 0x80 && cp >= 0x80 && cp < 0xa0) {
             ent = ""; /* C1 controls */
+        } else if (c >= 0x80 && no_bidi && html_is_bidi_control(cp)) {
+            ent = "";
         }
         if (!ent) {
             i += len;
@@ -217,6 +232,11 @@ void html_escape_n(struct buf *out, const char *s, size_t n)
         i += len;
     }
     buf_add(out, s + i - run, run);
+}
+
+void html_escape_n(struct buf *out, const char *s, size_t n)
+{
+    escape(out, s, n, 0);
 }
 
 void html_escape(struct buf *out, const char *s)
@@ -247,6 +267,38 @@ void html_escapef(struct buf *out, const char *fmt, ...)
     if (n >= 0)
         html_escape_n(out, tmp.data, (size_t)n);
     buf_free(&tmp);
+}
+
+void html_text(struct buf *out, const char *s)
+{
+    buf_adds(out, "<bdi>");
+    if (s)
+        escape(out, s, strlen(s), 1);
+    buf_adds(out, "</bdi>");
+}
+
+void html_textf(struct buf *out, const char *fmt, const char *const *args)
+{
+    size_t k = 0;
+    while (*fmt) {
+        size_t n = strcspn(fmt, "%");
+        escape(out, fmt, n, 0);
+        fmt += n;
+        if (fmt[0] == '%' && fmt[1] == 's') {
+            html_text(out, args[k] ? args[k++] : "");
+            fmt += 2;
+        } else if (fmt[0] == '%') {
+            buf_addc(out, '%');
+            fmt += fmt[1] == '%' ? 2 : 1;
+        }
+    }
+}
+
+void html_elem_text(struct buf *out, const char *tag, const char *text)
+{
+    buf_addf(out, "<%s>", tag);
+    html_text(out, text);
+    buf_addf(out, "</%s>", tag);
 }
 
 void html_elem(struct buf *out, const char *tag, const char *text)
@@ -315,7 +367,7 @@ void html_workload(struct buf *out, enum i18n_locale loc, const char *raw)
     struct buf tmp = BUF_INIT;
     int minutes;
     if (!raw || event_parse_workload(raw, &minutes) < 0) {
-        html_escape(out, raw);
+        html_text(out, raw);
         return;
     }
     if (minutes == 0) {
@@ -333,10 +385,12 @@ void html_begin(struct buf *out, const struct html_page *p)
     buf_addf(out,
              "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-             "<meta name=\"robots\" content=\"noindex\"><title>",
+             "<meta name=\"robots\" content=\"noindex\"><title>\u2068",
              i18n_name(p->loc));
-    html_escape(out, p->title);
-    buf_adds(out, " · certifica</title><style>");
+    /* The title may be a name: isolated (FSI ... PDI) like <bdi>. */
+    if (p->title)
+        escape(out, p->title, strlen(p->title), 1);
+    buf_adds(out, "\u2069 · certifica</title><style>");
     buf_adds(out, style);
     buf_adds(out, "</style></head><body><header><div class=\"bar\">");
     if (p->staff) {

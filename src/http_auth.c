@@ -6,6 +6,7 @@
  * form posts too. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,12 +27,13 @@ static const char *const basic_challenge[] = {MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 /* ---- sign-in ---- */
 
 /* The token in the Authorization header, Bearer or Basic password, copied
- * into tok; 0, or -1 when there is none. */
+ * into tok; 0, or -1 when there is none. The Basic user name may be as long
+ * as the header allows: it is not used. */
 static int presented_token(struct http_request *rq, char tok[TOKEN_MAX])
 {
     const char *a = http_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
-    char pair[TOKEN_MAX + 128], *colon;
-    size_t n;
+    char *pair, *colon;
+    size_t n, cap;
     long len;
     int rc = -1;
     if (!a)
@@ -50,21 +52,26 @@ static int presented_token(struct http_request *rq, char tok[TOKEN_MAX])
         return -1;
     for (a += 6; *a == ' '; a++)
         ;
-    if ((len = codec_b64_decode(CODEC_B64_STD, a, strlen(a), pair, sizeof(pair) - 1)) >= 0 &&
-        (pair[len] = '\0', colon = strchr(pair, ':')) != NULL) {
-        n = strlen(colon + 1);
-        if (n > 0 && n < TOKEN_MAX) {
-            memcpy(tok, colon + 1, n + 1);
+    cap = strlen(a) / 4 * 3 + 4;
+    pair = xmalloc(cap);
+    len = codec_b64_decode(CODEC_B64_STD, a, strlen(a), pair, cap);
+    if (len >= 0 && (colon = memchr(pair, ':', (size_t)len)) != NULL) {
+        n = (size_t)len - (size_t)(colon + 1 - pair);
+        if (n > 0 && n < TOKEN_MAX && !memchr(colon + 1, '\0', n)) {
+            memcpy(tok, colon + 1, n);
+            tok[n] = '\0';
             rc = 0;
         }
     }
-    memset(pair, 0, sizeof(pair));
+    memset(pair, 0, cap);
+    free(pair);
     return rc;
 }
 
 int http_staff_begin(struct http_request *rq)
 {
     struct store *st = issue_store(rq->opt->issue);
+    struct http_throttle_verdict v;
     char tok[TOKEN_MAX], name[64], err[256];
     int rc = 1;
     if (presented_token(rq, tok) == 0) {
@@ -79,6 +86,19 @@ int http_staff_begin(struct http_request *rq)
         snprintf(rq->error, sizeof(rq->error), "staff check: %s", err);
         return http_reply_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, 0, H_ERROR_TITLE, H_ERROR_TEXT,
                                   "cannot check credentials now", NULL);
+    }
+    if (rq->staff_fails) {
+        http_throttle_fail(rq->staff_fails, rq->peer_key, rq->peer_group, &v);
+        if (v.limited) {
+            char retry[16], msg[128];
+            const char *h[] = {MHD_HTTP_HEADER_RETRY_AFTER, retry, NULL};
+            snprintf(retry, sizeof(retry), "%u", v.retry_after);
+            snprintf(msg, sizeof(msg), "too many failed sign-ins from this address, retry in %u s",
+                     v.retry_after);
+            rq->hold = 1;
+            return http_reply_problem(rq, MHD_HTTP_TOO_MANY_REQUESTS, 0, H_TOO_MANY_TITLE,
+                                      H_TOO_MANY_TEXT, msg, h);
+        }
     }
     return http_reply_problem(rq, MHD_HTTP_UNAUTHORIZED, 0, H_SIGN_IN_TITLE, H_SIGN_IN_TEXT,
                               "missing or wrong staff credentials", basic_challenge);

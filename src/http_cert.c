@@ -146,7 +146,7 @@ static void row_begin(struct buf *o, enum i18n_locale loc, enum html_str label)
 static void row_text(struct buf *o, enum i18n_locale loc, enum html_str label, const char *v)
 {
     row_begin(o, loc, label);
-    html_escape(o, v);
+    html_text(o, v);
     buf_adds(o, "</dd>");
 }
 
@@ -167,9 +167,11 @@ static void status_line(struct buf *o, enum i18n_locale loc, const struct store_
     html_escape(o, html_str(loc, H_STATUS));
     buf_adds(o, ": ");
     if (c->revoked) {
+        const char *args[2];
         html_date_text(&date, loc, c->revoked_at);
-        html_escapef(o, html_str(loc, H_REVOKED_ON), date.data ? date.data : "",
-                     c->revoke_reason ? c->revoke_reason : "");
+        args[0] = date.data ? date.data : "";
+        args[1] = c->revoke_reason ? c->revoke_reason : "";
+        html_textf(o, html_str(loc, H_REVOKED_ON), args);
     } else {
         html_escape(o, html_str(loc, H_VALID));
     }
@@ -190,10 +192,10 @@ static void details(struct buf *o, enum i18n_locale loc, const struct store_cert
         buf_free(&cpf);
     }
     row_begin(o, loc, H_COURSE);
-    html_escape(o, c->course_name);
+    html_text(o, c->course_name);
     buf_addf(o, " <span class=\"muted\">(id %lld)</span></dd>", (long long)c->course_id);
     row_begin(o, loc, H_SCHOOL);
-    html_escape(o, c->school_name);
+    html_text(o, c->school_name);
     buf_addf(o, " <span class=\"muted\">(%s %lld)</span></dd>",
              loc == I18N_EN ? "institution" : "instituição", (long long)c->institution_id);
     row_begin(o, loc, H_WORKLOAD);
@@ -284,7 +286,7 @@ static int details_page(struct http_request *rq, const struct store_cert *c)
     buf_adds(&pg.out, "<p class=\"muted\">");
     html_escape(&pg.out, html_str(pg.loc, H_CERTIFICATE));
     buf_adds(&pg.out, "</p>");
-    html_elem(&pg.out, "h1", c->user_name);
+    html_elem_text(&pg.out, "h1", c->user_name);
     status_line(&pg.out, pg.loc, c);
     details(&pg.out, pg.loc, c);
     revisions(&pg.out, pg.loc, c);

@@ -97,7 +97,8 @@ static enum range parse_range(const char *h, int64_t size, int64_t *off, int64_t
     return RANGE_OK;
 }
 
-/* A name as a file name: control and format characters dropped, characters
+/* A name as a file name: control, format and every Bidi_Control character
+ * (html_is_bidi_control) dropped, characters
  * that mean something in paths or headers become spaces, runs of spaces one,
  * at most NAME_CHARS code points. */
 static void safe_name(struct buf *out, const char *s)
@@ -112,8 +113,9 @@ static void safe_name(struct buf *out, const char *s)
             continue;
         }
         if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == 0xad ||
-            (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
-            (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff) {
+            html_is_bidi_control(cp) || (cp >= 0x200b && cp <= 0x200d) ||
+            (cp >= 0x2060 && cp <= 0x206f) || cp == 0x180e || cp == 0xfeff ||
+            (cp >= 0xfff9 && cp <= 0xfffb)) {
             i += l;
             continue;
         }

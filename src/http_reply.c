@@ -37,7 +37,7 @@ int http_queue(struct http_request *rq, int status, struct MHD_Response *r)
     }
     for (size_t i = 0; security_headers[i]; i += 2)
         MHD_add_response_header(r, security_headers[i], security_headers[i + 1]);
-    if (rq->stopping && atomic_load(rq->stopping))
+    if (rq->must_close || (rq->stopping && atomic_load(rq->stopping)))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     ok = MHD_queue_response(rq->conn, (unsigned)status, r);
     MHD_destroy_response(r);

@@ -1,6 +1,7 @@
 /* Reading a request: headers and parameters, content negotiation (Accept,
  * Accept-Language, Accept-Encoding, each a list of entries with q values),
  * and percent-decoding of paths. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -95,10 +96,110 @@ const char *http_header(struct http_request *rq, const char *name)
     return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
 }
 
+struct arg_find {
+    const char *name;
+    const char *value;
+};
+
+static enum MHD_Result find_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    struct arg_find *f = cls;
+    (void)kind;
+    if (strcmp(key, f->name) != 0)
+        return MHD_YES;
+    f->value = value;
+    return MHD_NO; /* the first one counts */
+}
+
 const char *http_arg(struct http_request *rq, const char *name)
 {
-    const char *v = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
-    return v && *v ? v : NULL;
+    struct arg_find f = {name, NULL};
+    MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, find_arg, &f);
+    return f.value && *f.value ? f.value : NULL;
+}
+
+/* ---- framing ---- */
+
+struct framing {
+    int n_length, lengths_differ, bad_length;
+    unsigned long long length;
+    int n_chunked, n_te_headers, te_plain; /* te_plain: the one header is exactly "chunked" */
+    char other[40];                        /* a coding other than chunked */
+};
+
+static void add_codings(struct framing *f, const char *v)
+{
+    f->n_te_headers++;
+    f->te_plain = f->n_te_headers == 1 && !strcasecmp(v, "chunked");
+    for (const char *p = v; *p;) {
+        size_t n;
+        p += strspn(p, " \t,");
+        n = strcspn(p, " \t,;");
+        if (n == 0)
+            break;
+        if (n == 7 && !strncasecmp(p, "chunked", 7))
+            f->n_chunked++;
+        else if (!f->other[0])
+            snprintf(f->other, sizeof(f->other), "%.*s", (int)(n < 32 ? n : 32), p);
+        p += n;
+        p += strcspn(p, ","); /* parameters */
+    }
+}
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    struct framing *f = cls;
+    (void)kind;
+    if (!value)
+        value = "";
+    if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+        add_codings(f, value);
+    } else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+        unsigned long long n = 0;
+        size_t digits = strspn(value, "0123456789");
+        if (digits == 0 || digits > 18 || value[digits] != '\0') {
+            f->bad_length = 1;
+            return MHD_YES;
+        }
+        for (size_t i = 0; i < digits; i++)
+            n = n * 10 + (unsigned long long)(value[i] - '0');
+        if (f->n_length++ && n != f->length)
+            f->lengths_differ = 1;
+        f->length = n;
+    }
+    return MHD_YES;
+}
+
+enum http_framing http_framing_check(struct MHD_Connection *conn, const char *version, char *why,
+                                     size_t whylen)
+{
+    struct framing f;
+    memset(&f, 0, sizeof(f));
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, framing_header, &f);
+    if (f.bad_length || f.lengths_differ) {
+        snprintf(why, whylen, "%s",
+                 f.bad_length ? "Content-Length is not a number" : "Content-Length headers differ");
+        return HTTP_FRAMING_BAD;
+    }
+    if (f.n_te_headers == 0)
+        return HTTP_FRAMING_OK;
+    if (f.other[0]) {
+        snprintf(why, whylen, "transfer coding '%s' is not supported (only chunked)", f.other);
+        return HTTP_FRAMING_UNSUPPORTED;
+    }
+    /* libmicrohttpd reads a chunked body only when the first header says
+     * exactly "chunked"; chunked twice is not allowed (RFC 9112 §7). */
+    if (f.n_chunked != 1 || !f.te_plain) {
+        snprintf(why, whylen, "%s",
+                 f.n_chunked > 1 ? "Transfer-Encoding says chunked more than once"
+                                 : "malformed Transfer-Encoding");
+        return HTTP_FRAMING_BAD;
+    }
+    if (f.n_length || (version && !strcmp(version, MHD_HTTP_VERSION_1_0)))
+        return HTTP_FRAMING_CLOSE;
+    return HTTP_FRAMING_OK;
 }
 
 /* How well the media range e matches type ("text/html"): 3 exactly, 2

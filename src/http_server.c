@@ -19,6 +19,8 @@
 #include "http_reply.h"
 #include "http_request.h"
 #include "http_routes.h"
+#include "http_tarpit.h"
+#include "http_throttle.h"
 #include "log.h"
 #include "banned.h"
 
@@ -29,8 +31,17 @@ struct http_server {
     atomic_int stopping;
     atomic_int started; /* past MHD_start_daemon: libmicrohttpd messages are only logged */
     char start_error[256];
-    struct http_deadline *deadline; /* cuts off requests that trickle in */
+    struct http_deadline *deadline;                    /* cuts off requests that trickle in */
+    struct http_throttle *webhook_fails, *staff_fails; /* failed sign-ins by address */
+    struct http_tarpit *tarpit;                        /* holds 429s back */
 };
+
+#define HOLD_SECONDS 1.0 /* how long a 429 is held back */
+
+/* Query parameters a request may carry (the staff search has nine): each
+ * takes room in the connection's memory pool, and past a few hundred none
+ * is left for the answer. */
+#define MAX_PARAMS 100
 
 /* libmicrohttpd's own messages; the first ones explain a failed start. */
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
@@ -68,6 +79,15 @@ static void peer_of(struct MHD_Connection *conn, char *out, size_t n)
                   (socklen_t)n);
 }
 
+/* The client's key and name in the tables of failed sign-ins. */
+static void peer_key_of(struct http_request *rq)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    http_throttle_key(ci ? ci->client_addr : NULL, rq->peer_key, rq->peer_group,
+                      sizeof(rq->peer_group));
+}
+
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t;
@@ -92,36 +112,76 @@ static int refuse_large(struct http_request *rq)
     return http_reply_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL);
 }
 
-/* libmicrohttpd 0.9.75 cannot queue a response while the handler is
- * consuming body data (a chunked body that grows past the limit), and
- * consuming the rest would mean reading it all. So the 413 goes out here,
- * straight on the (plain TCP) socket, before the connection is closed. */
-static void send_raw_413(struct http_request *rq)
+/* An answer written straight on the (plain TCP) socket, then no more
+ * writing: for when libmicrohttpd cannot queue one (see its callers). */
+static void send_raw(struct MHD_Connection *conn, const char *status_line, const char *error)
 {
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    char body[96], msg[320];
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    char body[192], msg[512];
     int bl, ml;
-    snprintf(rq->error, sizeof(rq->error), "body larger than %zu bytes", rq->opt->cfg->max_body);
-    rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
-    rq->closed = 1;
-    bl = snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", rq->error);
+    bl = snprintf(body, sizeof(body), "{\"error\":\"%s\"}\n", error);
     ml = snprintf(msg, sizeof(msg),
-                  "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n"
+                  "HTTP/1.1 %s\r\nConnection: close\r\n"
                   "Content-Type: application/json; charset=utf-8\r\n"
                   "Cache-Control: no-store\r\nContent-Length: %d\r\n\r\n%s",
-                  bl, body);
-    if (!ci || bl < 0 || ml < 0 || (size_t)ml >= sizeof(msg))
+                  status_line, bl, body);
+    if (!ci || bl < 0 || (size_t)bl >= sizeof(body) || ml < 0 || (size_t)ml >= sizeof(msg))
         return;
     if (send(ci->connect_fd, msg, (size_t)ml, MSG_NOSIGNAL | MSG_DONTWAIT) == ml)
         shutdown(ci->connect_fd, SHUT_WR);
 }
 
-static int begin_request(struct http_request *rq, const char *url)
+/* libmicrohttpd 0.9.75 cannot queue a response while the handler is
+ * consuming body data (a chunked body that grows past the limit), and
+ * consuming the rest would mean reading it all. So the 413 goes out
+ * directly, before the connection is closed. */
+static void send_raw_413(struct http_request *rq)
+{
+    snprintf(rq->error, sizeof(rq->error), "body larger than %zu bytes", rq->opt->cfg->max_body);
+    rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
+    rq->closed = 1;
+    send_raw(rq->conn, "413 Content Too Large", rq->error);
+}
+
+/* Marks, as the request's first context, a request line with too many
+ * query parameters (answered in on_uri). */
+static char too_many_params;
+
+/* libmicrohttpd's URI callback: the request line, before its parameters are
+ * parsed into the connection's pool. Past MAX_PARAMS they would fill it and
+ * leave no room for any answer (the client would wait for the timeout), so
+ * the 414 is sent now; the handler then only closes the connection. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    const char *q = strchr(uri, '?');
+    size_t n = 0;
+    char msg[96];
+    (void)cls;
+    for (; q && *q && n <= MAX_PARAMS; q++)
+        n += *q == '&' || *q == '?';
+    if (n <= MAX_PARAMS)
+        return NULL;
+    snprintf(msg, sizeof(msg), "query string has more than %d parameters", MAX_PARAMS);
+    send_raw(conn, "414 URI Too Long", msg);
+    return &too_many_params;
+}
+
+static int begin_request(struct http_request *rq, const char *url, const char *version)
 {
     const char *cl;
     char msg[160];
+    enum http_framing fr;
     rq->route = http_route_find(url);
+    /* Before anything else: a body whose length is in doubt must not be
+     * read at all (smuggling), nor the connection kept after the answer. */
+    fr = http_framing_check(rq->conn, version, msg, sizeof(msg));
+    if (fr != HTTP_FRAMING_OK)
+        rq->must_close = 1;
+    if (fr == HTTP_FRAMING_BAD)
+        return http_reply_error(rq, MHD_HTTP_BAD_REQUEST, msg, NULL);
+    if (fr == HTTP_FRAMING_UNSUPPORTED)
+        return http_reply_error(rq, MHD_HTTP_NOT_IMPLEMENTED, msg, NULL);
     if (!rq->route)
         return http_reply_error(rq, MHD_HTTP_NOT_FOUND, "not found", NULL);
     if (!http_route_allows(rq->route, rq->method)) {
@@ -153,19 +213,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     struct http_server *srv = cls;
     struct http_request *rq = *con_cls;
-    (void)version;
-    if (!rq) {
+    if (!rq || rq == (void *)&too_many_params) {
+        int refused = rq != NULL;
         rq = xcalloc(1, sizeof(*rq));
         rq->stopping = &srv->stopping;
         rq->opt = srv->opt;
         rq->conn = conn;
         rq->method = method;
         rq->url = url;
+        rq->webhook_fails = srv->webhook_fails;
+        rq->staff_fails = srv->staff_fails;
         clock_gettime(CLOCK_MONOTONIC, &rq->start);
         peer_of(conn, rq->peer, sizeof(rq->peer));
+        peer_key_of(rq);
         *con_cls = rq;
         atomic_fetch_add(&srv->in_flight, 1);
-        return begin_request(rq, url) < 0 ? MHD_NO : MHD_YES;
+        if (refused) { /* answered in on_uri: close */
+            rq->route = http_route_find(url);
+            rq->status = MHD_HTTP_URI_TOO_LONG;
+            rq->closed = 1;
+            snprintf(rq->error, sizeof(rq->error), "query string has more than %d parameters",
+                     MAX_PARAMS);
+            return MHD_NO;
+        }
+        if (begin_request(rq, url, version) < 0)
+            return MHD_NO;
+        if (rq->hold && rq->status)
+            http_tarpit_hold(srv->tarpit, conn);
+        return MHD_YES;
     }
     if (!*upload_data_size && srv->deadline) /* the request is in whole */
         http_deadline_received(srv->deadline, conn_watch(conn));
@@ -185,6 +260,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (rq->route->end(rq) < 0 && !rq->status)
         return MHD_NO;
+    if (rq->hold && rq->status)
+        http_tarpit_hold(srv->tarpit, conn);
     return MHD_YES;
 }
 
@@ -224,11 +301,47 @@ static void log_webhook(const struct http_request *rq, double ms)
                    rq->error[0] ? rq->error : "-");
 }
 
+/* One line in the log and the audit for a window's failed webhook sign-ins
+ * from one address that were counted, not written one by one. */
+static void report_fails(struct http_server *srv, const struct http_throttle_summary *s)
+{
+    char msg[256], err[512];
+    struct audit_entry e = {s->peer,
+                            "POST",
+                            NULL,
+                            NULL,
+                            0,
+                            NULL,
+                            s->limited ? MHD_HTTP_TOO_MANY_REQUESTS : MHD_HTTP_UNAUTHORIZED,
+                            msg,
+                            0.0,
+                            s->quiet};
+    snprintf(msg, sizeof(msg),
+             "%u more failed sign-ins in %.0f s (%u answered 429), counted, not written one by one",
+             s->quiet, s->seconds, s->limited);
+    log_printf(LOG_LEVEL_WARN, "webhook %d peer=%s: %s", e.status, s->peer, msg);
+    if (srv->opt->audit && audit_write(srv->opt->audit, &e, err, sizeof(err)) < 0)
+        log_printf(LOG_LEVEL_ERROR, "audit: %s", err);
+}
+
+/* Write the failure counts of windows that have ended. */
+static void report_due(struct http_server *srv, int everything)
+{
+    struct http_throttle_summary due[16];
+    size_t n;
+    do {
+        n = http_throttle_due(srv->webhook_fails, everything, due, 16);
+        for (size_t i = 0; i < n; i++)
+            report_fails(srv, &due[i]);
+    } while (n == 16);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     struct http_server *srv = cls;
-    struct http_request *rq = *con_cls;
+    /* The mark of on_uri when libmicrohttpd gave up before the handler. */
+    struct http_request *rq = *con_cls == (void *)&too_many_params ? NULL : *con_cls;
     const char *why = rq && rq->closed ? NULL : termination_reason(toe);
     char late[96];
     double secs;
@@ -239,8 +352,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     if (srv->deadline) /* the next request on this connection starts now */
         http_deadline_next(srv->deadline, conn_watch(conn));
-    if (!rq)
+    if (!rq) {
+        *con_cls = NULL;
         return;
+    }
     secs = seconds_since(&rq->start);
     if (why && !rq->error[0])
         snprintf(rq->error, sizeof(rq->error), "%s", why);
@@ -250,6 +365,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     metrics_request(rq->route ? rq->route->metric : METRICS_OTHER, rq->status, secs);
     if (rq->route && rq->route->metric == METRICS_WEBHOOK) {
+        for (int i = 0; i < rq->fail.n_ended; i++)
+            report_fails(srv, &rq->fail.ended[i]);
+    }
+    if (rq->route && rq->route->metric == METRICS_WEBHOOK && !rq->fail.quiet) {
         char err[512];
         struct audit_entry e = {rq->peer,
                                 rq->method,
@@ -259,7 +378,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                                 rq->outcome,
                                 rq->status,
                                 rq->error[0] ? rq->error : NULL,
-                                secs * 1000.0};
+                                secs * 1000.0,
+                                1};
         log_webhook(rq, secs * 1000.0);
         if (srv->opt->audit && audit_write(srv->opt->audit, &e, err, sizeof(err)) < 0)
             log_printf(LOG_LEVEL_ERROR, "audit: %s", err);
@@ -271,6 +391,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     buf_free(&rq->body);
     free(rq);
     *con_cls = NULL;
+    report_due(srv, 0);
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
@@ -299,14 +420,18 @@ struct http_server *http_start(const struct http_options *opt, char *err, size_t
     const struct config *cfg = opt->cfg;
     struct sockaddr_storage ss;
     socklen_t sslen;
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     struct MHD_OptionItem o[16];
     size_t n = 0;
     uint16_t port;
 
     srv->opt = opt;
+    srv->webhook_fails = http_throttle_new(cfg->auth_fail_limit, cfg->auth_fail_window);
+    srv->staff_fails = http_throttle_new(cfg->auth_fail_limit, cfg->auth_fail_window);
     if (config_parse_listen(cfg->listen, &ss, &sslen, err, errlen) < 0)
+        goto fail;
+    if (!(srv->tarpit = http_tarpit_start(HOLD_SECONDS, cfg->max_connections, err, errlen)))
         goto fail;
     /* libmicrohttpd's timeout only closes idle connections; a client that
      * trickles its request is cut off at twice the timeout (idle ones are
@@ -334,9 +459,9 @@ struct http_server *http_start(const struct http_options *opt, char *err, size_t
                                           : ((struct sockaddr_in *)&ss)->sin_port);
     srv->daemon = MHD_start_daemon(
         flags, port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, srv,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
-        srv, MHD_OPTION_UNESCAPE_CALLBACK, http_unescape, NULL, MHD_OPTION_ARRAY, o,
-        MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_UNESCAPE_CALLBACK,
+        http_unescape, NULL, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot listen on '%s': %s", cfg->listen,
                  srv->start_error[0] ? srv->start_error : "libmicrohttpd refused to start");
@@ -345,7 +470,10 @@ struct http_server *http_start(const struct http_options *opt, char *err, size_t
     atomic_store(&srv->started, 1);
     return srv;
 fail:
+    http_tarpit_stop(srv->tarpit);
     http_deadline_stop(srv->deadline);
+    http_throttle_free(srv->webhook_fails);
+    http_throttle_free(srv->staff_fails);
     free(srv);
     return NULL;
 }
@@ -372,7 +500,11 @@ void http_stop(struct http_server *srv)
 {
     if (!srv)
         return;
+    http_tarpit_stop(srv->tarpit); /* no connection may stay suspended */
     MHD_stop_daemon(srv->daemon);
     http_deadline_stop(srv->deadline);
+    report_due(srv, 1);
+    http_throttle_free(srv->webhook_fails);
+    http_throttle_free(srv->staff_fails);
     free(srv);
 }

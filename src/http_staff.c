@@ -16,7 +16,6 @@
 #include "utf8.h"
 #include "banned.h"
 
-#define QUERY_MAX 300 /* bytes of the search text */
 #define PAGE_MAX 100000
 
 /* ---- the query ---- */
@@ -27,6 +26,7 @@ struct search {
     const char *bad;    /* the parameter that is wrong, NULL when none */
     enum html_str why;  /* what it should be, for the page */
     const char *why_en; /* the same for JSON */
+    char why_q[96];     /* why_en for q, with its limits */
     const char *raw[8]; /* as given, to show again in the form */
 };
 
@@ -87,6 +87,22 @@ static void parse_dates(struct search *s)
     s->q.to = fb == 0 ? s->raw[P_TO] : NULL;
 }
 
+/* 1 when q is within the search's limits (store.h), as store_search counts. */
+static int q_ok(const char *q)
+{
+    size_t words = 0, n = strlen(q);
+    if (n > STORE_Q_MAX_BYTES || !utf8_valid(q, n))
+        return 0;
+    for (const char *p = q; *p;) {
+        p += strspn(p, " \t\n\r\f\v");
+        if (!*p)
+            break;
+        words++;
+        p += strcspn(p, " \t\n\r\f\v");
+    }
+    return words <= STORE_Q_MAX_WORDS;
+}
+
 static void parse_search(struct http_request *rq, struct search *s)
 {
     const char *t, *pp;
@@ -95,9 +111,11 @@ static void parse_search(struct http_request *rq, struct search *s)
     for (size_t i = 0; i < sizeof(param_names) / sizeof(param_names[0]); i++)
         s->raw[i] = http_arg(rq, param_names[i]);
     t = s->raw[P_Q];
-    if (t && (strlen(t) > QUERY_MAX || !utf8_valid(t, strlen(t))))
-        set_bad(s, "q", H_EXPECT_TEXT, "text too long or not UTF-8");
-    else
+    if (t && !q_ok(t)) {
+        snprintf(s->why_q, sizeof(s->why_q), html_str(I18N_EN, H_EXPECT_TEXT), STORE_Q_MAX_BYTES,
+                 STORE_Q_MAX_WORDS);
+        set_bad(s, "q", H_EXPECT_TEXT, s->why_q);
+    } else
         s->q.q = t;
     parse_ids(s);
     t = s->raw[P_TYPE];
@@ -264,10 +282,10 @@ static void hit_row(struct buf *o, enum i18n_locale loc, const struct store_hit 
     buf_adds(o, "<tr>");
     cell_begin(o, loc, H_NAME);
     buf_addf(o, "<a href=\"/certificates/%s%s\">", h->id, lq);
-    html_escape(o, h->user_name);
+    html_text(o, h->user_name);
     buf_adds(o, "</a></td>");
     cell_begin(o, loc, H_COURSE);
-    html_escape(o, h->course_name);
+    html_text(o, h->course_name);
     buf_adds(o, "</td>");
     cell_begin(o, loc, H_TYPE);
     html_escape(o, html_str(loc, achievement ? H_ACHIEVEMENT : H_PARTICIPATION));
@@ -331,8 +349,13 @@ static void pager(struct buf *o, enum i18n_locale loc, const struct search *s,
 
 static void bad_param_banner(struct buf *o, enum i18n_locale loc, const struct search *s)
 {
+    char why[160];
+    snprintf(why, sizeof(why), "%s", html_str(loc, s->why));
+    if (s->why == H_EXPECT_TEXT)
+        snprintf(why, sizeof(why), html_str(loc, H_EXPECT_TEXT), STORE_Q_MAX_BYTES,
+                 STORE_Q_MAX_WORDS);
     buf_adds(o, "<p class=\"status bad\" role=\"alert\">");
-    html_escapef(o, html_str(loc, H_BAD_PARAMETER), s->bad, html_str(loc, s->why));
+    html_escapef(o, html_str(loc, H_BAD_PARAMETER), s->bad, why);
     buf_adds(o, "</p>");
 }
 

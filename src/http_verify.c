@@ -178,8 +178,11 @@ static void status_line(struct buf *o, enum i18n_locale loc, const struct view *
     buf_adds(o, ": ");
     if (v->status == V_REVOKED) {
         struct buf date = BUF_INIT;
+        const char *args[2];
         html_date_text(&date, loc, v->revoked_at);
-        html_escapef(o, html_str(loc, H_REVOKED_ON), date.data ? date.data : "", v->reason);
+        args[0] = date.data ? date.data : "";
+        args[1] = v->reason;
+        html_textf(o, html_str(loc, H_REVOKED_ON), args);
         buf_free(&date);
     } else {
         html_escape(o, html_str(loc, v->status == V_VALID ? H_VALID : H_SUPERSEDED));
@@ -201,14 +204,14 @@ static void facts(struct buf *o, enum i18n_locale loc, const struct view *v)
     buf_adds(o, "<section class=\"card\"><dl>");
     dt(o, loc, H_HOLDER);
     buf_adds(o, "<strong>");
-    html_escape(o, v->user_name);
+    html_text(o, v->user_name);
     buf_adds(o, "</strong></dd>");
     if (cpf[0]) {
         dt(o, loc, H_CPF);
         buf_addf(o, "%s</dd>", cpf);
     }
     dt(o, loc, H_COURSE);
-    html_escape(o, v->course_name);
+    html_text(o, v->course_name);
     buf_adds(o, "</dd>");
     dt(o, loc, H_WORKLOAD);
     html_workload(o, loc, v->workload);
@@ -236,7 +239,7 @@ static void facts(struct buf *o, enum i18n_locale loc, const struct view *v)
     html_date(o, loc, v->certified_at);
     buf_adds(o, "</dd>");
     dt(o, loc, H_SCHOOL);
-    html_escape(o, v->school_name);
+    html_text(o, v->school_name);
     buf_adds(o, "</dd>");
     dt(o, loc, H_CODE);
     buf_addf(o, "<span class=\"code\">%s</span> <span class=\"muted\">(", v->code);
@@ -263,6 +266,7 @@ static int unknown_code(struct http_request *rq, const char *code)
     struct http_page pg;
     enum i18n_locale loc;
     char shown[SHOWN_CODE_MAX + 1];
+    const char *args[1] = {shown};
     if (!http_wants_html(rq, 1))
         return http_reply_error(rq, MHD_HTTP_NOT_FOUND, "no certificate has this code", NULL);
     snprintf(rq->error, sizeof(rq->error), "unknown code");
@@ -271,7 +275,7 @@ static int unknown_code(struct http_request *rq, const char *code)
     http_page_begin(rq, &pg, html_str(loc, H_NOT_FOUND_TITLE), 0);
     html_elem(&pg.out, "h1", html_str(loc, H_VERIFY_TITLE));
     buf_adds(&pg.out, "<p class=\"status bad\" role=\"alert\">✕ ");
-    html_escapef(&pg.out, html_str(loc, H_CODE_NOT_FOUND), shown);
+    html_textf(&pg.out, html_str(loc, H_CODE_NOT_FOUND), args);
     buf_adds(&pg.out, "</p>");
     code_form(&pg.out, loc, pg.lang_query);
     return http_page_reply(rq, &pg, MHD_HTTP_NOT_FOUND, NULL);

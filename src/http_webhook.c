@@ -21,6 +21,24 @@ static const char *header(struct http_request *rq, const char *name)
     return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
 }
 
+/* 401, or 429 once this client has failed too often (http_throttle.h):
+ * every failed sign-in, whatever was wrong with it, counts. */
+static int refuse(struct http_request *rq, const char *message)
+{
+    char retry[16], msg[128];
+    const char *h[] = {MHD_HTTP_HEADER_RETRY_AFTER, retry, NULL};
+    if (!rq->webhook_fails)
+        return http_reply_error(rq, MHD_HTTP_UNAUTHORIZED, message, auth_headers);
+    http_throttle_fail(rq->webhook_fails, rq->peer_key, rq->peer_group, &rq->fail);
+    if (!rq->fail.limited)
+        return http_reply_error(rq, MHD_HTTP_UNAUTHORIZED, message, auth_headers);
+    snprintf(retry, sizeof(retry), "%u", rq->fail.retry_after);
+    snprintf(msg, sizeof(msg), "too many failed sign-ins from this address, retry in %u s",
+             rq->fail.retry_after);
+    rq->hold = 1;
+    return http_reply_error(rq, MHD_HTTP_TOO_MANY_REQUESTS, msg, h);
+}
+
 /* The presented token: "Authorization: Bearer T", else "?token=T". */
 static const char *presented_token(struct http_request *rq, size_t *len)
 {
@@ -34,9 +52,8 @@ static const char *presented_token(struct http_request *rq, size_t *len)
             (*len)--;
         return auth;
     }
-    if (MHD_lookup_connection_value_n(rq->conn, MHD_GET_ARGUMENT_KIND, "token", 5, &v, len) !=
-        MHD_YES)
-        return NULL;
+    v = http_arg(rq, "token"); /* exactly "token": libmicrohttpd's look-up ignores case */
+    *len = v ? strlen(v) : 0;
     return v;
 }
 
@@ -73,24 +90,52 @@ int http_webhook_content_type_ok(const char *ct)
     return 1;
 }
 
+/* Header iterator: *cls becomes the first Content-Encoding value that says
+ * anything but identity (the body is read as sent, never decompressed). */
+static enum MHD_Result coding_is_identity(void *cls, enum MHD_ValueKind kind, const char *key,
+                                          const char *value)
+{
+    const char **other = cls;
+    (void)kind;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_ENCODING) != 0)
+        return MHD_YES;
+    for (const char *p = value ? value : ""; *p;) {
+        size_t n;
+        p += strspn(p, " \t,");
+        n = strcspn(p, " \t,");
+        if (n && !(n == 8 && !strncasecmp(p, "identity", 8))) {
+            *other = value;
+            return MHD_NO;
+        }
+        p += n;
+    }
+    return MHD_YES;
+}
+
 int http_webhook_begin(struct http_request *rq)
 {
     const struct http_options *opt = rq->opt;
     size_t len = 0;
     const char *tok = presented_token(rq, &len);
-    const char *ct;
+    const char *ct, *coding = NULL;
     if (!tok || !whsig_token_equal(opt->webhook_token, tok, len))
-        return http_reply_error(rq, MHD_HTTP_UNAUTHORIZED, "missing or wrong credentials",
-                                auth_headers);
+        return refuse(rq, "missing or wrong credentials");
     if (opt->sigkey && (!header(rq, "webhook-id") || !header(rq, "webhook-timestamp") ||
                         !header(rq, "webhook-signature")))
-        return http_reply_error(rq, MHD_HTTP_UNAUTHORIZED, whsig_status_message(WHSIG_MISSING),
-                                auth_headers);
+        return refuse(rq, whsig_status_message(WHSIG_MISSING));
     ct = header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!http_webhook_content_type_ok(ct)) {
         char msg[160];
         snprintf(msg, sizeof(msg), "content type '%.80s' is not application/json", ct);
         return http_reply_error(rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, msg, NULL);
+    }
+    MHD_get_connection_values(rq->conn, MHD_HEADER_KIND, coding_is_identity, &coding);
+    if (coding) {
+        const char *h[] = {"Accept-Encoding", "identity", NULL};
+        char msg[160];
+        snprintf(msg, sizeof(msg), "content encoding '%.80s' is not supported, send the body as is",
+                 coding);
+        return http_reply_error(rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, msg, h);
     }
     return 0;
 }
@@ -180,8 +225,7 @@ int http_webhook_end(struct http_request *rq)
             whsig_verify(opt->sigkey, header(rq, "webhook-id"), header(rq, "webhook-timestamp"),
                          header(rq, "webhook-signature"), body, rq->body.len, time(NULL));
         if (st != WHSIG_OK)
-            return http_reply_error(rq, MHD_HTTP_UNAUTHORIZED, whsig_status_message(st),
-                                    auth_headers);
+            return refuse(rq, whsig_status_message(st));
     }
     memset(&r, 0, sizeof(r));
     issue_event(opt->issue, body, rq->body.len, &r);

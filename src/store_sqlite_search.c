@@ -20,8 +20,6 @@
 #include "store_sqlite.h"
 #include "banned.h"
 
-#define Q_MAX_BYTES 256
-#define Q_MAX_WORDS 16
 #define PER_PAGE_DEFAULT 20
 #define PER_PAGE_MAX 100
 
@@ -99,8 +97,8 @@ static int plan_words(struct plan *p, const char *q, char *err, size_t errlen)
 
     if (!q)
         return 0;
-    if (strlen(q) > Q_MAX_BYTES) {
-        snprintf(err, errlen, "q: too long (at most %d bytes)", Q_MAX_BYTES);
+    if (strlen(q) > STORE_Q_MAX_BYTES) {
+        snprintf(err, errlen, "q: too long (at most %d bytes)", STORE_Q_MAX_BYTES);
         return -1;
     }
     while (*q) {
@@ -111,8 +109,8 @@ static int plan_words(struct plan *p, const char *q, char *err, size_t errlen)
             n++;
         if (n == 0)
             break;
-        if (++words > Q_MAX_WORDS) {
-            snprintf(err, errlen, "q: too many words (at most %d)", Q_MAX_WORDS);
+        if (++words > STORE_Q_MAX_WORDS) {
+            snprintf(err, errlen, "q: too many words (at most %d)", STORE_Q_MAX_WORDS);
             return -1;
         }
         kept += (size_t)add_word(&p->words, q, n);

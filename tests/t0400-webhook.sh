@@ -150,12 +150,15 @@ is "$strays" "" "audit files are named for the UTC days of the test:$days"
 check "audit has the 201 with its id" grep -q "\"id\":\"$ID\",\"revision\":1,\"outcome\":\"issued\",\"status\":201" "$AUDIT"
 check "audit has the 401" grep -q '"status":401,"error":"missing or wrong credentials"' "$AUDIT"
 check "audit has the 413" grep -q '"status":413' "$AUDIT"
-is "$(grep -c '"method":' "$AUDIT")" "$CALLS" "every webhook call is audited ($CALLS)"
 check "the token is not in the audit log" sh -c '! grep -q -e "$1" "$2"' - "$TOKEN" "$AUDIT"
 
 stop
 is $? 0 "SIGTERM: exit 0"
 check "the stop is logged" grep -q "info: stopped" "$TMP/serve.log"
+# Failed sign-ins after the first of a window are written as one line with
+# a count when the window ends, at the stop at the latest.
+is "$(awk '/"method":/ { n += match($0, /"count":[0-9]+/) ? substr($0, RSTART + 8, RLENGTH - 8) : 1 }
+	END { print n }' "$AUDIT")" "$CALLS" "every webhook call is accounted for in the audit ($CALLS)"
 
 # --- the token is kept across restarts ---
 serve || { ok 1 "server restarts"; done_testing; exit 1; }

@@ -160,7 +160,7 @@ is "$(sreq -H 'Accept: text/html,application/xhtml+xml,*/*;q=0.8' "$URL/certific
 	200 "a browser gets the search page"
 is "$(hdr Content-Type)" "text/html; charset=utf-8" "... as HTML"
 check "... with the search form" has '<form class="card grid" method="get" action="/certificates"'
-check "... the result row links to the certificate" has "<a href=\"/certificates/$JOAO\">João da Silva</a>"
+check "... the result row links to the certificate" has "<a href=\"/certificates/$JOAO\"><bdi>João da Silva</bdi></a>"
 check "... and to its PDF" has "href=\"/certificates/$JOAO.pdf\""
 check "... shows course, type and status" has 'Gestão Escolar.*Participação.*válido'
 check "... in Portuguese by default" has '<html lang="pt-BR">'
@@ -249,7 +249,7 @@ check "... never the CPF" sh -c '! grep -q -e 52998224725 -e 529.982.247-25 -e "
 check "... at most masked" has '\*\*\*\.982\.247-\*\*'
 is "$(req "$URL/verify/$JCODE")" 200 "verify the first code: 200"
 check "... says superseded" has 'substituído por uma revisão mais recente'
-check "... shows that revision's name" has '<strong>João da Silva</strong>'
+check "... shows that revision's name" has '<strong><bdi>João da Silva</bdi></strong>'
 is "$(req "$URL/verify/$JCODE?lang=en")" 200 "?lang=en"
 check "... superseded by a newer revision" has 'superseded by a newer revision'
 is "$(req -H 'Accept-Language: en-US,en;q=0.9' "$URL/verify/$J2CODE")" 200 "Accept-Language: en"
@@ -261,7 +261,7 @@ check "... same data: status valid" has '"status":"valid","valid":true'
 check "... holder and course" has '"holder_name":"João da Silva Santos".*"course_name":"Gestão Escolar"'
 check "... no e-mail, no CPF" sh -c '! grep -q -e @ -e 52998224725 "$1"' - "$TMP/body"
 is "$(req "$URL/verify/ZZZZZ-ZZZZZ-ZZZZZ")" 404 "an unknown code: 404"
-check "... a page that says so" has 'Nenhum certificado tem o código “ZZZZZ-ZZZZZ-ZZZZZ”'
+check "... a page that says so" has 'Nenhum certificado tem o código “<bdi>ZZZZZ-ZZZZZ-ZZZZZ</bdi>”'
 is "$(req -H 'Accept: application/json' "$URL/verify/ZZZZZ-ZZZZZ-ZZZZZ")" 404 "... JSON 404"
 is "$(req "$URL/verify")" 200 "GET /verify: the form"
 check "... asks for a code" has '<input id="code" name="code"'
@@ -294,7 +294,7 @@ try "revoked_at is the UTC time of the revocation ('$REVOKED_AT')" in_window "$R
 REVOKED_ON=$(date_pt "$REVOKED_AT")
 sreq -H 'Accept: text/html' "$URL/certificates/$JOAO" >/dev/null
 check "the details page says revogado em $REVOKED_ON: REASON" \
-	has "revogado em $REVOKED_ON: Emitido por engano"
+	has "revogado em <bdi>$REVOKED_ON</bdi>: <bdi>Emitido por engano</bdi>"
 check "... and has no revoke form any more" hasnt 'name="csrf"'
 sreq "$URL/certificates?status=revoked" >/dev/null
 check "search status=revoked finds it" has "\"total\":1,.*\"id\":\"$JOAO\".*\"status\":\"revoked\""
@@ -303,7 +303,8 @@ check "search status=valid does not" has '"total":0,'
 sreq -H 'Accept: text/html' "$URL/certificates?q=joao" >/dev/null
 check "the list shows it revoked" has '<span class="badge bad">revogado</span>'
 req "$URL/verify/$J2CODE" >/dev/null
-check "verify says revogado em $REVOKED_ON: REASON" has "revogado em $REVOKED_ON: Emitido por engano"
+check "verify says revogado em $REVOKED_ON: REASON" \
+	has "revogado em <bdi>$REVOKED_ON</bdi>: <bdi>Emitido por engano</bdi>"
 req "$URL/verify/$JCODE" >/dev/null
 check "... for every revision" has "revogado em $REVOKED_ON: Emitido por engano"
 req -H 'Accept: application/json' "$URL/verify/$J2CODE" >/dev/null

@@ -63,12 +63,12 @@ STAFF="http://maria:$TOKEN@127.0.0.1:$PORT"
 # --- sign in and search ---
 browser "$TMP/search.html" --dump-dom "$STAFF/?q=joao"
 check "the search page loads in the browser" grep -q '<h1>Certificados</h1>' "$TMP/search.html"
-ROW=$(grep -o '<tr><td data-label="Nome"><a href="/certificates/[a-z2-7]*">João da Silva</a>' \
+ROW=$(grep -o '<tr><td data-label="Nome"><a href="/certificates/[a-z2-7]*"><bdi>João da Silva</bdi></a>' \
 	"$TMP/search.html" | head -n 1)
 check "the result row lists João da Silva" test -n "$ROW"
 ID=$(printf %s "$ROW" | sed 's|.*/certificates/\([a-z2-7]*\)".*|\1|')
 check "... with course, type and status in the row" \
-	grep -q "Gestão Escolar</td><td[^>]*>Aproveitamento</td>.*válido" "$TMP/search.html"
+	grep -q "Gestão Escolar</bdi></td><td[^>]*>Aproveitamento</td>.*válido" "$TMP/search.html"
 HREF=$(grep -o "href=\"/certificates/$ID.pdf\"" "$TMP/search.html" | head -n 1 | cut -d'"' -f2)
 is "$HREF" "/certificates/$ID.pdf" "the row links to the PDF"
 
@@ -88,7 +88,7 @@ check "the details page lists revision 1 and the revoke form" \
 CODE=$(grep -o 'href="/verify/[A-Z0-9-]*"' "$TMP/cert.html" | head -n 1 | sed 's|.*/verify/||; s|"||')
 check "... and links to the public verification page" test -n "$CODE"
 browser "$TMP/verify.html" --dump-dom "http://127.0.0.1:$PORT/verify/$CODE"
-check "the verification page names the holder" grep -q '<strong>João da Silva</strong>' \
+check "the verification page names the holder" grep -q '<strong><bdi>João da Silva</bdi></strong>' \
 	"$TMP/verify.html"
 check "... and says válido" grep -q 'Situação: válido' "$TMP/verify.html"
 check "... without the e-mail or the CPF" sh -c \

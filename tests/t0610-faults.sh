@@ -105,11 +105,13 @@ if [ -n "$ROOT" ] && mkdir -p "$FULL" && mount -t tmpfs -o size=2m tmpfs "$FULL"
 	check "  the log says why" grep -q 'error: webhook 503 .*No space left on device' "$TMP/serve.log"
 	check "  no temporary file is left" sh -c '! find "$1" -name "*.tmp" | grep -q .' - "$S"
 	check "  every PDF has its row and every row its PDF" consistent "$S"
-	# Audit lines (of 401s: nothing else is written) until one no longer fits
+	# Audit lines (of 400s, a body that is not JSON: nothing else is written;
+	# failed sign-ins would be counted, not written) until one no longer fits
 	# in the log's last page: it must not be left half-written.
 	i=0
 	while [ $i -lt 40 ]; do
-		curl -s -o /dev/null -X POST --data-binary x "$URL/webhooks"
+		curl -s -o /dev/null -H "Authorization: Bearer $(cat "$S/webhook-token")" \
+			--data-binary x "$URL/webhooks"
 		i=$((i + 1))
 	done
 	check "the audit log on a full disk is logged as failing" \

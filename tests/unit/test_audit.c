@@ -71,9 +71,9 @@ static void test_lines(void)
 {
     char err[256];
     struct audit *a;
-    struct audit_entry e = {"127.0.0.1", "POST", "activities.certificate.issued",
-                            "c-123",     1,      "issued",
-                            201,         NULL,   12.3456};
+    struct audit_entry e = {
+        "127.0.0.1", "POST", "activities.certificate.issued", "c-123", 1, "issued", 201, NULL,
+        12.3456,     1};
     char *text;
     cJSON *o;
     fake_now = DAY1 + 3600;
@@ -82,7 +82,7 @@ static void test_lines(void)
     if (!a)
         return;
     is_int(audit_write(a, &e, err, sizeof(err)), 0, "write an accepted call");
-    e = (struct audit_entry){"::1", "POST", NULL, NULL, 0, NULL, 422, NULL, 1};
+    e = (struct audit_entry){"::1", "POST", NULL, NULL, 0, NULL, 422, NULL, 1, 5};
     e.error =
         "data.user.cpf: '123.456.789-09' has wrong check digits; data.user.id: 12345678901234";
     is_int(audit_write(a, &e, err, sizeof(err)), 0, "write a refused call");
@@ -103,8 +103,13 @@ static void test_lines(void)
         is_int(cJSON_GetObjectItem(o, "revision")->valuedouble, 1, "revision");
         ok(cJSON_GetObjectItem(o, "duration_ms")->valuedouble == 12.346, "duration rounded");
         ok(cJSON_IsNull(cJSON_GetObjectItem(o, "error")), "no error is null");
+        ok(!cJSON_GetObjectItem(o, "count"), "a line for one call has no count");
         cJSON_Delete(o);
     }
+    o = text && strchr(text, '\n') ? cJSON_Parse(strchr(text, '\n') + 1) : NULL;
+    ok(o && cJSON_GetObjectItem(o, "count") && cJSON_GetObjectItem(o, "count")->valuedouble == 5,
+       "a line standing for 5 calls says count 5");
+    cJSON_Delete(o);
     ok(text && strstr(text, "'***.***.***-**' has wrong") != NULL, "CPF masked in the error");
     ok(text && strstr(text, "12345678901234") != NULL, "a 14-digit id is kept");
     ok(text && !strstr(text, "456.789"), "no CPF digits at all");
@@ -121,7 +126,7 @@ static void test_rotation(void)
 {
     char err[256];
     struct audit *a;
-    struct audit_entry e = {"127.0.0.1", "POST", "x", NULL, 0, "ignored", 202, NULL, 0.5};
+    struct audit_entry e = {"127.0.0.1", "POST", "x", NULL, 0, "ignored", 202, NULL, 0.5, 1};
     char *text;
 
     fake_now = DAY1 + 86400 - 1; /* 2024-06-01 23:59:59 */
@@ -180,7 +185,7 @@ static void *work(void *p)
     char err[256], slug[64];
     for (int i = 0; i < N_LINES; i++) {
         struct audit_entry e = {
-            "10.0.0.1", "POST", slug, NULL, 0, NULL, 401, "missing or wrong credentials", i};
+            "10.0.0.1", "POST", slug, NULL, 0, NULL, 401, "missing or wrong credentials", i, 1};
         snprintf(slug, sizeof(slug), "thread-%d-line-%d", w->id, i);
         if (audit_write(w->a, &e, err, sizeof(err)) < 0)
             w->failures++;

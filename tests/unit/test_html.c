@@ -93,7 +93,8 @@ static void test_dates(void)
     is_str(workload(I18N_PT_BR, "1h30min"), "1 hora e 30 minutos", "pt workload");
     is_str(workload(I18N_EN, "40h"), "40 hours", "en workload");
     is_str(workload(I18N_PT_BR, "0h"), "—", "zero workload");
-    is_str(workload(I18N_PT_BR, "<x>"), "&lt;x&gt;", "an unreadable workload is escaped");
+    is_str(workload(I18N_PT_BR, "<x>"), "<bdi>&lt;x&gt;</bdi>",
+           "an unreadable workload is escaped and isolated");
 }
 
 static void test_strings(void)
@@ -121,7 +122,8 @@ static void test_shell(void)
     ok(strstr(out.data,
               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">") != NULL,
        "a viewport for phones");
-    ok(strstr(out.data, "<title>&lt;T&gt; · certifica</title>") != NULL, "the title is escaped");
+    ok(strstr(out.data, "<title>\u2068&lt;T&gt;\u2069 · certifica</title>") != NULL,
+       "the title is escaped and isolated (FSI ... PDI)");
     ok(strstr(out.data, "<style>") != NULL, "the style sheet is inline");
     ok(strstr(out.data, "<script") == NULL, "no script");
     ok(strstr(out.data, "href=\"/x?lang=pt\">Português</a>") != NULL, "a link to Portuguese");
