@@ -7,7 +7,7 @@
 
 SERVE_PID=
 trap '[ -n "$SERVE_PID" ] && kill -9 "$SERVE_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
-S="$SAMPLES/participation-accented.json"
+S="$TESTDATA/participation-accented.json"
 
 # A copy of the sample with one change, on one line: mod PYTHON-EXPR > OUT
 # (e is the event; strings may use \u escapes).
@@ -61,20 +61,20 @@ ok $? "the same name with bidi controls: unchanged, still revision 2"
 
 # --- ids as JSON text ---
 for id in 00312 0312 -012 1. -.5; do
-	sed "s/\"id\": *98765432/\"id\": $id/" "$S" >"$TMP/id.json"
-	grep -q "\"id\": $id" "$TMP/id.json" || echo "# sample changed: no institution id 98765432"
+	sed "s/\"id\": *41270033/\"id\": $id/" "$S" >"$TMP/id.json"
+	grep -q "\"id\": $id" "$TMP/id.json" || echo "# sample changed: no institution id 41270033"
 	cert validate "$TMP/id.json" >/dev/null 2>"$TMP/err"
 	is "$? $(cat "$TMP/err")" "2 $TMP/id.json: data.institution.id: not a valid JSON number: '$id'" \
 		"institution id $id: exit 2 naming the path"
 done
-for id in 98765432.000000000000001 9876543.21e1 1e-3; do
-	sed "s/\"id\": *98765432/\"id\": $id/" "$S" >"$TMP/id.json"
+for id in 41270033.000000000000001 4127003.31e1 1e-3; do
+	sed "s/\"id\": *41270033/\"id\": $id/" "$S" >"$TMP/id.json"
 	cert validate "$TMP/id.json" >/dev/null 2>"$TMP/err"
 	is "$? $(cat "$TMP/err")" "2 $TMP/id.json: data.institution.id: must be an integer" \
 		"institution id $id: exit 2, must be an integer"
 done
-for id in 98765432.0 9876543.2e1 1e3; do
-	sed "s/\"id\": *98765432/\"id\": $id/" "$S" >"$TMP/id.json"
+for id in 41270033.0 4127003.3e1 1e3; do
+	sed "s/\"id\": *41270033/\"id\": $id/" "$S" >"$TMP/id.json"
 	cert validate "$TMP/id.json" >"$TMP/out" 2>"$TMP/err"
 	is "$? $(cat "$TMP/out")" "0 $TMP/id.json: ok" "institution id $id: a whole number, accepted"
 done
@@ -146,7 +146,7 @@ rc=$?
 grep -q "^$TMP/l.jsonl:2: line larger than 262144 bytes" "$TMP/err"
 ok $? "import: the long line named by file and line"
 is "$rc $(cat "$TMP/out")" \
-	"2 3 events: 1 issued, 1 unchanged, 0 revised, 0 ignored, 1 rejected, 0 failed" \
+	"2 3 events: 1 issued, 1 unchanged, 0 revised, 0 stale, 0 ignored, 1 rejected, 0 failed" \
 	"import: the others archived, the long line rejected, exit 2"
 # A line of 40 MB is skipped in bounded memory too.
 { head -c 40000000 /dev/zero | tr '\0' ' '; echo; cat "$TMP/one"; echo; } >"$TMP/huge.jsonl"
@@ -165,7 +165,7 @@ nl='
 cp "$S" "$TMP/a${nl}b.json"
 cert validate "$TMP/a${nl}b.json" >"$TMP/out" 2>&1
 is "$(cat "$TMP/out")" "$TMP/a\\nb.json: ok" "a name with a newline is printed escaped"
-cp "$SAMPLES/invalid-missing-user-name.json" "$TMP/c${nl}d.json"
+cp "$TESTDATA/invalid-missing-user-name.json" "$TMP/c${nl}d.json"
 cert validate "$TMP/c${nl}d.json" >/dev/null 2>"$TMP/err"
 is "$(head -n 1 "$TMP/err")" "$TMP/c\\nd.json: data.user.name: required, missing" \
 	"... in an error message too"
@@ -202,7 +202,7 @@ if serve_start "$TMP/hstore" "$TMP/serve.log"; then
 	is "$code" 422 "webhook with an invisible user.name: 422"
 	grep -q '"path":"data.user.name","message":"required, empty"' "$TMP/body"
 	ok $? "the answer names data.user.name: required, empty"
-	sed 's/"id": *98765432/"id": 00312/' "$S" >"$TMP/h.json"
+	sed 's/"id": *41270033/"id": 00312/' "$S" >"$TMP/h.json"
 	code=$(curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
 		-H 'Content-Type: application/json' --data-binary @"$TMP/h.json" "$URL/webhooks")
 	is "$code" 422 "webhook with institution id 00312: 422"

@@ -306,7 +306,7 @@ req "$URL/verify/$J2CODE" >/dev/null
 check "verify says revogado em $REVOKED_ON: REASON" \
 	has "revogado em <bdi>$REVOKED_ON</bdi>: <bdi>Emitido por engano</bdi>"
 req "$URL/verify/$JCODE" >/dev/null
-check "... for every revision" has "revogado em $REVOKED_ON: Emitido por engano"
+check "... for every revision" has "revogado em <bdi>$REVOKED_ON</bdi>: <bdi>Emitido por engano</bdi>"
 req -H 'Accept: application/json' "$URL/verify/$J2CODE" >/dev/null
 check "verify JSON: revoked with the reason" has '"status":"revoked","valid":false.*"revoke_reason":"Emitido por engano"'
 is "$(sreq -X POST -H 'Content-Type: application/json' --data '{"reason":"outra"}' \

@@ -17,7 +17,7 @@ CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser)}
 RLO=$(printf '\342\200\256') # U+202E
 RLI=$(printf '\342\201\247') # U+2067
 ALM=$(printf '\330\234')     # U+061C
-python3 - "$SAMPLES/seed-example.json" >"$TMP/ev.json" <<'PY'
+python3 - "$TESTDATA/seed-example.json" >"$TMP/ev.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 d["data"]["course"]["id"] = 4242

@@ -92,7 +92,7 @@ is "$r" "422 200 open 3.0" "a plain chunked body (any case) and a second request
 # --- Content-Encoding on a webhook ---
 post_ce() {
 	curl -s -o "$TMP/body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
-		-H "Content-Encoding: $1" --data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks"
+		-H "Content-Encoding: $1" --data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks"
 }
 is "$(post_ce gzip)" 415 "Content-Encoding: gzip on a webhook: 415"
 check "  naming it" grep -q "content encoding 'gzip' is not supported" "$TMP/body"
@@ -143,12 +143,12 @@ is "$(curl -s -o /dev/null -w '%{http_code}' -u "$(python3 -c 'print("u" * 340)'
 
 # --- the webhook token parameter ---
 tok() { # NAME: status of a delivery with ?NAME=TOKEN
-	curl -s -o /dev/null -w '%{http_code}' --data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks?$1=$TOKEN"
+	curl -s -o /dev/null -w '%{http_code}' --data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks?$1=$TOKEN"
 }
 is "$(tok token)" 200 "?token=: accepted (200, the same event again)"
 is "$(tok TOKEN)" 401 "?TOKEN=: 401 (the name is exactly token)"
 is "$(tok Token)" 401 "?Token=: 401"
-is "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks?Token=x&token=$TOKEN")" \
+is "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks?Token=x&token=$TOKEN")" \
 	200 "?Token=x&token=TOKEN: the one named token counts"
 
 kill -TERM "$SERVE_PID"

@@ -32,7 +32,7 @@ nope() {
 }
 valid() {
 	curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
-		--data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks"
+		--data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks"
 }
 # failures_audited: the failed sign-ins the audit log accounts for, lines
 # standing for one or for "count" calls.
@@ -72,7 +72,7 @@ timeout 120 python3 "$CLIENT" flood 127.0.0.1 "$PORT" 500 100 /webhooks >"$TMP/f
 BG=$!
 sleep 0.5
 st=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $TOKEN" \
-	--data-binary @"$SAMPLES/seed-example.json" "$URL/webhooks")
+	--data-binary @"$TESTDATA/seed-example.json" "$URL/webhooks")
 is "${st% *}" 200 "a valid delivery while 100 clients flood without a token: 200"
 ok "$(awk -v t="${st#* }" 'BEGIN { exit !(t < 1) }'; echo $?)" "  answered at once (${st#* } s)"
 wait "$BG"
@@ -143,7 +143,7 @@ if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2
 	check "300 failures over IPv6: 5 x 401, then 429" sh -c \
 		'grep -q "^5 x 401$" "$1" && grep -q "^295 x 429$" "$1"' - "$TMP/flood6"
 	is "$(curl -s -g -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
-		--data-binary @"$SAMPLES/seed-example.json" "http://[::1]:$P6/webhooks")" 200 \
+		--data-binary @"$TESTDATA/seed-example.json" "http://[::1]:$P6/webhooks")" 200 \
 		"  a valid delivery over IPv6 meanwhile: 200"
 	kill -TERM "$SERVE_PID"
 	wait "$SERVE_PID"
