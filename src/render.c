@@ -11,21 +11,29 @@
 
 #include <qrencode.h>
 
+#include "fallback.h"
 #include "font.h"
 #include "layout.h"
 #include "pdf.h"
 #include "render.h"
 #include "template.h"
+#include "typeset.h"
 #include "utf8.h"
 #include "banned.h"
 
 #define CACHE_MAX 32
-#define ELLIPSIS "\xE2\x80\xA6"
 #define SIG_LINE_AT 0.42 /* the signature line, as a share of the cell's height */
+
+/* A font role's chain: the template's own font, then the fallbacks. */
+struct chain {
+    struct shape_font *f;
+    size_t n;
+};
 
 struct cached_template {
     char *path;
     struct template *t;
+    struct chain *chains; /* one per font role */
 };
 
 struct cached_font {
@@ -38,9 +46,10 @@ struct render_ctx {
     char *home;
     char *fonts_dir;
     char *templates_dir;
+    struct fallback *fallback;
     struct cached_template templates[CACHE_MAX];
     size_t n_templates;
-    struct cached_font fonts[CACHE_MAX];
+    struct cached_font *fonts;
     size_t n_fonts;
 };
 
@@ -54,13 +63,8 @@ struct vars {
 
 /* A laid-out block of text ready to draw. */
 struct block {
-    int font; /* template font index */
     struct tpl_color color;
-    const char *text; /* points into owned storage */
-    struct layout_text lt;
-    struct layout_rect box;
-    enum tpl_align align;
-    enum tpl_valign valign;
+    struct typeset ts; /* its text points into owned storage */
 };
 
 struct page_plan {
@@ -120,22 +124,37 @@ struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen)
         render_ctx_free(c);
         return NULL;
     }
+    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen))) {
+        render_ctx_free(c);
+        return NULL;
+    }
     pdf_global_init();
     return c;
+}
+
+static void drop_templates(struct render_ctx *c)
+{
+    for (size_t i = 0; i < c->n_templates; i++) {
+        for (size_t k = 0; k < c->templates[i].t->n_fonts; k++)
+            free(c->templates[i].chains[k].f);
+        free(c->templates[i].chains);
+        free(c->templates[i].path);
+        template_free(c->templates[i].t);
+    }
+    c->n_templates = 0;
 }
 
 void render_ctx_free(struct render_ctx *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n_templates; i++) {
-        free(c->templates[i].path);
-        template_free(c->templates[i].t);
-    }
+    drop_templates(c);
     for (size_t i = 0; i < c->n_fonts; i++) {
         free(c->fonts[i].path);
         font_free(c->fonts[i].f);
     }
+    free(c->fonts);
+    fallback_free(c->fallback);
     free(c->home);
     free(c->fonts_dir);
     free(c->templates_dir);
@@ -182,64 +201,94 @@ const char *render_template_path(struct render_ctx *c, const struct event *ev,
     return hit ? found : NULL;
 }
 
-static struct template *get_template(struct render_ctx *c, const char *path, char *err,
-                                     size_t errlen)
-{
-    struct template *t;
-    for (size_t i = 0; i < c->n_templates; i++)
-        if (!strcmp(c->templates[i].path, path))
-            return c->templates[i].t;
-    t = template_load(path, c->fonts_dir, err, errlen);
-    if (!t)
-        return NULL;
-    if (c->n_templates == CACHE_MAX) { /* a process using 32 templates: start over */
-        for (size_t i = 0; i < c->n_templates; i++) {
-            free(c->templates[i].path);
-            template_free(c->templates[i].t);
-        }
-        c->n_templates = 0;
-    }
-    c->templates[c->n_templates].path = xstrdup(path);
-    c->templates[c->n_templates].t = t;
-    c->n_templates++;
-    return t;
-}
-
-static struct font *get_font(struct render_ctx *c, const struct tpl_font *tf, char *err,
+static struct font *get_font(struct render_ctx *c, const char *path, int index, int lazy, char *err,
                              size_t errlen)
 {
     struct font *f;
     for (size_t i = 0; i < c->n_fonts; i++)
-        if (c->fonts[i].index == tf->index && !strcmp(c->fonts[i].path, tf->path))
+        if (c->fonts[i].index == index && !strcmp(c->fonts[i].path, path))
             return c->fonts[i].f;
-    if (c->n_fonts == CACHE_MAX) {
-        snprintf(err, errlen, "too many different fonts (at most %d)", CACHE_MAX);
-        return NULL;
-    }
-    f = font_load(tf->path, tf->index, err, errlen);
+    f = font_open(path, index, lazy, err, errlen);
     if (!f)
         return NULL;
-    c->fonts[c->n_fonts].path = xstrdup(tf->path);
-    c->fonts[c->n_fonts].index = tf->index;
+    c->fonts = xrealloc(c->fonts, (c->n_fonts + 1) * sizeof(*c->fonts));
+    c->fonts[c->n_fonts].path = xstrdup(path);
+    c->fonts[c->n_fonts].index = index;
     c->fonts[c->n_fonts].f = f;
     c->n_fonts++;
     return f;
+}
+
+/* The template's font for a role, then the fallbacks of the chain its style
+ * calls for ("serif" or "sans"), in the matching bold and italic faces. */
+static int make_chain(struct render_ctx *c, const struct tpl_font *tf, struct chain *ch, char *err,
+                      size_t errlen)
+{
+    struct font *own = get_font(c, tf->path, tf->index, 0, err, errlen);
+    const struct fallback_chain *fc;
+    int style;
+
+    if (!own)
+        return -1;
+    style = font_style(own);
+    fc = fallback_find(c->fallback, style & FONT_SERIF ? "serif" : "sans");
+    ch->f = xcalloc(1 + (fc ? fc->n : 0), sizeof(*ch->f));
+    ch->f[0].f = own;
+    ch->n = 1;
+    for (size_t i = 0; fc && i < fc->n; i++) {
+        const struct fallback_font *ff = fallback_face(&fc->e[i], style);
+        struct font *f = get_font(c, ff->path, ff->index, 1, err, errlen);
+        if (!f)
+            return -1;
+        if (f == own)
+            continue;
+        ch->f[ch->n].f = f;
+        ch->f[ch->n].script = fc->e[i].script;
+        ch->n++;
+    }
+    return 0;
+}
+
+static struct cached_template *get_template(struct render_ctx *c, const char *path, char *err,
+                                            size_t errlen)
+{
+    struct cached_template *ct;
+    struct template *t;
+    for (size_t i = 0; i < c->n_templates; i++)
+        if (!strcmp(c->templates[i].path, path))
+            return &c->templates[i];
+    t = template_load(path, c->fonts_dir, err, errlen);
+    if (!t)
+        return NULL;
+    if (c->n_templates == CACHE_MAX) /* a process using 32 templates: start over */
+        drop_templates(c);
+    ct = &c->templates[c->n_templates];
+    ct->t = t;
+    ct->chains = xcalloc(t->n_fonts ? t->n_fonts : 1, sizeof(*ct->chains));
+    for (size_t i = 0; i < t->n_fonts; i++) {
+        if (make_chain(c, &t->fonts[i], &ct->chains[i], err, errlen) < 0) {
+            for (size_t k = 0; k <= i; k++)
+                free(ct->chains[k].f);
+            free(ct->chains);
+            template_free(t);
+            return NULL;
+        }
+    }
+    ct->path = xstrdup(path);
+    c->n_templates++;
+    return ct;
 }
 
 int render_preload(struct render_ctx *c, enum cert_type type, const struct render_opts *o,
                    char *err, size_t errlen)
 {
     struct event ev = {0};
-    struct template *t;
     const char *path;
 
     ev.type = type;
     path = render_template_path(c, &ev, o, err, errlen);
-    if (!path || !(t = get_template(c, path, err, errlen)))
+    if (!path || !get_template(c, path, err, errlen))
         return -1;
-    for (size_t i = 0; i < t->n_fonts; i++)
-        if (!get_font(c, &t->fonts[i], err, errlen))
-            return -1;
     return 0;
 }
 
@@ -333,11 +382,6 @@ static int cond_holds(const char *cond, struct vars *v)
     return neg ? val[0] == '\0' : val[0] != '\0';
 }
 
-static double measure_cb(void *ctx, const char *s, size_t n, double size)
-{
-    return font_width(ctx, s, n, size);
-}
-
 static char *plan_keep(struct page_plan *pl, char *s)
 {
     if (pl->n_texts == pl->cap_texts) {
@@ -360,6 +404,8 @@ static struct block *plan_block(struct page_plan *pl)
 
 static void plan_free(struct page_plan *pl)
 {
+    for (size_t i = 0; i < pl->n_blocks; i++)
+        typeset_free(&pl->blocks[i].ts);
     for (size_t i = 0; i < pl->n_texts; i++)
         free(pl->texts[i]);
     free(pl->texts);
@@ -367,25 +413,20 @@ static void plan_free(struct page_plan *pl)
 }
 
 /* Lay out one text box; text is owned by the plan. */
-static int add_block(struct page_plan *pl, struct font *const *fonts, int font, const char *text,
+static int add_block(struct page_plan *pl, const struct chain *chains, int font, const char *text,
                      struct layout_rect box, double size, double min_size, double leading,
                      int max_lines, enum tpl_align align, enum tpl_valign valign,
                      struct tpl_color color, char *err, size_t errlen)
 {
-    struct layout_measure m = {measure_cb, fonts[font]};
     struct layout_spec spec = {box.w, box.h, size, min_size, leading, max_lines};
     struct block *b;
 
     if (!text[0])
         return 0;
     b = plan_block(pl);
-    b->font = font;
-    b->text = text;
-    b->box = box;
-    b->align = align;
-    b->valign = valign;
     b->color = color;
-    if (layout_fit(text, strlen(text), &spec, &m, &b->lt) < 0) {
+    if (typeset_fit(&b->ts, text, chains[font].f, chains[font].n, box, &spec,
+                    (enum typeset_align)align, (enum typeset_valign)valign) < 0) {
         snprintf(err, errlen, "cannot lay out '%.40s' in a %.0fx%.0f box", text, box.w, box.h);
         return -1;
     }
@@ -393,7 +434,7 @@ static int add_block(struct page_plan *pl, struct font *const *fonts, int font, 
 }
 
 static int plan_signatures(struct page_plan *pl, const struct tpl_element *e,
-                           struct font *const *fonts, const struct event *ev, struct vars *v,
+                           const struct chain *fonts, const struct event *ev, struct vars *v,
                            char *err, size_t errlen)
 {
     struct layout_rect box = {e->x, e->y, e->w, e->h}, *cells;
@@ -426,7 +467,7 @@ static int plan_signatures(struct page_plan *pl, const struct tpl_element *e,
             /* the name box may be shorter than planned: the label follows it */
             if (pl->n_blocks) {
                 struct block *nbk = &pl->blocks[pl->n_blocks - 1];
-                double used = (double)nbk->lt.n_lines * nbk->lt.line_height;
+                double used = (double)nbk->ts.lt.n_lines * nbk->ts.lt.line_height;
                 if (used < nb.h)
                     lb.y = nb.y + used;
             }
@@ -443,42 +484,10 @@ static struct pdf_rgb rgb(struct tpl_color c)
     return (struct pdf_rgb){c.r, c.g, c.b};
 }
 
-static void draw_block(struct pdf *p, const struct block *b, int handle, const struct font *f)
-{
-    const struct layout_text *lt = &b->lt;
-    double total = (double)lt->n_lines * lt->line_height, top = b->box.y;
-    double asc = font_ascent(f), desc = font_descent(f);
-    struct buf line = BUF_INIT;
-
-    if (b->valign == TPL_MIDDLE)
-        top += (b->box.h - total) / 2;
-    else if (b->valign == TPL_BOTTOM)
-        top += b->box.h - total;
-    for (size_t i = 0; i < lt->n_lines; i++) {
-        const struct layout_line *l = &lt->lines[i];
-        double w = l->width, x = b->box.x;
-        double baseline = top + (double)i * lt->line_height +
-                          (lt->line_height - (asc + desc) * lt->size) / 2 + asc * lt->size;
-        buf_reset(&line);
-        buf_add(&line, b->text + l->off, l->len);
-        if (l->ellipsis) {
-            buf_adds(&line, ELLIPSIS);
-            w = font_width(f, line.data, line.len, lt->size);
-        }
-        if (b->align == TPL_CENTER)
-            x += (b->box.w - w) / 2;
-        else if (b->align == TPL_RIGHT)
-            x += b->box.w - w;
-        pdf_text(p, handle, lt->size, rgb(b->color), x, baseline, line.data, line.len);
-    }
-    buf_free(&line);
-}
-
-static void draw_blocks(struct pdf *p, const struct page_plan *pl, size_t first, size_t n,
-                        const int *handles, struct font *const *fonts)
+static void draw_blocks(struct pdf *p, const struct page_plan *pl, size_t first, size_t n)
 {
     for (size_t b = first; b < first + n; b++)
-        draw_block(p, &pl->blocks[b], handles[pl->blocks[b].font], fonts[pl->blocks[b].font]);
+        typeset_draw(&pl->blocks[b].ts, p, rgb(pl->blocks[b].color));
 }
 
 /* QR modules as filled squares, one rectangle per horizontal run. */
@@ -520,58 +529,13 @@ static int draw_qr(struct pdf *p, const struct tpl_element *e, const char *url, 
     return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The sorted, distinct code points drawn with template font `font`. */
-static uint32_t *collect_cps(const struct page_plan *pl, int font, size_t *count)
-{
-    size_t n = 1, cap = 128;
-    uint32_t *cps = xmalloc(cap * sizeof(*cps)), cp;
-    cps[0] = ' ';
-    for (size_t i = 0; i < pl->n_blocks; i++) {
-        const struct block *b = &pl->blocks[i];
-        if (b->font != font)
-            continue;
-        for (size_t l = 0; l < b->lt.n_lines; l++) {
-            const char *s = b->text + b->lt.lines[l].off;
-            size_t len = b->lt.lines[l].len, k;
-            while (len) {
-                k = utf8_decode(s, len, &cp);
-                if (!k)
-                    cp = 0xFFFD, k = 1;
-                if (n + 2 > cap)
-                    cps = xrealloc(cps, (cap *= 2) * sizeof(*cps));
-                cps[n++] = cp;
-                s += k;
-                len -= k;
-            }
-            if (b->lt.lines[l].ellipsis) {
-                if (n + 2 > cap)
-                    cps = xrealloc(cps, (cap *= 2) * sizeof(*cps));
-                cps[n++] = 0x2026;
-            }
-        }
-    }
-    qsort(cps, n, sizeof(*cps), cmp_u32);
-    size_t out = 0;
-    for (size_t i = 0; i < n; i++)
-        if (out == 0 || cps[out - 1] != cps[i])
-            cps[out++] = cps[i];
-    *count = out;
-    return cps;
-}
-
 int render_pdf(struct render_ctx *c, const struct event *ev, const struct render_opts *o,
                struct buf *out, char *err, size_t errlen)
 {
-    struct font *fonts[CACHE_MAX] = {0};
-    int handles[CACHE_MAX];
     struct page_plan pl = {0};
     struct pdf *p = NULL;
+    struct cached_template *ct;
+    const struct chain *fonts;
     struct template *t;
     struct buf tmp = BUF_INIT, title = BUF_INIT;
     const char *path;
@@ -581,15 +545,10 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
 
     vars_init(&v, ev, o);
     path = render_template_path(c, ev, o, err, errlen);
-    if (!path || !(t = get_template(c, path, err, errlen)))
+    if (!path || !(ct = get_template(c, path, err, errlen)))
         goto out;
-    if (t->n_fonts > CACHE_MAX) {
-        snprintf(err, errlen, "template '%s': too many fonts", t->path);
-        goto out;
-    }
-    for (size_t i = 0; i < t->n_fonts; i++)
-        if (!(fonts[i] = get_font(c, &t->fonts[i], err, errlen)))
-            goto out;
+    t = ct->t;
+    fonts = ct->chains;
 
     /* 1. expand and lay out all text, in element order */
     first = xcalloc(t->n_elems + 1, sizeof(*first));
@@ -617,21 +576,11 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
     /* 2. the document and its fonts, each a subset of what it draws */
     if (!(p = pdf_new(t->page_w, t->page_h, err, errlen)))
         goto out;
-    for (size_t i = 0; i < t->n_fonts; i++) {
-        size_t n;
-        uint32_t *cps;
-        handles[i] = -1;
-        for (size_t b = 0; b < pl.n_blocks; b++)
-            if (pl.blocks[b].font == (int)i && pl.blocks[b].lt.n_lines)
-                goto used;
-        continue;
-    used:
-        cps = collect_cps(&pl, (int)i, &n);
-        handles[i] = pdf_add_font(p, fonts[i], cps, n, err, errlen);
-        free(cps);
-        if (handles[i] < 0)
+    for (size_t b = 0; b < pl.n_blocks; b++)
+        if (typeset_place(&pl.blocks[b].ts, p, err, errlen) < 0)
             goto out;
-    }
+    if (pdf_embed(p, err, errlen) < 0)
+        goto out;
 
     /* 3. draw in element order */
     if (t->has_background)
@@ -646,7 +595,7 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
             continue;
         switch (e->kind) {
         case TPL_TEXT:
-            draw_blocks(p, &pl, first[i], count[i], handles, fonts);
+            draw_blocks(p, &pl, first[i], count[i]);
             break;
         case TPL_SIGNATURES: {
             struct layout_rect *cells;
@@ -661,7 +610,7 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
                          e->line_width, rgb(e->line_color));
             }
             free(cells);
-            draw_blocks(p, &pl, first[i], count[i], handles, fonts);
+            draw_blocks(p, &pl, first[i], count[i]);
             break;
         }
         case TPL_LINE:
