@@ -16,42 +16,13 @@
 #include "layout.h"
 #include "pdf.h"
 #include "render.h"
+#include "render_int.h"
 #include "template.h"
 #include "typeset.h"
 #include "utf8.h"
 #include "banned.h"
 
-#define CACHE_MAX 32
 #define SIG_LINE_AT 0.42 /* the signature line, as a share of the cell's height */
-
-/* A font role's chain: the template's own font, then the fallbacks. */
-struct chain {
-    struct shape_font *f;
-    size_t n;
-};
-
-struct cached_template {
-    char *path;
-    struct template *t;
-    struct chain *chains; /* one per font role */
-};
-
-struct cached_font {
-    char *path;
-    int index;
-    struct font *f;
-};
-
-struct render_ctx {
-    char *home;
-    char *fonts_dir;
-    char *templates_dir;
-    struct fallback *fallback;
-    struct cached_template templates[CACHE_MAX];
-    size_t n_templates;
-    struct cached_font *fonts;
-    size_t n_fonts;
-};
 
 /* The values of the placeholders, formatted once per certificate. */
 struct vars {
@@ -249,7 +220,7 @@ static int make_chain(struct render_ctx *c, const struct tpl_font *tf, struct ch
     return 0;
 }
 
-static struct cached_template *get_template(struct render_ctx *c, const char *path, char *err,
+struct cached_template *render_get_template(struct render_ctx *c, const char *path, char *err,
                                             size_t errlen)
 {
     struct cached_template *ct;
@@ -265,18 +236,20 @@ static struct cached_template *get_template(struct render_ctx *c, const char *pa
     ct = &c->templates[c->n_templates];
     ct->t = t;
     ct->chains = xcalloc(t->n_fonts ? t->n_fonts : 1, sizeof(*ct->chains));
-    for (size_t i = 0; i < t->n_fonts; i++) {
-        if (make_chain(c, &t->fonts[i], &ct->chains[i], err, errlen) < 0) {
-            for (size_t k = 0; k <= i; k++)
-                free(ct->chains[k].f);
-            free(ct->chains);
-            template_free(t);
-            return NULL;
-        }
-    }
+    for (size_t i = 0; i < t->n_fonts; i++)
+        if (make_chain(c, &t->fonts[i], &ct->chains[i], err, errlen) < 0)
+            goto fail;
+    if (render_check_template(ct, err, errlen) < 0)
+        goto fail;
     ct->path = xstrdup(path);
     c->n_templates++;
     return ct;
+fail:
+    for (size_t k = 0; k < t->n_fonts; k++)
+        free(ct->chains[k].f);
+    free(ct->chains);
+    template_free(t);
+    return NULL;
 }
 
 int render_preload(struct render_ctx *c, enum cert_type type, const struct render_opts *o,
@@ -287,7 +260,7 @@ int render_preload(struct render_ctx *c, enum cert_type type, const struct rende
 
     ev.type = type;
     path = render_template_path(c, &ev, o, err, errlen);
-    if (!path || !get_template(c, path, err, errlen))
+    if (!path || !render_get_template(c, path, err, errlen))
         return -1;
     return 0;
 }
@@ -545,7 +518,7 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
 
     vars_init(&v, ev, o);
     path = render_template_path(c, ev, o, err, errlen);
-    if (!path || !(ct = get_template(c, path, err, errlen)))
+    if (!path || !(ct = render_get_template(c, path, err, errlen)))
         goto out;
     t = ct->t;
     fonts = ct->chains;

@@ -97,7 +97,8 @@ static void choose_fonts(struct chars *c, const struct shape_font *chain, size_t
             prev = -1;
             continue;
         }
-        if (prev >= 0 && is_common(c->script[i]) && covers(&chain[prev], c, i, j))
+        if (prev >= 0 && is_common(hb_unicode_script(hb_unicode_funcs_get_default(), c->cp[i])) &&
+            covers(&chain[prev], c, i, j))
             f = prev;
         for (size_t k = 0; f < 0 && k < n_chain; k++)
             if (covers(&chain[k], c, i, j))

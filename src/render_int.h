@@ -1,0 +1,50 @@
+/* Internals shared by the files of the render module (render.c: contexts,
+ * templates, drawing; render_cover.c: what can be printed). */
+#ifndef RENDER_INT_H
+#define RENDER_INT_H
+
+#include "fallback.h"
+#include "render.h"
+#include "shape.h"
+#include "template.h"
+
+#define CACHE_MAX 32
+
+/* A font role's chain: the template's own font, then the fallbacks. */
+struct chain {
+    struct shape_font *f;
+    size_t n;
+};
+
+struct cached_template {
+    char *path;
+    struct template *t;
+    struct chain *chains; /* one per font role */
+};
+
+struct cached_font {
+    char *path;
+    int index;
+    struct font *f;
+};
+
+struct render_ctx {
+    char *home;
+    char *fonts_dir;
+    char *templates_dir;
+    struct fallback *fallback;
+    struct cached_template templates[CACHE_MAX];
+    size_t n_templates;
+    struct cached_font *fonts;
+    size_t n_fonts;
+};
+
+/* The template at path with the chain of each font role, loaded once per
+ * context (and its texts checked against the chains). NULL with err set. */
+struct cached_template *render_get_template(struct render_ctx *c, const char *path, char *err,
+                                            size_t errlen);
+/* Template texts that no font of their chain can print: 0, or -1 with err
+ * naming the file, the element and the character. */
+int render_check_template(const struct cached_template *ct, char *err, size_t errlen);
+
+#endif
