@@ -60,6 +60,11 @@ int render_check_coverage(struct render_ctx *ctx, const struct event *ev,
                           const struct render_opts *o, const struct render_field *fields, size_t n,
                           struct event_diags *d, char *err, size_t errlen);
 
+/* Both: every printable field of ev checked against the template chosen for
+ * it; the same return values. */
+int render_check_event(struct render_ctx *ctx, const struct event *ev, const struct render_opts *o,
+                       struct event_diags *d, char *err, size_t errlen);
+
 /* The template file render_pdf would use (for messages and tests); NULL with
  * err set when it does not exist. Points into ctx's cache. */
 const char *render_template_path(struct render_ctx *ctx, const struct event *ev,

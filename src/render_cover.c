@@ -131,6 +131,17 @@ int render_check_coverage(struct render_ctx *c, const struct event *ev, const st
     return added;
 }
 
+int render_check_event(struct render_ctx *c, const struct event *ev, const struct render_opts *o,
+                       struct event_diags *d, char *err, size_t errlen)
+{
+    struct render_field *f;
+    size_t n = render_event_fields(ev, &f);
+    int rc = render_check_coverage(c, ev, o, f, n, d, err, errlen);
+
+    free(f);
+    return rc;
+}
+
 int render_check_template(const struct cached_template *ct, char *err, size_t errlen)
 {
     for (size_t k = 0; k < ct->t->n_elems; k++) {
