@@ -45,6 +45,7 @@ const char *pdf_face_encoding(const struct pdf *p, int face);
 struct pdf_glyph {
     int face, key;
     double x, y;
+    int bold; /* stroke the outline too: bold from a face that has none */
 };
 /* Draw glyphs at `size` points; libharu advances by the glyph widths, and a
  * glyph not where that leaves the pen (kerning, marks) starts a new piece. */

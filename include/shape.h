@@ -20,6 +20,7 @@
 struct shape_font {
     struct font *f;
     uint32_t script;
+    int embolden; /* bold wanted, the font has no bold face: draw it thicker */
 };
 
 struct shape_glyph {

@@ -480,11 +480,18 @@ static void show_piece(struct pdf *p, double *line_x, double *line_y, double x, 
 void pdf_glyphs(struct pdf *p, double size, struct pdf_rgb c, const struct pdf_glyph *g, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
-    int cur = -1;
+    int cur = -1, bold = 0;
     double seg_x = 0, seg_y = 0, pen = 0, line_x = 0, line_y = 0;
 
     if (!n)
         return;
+    for (size_t i = 0; i < n && !bold; i++)
+        bold = g[i].bold;
+    if (bold) { /* an outline about as heavy as the strokes of a bold face */
+        HPDF_Page_SetLineWidth(p->page, (HPDF_REAL)(size / 30));
+        HPDF_Page_SetRGBStroke(p->page, c.r, c.g, c.b);
+        bold = 0;
+    }
     HPDF_Page_BeginText(p->page);
     HPDF_Page_SetRGBFill(p->page, c.r, c.g, c.b);
     buf_reset(&p->scratch);
@@ -492,7 +499,8 @@ void pdf_glyphs(struct pdf *p, double size, struct pdf_rgb c, const struct pdf_g
         const struct pdf_face *fc = i < n ? &p->faces[g[i].face] : NULL;
         const struct pdf_pair *pp;
         double y = i < n ? p->page_h - g[i].y : 0;
-        if (i == n || g[i].face != cur || fabs(g[i].x - pen) > 0.005 || y != seg_y) {
+        if (i == n || g[i].face != cur || fabs(g[i].x - pen) > 0.005 || y != seg_y ||
+            g[i].bold != bold) {
             if (p->scratch.len > 1)
                 show_piece(p, &line_x, &line_y, seg_x, seg_y);
             buf_reset(&p->scratch);
@@ -502,6 +510,10 @@ void pdf_glyphs(struct pdf *p, double size, struct pdf_rgb c, const struct pdf_g
                 continue;
             if (g[i].face != cur)
                 HPDF_Page_SetFontAndSize(p->page, fc->font, (HPDF_REAL)size);
+            if (g[i].bold != bold) {
+                bold = g[i].bold;
+                HPDF_Page_SetTextRenderingMode(p->page, bold ? HPDF_FILL_THEN_STROKE : HPDF_FILL);
+            }
             cur = g[i].face;
             seg_x = pen = g[i].x;
             seg_y = y;
@@ -516,5 +528,7 @@ void pdf_glyphs(struct pdf *p, double size, struct pdf_rgb c, const struct pdf_g
         buf_addc(&p->scratch, hex[pp->code & 15]);
         pen += font_glyph_width(fc->f, pp->gid) * size / 1000.0;
     }
+    if (bold)
+        HPDF_Page_SetTextRenderingMode(p->page, HPDF_FILL);
     HPDF_Page_EndText(p->page);
 }

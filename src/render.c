@@ -215,6 +215,7 @@ static int make_chain(struct render_ctx *c, const struct tpl_font *tf, struct ch
             continue;
         ch->f[ch->n].f = f;
         ch->f[ch->n].script = fc->e[i].script;
+        ch->f[ch->n].embolden = (style & FONT_BOLD) && !fc->e[i].face[1].path;
         ch->n++;
     }
     return 0;

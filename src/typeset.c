@@ -88,6 +88,7 @@ static int add_glyphs(struct typeset *t, struct pdf *p, const struct shaped *sh,
         g[i].key = pdf_glyph_key(p, face, pl[i].gid, text, pl[i].text_len);
         g[i].x = x + (double)pl[i].x * size / 1000.0;
         g[i].y = baseline - (double)pl[i].dy * size / 1000.0;
+        g[i].bold = sh->chain[pl[i].font].embolden;
     }
     t->n_glyphs += n;
     return 0;
