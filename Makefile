@@ -10,7 +10,7 @@ DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib
              libharfbuzz-dev libfribidi-dev libsqlite3-dev libssl-dev libqrencode-dev \
              fonts-dejavu-core fonts-dejavu-extra fonts-noto-core fonts-wqy-microhei \
              fonts-nanum fonts-ipafont-gothic fonts-symbola
-DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl
+DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl libharfbuzz-bin
 DEB_BENCH := wrk
 DEB_BROWSER := chromium
 DEB_FUZZ  := clang libclang-rt-14-dev
