@@ -122,6 +122,64 @@ static void test_template_text(void)
     unlink(path);
 }
 
+/* A one-element template printing {{student}} with DejaVu Serif and the given "fallback"
+ * value (NULL: none given); the coverage check of an Arabic name with it, or -1 (err). */
+static int with_fallback(const char *fallback, char *err, size_t errlen)
+{
+    const char *path = "build/tests/test-render-fallback.json";
+    struct render_opts o = {path, I18N_PT_BR, NULL, NULL};
+    struct event_manager m;
+    struct event_diags d = {0};
+    struct render_field *fl;
+    struct event ev;
+    FILE *f = fopen(path, "w");
+    size_t n;
+    int rc;
+
+    fprintf(f,
+            "{\"page\": {\"size\": \"A4\"}, \"fonts\": {\"body\": {\"file\": "
+            "\"../../fonts/DejaVuSerif.ttf\"%s%s}}, \"elements\": [{\"type\": \"text\", "
+            "\"x\": 10, \"y\": 10, \"w\": 300, \"h\": 30, \"text\": \"{{student}}\"}]}",
+            fallback ? ", \"fallback\": " : "", fallback ? fallback : "");
+    fclose(f);
+    /* a new context: templates are cached by path */
+    render_ctx_free(ctx);
+    ctx = render_ctx_new(NULL, err, errlen);
+    make_event(&ev, &m, "\xD9\x85\xD8\xAD\xD9\x85\xD8\xAF", NULL);
+    n = render_event_fields(&ev, &fl);
+    rc = render_check_coverage(ctx, &ev, &o, fl, n, &d, err, errlen);
+    free(fl);
+    event_diags_free(&d);
+    unlink(path);
+    return rc;
+}
+
+static void test_template_chains(void)
+{
+    char err[512] = "";
+
+    is_int(with_fallback(NULL, err, sizeof(err)), 0,
+           "no \"fallback\" key: the default serif chain prints Arabic");
+    is_int(with_fallback("\"none\"", err, sizeof(err)), 3,
+           "\"fallback\": \"none\": the template's font alone cannot (3 letters refused)");
+    is_int(with_fallback("[]", err, sizeof(err)), 3, "nor can an empty list");
+    is_int(with_fallback("[\"../../fonts/NotoSansArabic-Bold.ttf\"]", err, sizeof(err)), 0,
+           "a list naming an Arabic font file can");
+    is_int(with_fallback("[\"sans\"]", err, sizeof(err)), 0, "so can the sans chain, by name");
+    is_int(with_fallback("\"sanz\"", err, sizeof(err)), -1, "an unknown chain is an error");
+    ok(strstr(err, "fonts.body: fallback: no chain 'sanz' in ") &&
+           strstr(err, "(it has 'serif', 'sans')"),
+       "naming the role, the chain and the chains there are");
+    if (!strstr(err, "no chain 'sanz'"))
+        printf("# %s\n", err);
+    is_int(with_fallback("[\"Missing.ttf\"]", err, sizeof(err)), -1,
+           "a missing fallback file is an error");
+    ok(strstr(err, "fonts.body.fallback[0]: font file 'Missing.ttf' not found") != NULL,
+       "naming the list entry");
+    if (!strstr(err, "Missing.ttf"))
+        printf("# %s\n", err);
+}
+
 int main(void)
 {
     char err[512];
@@ -134,6 +192,7 @@ int main(void)
     test_scripts();
     test_refusals();
     test_template_text();
+    test_template_chains();
     render_ctx_free(ctx);
     return tap_done();
 }
