@@ -38,7 +38,10 @@ int pdf_glyph_key(struct pdf *p, int face, uint32_t gid, const char *t, size_t n
 /* Embed every face as a subset of its glyphs, once, after all keys are made
  * and before anything is drawn. 0, or -1 with err. */
 int pdf_embed(struct pdf *p, char *err, size_t errlen);
-/* How a face was embedded ("CP1252", ..., "UTF-8"), for tests. */
+/* How a face was embedded, for tests: "CP1252", "CP1250", ... (plain
+ * characters of that code page), "CP1252-shaped" (bytes drawing shaped
+ * glyphs through a rebuilt cmap) or "UTF-8" (private-use codes); "" before
+ * pdf_embed. */
 const char *pdf_face_encoding(const struct pdf *p, int face);
 
 /* A glyph to draw: its face and key, and its origin on the baseline. */

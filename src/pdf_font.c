@@ -404,7 +404,7 @@ static int embed_face(struct pdf *p, struct pdf_face *fc, char *err, size_t errl
     }
     buf_reset(&p->scratch);
     sb = natural_encoding(fc, chars);
-    custom = sb < 0;
+    custom = fc->shaped = sb < 0;
     if (!custom) {
         fc->sb = sb;
         for (size_t k = 0; k < n; k++)
@@ -460,7 +460,9 @@ const char *pdf_face_encoding(const struct pdf *p, int face)
 {
     if (face < 0 || face >= p->n_faces || !p->faces[face].font)
         return "";
-    return p->faces[face].sb >= 0 ? sb_names[p->faces[face].sb] : "UTF-8";
+    if (p->faces[face].sb < 0)
+        return "UTF-8";
+    return p->faces[face].shaped ? "CP1252-shaped" : sb_names[p->faces[face].sb];
 }
 
 /* One piece of text: move there, show the codes gathered in scratch as a hex string. The

@@ -26,7 +26,8 @@ struct pdf_face {
     int *hash; /* open addressing over pairs, size hash_size; -1 empty */
     size_t hash_size;
     HPDF_Font font;
-    int sb; /* index of a single-byte encoding, or -1: UTF-8 (private-use codes) */
+    int sb;     /* index of a single-byte encoding, or -1: UTF-8 (private-use codes) */
+    int shaped; /* codes chosen per glyph, with a rebuilt cmap and a ToUnicode map */
 };
 
 struct pdf {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "render.h"
@@ -180,6 +181,43 @@ static void test_template_chains(void)
         printf("# %s\n", err);
 }
 
+/* fonts/FALLBACK of a home of its own: render_ctx_new's error, "" when it opens. */
+static const char *home_with(const char *fallback)
+{
+    static char err[512];
+    struct render_ctx *c;
+    FILE *f;
+
+    mkdir("build/tests/fbhome", 0700);
+    mkdir("build/tests/fbhome/templates", 0700);
+    mkdir("build/tests/fbhome/fonts", 0700);
+    f = fopen("build/tests/fbhome/fonts/FALLBACK", "w");
+    fputs(fallback, f);
+    fclose(f);
+    err[0] = '\0';
+    c = render_ctx_new("build/tests/fbhome", err, sizeof(err));
+    render_ctx_free(c);
+    unlink("build/tests/fbhome/fonts/FALLBACK");
+    return err;
+}
+
+static void test_fallback_file(void)
+{
+    is_str(home_with("# nothing but a comment\n\n"), "", "a FALLBACK of comments opens");
+    is_str(home_with("sans Missing.ttf\n"),
+           "build/tests/fbhome/fonts/FALLBACK:1: font file 'Missing.ttf' not found in "
+           "'build/tests/fbhome/fonts'",
+           "a font FALLBACK names that is not there stops the program, naming the line");
+    is_str(home_with("# x\nsans ../../fonts/DejaVuSerif.ttf\n"),
+           "build/tests/fbhome/fonts/FALLBACK:2: '../../fonts/DejaVuSerif.ttf' must be a file "
+           "name in the fonts folder",
+           "paths are refused: files are in the fonts folder");
+    is_str(home_with("sans - - script=Klingon\n"),
+           "build/tests/fbhome/fonts/FALLBACK:1: unknown script 'Klingon' (use an ISO 15924 "
+           "code: Hang)",
+           "an unknown script is refused");
+}
+
 int main(void)
 {
     char err[512];
@@ -193,6 +231,7 @@ int main(void)
     test_refusals();
     test_template_text();
     test_template_chains();
+    test_fallback_file();
     render_ctx_free(ctx);
     return tap_done();
 }
