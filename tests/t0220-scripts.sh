@@ -1,5 +1,5 @@
 #!/bin/sh
-# Names in many scripts print: render exits 0, every font is embedded,
+# Names in many scripts print: render exits 0, qpdf accepts the PDF, every font is embedded,
 # pdftotext gives the name back, the name's box on the page has ink, the
 # same input gives the same bytes, every PDF stays small; Arabic and
 # Devanagari are drawn as HarfBuzz's own hb-view draws them (same number of
@@ -73,6 +73,7 @@ for ev in "$DATA"/scripts-*.json; do
 	name=$(name_of "$ev")
 	cert render -o "$TMP/$s.pdf" "$ev" >/dev/null 2>"$TMP/err"
 	ok $? "$s: render '$name' exits 0"
+	check "$s: qpdf --check passes" qpdf --check "$TMP/$s.pdf"
 	check "$s: every font is embedded" sh -c "pdffonts '$TMP/$s.pdf' | awk 'NR > 2 && \$(NF-4) != \"yes\" { exit 1 }'"
 	check "$s: poppler reads it without warnings" sh -c "pdftotext '$TMP/$s.pdf' - 2>&1 >/dev/null | grep -q . && exit 1 || exit 0"
 	round_trip "$TMP/$s.pdf" "$name"
