@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include <hpdf.h>
+#include <hpdf_doc.h>
+#include <hpdf_objects.h>
 
 #include "pdf_int.h"
 #include "utf8.h"
@@ -124,25 +126,48 @@ int pdf_image(struct pdf *p, const char *path, double x, double y, double w, dou
     return 0;
 }
 
-/* Info strings are written as PDFDocEncoding, which is Latin-1 above 0xA0:
- * characters outside it become '?'. */
+/* Info strings in PDFDocEncoding when they are Latin-1 (which it is above 0xA0), else as
+ * UTF-16BE text strings, which libharu cannot write: its Latin-1 entry is replaced by a
+ * byte string holding the UTF-16. */
 static void set_info(struct pdf *p, HPDF_InfoType type, const char *s)
 {
-    struct buf b = BUF_INIT;
+    static const char *const keys[] = {[HPDF_INFO_AUTHOR] = "Author",
+                                       [HPDF_INFO_CREATOR] = "Creator",
+                                       [HPDF_INFO_TITLE] = "Title",
+                                       [HPDF_INFO_SUBJECT] = "Subject",
+                                       [HPDF_INFO_KEYWORDS] = "Keywords"};
+    struct buf b = BUF_INIT, u = BUF_INIT;
     size_t n = strlen(s), k;
+    int wide = 0;
     uint32_t cp;
 
+    buf_add(&u, "\xFE\xFF", 2);
     while (n) {
         k = utf8_decode(s, n, &cp);
         if (!k)
-            cp = '?', k = 1;
+            cp = 0xFFFD, k = 1;
+        wide |= !((cp >= 0x20 && cp < 0x7F) || (cp >= 0xA0 && cp <= 0xFF));
         buf_addc(&b, (char)((cp >= 0x20 && cp < 0x7F) || (cp >= 0xA0 && cp <= 0xFF) ? cp : '?'));
+        if (cp > 0xFFFF) {
+            uint32_t hi = 0xD800 + ((cp - 0x10000) >> 10), lo = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+            buf_addc(&u, (char)(hi >> 8)), buf_addc(&u, (char)hi);
+            buf_addc(&u, (char)(lo >> 8)), buf_addc(&u, (char)lo);
+        } else {
+            buf_addc(&u, (char)(cp >> 8)), buf_addc(&u, (char)cp);
+        }
         s += k;
         n -= k;
     }
     if (b.len)
         HPDF_SetInfoAttr(p->doc, type, b.data);
+    if (b.len && wide && p->doc->info && (size_t)type < sizeof(keys) / sizeof(keys[0]) &&
+        keys[type]) {
+        HPDF_Binary v = HPDF_Binary_New(p->doc->mmgr, (HPDF_BYTE *)u.data, (HPDF_UINT)u.len);
+        if (v)
+            HPDF_Dict_Add(p->doc->info, keys[type], v);
+    }
     buf_free(&b);
+    buf_free(&u);
 }
 
 void pdf_info(struct pdf *p, const char *title, const char *author, const char *subject,

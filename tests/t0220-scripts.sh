@@ -78,6 +78,7 @@ for ev in "$DATA"/scripts-*.json; do
 	check "$s: poppler reads it without warnings" sh -c "pdftotext '$TMP/$s.pdf' - 2>&1 >/dev/null | grep -q . && exit 1 || exit 0"
 	round_trip "$TMP/$s.pdf" "$name"
 	ok $? "$s: pdftotext gives '$name' back"
+	check "$s: the document title has the name" sh -c 'pdfinfo "$1" | grep "^Title:" | grep -qF -e "$2"' - "$TMP/$s.pdf" "$name"
 	dark=$(ink "$TMP/$s.pdf" "$name")
 	check "$s: the name's box is not blank ($dark dark pixels)" test "${dark:-0}" -gt 100
 	cert render -o "$TMP/$s.again.pdf" "$ev" >/dev/null 2>&1
