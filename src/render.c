@@ -122,7 +122,7 @@ void render_ctx_free(struct render_ctx *c)
     drop_templates(c);
     for (size_t i = 0; i < c->n_fonts; i++) {
         free(c->fonts[i].path);
-        font_free(c->fonts[i].f);
+        render_font_release(c->fonts[i].f);
     }
     free(c->fonts);
     fallback_free(c->fallback);
@@ -172,94 +172,6 @@ const char *render_template_path(struct render_ctx *c, const struct event *ev,
     return hit ? found : NULL;
 }
 
-static struct font *get_font(struct render_ctx *c, const char *path, int index, int lazy, char *err,
-                             size_t errlen)
-{
-    struct font *f;
-    for (size_t i = 0; i < c->n_fonts; i++)
-        if (c->fonts[i].index == index && !strcmp(c->fonts[i].path, path))
-            return c->fonts[i].f;
-    f = font_open(path, index, lazy, err, errlen);
-    if (!f)
-        return NULL;
-    c->fonts = xrealloc(c->fonts, (c->n_fonts + 1) * sizeof(*c->fonts));
-    c->fonts[c->n_fonts].path = xstrdup(path);
-    c->fonts[c->n_fonts].index = index;
-    c->fonts[c->n_fonts].f = f;
-    c->n_fonts++;
-    return f;
-}
-
-/* Append font f to the chain unless it is there already. */
-static void chain_add(struct chain *ch, size_t *cap, struct font *f, uint32_t script, int embolden)
-{
-    for (size_t i = 0; i < ch->n; i++)
-        if (ch->f[i].f == f && ch->f[i].script == script)
-            return;
-    if (ch->n == *cap)
-        ch->f = xrealloc(ch->f, (*cap = *cap * 2 + 8) * sizeof(*ch->f));
-    ch->f[ch->n++] = (struct shape_font){f, script, embolden};
-}
-
-/* Append the fonts of the chain of fonts/FALLBACK called name, in the faces style asks for. */
-static int add_named_chain(struct render_ctx *c, const char *name, int style, struct chain *ch,
-                           size_t *cap, char *err, size_t errlen)
-{
-    const struct fallback_chain *fc = fallback_find(c->fallback, name);
-
-    if (!fc) {
-        struct buf names = BUF_INIT;
-        for (size_t i = 0; c->fallback && i < c->fallback->n; i++)
-            buf_addf(&names, "%s'%s'", i ? ", " : "", c->fallback->chains[i].name);
-        snprintf(err, errlen, "fallback: no chain '%s' in '%s/FALLBACK'%s%s%s", name, c->fonts_dir,
-                 names.len ? " (it has " : "", names.len ? names.data : "", names.len ? ")" : "");
-        buf_free(&names);
-        return -1;
-    }
-    for (size_t i = 0; i < fc->n; i++) {
-        const struct fallback_font *ff = fallback_face(&fc->e[i], style);
-        struct font *f = get_font(c, ff->path, ff->index, 1, err, errlen);
-        if (!f)
-            return -1;
-        chain_add(ch, cap, f, fc->e[i].script, (style & FONT_BOLD) && !fc->e[i].face[1].path);
-    }
-    return 0;
-}
-
-/* The template's font for a role, then its fallbacks: those the role's "fallback" key names,
- * else the chain its style calls for ("serif" or "sans"), in the matching bold and italic
- * faces. */
-static int make_chain(struct render_ctx *c, const struct tpl_font *tf, struct chain *ch, char *err,
-                      size_t errlen)
-{
-    struct font *own = get_font(c, tf->path, tf->index, 0, err, errlen);
-    size_t cap = 0;
-    int style;
-
-    if (!own)
-        return -1;
-    style = font_style(own);
-    chain_add(ch, &cap, own, 0, 0);
-    if (!tf->has_fallback)
-        return fallback_find(c->fallback, style & FONT_SERIF ? "serif" : "sans")
-                   ? add_named_chain(c, style & FONT_SERIF ? "serif" : "sans", style, ch, &cap, err,
-                                     errlen)
-                   : 0;
-    for (size_t i = 0; i < tf->n_fallback; i++) {
-        const struct tpl_fallback *fb = &tf->fallback[i];
-        struct font *f;
-        if (fb->chain) {
-            if (add_named_chain(c, fb->chain, style, ch, &cap, err, errlen) < 0)
-                return -1;
-            continue;
-        }
-        if (!(f = get_font(c, fb->path, fb->index, 1, err, errlen)))
-            return -1;
-        chain_add(ch, &cap, f, 0, (style & FONT_BOLD) && !(font_style(f) & FONT_BOLD));
-    }
-    return 0;
-}
-
 struct cached_template *render_get_template(struct render_ctx *c, const char *path, char *err,
                                             size_t errlen)
 {
@@ -277,7 +189,7 @@ struct cached_template *render_get_template(struct render_ctx *c, const char *pa
     ct->t = t;
     ct->chains = xcalloc(t->n_fonts ? t->n_fonts : 1, sizeof(*ct->chains));
     for (size_t i = 0; i < t->n_fonts; i++) {
-        if (make_chain(c, &t->fonts[i], &ct->chains[i], err, errlen) < 0) {
+        if (render_make_chain(c, &t->fonts[i], &ct->chains[i], err, errlen) < 0) {
             struct buf msg = BUF_INIT;
             buf_addf(&msg, "%s: fonts.%s: %s", t->path, t->fonts[i].role, err);
             snprintf(err, errlen, "%s", msg.data);

@@ -43,6 +43,14 @@ struct render_ctx {
  * context (and its texts checked against the chains). NULL with err set. */
 struct cached_template *render_get_template(struct render_ctx *c, const char *path, char *err,
                                             size_t errlen);
+/* The chain of a template's font role into *ch (ch->f malloc'd, even on failure): its
+ * own font, then those its "fallback" key names, else the fonts/FALLBACK chain its style
+ * calls for. Fonts are taken from the process-wide set. 0, or -1 with err. */
+int render_make_chain(struct render_ctx *c, const struct tpl_font *tf, struct chain *ch, char *err,
+                      size_t errlen);
+/* Give back a font a context took for a chain. */
+void render_font_release(struct font *f);
+
 /* Template texts that no font of their chain can print: 0, or -1 with err
  * naming the file, the element and the character. */
 int render_check_template(const struct cached_template *ct, char *err, size_t errlen);
