@@ -228,8 +228,11 @@ static void shape_run(struct shaped *sh, hb_buffer_t *buf, struct shape_run *r, 
         long nominal = hb_font_get_glyph_h_advance(hf, info[i].codepoint);
         g->gid = info[i].codepoint;
         g->font = r->font;
-        /* libharu's own truncated width, plus what shaping changed (kerning, marks) */
-        g->adv = font_glyph_width(f, g->gid) + (int)scale(pos[i].x_advance - nominal, upem);
+        /* libharu's own truncated width, plus what shaping changed (kerning); a mark
+         * HarfBuzz placed without advance stays at exactly 0 */
+        g->adv = pos[i].x_advance == 0
+                     ? 0
+                     : font_glyph_width(f, g->gid) + (int)scale(pos[i].x_advance - nominal, upem);
         g->dx = (int)scale(pos[i].x_offset, upem);
         g->dy = (int)scale(pos[i].y_offset, upem);
         g->cluster = info[i].cluster;

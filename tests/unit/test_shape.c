@@ -179,6 +179,11 @@ static void test_widths(void)
        "widths scale with the size");
     free(pl);
     shape_free(&sh);
+    /* a combining accent sits on its letter, taking no room of its own */
+    shape_text(&sh, "q\xCC\x81", 3, chain, N_FONTS);
+    ok(sh.n_g == 2 && sh.g[1].adv == 0 && sh.g[0].adv > 0,
+       "a combining mark has no advance, its letter has");
+    shape_free(&sh);
 }
 
 static void test_layout(void)
