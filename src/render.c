@@ -109,6 +109,7 @@ static void drop_templates(struct render_ctx *c)
         for (size_t k = 0; k < c->templates[i].t->n_fonts; k++)
             free(c->templates[i].chains[k].f);
         free(c->templates[i].chains);
+        free(c->templates[i].prints);
         free(c->templates[i].path);
         template_free(c->templates[i].t);
     }
@@ -187,6 +188,7 @@ struct cached_template *render_get_template(struct render_ctx *c, const char *pa
         drop_templates(c);
     ct = &c->templates[c->n_templates];
     ct->t = t;
+    ct->prints = NULL;
     ct->chains = xcalloc(t->n_fonts ? t->n_fonts : 1, sizeof(*ct->chains));
     for (size_t i = 0; i < t->n_fonts; i++) {
         if (render_make_chain(c, &t->fonts[i], &ct->chains[i], err, errlen) < 0) {
@@ -206,6 +208,8 @@ fail:
     for (size_t k = 0; k < t->n_fonts; k++)
         free(ct->chains[k].f);
     free(ct->chains);
+    free(ct->prints);
+    ct->prints = NULL;
     template_free(t);
     return NULL;
 }

@@ -12,6 +12,8 @@
 
 #define MARK "\x01"
 
+const char *const render_vars[4] = {"student", "nickname", "course", "school"};
+
 /* The lookup of a text expanded to see whether it prints `want`: MARK for it, anything else
  * non-empty (so that every section counts as shown). */
 struct probe {
@@ -36,6 +38,19 @@ static int prints(const char *text, const char *var)
     hit = strstr(out.data, MARK) != NULL;
     buf_free(&out);
     return hit;
+}
+
+/* Does element k of ct print the field of placeholder var? */
+static int element_prints(const struct cached_template *ct, size_t k, const char *var)
+{
+    const struct tpl_element *e = &ct->t->elems[k];
+
+    if (!strcmp(var, "manager"))
+        return e->kind == TPL_SIGNATURES;
+    for (unsigned v = 0; v < 4; v++)
+        if (!strcmp(var, render_vars[v]))
+            return (ct->prints[k] >> v) & 1;
+    return e->kind == TPL_TEXT && prints(e->text, var);
 }
 
 /* The first character of s no font of the chain has, from *at on; 0 at the end. */
@@ -113,10 +128,7 @@ int render_check_coverage(struct render_ctx *c, const struct event *ev, const st
             const struct tpl_element *e = &ct->t->elems[k];
             size_t at = 0;
             uint32_t cp;
-            int used = !strcmp(fields[i].var, "manager")
-                           ? e->kind == TPL_SIGNATURES
-                           : e->kind == TPL_TEXT && prints(e->text, fields[i].var);
-            if (!used)
+            if (!element_prints(ct, k, fields[i].var))
                 continue;
             while ((cp = next_missing(&ct->chains[e->font], fields[i].text, &at))) {
                 if (seen(done, n_done, cp))
@@ -142,10 +154,14 @@ int render_check_event(struct render_ctx *c, const struct event *ev, const struc
     return rc;
 }
 
-int render_check_template(const struct cached_template *ct, char *err, size_t errlen)
+int render_check_template(struct cached_template *ct, char *err, size_t errlen)
 {
+    ct->prints = xcalloc(ct->t->n_elems + 1, sizeof(*ct->prints));
     for (size_t k = 0; k < ct->t->n_elems; k++) {
         const struct tpl_element *e = &ct->t->elems[k];
+        for (unsigned v = 0; v < 4 && e->kind == TPL_TEXT; v++)
+            if (prints(e->text, render_vars[v]))
+                ct->prints[k] |= 1u << v;
         const char *texts[2] = {e->text, e->label};
         const int roles[2] = {e->font, e->label_font};
         for (int j = 0; j < 2; j++) {

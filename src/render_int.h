@@ -20,6 +20,7 @@ struct cached_template {
     char *path;
     struct template *t;
     struct chain *chains; /* one per font role */
+    unsigned *prints;     /* per element: bit i set when it prints render_vars[i] */
 };
 
 struct cached_font {
@@ -51,8 +52,12 @@ int render_make_chain(struct render_ctx *c, const struct tpl_font *tf, struct ch
 /* Give back a font a context took for a chain. */
 void render_font_release(struct font *f);
 
+/* The placeholders of event fields, whose elements render_check_template notes in
+ * cached_template.prints. */
+extern const char *const render_vars[4];
+
 /* Template texts that no font of their chain can print: 0, or -1 with err
- * naming the file, the element and the character. */
-int render_check_template(const struct cached_template *ct, char *err, size_t errlen);
+ * naming the file, the element and the character. Fills ct->prints. */
+int render_check_template(struct cached_template *ct, char *err, size_t errlen);
 
 #endif
