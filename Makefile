@@ -3,13 +3,15 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libcjson libmicrohttpd zlib harfbuzz harfbuzz-subset sqlite3 libcrypto libqrencode
+PKGS    := libcjson libmicrohttpd zlib harfbuzz harfbuzz-subset fribidi sqlite3 libcrypto libqrencode
 
 # Debian packages: what the build needs, then what the tests and benchmark use.
 DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib1g-dev \
-             libharfbuzz-dev libsqlite3-dev libssl-dev libqrencode-dev libunistring-dev \
-             fonts-dejavu-core fonts-dejavu-extra
-DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl faketime time
+             libharfbuzz-dev libfribidi-dev libsqlite3-dev libssl-dev libqrencode-dev \
+             libunistring-dev fonts-dejavu-core fonts-dejavu-extra fonts-noto-core \
+             fonts-wqy-microhei fonts-nanum fonts-ipafont-gothic fonts-symbola
+DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl faketime time \
+             libharfbuzz-bin
 DEB_BENCH := wrk
 DEB_BROWSER := chromium
 DEB_FUZZ  := clang libclang-rt-14-dev
@@ -66,13 +68,18 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(BUILD)/libcertifica.a
 # Fonts are never committed: link each file named in fonts/MANIFEST from the
 # Debian package that installs it.
 fonts: $(FONT_FILES)
+define LINK_FONT
+@src=$$(awk -v f="$(notdir $@)" '$$1 == f { print $$3 }' fonts/MANIFEST); \
+if [ ! -f "$$src" ]; then \
+	echo "missing font '$$src' (package $$(awk -v f="$(notdir $@)" '$$1 == f { print $$2 }' fonts/MANIFEST)): run 'make deps'" >&2; \
+	exit 1; \
+fi; \
+ln -sf "$$src" $@
+endef
 fonts/%.ttf:
-	@src=$$(awk -v f="$*.ttf" '$$1 == f { print $$3 }' fonts/MANIFEST); \
-	if [ ! -f "$$src" ]; then \
-		echo "missing font '$$src' (package $$(awk -v f="$*.ttf" '$$1 == f { print $$2 }' fonts/MANIFEST)): run 'make deps'" >&2; \
-		exit 1; \
-	fi; \
-	ln -sf "$$src" $@
+	$(LINK_FONT)
+fonts/%.ttc:
+	$(LINK_FONT)
 
 # Install missing Debian packages; when not root, print the line to run.
 deps:

@@ -1,7 +1,8 @@
 /* TrueType faces loaded once per process through HarfBuzz: character
  * coverage, advance widths for layout, and per-document subsets small
- * enough to embed. A struct font is read-only after font_load and may be
- * shared between threads; font_subset allocates nothing shared. */
+ * enough to embed. A struct font may be shared between threads: it is
+ * read-only after font_open but for the lazily prepared subsetting copy,
+ * which a mutex guards. */
 #ifndef FONT_H
 #define FONT_H
 
@@ -15,8 +16,23 @@ struct font;
 /* Load face `index` of a .ttf/.ttc file. NULL with err set ("font
  * 'fonts/x.ttf': not a TrueType font"). Free with font_free. */
 struct font *font_load(const char *path, int index, char *err, size_t errlen);
+/* The same; with lazy set, the copy that makes repeated subsets fast is only
+ * made when the face is subset a second time (for large fallback faces that
+ * most documents never use), and damaged tables show at the first subset. */
+struct font *font_open(const char *path, int index, int lazy, char *err, size_t errlen);
 void font_free(struct font *f);
 const char *font_path(const struct font *f);
+unsigned font_upem(const struct font *f);
+
+enum { FONT_SERIF = 1, FONT_BOLD = 2, FONT_ITALIC = 4 };
+/* FONT_* flags: bold from the weight (600 and up), italic from the style
+ * bits or slant, serif when the family or file name says Serif (or Mincho,
+ * Myeongjo, Naskh, Times, Roman) and not Sans. */
+int font_style(const struct font *f);
+/* The HarfBuzz font (scale: font units), for shaping. */
+struct hb_font_t *font_hb(const struct font *f);
+/* Advance of glyph gid in 1/1000 em, truncated, as libharu writes it. */
+int font_glyph_width(const struct font *f, uint32_t gid);
 
 /* Ascender and descender (positive, below the baseline) in ems. */
 double font_ascent(const struct font *f);
@@ -32,7 +48,13 @@ double font_width(const struct font *f, const char *s, size_t n, double size);
 /* A TrueType subset holding only the given code points (sorted or not,
  * duplicates allowed), with plain cmap and no hinting or layout tables,
  * appended to out. 0, or -1 with err set. */
-int font_subset(const struct font *f, const uint32_t *cps, size_t n, struct buf *out, char *err,
+int font_subset(struct font *f, const uint32_t *cps, size_t n, struct buf *out, char *err,
                 size_t errlen);
+/* A subset holding glyphs gids[0..n) (old glyph ids, repeats allowed) whose
+ * cmap maps codes[i] (BMP code points, distinct) to glyph gids[i]: shaped
+ * glyphs, ligatures and contextual forms drawn by any code the caller
+ * chooses. Appended to out. 0, or -1 with err set. */
+int font_subset_glyphs(struct font *f, const uint32_t *gids, const uint32_t *codes, size_t n,
+                       struct buf *out, char *err, size_t errlen);
 
 #endif

@@ -1,9 +1,10 @@
 /* A one-page PDF drawn with libharu: fonts embedded as per-document subsets
- * in the cheapest encoding that holds their text (a single-byte Windows
- * code page when one does, UTF-8 otherwise), text, lines, rectangles,
- * images. Coordinates are points from the TOP-LEFT corner, y downward.
- * One struct pdf belongs to one thread; different documents may be built in
- * different threads at once. */
+ * of the glyphs drawn, in the cheapest encoding that holds them (a
+ * single-byte code page of plain characters, CP1252 bytes with a rebuilt
+ * cmap and a ToUnicode map for shaped glyphs, private-use UTF-8 beyond
+ * that), shaped text drawn glyph by glyph, lines, rectangles, images. Coordinates are points from
+ * the TOP-LEFT corner, y downward. One struct pdf belongs to one thread; different documents may be
+ * built in different threads at once. */
 #ifndef PDF_H
 #define PDF_H
 
@@ -27,17 +28,32 @@ void pdf_global_init(void);
 struct pdf *pdf_new(double page_w, double page_h, char *err, size_t errlen);
 void pdf_free(struct pdf *p);
 
-/* Embed f for the code points that will be drawn with it (all of them: the
- * subset holds nothing else), sorted and without duplicates. Returns a font
- * handle >= 0, or -1 with err. */
-int pdf_add_font(struct pdf *p, const struct font *f, const uint32_t *cps, size_t n, char *err,
-                 size_t errlen);
-/* The encoding chosen for a font handle ("CP1252", ..., "UTF-8"). */
-const char *pdf_font_encoding(const struct pdf *p, int font);
+/* A face the document draws with: a handle >= 0, the same for the same
+ * font, or -1 with err when the document has too many. */
+int pdf_face(struct pdf *p, struct font *f, char *err, size_t errlen);
+/* The key that draws glyph gid of face `face` standing for the UTF-8 text
+ * t[0..n) (n 0: for nothing, the rest of a cluster drawn with several
+ * glyphs). Keys are made before pdf_embed. */
+int pdf_glyph_key(struct pdf *p, int face, uint32_t gid, const char *t, size_t n);
+/* Embed every face as a subset of its glyphs, once, after all keys are made
+ * and before anything is drawn. 0, or -1 with err. */
+int pdf_embed(struct pdf *p, char *err, size_t errlen);
+/* How a face was embedded, for tests: "CP1252", "CP1250", ... (plain
+ * characters of that code page), "CP1252-shaped" (bytes drawing shaped
+ * glyphs through a rebuilt cmap) or "UTF-8" (private-use codes); "" before
+ * pdf_embed. */
+const char *pdf_face_encoding(const struct pdf *p, int face);
 
-/* Draw UTF-8 text with its baseline at (x, baseline). */
-void pdf_text(struct pdf *p, int font, double size, struct pdf_rgb c, double x, double baseline,
-              const char *s, size_t n);
+/* A glyph to draw: its face and key, and its origin on the baseline. */
+struct pdf_glyph {
+    int face, key;
+    double x, y;
+    int bold; /* stroke the outline too: bold from a face that has none */
+};
+/* Draw glyphs at `size` points; libharu advances by the glyph widths, and a
+ * glyph not where that leaves the pen (kerning, marks) starts a new piece. */
+void pdf_glyphs(struct pdf *p, double size, struct pdf_rgb c, const struct pdf_glyph *g, size_t n);
+
 void pdf_line(struct pdf *p, double x1, double y1, double x2, double y2, double width,
               struct pdf_rgb c);
 /* stroke and/or fill a rectangle; pass NULL for what is not wanted */

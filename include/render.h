@@ -39,6 +39,32 @@ int render_pdf(struct render_ctx *ctx, const struct event *ev, const struct rend
 int render_preload(struct render_ctx *ctx, enum cert_type type, const struct render_opts *o,
                    char *err, size_t errlen);
 
+/* A text of the event that a template may print. */
+struct render_field {
+    const char *var;  /* its placeholder ("student", "course", "school", "nickname"), or
+                         "manager" for a name under a signature line */
+    char path[96];    /* its JSON path, for messages: "data.user.name" */
+    const char *text; /* UTF-8 */
+};
+
+/* The event's printable fields, into *out (free it with free()); their number. */
+size_t render_event_fields(const struct event *ev, struct render_field **out);
+
+/* Check that every character of every field that the template chosen for ev
+ * (by o's template and locale) prints is in a font of the chain of the role
+ * that prints it. Each character that is not adds one error to d, once per
+ * field: {path, "U+E000 cannot be printed: no font has it"}. Returns the
+ * number of errors added, or -1 with err when the template or its fonts
+ * cannot be loaded. */
+int render_check_coverage(struct render_ctx *ctx, const struct event *ev,
+                          const struct render_opts *o, const struct render_field *fields, size_t n,
+                          struct event_diags *d, char *err, size_t errlen);
+
+/* Both: every printable field of ev checked against the template chosen for
+ * it; the same return values. */
+int render_check_event(struct render_ctx *ctx, const struct event *ev, const struct render_opts *o,
+                       struct event_diags *d, char *err, size_t errlen);
+
 /* The template file render_pdf would use (for messages and tests); NULL with
  * err set when it does not exist. Points into ctx's cache. */
 const char *render_template_path(struct render_ctx *ctx, const struct event *ev,

@@ -25,10 +25,22 @@ struct tpl_color {
     float r, g, b; /* 0..1 */
 };
 
+/* One entry of a font role's "fallback" list. */
+struct tpl_fallback {
+    char *chain; /* a chain of fonts/FALLBACK ("serif", "sans", ...), or NULL */
+    char *path;  /* else a font file, resolved like the role's own */
+    int index;   /* its face in a collection ("file.ttc:1") */
+};
+
 struct tpl_font {
     char *role; /* "title", "body", ... as named in the template */
     char *path; /* resolved file path */
     int index;  /* face index in a .ttc collection, else 0 */
+    /* "fallback": fonts tried for characters this one lacks. has_fallback 0:
+     * the key is absent, the default chain for the font's style applies. */
+    int has_fallback;
+    struct tpl_fallback *fallback;
+    size_t n_fallback;
 };
 
 struct tpl_element {

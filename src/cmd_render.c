@@ -157,6 +157,16 @@ static int render_one(void *ctx, const struct evsrc_item *it)
         return archive_one(st, it);
     s = event_parse(it->body, it->len, &ev, &d);
     evsrc_where(it, where, sizeof(where));
+    if (s == EVENT_OK) {
+        int bad = render_check_event(st->ctx, &ev, &st->opts, &d, err, sizeof(err));
+        if (bad < 0) {
+            fprintf(stderr, "%s: %s\n", where, err);
+            st->failed = 1;
+            goto out;
+        }
+        if (bad > 0)
+            s = EVENT_INVALID;
+    }
     evsrc_print_diags(stderr, it, &d);
     if (s == EVENT_IGNORED) {
         fprintf(stderr, "%s: ignored: slug '%s' is not a certificate event\n", where,

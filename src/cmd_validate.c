@@ -1,14 +1,18 @@
-/* certifica validate: check events against SPEC §2 without rendering. */
+/* certifica validate: check events against SPEC §2, and that the shipped
+ * templates' fonts can print every name, without rendering. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "evsrc.h"
+#include "render.h"
 #include "banned.h"
 
 struct validate_state {
     int invalid;
     size_t checked;
+    struct render_ctx *ctx; /* the shipped templates and fonts: what can be printed */
+    int failed;
 };
 
 static int validate_one(void *ctx, const struct evsrc_item *it)
@@ -18,6 +22,8 @@ static int validate_one(void *ctx, const struct evsrc_item *it)
     struct event_diags d = {0};
     char where[512];
     enum event_status s;
+    struct render_opts o = {NULL, I18N_PT_BR, NULL, NULL};
+    char err[512];
 
     st->checked++;
     if (evsrc_refuse(stderr, it)) {
@@ -26,6 +32,15 @@ static int validate_one(void *ctx, const struct evsrc_item *it)
     }
     s = event_parse(it->body, it->len, &ev, &d);
     evsrc_where(it, where, sizeof(where));
+    if (s == EVENT_OK) {
+        int bad = render_check_event(st->ctx, &ev, &o, &d, err, sizeof(err));
+        if (bad < 0) {
+            fprintf(stderr, "%s: %s\n", where, err);
+            st->failed = 1;
+        }
+        if (bad != 0)
+            s = EVENT_INVALID;
+    }
     if (s == EVENT_OK)
         printf("%s: ok\n", where);
     else if (s == EVENT_IGNORED)
@@ -52,12 +67,19 @@ static int cmd_validate(int argc, char **argv)
     }
     if (evsrc_max(&max, err, sizeof(err)) < 0)
         return cmd_usage_error(&cmd_validate_entry, err);
+    if (!(st.ctx = render_ctx_new(NULL, err, sizeof(err)))) {
+        fprintf(stderr, "certifica: %s\n", err);
+        return EXIT_RUNTIME;
+    }
     for (int i = 1; i < argc; i++) {
         if (evsrc_each(argv[i], 1, max, validate_one, &st, err, sizeof(err)) < 0) {
             fprintf(stderr, "certifica: %s\n", err);
             failed = 1;
         }
     }
+    render_ctx_free(st.ctx);
+    if (st.failed)
+        return EXIT_RUNTIME;
     if (st.invalid)
         return EXIT_USAGE;
     return failed ? EXIT_RUNTIME : EXIT_OK;

@@ -157,6 +157,16 @@ struct store *issue_store(struct issue *is)
     return is->st;
 }
 
+/* The number of characters of ev that cannot be printed (errors added to d), or -1 with err. */
+static int unprintable(struct issue *is, const struct event *ev, struct event_diags *d, char *err,
+                       size_t errlen)
+{
+    struct render_ctx *c = thread_ctx(is, err, errlen);
+    struct render_opts o = {is->template, is->locale, NULL, NULL};
+
+    return c ? render_check_event(c, ev, &o, d, err, errlen) : -1;
+}
+
 static void fields_of(const struct event *ev, const char *raw, size_t len, struct store_fields *f,
                       char dates[4][20])
 {
@@ -215,6 +225,17 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
         goto out;
     case EVENT_OK:
         break;
+    }
+    /* a character no font has would print blank: refuse it before anything is archived */
+    switch (unprintable(is, &ev, &r->diags, r->error, sizeof(r->error))) {
+    case -1:
+        r->status = ISSUE_FAILED;
+        goto out;
+    case 0:
+        break;
+    default:
+        r->status = ISSUE_INVALID;
+        goto out;
     }
     fields_of(&ev, body, len, &f, dates);
     t0 = now_ms();

@@ -278,6 +278,56 @@ static void truncate_text(struct fit *f, double size, struct layout_text *out)
     last->ellipsis = 1;
 }
 
+/* Han, kana and their punctuation: scripts written without spaces, where a line may break
+ * between any two characters (UAX #14, simplified). */
+static int is_cjk(uint32_t c)
+{
+    return (c >= 0x2E80 && c <= 0x2FFF) || (c >= 0x3000 && c <= 0x30FF) ||
+           (c >= 0x3100 && c <= 0x31FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+           (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+           (c >= 0xFF00 && c <= 0xFF60) || (c >= 0x20000 && c <= 0x3FFFF);
+}
+
+/* Characters a line must not start with (closing marks, small kana), or end with. */
+static int no_start(uint32_t c)
+{
+    static const uint32_t v[] = {0x3001, 0x3002, 0xFF0C, 0xFF0E, 0xFF1A, 0xFF1B, 0xFF01, 0xFF1F,
+                                 0xFF09, 0x300D, 0x300F, 0x3011, 0x3015, 0x3009, 0x300B, 0x30FC,
+                                 0x3005, 0x309D, 0x309E, 0x3063, 0x30C3, 0x3083, 0x3085, 0x3087,
+                                 0x30E3, 0x30E5, 0x30E7, '.',    ',',    ';',    ':',    '!',
+                                 '?',    ')',    ']',    '}',    0x2026};
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+        if (c == v[i])
+            return 1;
+    return (c >= 0x300 && c <= 0x36F) || c == 0x3099 || c == 0x309A;
+}
+
+static int no_end(uint32_t c)
+{
+    return c == 0xFF08 || c == 0x300C || c == 0x300E || c == 0x3010 || c == 0x3014 || c == 0x3008 ||
+           c == 0x300A || c == '(' || c == '[' || c == '{';
+}
+
+/* A line may break before byte i although no space is there: between CJK characters. */
+static int cjk_break(const char *s, size_t n, size_t i)
+{
+    uint32_t a, b;
+    size_t j = i;
+
+    if (i == 0 || i >= n || ((unsigned char)s[i] & 0xC0) == 0x80)
+        return 0;
+    if ((unsigned char)s[i] < 0x80 && (unsigned char)s[i - 1] < 0x80) /* ASCII on both sides */
+        return 0;
+    while (j > 0 && ((unsigned char)s[j - 1] & 0xC0) == 0x80)
+        j--;
+    if (j > 0)
+        j--;
+    if (!utf8_decode(s + j, n - j, &a) || !utf8_decode(s + i, n - i, &b))
+        return 0;
+    return (is_cjk(a) || is_cjk(b)) && !no_start(b) && !no_end(a) && !is_space(s[i]) &&
+           s[i] != '\n' && !is_space(s[i - 1]) && s[i - 1] != '\n';
+}
+
 /* Split s into words and paragraphs; arrays are carved from one allocation. */
 static void tokenize(struct fit *f, const char *s, size_t n, size_t **block)
 {
@@ -287,7 +337,8 @@ static void tokenize(struct fit *f, const char *s, size_t n, size_t **block)
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\n')
             n_paras++;
-        else if (!is_space(s[i]) && (i == 0 || s[i - 1] == '\n' || is_space(s[i - 1])))
+        else if (!is_space(s[i]) &&
+                 (i == 0 || s[i - 1] == '\n' || is_space(s[i - 1]) || cjk_break(s, n, i)))
             n_words++;
     }
     mem = xmalloc(sizeof(size_t) * (2 * n_words + 2 * n_paras + 1 + n + 1));
@@ -307,9 +358,9 @@ static void tokenize(struct fit *f, const char *s, size_t n, size_t **block)
             f->para_start[p] = i + 1;
             f->para_word[p] = w;
         } else if (!is_space(s[i])) {
-            if (i == 0 || s[i - 1] == '\n' || is_space(s[i - 1]))
+            if (i == 0 || s[i - 1] == '\n' || is_space(s[i - 1]) || cjk_break(s, n, i))
                 f->word_start[w] = i;
-            if (i + 1 == n || s[i + 1] == '\n' || is_space(s[i + 1]))
+            if (i + 1 == n || s[i + 1] == '\n' || is_space(s[i + 1]) || cjk_break(s, n, i + 1))
                 f->word_end[w++] = i + 1;
         }
     }

@@ -11,37 +11,18 @@
 
 #include <qrencode.h>
 
+#include "fallback.h"
 #include "font.h"
 #include "layout.h"
 #include "pdf.h"
 #include "render.h"
+#include "render_int.h"
 #include "template.h"
+#include "typeset.h"
 #include "utf8.h"
 #include "banned.h"
 
 #define CACHE_MAX 32
-#define ELLIPSIS "\xE2\x80\xA6"
-
-struct cached_template {
-    char *path;
-    struct template *t;
-};
-
-struct cached_font {
-    char *path;
-    int index;
-    struct font *f;
-};
-
-struct render_ctx {
-    char *home;
-    char *fonts_dir;
-    char *templates_dir;
-    struct cached_template templates[CACHE_MAX];
-    size_t n_templates;
-    struct cached_font fonts[CACHE_MAX];
-    size_t n_fonts;
-};
 
 /* The values of the placeholders, formatted once per certificate. */
 struct vars {
@@ -53,13 +34,8 @@ struct vars {
 
 /* A laid-out block of text ready to draw. */
 struct block {
-    int font; /* template font index */
     struct tpl_color color;
-    const char *text; /* points into owned storage */
-    struct layout_text lt;
-    struct layout_rect box;
-    enum tpl_align align;
-    enum tpl_valign valign;
+    struct typeset ts; /* its text points into owned storage */
 };
 
 struct page_plan {
@@ -121,22 +97,38 @@ struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen)
         render_ctx_free(c);
         return NULL;
     }
+    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen))) {
+        render_ctx_free(c);
+        return NULL;
+    }
     pdf_global_init();
     return c;
+}
+
+static void drop_templates(struct render_ctx *c)
+{
+    for (size_t i = 0; i < c->n_templates; i++) {
+        for (size_t k = 0; k < c->templates[i].t->n_fonts; k++)
+            free(c->templates[i].chains[k].f);
+        free(c->templates[i].chains);
+        free(c->templates[i].prints);
+        free(c->templates[i].path);
+        template_free(c->templates[i].t);
+    }
+    c->n_templates = 0;
 }
 
 void render_ctx_free(struct render_ctx *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n_templates; i++) {
-        free(c->templates[i].path);
-        template_free(c->templates[i].t);
-    }
+    drop_templates(c);
     for (size_t i = 0; i < c->n_fonts; i++) {
         free(c->fonts[i].path);
-        font_free(c->fonts[i].f);
+        render_font_release(c->fonts[i].f);
     }
+    free(c->fonts);
+    fallback_free(c->fallback);
     free(c->home);
     free(c->fonts_dir);
     free(c->templates_dir);
@@ -183,64 +175,57 @@ const char *render_template_path(struct render_ctx *c, const struct event *ev,
     return hit ? found : NULL;
 }
 
-static struct template *get_template(struct render_ctx *c, const char *path, char *err,
-                                     size_t errlen)
+struct cached_template *render_get_template(struct render_ctx *c, const char *path, char *err,
+                                            size_t errlen)
 {
+    struct cached_template *ct;
     struct template *t;
     for (size_t i = 0; i < c->n_templates; i++)
         if (!strcmp(c->templates[i].path, path))
-            return c->templates[i].t;
+            return &c->templates[i];
     t = template_load(path, c->fonts_dir, err, errlen);
     if (!t)
         return NULL;
-    if (c->n_templates == CACHE_MAX) { /* a process using 32 templates: start over */
-        for (size_t i = 0; i < c->n_templates; i++) {
-            free(c->templates[i].path);
-            template_free(c->templates[i].t);
+    if (c->n_templates == CACHE_MAX) /* a process using 32 templates: start over */
+        drop_templates(c);
+    ct = &c->templates[c->n_templates];
+    ct->t = t;
+    ct->prints = NULL;
+    ct->chains = xcalloc(t->n_fonts ? t->n_fonts : 1, sizeof(*ct->chains));
+    for (size_t i = 0; i < t->n_fonts; i++) {
+        if (render_make_chain(c, &t->fonts[i], &ct->chains[i], err, errlen) < 0) {
+            struct buf msg = BUF_INIT;
+            buf_addf(&msg, "%s: fonts.%s: %s", t->path, t->fonts[i].role, err);
+            snprintf(err, errlen, "%s", msg.data);
+            buf_free(&msg);
+            goto fail;
         }
-        c->n_templates = 0;
     }
-    c->templates[c->n_templates].path = xstrdup(path);
-    c->templates[c->n_templates].t = t;
+    if (render_check_template(ct, err, errlen) < 0)
+        goto fail;
+    ct->path = xstrdup(path);
     c->n_templates++;
-    return t;
-}
-
-static struct font *get_font(struct render_ctx *c, const struct tpl_font *tf, char *err,
-                             size_t errlen)
-{
-    struct font *f;
-    for (size_t i = 0; i < c->n_fonts; i++)
-        if (c->fonts[i].index == tf->index && !strcmp(c->fonts[i].path, tf->path))
-            return c->fonts[i].f;
-    if (c->n_fonts == CACHE_MAX) {
-        snprintf(err, errlen, "too many different fonts (at most %d)", CACHE_MAX);
-        return NULL;
-    }
-    f = font_load(tf->path, tf->index, err, errlen);
-    if (!f)
-        return NULL;
-    c->fonts[c->n_fonts].path = xstrdup(tf->path);
-    c->fonts[c->n_fonts].index = tf->index;
-    c->fonts[c->n_fonts].f = f;
-    c->n_fonts++;
-    return f;
+    return ct;
+fail:
+    for (size_t k = 0; k < t->n_fonts; k++)
+        free(ct->chains[k].f);
+    free(ct->chains);
+    free(ct->prints);
+    ct->prints = NULL;
+    template_free(t);
+    return NULL;
 }
 
 int render_preload(struct render_ctx *c, enum cert_type type, const struct render_opts *o,
                    char *err, size_t errlen)
 {
     struct event ev = {0};
-    struct template *t;
     const char *path;
 
     ev.type = type;
     path = render_template_path(c, &ev, o, err, errlen);
-    if (!path || !(t = get_template(c, path, err, errlen)))
+    if (!path || !render_get_template(c, path, err, errlen))
         return -1;
-    for (size_t i = 0; i < t->n_fonts; i++)
-        if (!get_font(c, &t->fonts[i], err, errlen))
-            return -1;
     return 0;
 }
 
@@ -334,11 +319,6 @@ static int cond_holds(const char *cond, struct vars *v)
     return neg ? val[0] == '\0' : val[0] != '\0';
 }
 
-static double measure_cb(void *ctx, const char *s, size_t n, double size)
-{
-    return font_width(ctx, s, n, size);
-}
-
 static char *plan_keep(struct page_plan *pl, char *s)
 {
     if (pl->n_texts == pl->cap_texts) {
@@ -361,6 +341,8 @@ static struct block *plan_block(struct page_plan *pl)
 
 static void plan_free(struct page_plan *pl)
 {
+    for (size_t i = 0; i < pl->n_blocks; i++)
+        typeset_free(&pl->blocks[i].ts);
     for (size_t i = 0; i < pl->n_texts; i++)
         free(pl->texts[i]);
     free(pl->texts);
@@ -371,38 +353,46 @@ static void plan_free(struct page_plan *pl)
 }
 
 /* Lay out one text box; text is owned by the plan. */
-static int add_block(struct page_plan *pl, struct font *const *fonts, int font, const char *text,
+static int add_block(struct page_plan *pl, const struct chain *chains, int font, const char *text,
                      struct layout_rect box, double size, double min_size, double leading,
                      int max_lines, enum tpl_align align, enum tpl_valign valign,
                      struct tpl_color color, char *err, size_t errlen)
 {
-    struct layout_measure m = {measure_cb, fonts[font]};
     struct layout_spec spec = {box.w, box.h, size, min_size, leading, max_lines};
     struct block *b;
 
     if (!text[0])
         return 0;
     b = plan_block(pl);
-    b->font = font;
-    b->text = text;
-    b->box = box;
-    b->align = align;
-    b->valign = valign;
     b->color = color;
-    if (layout_fit(text, strlen(text), &spec, &m, &b->lt) < 0) {
+    if (typeset_fit(&b->ts, text, chains[font].f, chains[font].n, box, &spec,
+                    (enum typeset_align)align, (enum typeset_valign)valign) < 0) {
         snprintf(err, errlen, "cannot lay out '%.40s' in a %.0fx%.0f box", text, box.w, box.h);
         return -1;
     }
     return 0;
 }
 
+/* The shaped width of s[0..n) set in a font chain (ctx) at size points. */
+static double chain_width(void *ctx, const char *s, size_t n, double size)
+{
+    const struct chain *c = ctx;
+    struct shaped sh;
+    double w;
+
+    shape_text(&sh, s, n, c->f, c->n);
+    w = shape_width(&sh, 0, n, size);
+    shape_free(&sh);
+    return w;
+}
+
 /* One cell per manager shown, names whole at one size, the last line counting those left
  * out (layout_sign); the plan keeps the cells for drawing the lines. */
 static int plan_signatures(struct page_plan *pl, const struct tpl_element *e,
-                           struct font *const *fonts, const struct event *ev, struct vars *v,
+                           const struct chain *fonts, const struct event *ev, struct vars *v,
                            char *err, size_t errlen)
 {
-    struct layout_measure m = {measure_cb, fonts[e->font]};
+    struct layout_measure m = {chain_width, (void *)&fonts[e->font]};
     struct layout_rect box = {e->x, e->y, e->w, e->h};
     struct layout_sign_spec spec = {box,        e->per_row,   e->size, e->min_size,
                                     e->leading, e->max_lines, 0,       e->label_size};
@@ -449,42 +439,10 @@ static struct pdf_rgb rgb(struct tpl_color c)
     return (struct pdf_rgb){c.r, c.g, c.b};
 }
 
-static void draw_block(struct pdf *p, const struct block *b, int handle, const struct font *f)
-{
-    const struct layout_text *lt = &b->lt;
-    double total = (double)lt->n_lines * lt->line_height, top = b->box.y;
-    double asc = font_ascent(f), desc = font_descent(f);
-    struct buf line = BUF_INIT;
-
-    if (b->valign == TPL_MIDDLE)
-        top += (b->box.h - total) / 2;
-    else if (b->valign == TPL_BOTTOM)
-        top += b->box.h - total;
-    for (size_t i = 0; i < lt->n_lines; i++) {
-        const struct layout_line *l = &lt->lines[i];
-        double w = l->width, x = b->box.x;
-        double baseline = top + (double)i * lt->line_height +
-                          (lt->line_height - (asc + desc) * lt->size) / 2 + asc * lt->size;
-        buf_reset(&line);
-        buf_add(&line, b->text + l->off, l->len);
-        if (l->ellipsis) {
-            buf_adds(&line, ELLIPSIS);
-            w = font_width(f, line.data, line.len, lt->size);
-        }
-        if (b->align == TPL_CENTER)
-            x += (b->box.w - w) / 2;
-        else if (b->align == TPL_RIGHT)
-            x += b->box.w - w;
-        pdf_text(p, handle, lt->size, rgb(b->color), x, baseline, line.data, line.len);
-    }
-    buf_free(&line);
-}
-
-static void draw_blocks(struct pdf *p, const struct page_plan *pl, size_t first, size_t n,
-                        const int *handles, struct font *const *fonts)
+static void draw_blocks(struct pdf *p, const struct page_plan *pl, size_t first, size_t n)
 {
     for (size_t b = first; b < first + n; b++)
-        draw_block(p, &pl->blocks[b], handles[pl->blocks[b].font], fonts[pl->blocks[b].font]);
+        typeset_draw(&pl->blocks[b].ts, p, rgb(pl->blocks[b].color));
 }
 
 /* QR modules as filled squares, one rectangle per horizontal run. */
@@ -526,58 +484,13 @@ static int draw_qr(struct pdf *p, const struct tpl_element *e, const char *url, 
     return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The sorted, distinct code points drawn with template font `font`. */
-static uint32_t *collect_cps(const struct page_plan *pl, int font, size_t *count)
-{
-    size_t n = 1, cap = 128;
-    uint32_t *cps = xmalloc(cap * sizeof(*cps)), cp;
-    cps[0] = ' ';
-    for (size_t i = 0; i < pl->n_blocks; i++) {
-        const struct block *b = &pl->blocks[i];
-        if (b->font != font)
-            continue;
-        for (size_t l = 0; l < b->lt.n_lines; l++) {
-            const char *s = b->text + b->lt.lines[l].off;
-            size_t len = b->lt.lines[l].len, k;
-            while (len) {
-                k = utf8_decode(s, len, &cp);
-                if (!k)
-                    cp = 0xFFFD, k = 1;
-                if (n + 2 > cap)
-                    cps = xrealloc(cps, (cap *= 2) * sizeof(*cps));
-                cps[n++] = cp;
-                s += k;
-                len -= k;
-            }
-            if (b->lt.lines[l].ellipsis) {
-                if (n + 2 > cap)
-                    cps = xrealloc(cps, (cap *= 2) * sizeof(*cps));
-                cps[n++] = 0x2026;
-            }
-        }
-    }
-    qsort(cps, n, sizeof(*cps), cmp_u32);
-    size_t out = 0;
-    for (size_t i = 0; i < n; i++)
-        if (out == 0 || cps[out - 1] != cps[i])
-            cps[out++] = cps[i];
-    *count = out;
-    return cps;
-}
-
 int render_pdf(struct render_ctx *c, const struct event *ev, const struct render_opts *o,
                struct buf *out, char *err, size_t errlen)
 {
-    struct font *fonts[CACHE_MAX] = {0};
-    int handles[CACHE_MAX];
     struct page_plan pl = {0};
     struct pdf *p = NULL;
+    struct cached_template *ct;
+    const struct chain *fonts;
     struct template *t;
     struct buf tmp = BUF_INIT, title = BUF_INIT;
     const char *path;
@@ -587,15 +500,10 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
 
     vars_init(&v, ev, o);
     path = render_template_path(c, ev, o, err, errlen);
-    if (!path || !(t = get_template(c, path, err, errlen)))
+    if (!path || !(ct = render_get_template(c, path, err, errlen)))
         goto out;
-    if (t->n_fonts > CACHE_MAX) {
-        snprintf(err, errlen, "template '%s': too many fonts", t->path);
-        goto out;
-    }
-    for (size_t i = 0; i < t->n_fonts; i++)
-        if (!(fonts[i] = get_font(c, &t->fonts[i], err, errlen)))
-            goto out;
+    t = ct->t;
+    fonts = ct->chains;
 
     /* 1. expand and lay out all text, in element order */
     first = xcalloc(t->n_elems + 1, sizeof(*first));
@@ -623,21 +531,11 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
     /* 2. the document and its fonts, each a subset of what it draws */
     if (!(p = pdf_new(t->page_w, t->page_h, err, errlen)))
         goto out;
-    for (size_t i = 0; i < t->n_fonts; i++) {
-        size_t n;
-        uint32_t *cps;
-        handles[i] = -1;
-        for (size_t b = 0; b < pl.n_blocks; b++)
-            if (pl.blocks[b].font == (int)i && pl.blocks[b].lt.n_lines)
-                goto used;
-        continue;
-    used:
-        cps = collect_cps(&pl, (int)i, &n);
-        handles[i] = pdf_add_font(p, fonts[i], cps, n, err, errlen);
-        free(cps);
-        if (handles[i] < 0)
+    for (size_t b = 0; b < pl.n_blocks; b++)
+        if (typeset_place(&pl.blocks[b].ts, p, err, errlen) < 0)
             goto out;
-    }
+    if (pdf_embed(p, err, errlen) < 0)
+        goto out;
 
     /* 3. draw in element order */
     if (t->has_background)
@@ -652,14 +550,14 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
             continue;
         switch (e->kind) {
         case TPL_TEXT:
-            draw_blocks(p, &pl, first[i], count[i], handles, fonts);
+            draw_blocks(p, &pl, first[i], count[i]);
             break;
         case TPL_SIGNATURES: {
             const struct layout_sign *sg = &pl.signs[sign++];
             for (size_t m = 0; m < sg->shown; m++)
                 pdf_line(p, sg->cells[m].line_x0, sg->cells[m].line_y, sg->cells[m].line_x1,
                          sg->cells[m].line_y, e->line_width, rgb(e->line_color));
-            draw_blocks(p, &pl, first[i], count[i], handles, fonts);
+            draw_blocks(p, &pl, first[i], count[i]);
             break;
         }
         case TPL_LINE:
@@ -696,5 +594,28 @@ out:
     vars_free(&v);
     buf_free(&tmp);
     buf_free(&title);
+    return rc;
+}
+
+int render_check_coverage(struct render_ctx *c, const struct event *ev, const struct render_opts *o,
+                          const struct render_field *fields, size_t n, struct event_diags *d,
+                          char *err, size_t errlen)
+{
+    const char *path = render_template_path(c, ev, o, err, errlen);
+    const struct cached_template *ct;
+
+    if (!path || !(ct = render_get_template(c, path, err, errlen)))
+        return -1;
+    return render_cover_check(ct, fields, n, d);
+}
+
+int render_check_event(struct render_ctx *c, const struct event *ev, const struct render_opts *o,
+                       struct event_diags *d, char *err, size_t errlen)
+{
+    struct render_field *f;
+    size_t n = render_event_fields(ev, &f);
+    int rc = render_check_coverage(c, ev, o, f, n, d, err, errlen);
+
+    free(f);
     return rc;
 }

@@ -164,6 +164,11 @@ void template_free(struct template *t)
     for (i = 0; i < t->n_fonts; i++) {
         free(t->fonts[i].role);
         free(t->fonts[i].path);
+        for (size_t k = 0; k < t->fonts[i].n_fallback; k++) {
+            free(t->fonts[i].fallback[k].chain);
+            free(t->fonts[i].fallback[k].path);
+        }
+        free(t->fonts[i].fallback);
     }
     for (i = 0; i < t->n_elems; i++) {
         free(t->elems[i].cond);

@@ -2,11 +2,13 @@
  * elements, each key checked and every problem reported with its path. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <cjson/cJSON.h>
 
+#include "buf.h"
 #include "layout.h"
 #include "template.h"
 #include "template_int.h"
@@ -123,9 +125,67 @@ static void load_colors(struct tpl_loader *ld, const cJSON *colors)
     ld->palette = colors;
 }
 
+/* "fallback": a chain name, or a list of chain names and font files ("x.ttf", "y.ttc:1"). */
+static void load_fallback(struct tpl_loader *ld, const cJSON *v, const char *at,
+                          struct tpl_font *tf)
+{
+    const cJSON *it;
+    char path[PATH_LEN + 24];
+    size_t n = 0, i = 0;
+
+    tf->has_fallback = 1;
+    if (!cJSON_IsString(v) && !cJSON_IsArray(v)) {
+        tpl_fail_at(ld, at, "must be a chain name or a list of chain names and font files");
+        return;
+    }
+    n = cJSON_IsString(v) ? 1 : (size_t)cJSON_GetArraySize(v);
+    tf->fallback = xcalloc(n ? n : 1, sizeof(*tf->fallback));
+    for (it = cJSON_IsString(v) ? v : v->child; it && i < n; it = it->next, i++) {
+        struct tpl_fallback *fb = &tf->fallback[tf->n_fallback];
+        const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
+        const char *colon, *dot;
+        if (cJSON_IsArray(v))
+            snprintf(path, sizeof(path), "%s[%zu]", at, i);
+        else
+            snprintf(path, sizeof(path), "%s", at);
+        if (!s || !*s) {
+            tpl_fail_at(ld, path, "must be a chain name or a font file name");
+            continue;
+        }
+        colon = strrchr(s, ':');
+        dot = strrchr(s, '.');
+        if (dot && (!strncasecmp(dot, ".ttf", 4) || !strncasecmp(dot, ".ttc", 4))) {
+            struct buf file = BUF_INIT;
+            char *end = NULL;
+            long index = 0;
+            if (colon && colon > dot) {
+                index = strtol(colon + 1, &end, 10);
+                if (*end || end == colon + 1 || index < 0 || index > 9999) {
+                    tpl_fail_at(ld, path, "bad face index in '%s'", s);
+                    continue;
+                }
+            }
+            buf_add(&file, s, colon && colon > dot ? (size_t)(colon - s) : strlen(s));
+            fb->path = tpl_find_font(ld, path, file.data, (int)index);
+            fb->index = (int)index;
+            buf_free(&file);
+            if (fb->path)
+                tf->n_fallback++;
+        } else if (strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == strlen(s)) {
+            if (strcmp(s, "none") != 0) {
+                fb->chain = xstrdup(s);
+                tf->n_fallback++;
+            }
+        } else {
+            tpl_fail_at(ld, path, "'%s' is neither a chain name (lowercase) nor a .ttf/.ttc file",
+                        s);
+        }
+    }
+}
+
 static void load_fonts(struct tpl_loader *ld, const cJSON *fonts)
 {
-    static const char *const keys[] = {"file", "index", NULL};
+    static const char *const keys[] = {"file", "index", "fallback", NULL};
     struct template *t = ld->t;
     const cJSON *it;
     const char *file;
@@ -170,6 +230,12 @@ static void load_fonts(struct tpl_loader *ld, const cJSON *fonts)
             tpl_check_keys(ld, it, at, keys);
             tpl_get_int(ld, it, at, "index", 0, 9999, &index);
             tpl_get_str(ld, it, at, "file", 1, &file);
+            if (tpl_get(it, "fallback")) {
+                char fpath[PATH_LEN];
+                load_fallback(ld, tpl_get(it, "fallback"),
+                              tpl_key_path(fpath, sizeof(fpath), at, "fallback"),
+                              &t->fonts[t->n_fonts - 1]);
+            }
             tpl_key_path(path, sizeof(path), at, "file");
         } else {
             tpl_fail_at(ld, at, "must be a file name or {\"file\": ..., \"index\": ...}");

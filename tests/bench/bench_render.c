@@ -1,6 +1,9 @@
 /* make bench: render N varied events end to end in one process (parse,
  * validate, lay out, render, write the file) and print the throughput, the
- * mean PDF size and the peak memory. */
+ * mean PDF size and the peak memory; first names in Latin, Greek and
+ * Cyrillic letters, then N events whose names are spread over many scripts
+ * (Arabic, Hebrew, CJK, Indic, Thai...), checked for what can be printed as
+ * the server does, and the ratio of the two rates. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,18 +33,41 @@ static const char *const courses[] = {
     "Segurança do Trabalho",
     "Gestão Escolar Democrática e Participativa",
 };
+/* the mixed-script part: user, manager and course names in other scripts */
+static const char *const world_names[] = {
+    "محمد عبد الرحمن", "דוד כהן 2024",   "Ana محمد Silva", "王小明",    "山田 さくら",
+    "김민준",          "अर्जुन शर्मा",      "রবীন্দ্রনাথ ঠাকুর", "முத்துசாமி", "สมชาย ใจดี",
+    "សុខ ចាន់",          "Արամ Խաչատրյան", "ნინო ბერიძე",    "አበበ ቢቂላ",   "Nguyễn Thị Minh Khai",
+    "Ana ☺ Silva",
+};
+static const char *const world_managers[] = {
+    "فاطمة الزهراء", "李娜", "Gestora A. da Silva", "प्रिया शर्मा", "יעל לוי", "박서연",
+};
+static const char *const world_courses[] = {
+    "Introdução à Programação em C",
+    "مقدمة في البرمجة",
+    "程序设计入门",
+    "Segurança do Trabalho",
+};
 static const char *const workloads[] = {"40h", "1h30min", "90min", "0h", "180h"};
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(id, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void make_event(struct buf *b, int i)
+static double now(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
+}
+
+static void make_event(struct buf *b, int i, int world)
 {
     int managers = i % 8;
+    const char *user = world ? world_names[i % 16] : names[i % 8];
+    const char *course = world ? world_courses[i % 4] : courses[i % 4];
     buf_reset(b);
     buf_addf(b,
              "{\"event\":{\"name\":\"x\",\"slug\":\"activities.certificate.issued\","
@@ -51,73 +77,104 @@ static void make_event(struct buf *b, int i)
              "\"course\":{\"id\":%d,\"name\":\"%s\",\"workload\":\"%s\","
              "\"enrolled_at\":\"2023-07-03 09:12:00\",\"concluded_at\":\"2023-08-25 18:40:12\"},"
              "\"school\":{\"id\":7,\"name\":\"Escola Técnica São João\",\"managers\":[",
-             1 + i % 3, 1000 + i, names[i % 8], 1 + i % 4, courses[i % 4], workloads[i % 5]);
-    for (int m = 0; m < managers; m++)
-        buf_addf(b, "%s{\"manager_id\":%d,\"manager_name\":\"Gestora %c. da Silva\"}", m ? "," : "",
-                 m + 1, 'A' + m);
+             1 + i % 3, 1000 + i, user, 1 + i % 4, course, workloads[i % 5]);
+    for (int m = 0; m < managers; m++) {
+        if (world)
+            buf_addf(b, "%s{\"manager_id\":%d,\"manager_name\":\"%s\"}", m ? "," : "", m + 1,
+                     world_managers[(i + m) % 6]);
+        else
+            buf_addf(b, "%s{\"manager_id\":%d,\"manager_name\":\"Gestora %c. da Silva\"}",
+                     m ? "," : "", m + 1, 'A' + m);
+    }
     buf_addf(b,
              "]},\"certified\":{\"certified_at\":\"2023-08-28 10:00:00\",\"type\":\"%s\","
              "\"approval_rate\":%g}}}",
              i % 2 ? "Achievement" : "participation", 60 + (i % 40) + 0.5 * (i % 2));
 }
 
-int main(int argc, char **argv)
-{
-    int n = argc > 1 ? atoi(argv[1]) : 1000;
-    const char *dir = argc > 2 ? argv[2] : "build/bench/out";
-    struct buf body = BUF_INIT, pdf = BUF_INIT, path = BUF_INIT;
-    struct render_ctx *ctx;
-    struct rusage ru;
-    char err[1024];
-    double t0, t1, total_size = 0, max_size = 0;
+struct part {
+    double seconds, cpu, total_size, max_size;
+};
 
-    ctx = render_ctx_new(NULL, err, sizeof(err));
-    if (!ctx) {
-        fprintf(stderr, "bench: %s\n", err);
-        return 1;
-    }
-    /* one warm-up render loads the fonts and templates, as a server would at start */
-    make_event(&body, 0);
-    t0 = now();
+/* Render n events of one kind into dir; 0, or -1 with a message printed. */
+static int run(struct render_ctx *ctx, int n, int world, const char *dir, struct part *r)
+{
+    struct buf body = BUF_INIT, pdf = BUF_INIT, path = BUF_INIT;
+    char err[1024];
+    double t0 = now(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    int rc = -1;
+
+    memset(r, 0, sizeof(*r));
     for (int i = 0; i < n; i++) {
         struct event ev;
         struct event_diags d;
         struct render_opts o = {NULL, i % 3 == 2 ? I18N_EN : I18N_PT_BR, "ABCDE-FGHJK-MNPQR",
                                 "http://127.0.0.1:8080/verify/ABCDE-FGHJK-MNPQR"};
         int fd;
-        make_event(&body, i);
-        if (event_parse(body.data, body.len, &ev, &d) != EVENT_OK) {
-            fprintf(stderr, "bench: event %d invalid: %s: %s\n", i,
-                    d.n_errors ? d.errors[0].path : "", d.n_errors ? d.errors[0].message : "");
-            return 1;
+        make_event(&body, i, world);
+        if (event_parse(body.data, body.len, &ev, &d) != EVENT_OK ||
+            render_check_event(ctx, &ev, &o, &d, err, sizeof(err)) != 0) {
+            fprintf(stderr, "bench: event %d not printable: %s: %s\n", i,
+                    d.n_errors ? d.errors[0].path : "", d.n_errors ? d.errors[0].message : err);
+            goto out;
         }
         buf_reset(&pdf);
         if (render_pdf(ctx, &ev, &o, &pdf, err, sizeof(err)) < 0) {
             fprintf(stderr, "bench: %s\n", err);
-            return 1;
+            goto out;
         }
         buf_reset(&path);
-        buf_addf(&path, "%s/%d.pdf", dir, i);
+        buf_addf(&path, "%s/%s%d.pdf", dir, world ? "world-" : "", i);
         fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd < 0 || write(fd, pdf.data, pdf.len) != (ssize_t)pdf.len || close(fd) < 0) {
             perror(path.data);
-            return 1;
+            goto out;
         }
-        total_size += (double)pdf.len;
-        if ((double)pdf.len > max_size)
-            max_size = (double)pdf.len;
+        r->total_size += (double)pdf.len;
+        if ((double)pdf.len > r->max_size)
+            r->max_size = (double)pdf.len;
         event_free(&ev);
         event_diags_free(&d);
     }
-    t1 = now();
-    getrusage(RUSAGE_SELF, &ru);
-    printf("render: %d certificates in %.2f s: %.0f certificates/s, %.2f ms each, "
-           "PDF mean %.1f KB, largest %.1f KB, peak RSS %.1f MB\n",
-           n, t1 - t0, n / (t1 - t0), (t1 - t0) * 1000 / n, total_size / n / 1024, max_size / 1024,
-           ru.ru_maxrss / 1024.0);
-    render_ctx_free(ctx);
+    r->seconds = now() - t0;
+    r->cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    rc = 0;
+out:
     buf_free(&body);
     buf_free(&pdf);
     buf_free(&path);
+    return rc;
+}
+
+static void report(const char *what, int n, const struct part *r)
+{
+    printf("render %s: %d certificates in %.2f s: %.0f certificates/s, %.2f ms each "
+           "(%.2f ms of CPU), PDF mean %.1f KB, largest %.1f KB\n",
+           what, n, r->seconds, n / r->seconds, r->seconds * 1000 / n, r->cpu * 1000 / n,
+           r->total_size / n / 1024, r->max_size / 1024);
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 1000;
+    const char *dir = argc > 2 ? argv[2] : "build/bench/out";
+    struct render_ctx *ctx;
+    struct rusage ru;
+    struct part latin, world;
+    char err[1024];
+
+    ctx = render_ctx_new(NULL, err, sizeof(err));
+    if (!ctx) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    if (run(ctx, n, 0, dir, &latin) < 0 || run(ctx, n, 1, dir, &world) < 0)
+        return 1;
+    getrusage(RUSAGE_SELF, &ru);
+    report("latin", n, &latin);
+    report("mixed scripts", n, &world);
+    printf("mixed scripts / latin rate: %.2f (by CPU time %.2f); peak RSS %.1f MB\n",
+           latin.seconds / world.seconds, latin.cpu / world.cpu, ru.ru_maxrss / 1024.0);
+    render_ctx_free(ctx);
     return 0;
 }

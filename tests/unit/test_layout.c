@@ -91,6 +91,21 @@ static double floor_size(const struct layout_spec *sp)
 static int quiet; /* set once the random test has shown enough failures */
 
 /* Every promise of layout_fit's contract that can be checked on one result; prints why not. */
+/* Han or kana on either side of byte i: lines may break there without a space. */
+static int cjk_boundary(const char *s, size_t n, size_t i)
+{
+    uint32_t a = 0, b = 0;
+    size_t j = i;
+
+    while (j > 0 && ((unsigned char)s[j - 1] & 0xC0) == 0x80)
+        j--;
+    if (j > 0)
+        utf8_decode(s + j - 1, n - j + 1, &a);
+    if (i < n)
+        utf8_decode(s + i, n - i, &b);
+    return (a >= 0x2E80 && a <= 0x9FFF) || (b >= 0x2E80 && b <= 0x9FFF);
+}
+
 static int check(const char *s, size_t n, const struct layout_spec *sp, struct font *f,
                  const struct layout_text *t)
 {
@@ -135,9 +150,12 @@ static int check(const char *s, size_t n, const struct layout_spec *sp, struct f
         if (l->ellipsis && l->width + ell > sp->w)
             FAIL("line %zu width %g and ellipsis %g over %g", i, l->width, ell, sp->w);
         if (!t->broke_word && l->len &&
-            !(l->off + l->len == n || is_space(p[l->len]) || p[l->len] == '\n') && !l->ellipsis)
+            !(l->off + l->len == n || is_space(p[l->len]) || p[l->len] == '\n' ||
+              cjk_boundary(s, n, l->off + l->len)) &&
+            !l->ellipsis)
             FAIL("line %zu ends inside a word without broke_word", i);
-        if (!t->broke_word && l->len && l->off > 0 && !is_space(p[-1]) && p[-1] != '\n')
+        if (!t->broke_word && l->len && l->off > 0 && !is_space(p[-1]) && p[-1] != '\n' &&
+            !cjk_boundary(s, n, l->off))
             FAIL("line %zu starts inside a word without broke_word", i);
         for (size_t j = 0; j < l->len; j++)
             covered += !is_space(p[j]);
@@ -880,6 +898,30 @@ static void test_sign(void)
        "an unusable spec is refused");
 }
 
+/* Chinese and Japanese have no spaces: lines break between characters, not inside
+ * words by force, and never before a closing mark. */
+static void test_cjk(void)
+{
+    /* "Introduction to programming, practice and applications." in Chinese */
+    const char *s = "\xE7\xA8\x8B\xE5\xBA\x8F\xE8\xAE\xBE\xE8\xAE\xA1\xE5\x85\xA5"
+                    "\xE9\x97\xA8\xE4\xB8\x8E\xE5\xAE\x9E\xE8\xB7\xB5\xE3\x80\x82";
+    struct layout_spec sp = spec_of(15, 100, 10, 10, 1.2, 8);
+    struct layout_text t;
+    struct font f;
+    int at_char = 1, no_mark = 1;
+
+    font_uniform(&f); /* every character 5 pt wide at 10 pt: 3 to a 15 pt line */
+    fit(s, &sp, &f, &t);
+    is_int(t.n_lines, 4, "nine ideographs and a full stop wrap onto four lines at full size");
+    ok(!t.broke_word && t.size == 10, "as line breaks between ideographs, not by force");
+    for (size_t i = 0; i < t.n_lines; i++) {
+        at_char &= utf8_valid(s + t.lines[i].off, t.lines[i].len);
+        no_mark &= memcmp(s + t.lines[i].off, "\xE3\x80\x82", 3) != 0;
+    }
+    ok(at_char && no_mark, "every line is whole characters, none starts with the full stop");
+    is_int(t.lines[3].len, 2 * 3, "the full stop stays with the ideograph before it");
+}
+
 int main(void)
 {
     test_spec_errors();
@@ -894,5 +936,6 @@ int main(void)
     test_random();
     test_signatures();
     test_sign();
+    test_cjk();
     return tap_done();
 }

@@ -1,0 +1,47 @@
+/* Internals shared by the files of the pdf module (pdf.c: document, page,
+ * drawing; pdf_font.c: fonts and text). Not for other modules. */
+#ifndef PDF_INT_H
+#define PDF_INT_H
+
+#include <hpdf.h>
+
+#include "buf.h"
+#include "pdf.h"
+
+#define PDF_MAX_FONTS 64
+
+/* A glyph drawn as a code of its font, standing for some text. */
+struct pdf_pair {
+    uint32_t gid;
+    size_t text_off, text_len; /* in pdf_face.texts */
+    int code;
+};
+
+/* One face of the document: what is drawn with it, then how it was embedded. */
+struct pdf_face {
+    struct font *f;
+    struct pdf_pair *pairs;
+    size_t n_pairs, cap_pairs;
+    struct buf texts;
+    int *hash; /* open addressing over pairs, size hash_size; -1 empty */
+    size_t hash_size;
+    HPDF_Font font;
+    int sb;     /* index of a single-byte encoding, or -1: UTF-8 (private-use codes) */
+    int shaped; /* codes chosen per glyph, with a rebuilt cmap and a ToUnicode map */
+};
+
+struct pdf {
+    HPDF_Doc doc;
+    HPDF_Page page;
+    double page_h;
+    HPDF_STATUS error, detail;
+    struct pdf_face faces[PDF_MAX_FONTS];
+    int n_faces;
+    int utf_enabled;
+    struct buf scratch;
+};
+
+const char *pdf_status_text(const struct pdf *p, char *tmp, size_t n);
+void pdf_faces_free(struct pdf *p);
+
+#endif

@@ -1,0 +1,67 @@
+/* Internals shared by the files of the render module (render.c: contexts,
+ * templates, drawing; render_cover.c: what can be printed). */
+#ifndef RENDER_INT_H
+#define RENDER_INT_H
+
+#include "fallback.h"
+#include "render.h"
+#include "shape.h"
+#include "template.h"
+
+#define CACHE_MAX 32
+
+/* A font role's chain: the template's own font, then the fallbacks. */
+struct chain {
+    struct shape_font *f;
+    size_t n;
+};
+
+struct cached_template {
+    char *path;
+    struct template *t;
+    struct chain *chains; /* one per font role */
+    unsigned *prints;     /* per element: bit i set when it prints render_vars[i] */
+};
+
+struct cached_font {
+    char *path;
+    int index;
+    struct font *f;
+};
+
+struct render_ctx {
+    char *home;
+    char *fonts_dir;
+    char *templates_dir;
+    struct fallback *fallback;
+    struct cached_template templates[CACHE_MAX];
+    size_t n_templates;
+    struct cached_font *fonts;
+    size_t n_fonts;
+};
+
+/* The template at path with the chain of each font role, loaded once per
+ * context (and its texts checked against the chains). NULL with err set. */
+struct cached_template *render_get_template(struct render_ctx *c, const char *path, char *err,
+                                            size_t errlen);
+/* The chain of a template's font role into *ch (ch->f malloc'd, even on failure): its
+ * own font, then those its "fallback" key names, else the fonts/FALLBACK chain its style
+ * calls for. Fonts are taken from the process-wide set. 0, or -1 with err. */
+int render_make_chain(struct render_ctx *c, const struct tpl_font *tf, struct chain *ch, char *err,
+                      size_t errlen);
+/* Give back a font a context took for a chain. */
+void render_font_release(struct font *f);
+
+/* The placeholders of event fields, whose elements render_check_template notes in
+ * cached_template.prints. */
+extern const char *const render_vars[4];
+
+/* Template texts that no font of their chain can print: 0, or -1 with err
+ * naming the file, the element and the character. Fills ct->prints. */
+int render_check_template(struct cached_template *ct, char *err, size_t errlen);
+/* The coverage check of render_check_coverage on a template already found:
+ * the number of diagnostics added to d. */
+int render_cover_check(const struct cached_template *ct, const struct render_field *fields,
+                       size_t n, struct event_diags *d);
+
+#endif
