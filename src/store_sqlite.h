@@ -24,7 +24,7 @@
 
 #define STORE_STRIPES 256 /* per-id serialisation of puts and re-makes */
 #define STORE_READERS 4   /* read-only connections for get, search, stats */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Statements prepared once on the writer connection. */
 enum store_sqlite_wq {
@@ -136,8 +136,8 @@ int store_sqlite_batch_begin(struct store *st, char *err, size_t errlen);
 int store_sqlite_batch_end(struct store *st, char *err, size_t errlen);
 int store_sqlite_revoke(struct store *st, const char *id, const char *reason, char *err,
                         size_t errlen);
-int store_sqlite_get(struct store *st, const char *id, struct store_cert *out, char *err,
-                     size_t errlen);
+int store_sqlite_get(struct store *st, const struct store_scope *scope, const char *id,
+                     struct store_cert *out, char *err, size_t errlen);
 int store_sqlite_get_by_code(struct store *st, const char *code, struct store_cert *out,
                              int *revision, char *err, size_t errlen);
 int store_sqlite_raw_event(struct store *st, const char *id, int revision, struct buf *out,
@@ -149,12 +149,25 @@ int store_sqlite_search(struct store *st, const struct store_query *q, struct st
                         char *err, size_t errlen);
 int store_sqlite_search_explain(struct store *st, const struct store_query *q, struct buf *out,
                                 char *err, size_t errlen);
-int store_sqlite_staff_add(struct store *st, const char *name, char token[64], char *err,
-                           size_t errlen);
+int store_sqlite_staff_add(struct store *st, const char *name, const struct store_scope *scope,
+                           char token[64], char *err, size_t errlen);
 int store_sqlite_staff_list(struct store *st, struct store_staff **out, size_t *n, char *err,
                             size_t errlen);
 int store_sqlite_staff_revoke(struct store *st, const char *name, char *err, size_t errlen);
-int store_sqlite_staff_check(struct store *st, const char *token, char name[64], char *err,
-                             size_t errlen);
+int store_sqlite_staff_check(struct store *st, const char *token, char name[64],
+                             struct store_scope *scope, char *err, size_t errlen);
+int store_sqlite_webhook_token_add(struct store *st, int64_t institution_id, const char *label,
+                                   char token[64], char *err, size_t errlen);
+int store_sqlite_webhook_token_list(struct store *st, struct store_webhook_token **out, size_t *n,
+                                    char *err, size_t errlen);
+int store_sqlite_webhook_token_revoke(struct store *st, const char *label, char *err,
+                                      size_t errlen);
+int store_sqlite_webhook_token_check(struct store *st, const char *token, int64_t *institution_id,
+                                     char *err, size_t errlen);
+
+/* Tokens (store_sqlite_staff.c): a fresh one, 32 random bytes in base64url,
+ * and its SHA-256; the digest of a presented one. 0, or -1 with err. */
+int store_sqlite_token_new(char token[64], unsigned char md[32], char *err, size_t errlen);
+int store_sqlite_token_digest(const char *token, unsigned char md[32], char *err, size_t errlen);
 
 #endif
