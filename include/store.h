@@ -200,6 +200,10 @@ int store_rerender(struct store *st, const char *since, store_rerender_fn fn, vo
  * as valid). 0 done (revoking again keeps the first reason and time), 1 no
  * such id, -1 error. */
 int store_revoke(struct store *st, const char *id, const char *reason, char *err, size_t errlen);
+/* store_revoke within a scope (NULL: none): a certificate outside it is not
+ * found (1) and stays as it is. */
+int store_revoke_in(struct store *st, const struct store_scope *scope, const char *id,
+                    const char *reason, char *err, size_t errlen);
 
 int store_stats(struct store *st, struct store_stats *out, char *err, size_t errlen);
 

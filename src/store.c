@@ -122,6 +122,24 @@ int store_revoke(struct store *st, const char *id, const char *reason, char *err
     return st->ops->revoke(st, id, reason, err, errlen);
 }
 
+/* The scope is checked by the scoped lookup, the same for every backend: an
+ * id outside it costs one lookup, as an unknown id does. A certificate's
+ * institution is part of its id and never changes. */
+int store_revoke_in(struct store *st, const struct store_scope *scope, const char *id,
+                    const char *reason, char *err, size_t errlen)
+{
+    struct store_cert c;
+    int rc;
+
+    if (scope && scope->institution_id) {
+        rc = st->ops->get(st, scope, id, &c, err, errlen);
+        if (rc != 0)
+            return rc;
+        store_cert_free(&c);
+    }
+    return st->ops->revoke(st, id, reason, err, errlen);
+}
+
 int store_stats(struct store *st, struct store_stats *out, char *err, size_t errlen)
 {
     return st->ops->stats(st, out, err, errlen);
