@@ -169,5 +169,13 @@ int store_sqlite_webhook_token_check(struct store *st, const char *token, int64_
  * and its SHA-256; the digest of a presented one. 0, or -1 with err. */
 int store_sqlite_token_new(char token[64], unsigned char md[32], char *err, size_t errlen);
 int store_sqlite_token_digest(const char *token, unsigned char md[32], char *err, size_t errlen);
+/* One statement that writes, in its own transaction of the writer. Binds:
+ * ?1 text a, ?2 int64 n, ?3 blob md (32 bytes, may be NULL), ?4 text now
+ * (sql may leave some out, as long as it names ?4). 0 and *changes rows
+ * changed, or -1 with err (unique_msg, when not NULL, if a unique key
+ * refuses). */
+int store_sqlite_write_one(struct store_sqlite *st, const char *sql, const char *a, int64_t n,
+                           const unsigned char *md, int *changes, const char *unique_msg, char *err,
+                           size_t errlen);
 
 #endif

@@ -161,37 +161,40 @@ out:
     return rc;
 }
 
-int store_sqlite_staff_revoke(struct store *base, const char *name, char *err, size_t errlen)
+/* A write of one statement, for the accounts and the webhook tokens. */
+int store_sqlite_write_one(struct store_sqlite *st, const char *sql, const char *a, int64_t n,
+                           const unsigned char *md, int *changes, const char *unique_msg, char *err,
+                           size_t errlen)
 {
-    struct store_sqlite *st = store_sqlite_of(base);
     sqlite3_stmt *s = NULL;
     char now[20];
     int rc = -1, owner;
 
-    if (!store_staff_name_valid(name))
-        return 1;
     store_now_utc(now);
     owner = store_sqlite_gate_enter(st);
     pthread_mutex_lock(&st->db_mu);
     if (store_sqlite_tx_begin(st, owner, err, errlen) < 0)
         goto out;
-    if (sqlite3_prepare_v2(
-            st->db, "UPDATE staff SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL", -1,
-            &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
         store_sqlite_error(st, st->db, "write", err, errlen);
         goto fail;
     }
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, n);
+    if (md)
+        sqlite3_bind_blob(s, 3, md, DIGEST_BYTES, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE) {
-        store_sqlite_error(st, st->db, "write", err, errlen);
+        if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE && unique_msg)
+            snprintf(err, errlen, "%s", unique_msg);
+        else
+            store_sqlite_error(st, st->db, "write", err, errlen);
         goto fail;
     }
-    rc = sqlite3_changes(st->db) ? 0 : 1;
-    if (store_sqlite_tx_commit(st, owner, err, errlen) < 0) {
-        rc = -1;
+    *changes = sqlite3_changes(st->db);
+    if (store_sqlite_tx_commit(st, owner, err, errlen) < 0)
         goto fail;
-    }
+    rc = 0;
     goto out;
 fail:
     store_sqlite_tx_abort(st, owner);
@@ -200,6 +203,20 @@ out:
     pthread_mutex_unlock(&st->db_mu);
     store_sqlite_gate_leave(st, owner);
     return rc;
+}
+
+int store_sqlite_staff_revoke(struct store *base, const char *name, char *err, size_t errlen)
+{
+    int changes = 0;
+
+    if (!store_staff_name_valid(name))
+        return 1;
+    if (store_sqlite_write_one(
+            store_sqlite_of(base),
+            "UPDATE staff SET revoked_at = ?4 WHERE name = ?1 AND revoked_at IS NULL", name, 0,
+            NULL, &changes, NULL, err, errlen) < 0)
+        return -1;
+    return changes ? 0 : 1;
 }
 
 /* The token is hashed whatever its length, and its digest compared with every

@@ -14,53 +14,6 @@
 
 #define DIGEST_BYTES 32
 
-/* One statement that writes, in its own transaction of the writer. Binds:
- * ?1 text a, ?2 int64 n, ?3 blob md (may be NULL), ?4 text now (sql may
- * leave some of them out, as long as it names ?4). 0 done and
- * *changes rows changed, -1 with err (unique_msg when a unique key refuses). */
-static int write_one(struct store_sqlite *st, const char *sql, const char *a, int64_t n,
-                     const unsigned char *md, int *changes, const char *unique_msg, char *err,
-                     size_t errlen)
-{
-    sqlite3_stmt *s = NULL;
-    char now[20];
-    int rc = -1, owner;
-
-    store_now_utc(now);
-    owner = store_sqlite_gate_enter(st);
-    pthread_mutex_lock(&st->db_mu);
-    if (store_sqlite_tx_begin(st, owner, err, errlen) < 0)
-        goto out;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-        store_sqlite_error(st, st->db, "write", err, errlen);
-        goto fail;
-    }
-    sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, n);
-    if (md)
-        sqlite3_bind_blob(s, 3, md, DIGEST_BYTES, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_DONE) {
-        if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE && unique_msg)
-            snprintf(err, errlen, "%s", unique_msg);
-        else
-            store_sqlite_error(st, st->db, "write", err, errlen);
-        goto fail;
-    }
-    *changes = sqlite3_changes(st->db);
-    if (store_sqlite_tx_commit(st, owner, err, errlen) < 0)
-        goto fail;
-    rc = 0;
-    goto out;
-fail:
-    store_sqlite_tx_abort(st, owner);
-out:
-    sqlite3_finalize(s);
-    pthread_mutex_unlock(&st->db_mu);
-    store_sqlite_gate_leave(st, owner);
-    return rc;
-}
-
 int store_sqlite_webhook_token_add(struct store *base, int64_t institution_id, const char *label,
                                    char token[64], char *err, size_t errlen)
 {
@@ -86,10 +39,11 @@ int store_sqlite_webhook_token_add(struct store *base, int64_t institution_id, c
         return -1;
     snprintf(taken, sizeof(taken),
              "webhook token '%s' already exists: revoke it first, or give another --label", label);
-    rc = write_one(st,
-                   "INSERT INTO webhook_tokens (label, institution_id, token_sha256, created_at)"
-                   " VALUES (?1, ?2, ?3, ?4)",
-                   label, institution_id, md, &changes, taken, err, errlen);
+    rc = store_sqlite_write_one(
+        st,
+        "INSERT INTO webhook_tokens (label, institution_id, token_sha256, created_at)"
+        " VALUES (?1, ?2, ?3, ?4)",
+        label, institution_id, md, &changes, taken, err, errlen);
     OPENSSL_cleanse(md, sizeof(md));
     if (rc < 0)
         OPENSSL_cleanse(token, 64);
@@ -150,10 +104,10 @@ int store_sqlite_webhook_token_revoke(struct store *base, const char *label, cha
 
     if (!store_staff_name_valid(label))
         return 1;
-    if (write_one(store_sqlite_of(base),
-                  "UPDATE webhook_tokens SET revoked_at = ?4"
-                  " WHERE label = ?1 AND revoked_at IS NULL",
-                  label, 0, NULL, &changes, NULL, err, errlen) < 0)
+    if (store_sqlite_write_one(store_sqlite_of(base),
+                               "UPDATE webhook_tokens SET revoked_at = ?4"
+                               " WHERE label = ?1 AND revoked_at IS NULL",
+                               label, 0, NULL, &changes, NULL, err, errlen) < 0)
         return -1;
     return changes ? 0 : 1;
 }
