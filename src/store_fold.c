@@ -1,6 +1,7 @@
 /* The search text of names and course names in every script, the same for
  * every backend: what store_int.h says, with libunistring's character data
  * (scripts, categories, decompositions, case) rather than tables of our own. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,23 @@
 #include "store_int.h"
 #include "banned.h"
 
+/* The scripts folded, looked up once for every thread. */
+static const uc_script_t *han, *hira, *kata, *hangul, *latin, *arabic, *hebrew, *greek, *cyrillic;
+static pthread_once_t scripts_once = PTHREAD_ONCE_INIT;
+
+static void scripts_init(void)
+{
+    han = uc_script_byname("Han");
+    hira = uc_script_byname("Hiragana");
+    kata = uc_script_byname("Katakana");
+    hangul = uc_script_byname("Hangul");
+    latin = uc_script_byname("Latin");
+    arabic = uc_script_byname("Arabic");
+    hebrew = uc_script_byname("Hebrew");
+    greek = uc_script_byname("Greek");
+    cyrillic = uc_script_byname("Cyrillic");
+}
+
 static int script_is(ucs4_t c, const uc_script_t *script)
 {
     return script && uc_script(c) == script;
@@ -22,19 +40,13 @@ static int script_is(ucs4_t c, const uc_script_t *script)
  * words (the prolonged sound mark and the iteration marks are "Common"). */
 static int is_cjk(ucs4_t c)
 {
-    static const uc_script_t *han, *hira, *kata, *hangul;
     const uc_script_t *s;
 
     if (c < 0x1100)
         return 0;
     if (c == 0x30FC || c == 0xFF70 || c == 0x3005 || c == 0x3006)
         return 1;
-    if (!han) {
-        hira = uc_script_byname("Hiragana");
-        kata = uc_script_byname("Katakana");
-        hangul = uc_script_byname("Hangul");
-        han = uc_script_byname("Han");
-    }
+    pthread_once(&scripts_once, scripts_init);
     s = uc_script(c);
     return s && (s == han || s == hira || s == kata || s == hangul);
 }
@@ -109,15 +121,7 @@ static void add_compat(struct buf *out, ucs4_t c)
 
 static void fold_char(struct buf *out, ucs4_t c)
 {
-    static const uc_script_t *latin, *arabic, *hebrew, *greek, *cyrillic;
-
-    if (!latin) {
-        arabic = uc_script_byname("Arabic");
-        hebrew = uc_script_byname("Hebrew");
-        greek = uc_script_byname("Greek");
-        cyrillic = uc_script_byname("Cyrillic");
-        latin = uc_script_byname("Latin");
-    }
+    pthread_once(&scripts_once, scripts_init);
     /* Format characters; the harakat and the superscript alef, which are of
      * the "Inherited" script, and tatweel, "Common". */
     if (uc_is_general_category(c, UC_CATEGORY_Cf) || (c >= 0x064B && c <= 0x065F) || c == 0x0670 ||
