@@ -218,7 +218,8 @@ int store_stats(struct store *st, struct store_stats *out, char *err, size_t err
 struct store_query {
     const char *q; /* words matched, accent- and case-insensitively, as
                       prefixes against name, e-mail, CPF digits and course
-                      name ("joao silv" finds "João da Silva") */
+                      name ("joao silv" finds "João da Silva"); see
+                      store_search for other scripts */
     int64_t course_id, institution_id;
     const char *type;         /* "participation" / "achievement" */
     const char *from, *to;    /* certified_at, "yyyy-MM-dd", both inclusive */
@@ -250,7 +251,20 @@ struct store_page {
  * a malformed date, is an error naming the field). Free with store_page_free.
  * q is split at white space into at most 16 words (256 bytes in all); every
  * word must match; quotes, '*', '-', OR, NEAR, ... are plain characters, and a
- * q with no letter or digit at all matches nothing. */
+ * q with no letter or digit at all matches nothing.
+ * Every backend folds names, course names and the words alike, per script:
+ * Latin, Greek, Cyrillic and the other cased scripts ignore case; Latin and
+ * Greek ignore accents, Cyrillic ё is е; Arabic ignores harakat, Quranic
+ * marks and tatweel, and takes أ إ آ ٱ as ا, ى and Persian ی as ي, ة as ه and
+ * Persian ک as ك; Hebrew ignores its points; invisible format characters (ZWJ,
+ * ZWNJ, bidi marks) are ignored; a word of other scripts (Devanagari, Thai,
+ * ...) is a prefix of a word as typed. CJK (Han, Hiragana, Katakana, Hangul)
+ * is not split into words: a word of two or more CJK characters matches
+ * wherever those characters stand in a row in the name or course name (white
+ * space between CJK characters does not count: "山田太郎" finds "山田 太郎"),
+ * and a single CJK character matches a name with a word beginning with it
+ * ("王" finds "王小明", "小" does not). A word mixing CJK and other characters
+ * must match in each part. */
 int store_search(struct store *st, const struct store_query *q, struct store_page *out, char *err,
                  size_t errlen);
 void store_page_free(struct store_page *p);

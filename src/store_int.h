@@ -99,4 +99,28 @@ struct store_pdf_swept {
 int store_pdf_sweep(const char *root, store_pdf_keep_fn keep, void *ctx,
                     struct store_pdf_swept *swept, char *err, size_t errlen);
 
+/* Search text (store_fold.c), the same for every backend. A name or course
+ * name is folded where its script allows it: invisible format characters
+ * (ZWJ, ZWNJ, bidi marks) dropped; Arabic harakat, Quranic marks and tatweel
+ * dropped, alef forms to bare alef, alef maksura and Persian yeh to yeh, ta
+ * marbuta to heh, Persian kaf to kaf; Hebrew points dropped; Greek accents
+ * dropped and final sigma to sigma; Cyrillic yo to ye; other non-Latin
+ * letters lowercased; full- and half-width forms to their plain ones; a space
+ * between a run of CJK characters (Han, Hiragana, Katakana, Hangul) and a
+ * letter or digit of another script. Latin text is left as it is (the full-text
+ * tokenizer folds its case and accents). Returns a string to free(), or NULL
+ * when the folded text is s itself. */
+char *store_fold_text(const char *s);
+/* The CJK bigrams of a folded text, appended to out: in every sequence of CJK
+ * characters (white space between them does not end one), each two consecutive
+ * characters as one word; sequences are separated by the word "0", so that no
+ * two bigrams of different sequences are neighbours. Nothing for a text with
+ * no two CJK characters in a row. */
+void store_fold_grams(const char *folded, struct buf *out);
+/* The next piece of a folded query word at s (n bytes): its length in bytes,
+ * white space skipped before it in *skip; *cjk is the number of CJK characters
+ * in it (0: no CJK, a piece of other characters). A piece is a run of CJK
+ * characters or a run of others without white space. */
+size_t store_fold_piece(const char *s, size_t n, size_t *skip, size_t *cjk);
+
 #endif

@@ -24,7 +24,7 @@
 
 #define STORE_STRIPES 256 /* per-id serialisation of puts and re-makes */
 #define STORE_READERS 4   /* read-only connections for get, search, stats */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* A revision's send_at as SQL, for the revisions table as "r": its column,
  * else (rows archived before schema 3) the send_at of its archived raw event
@@ -101,6 +101,17 @@ int store_sqlite_exec(struct store_sqlite *st, sqlite3 *db, const char *sql, con
 sqlite3_stmt *store_sqlite_wstmt(struct store_sqlite *st, enum store_sqlite_wq q);
 /* Bind v, or NULL when v is NULL; v must outlive the step. */
 void store_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* A row's search text (version 4): store_fold_text of its name and course
+ * name (NULL: the field itself) and their CJK bigrams. */
+struct store_search_text {
+    char *name, *course;
+    struct buf grams;
+};
+void store_sqlite_search_text(struct store_search_text *t, const char *name, const char *course);
+/* Bind name, course and grams (NULL when empty) to parameters i, i+1, i+2;
+ * t must outlive the step. */
+void store_sqlite_search_text_bind(const struct store_search_text *t, sqlite3_stmt *s, int i);
+void store_sqlite_search_text_free(struct store_search_text *t);
 /* A text column copied (NULL stays NULL; free it) or into a fixed buffer. */
 char *store_sqlite_col_dup(sqlite3_stmt *s, int i);
 void store_sqlite_col_copy(sqlite3_stmt *s, int i, char *out, size_t outlen);

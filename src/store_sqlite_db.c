@@ -49,6 +49,31 @@ void store_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
+void store_sqlite_search_text(struct store_search_text *t, const char *name, const char *course)
+{
+    memset(t, 0, sizeof(*t));
+    t->name = name ? store_fold_text(name) : NULL;
+    t->course = course ? store_fold_text(course) : NULL;
+    if (name)
+        store_fold_grams(t->name ? t->name : name, &t->grams);
+    if (course)
+        store_fold_grams(t->course ? t->course : course, &t->grams);
+}
+
+void store_sqlite_search_text_bind(const struct store_search_text *t, sqlite3_stmt *s, int i)
+{
+    store_sqlite_bind_text(s, i, t->name);
+    store_sqlite_bind_text(s, i + 1, t->course);
+    store_sqlite_bind_text(s, i + 2, t->grams.len ? t->grams.data : NULL);
+}
+
+void store_sqlite_search_text_free(struct store_search_text *t)
+{
+    free(t->name);
+    free(t->course);
+    buf_free(&t->grams);
+}
+
 char *store_sqlite_col_dup(sqlite3_stmt *s, int i)
 {
     const unsigned char *t = sqlite3_column_text(s, i);

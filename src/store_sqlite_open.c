@@ -28,15 +28,19 @@ static const char *const wsql[W_COUNT] = {
     [W_CERT] =
         "INSERT INTO certificates (id, institution_id, user_id, course_id, school_id,"
         " user_name, user_email, user_cpf, course_name, school_name, workload, type,"
-        " certified_at, concluded_at, enrolled_at, approval_rate, latest)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+        " certified_at, concluded_at, enrolled_at, approval_rate, latest, search_name,"
+        " search_course, search_grams)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18, ?19, ?20)"
         " ON CONFLICT (id) DO UPDATE SET school_id = excluded.school_id,"
         " user_name = excluded.user_name, user_email = excluded.user_email,"
         " user_cpf = excluded.user_cpf, course_name = excluded.course_name,"
         " school_name = excluded.school_name, workload = excluded.workload,"
         " type = excluded.type, certified_at = excluded.certified_at,"
         " concluded_at = excluded.concluded_at, enrolled_at = excluded.enrolled_at,"
-        " approval_rate = excluded.approval_rate, latest = excluded.latest",
+        " approval_rate = excluded.approval_rate, latest = excluded.latest,"
+        " search_name = excluded.search_name, search_course = excluded.search_course,"
+        " search_grams = excluded.search_grams",
     [W_SUPERSEDE] = "UPDATE revisions SET superseded = 1"
                     " WHERE id = ?1 AND revision < ?2 AND superseded = 0",
     [W_REVISION] = "INSERT INTO revisions (id, revision, code, pdf_path, sha256, size, generation,"

@@ -158,10 +158,14 @@ static int commit_revision(struct store_sqlite *st, const struct store_fields *f
 {
     char now[20];
     sqlite3_stmt *s;
+    struct store_search_text search;
 
     store_now_utc(now);
-    if (store_sqlite_tx_begin(st, in_batch, err, errlen) < 0)
+    store_sqlite_search_text(&search, f->user_name, f->course_name);
+    if (store_sqlite_tx_begin(st, in_batch, err, errlen) < 0) {
+        store_sqlite_search_text_free(&search);
         return -1;
+    }
     s = store_sqlite_wstmt(st, W_CERT);
     sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, f->institution_id);
@@ -181,6 +185,7 @@ static int commit_revision(struct store_sqlite *st, const struct store_fields *f
     if (f->has_approval_rate)
         sqlite3_bind_double(s, 16, f->approval_rate);
     sqlite3_bind_int(s, 17, t->revision);
+    store_sqlite_search_text_bind(&search, s, 18);
     if (step_done(st, s, err, errlen) < 0)
         goto fail;
 
@@ -208,9 +213,11 @@ static int commit_revision(struct store_sqlite *st, const struct store_fields *f
     }
     if (store_sqlite_tx_commit(st, in_batch, err, errlen) < 0)
         goto fail;
+    store_sqlite_search_text_free(&search);
     return 0;
 fail:
     store_sqlite_tx_abort(st, in_batch);
+    store_sqlite_search_text_free(&search);
     return -1;
 }
 

@@ -1,12 +1,14 @@
-/* The SQLite index's schema: made at version 4 for a new store, and brought
- * up from version 1 (the first release), 2 or 3 when an older index is opened.
+/* The SQLite index's schema: made at version 5 for a new store, and brought
+ * up from version 1 (the first release), 2, 3 or 4 when an older index is opened.
  * Version 2 gives certificates a stable integer key (seq), a full-text table
  * (FTS5) keyed by it and the day, kept in step by triggers, indexes for the
  * staff listing, and staff accounts. Version 3 keeps each revision's
  * send_at (NULL in rows archived before it: readers then take it from the
- * archived raw event, see STORE_SQLITE_SEND_AT in store_sqlite.h); version 4
- * gives staff accounts a scope, the full-text table a school tag, and
- * institutions their webhook tokens. */
+ * archived raw event, see STORE_SQLITE_SEND_AT in store_sqlite.h). Version
+ * 4 gives staff accounts a scope and institutions their webhook tokens.
+ * Version 5 keeps each certificate's search text (store_fold.c: names folded
+ * per script, CJK bigrams) and makes the full-text table again from it, with
+ * the school's tag. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,7 +18,7 @@
 /* Large columns (canonical, raw) come last in their rows so that reading the
  * others never walks overflow pages. seq is an INTEGER PRIMARY KEY, so that
  * VACUUM keeps it: the full-text index refers to rows by it. */
-#define CERTIFICATES_TABLE(name)                                                                   \
+#define CERTIFICATES_TABLE(name, extra)                                                            \
     "CREATE TABLE " name " ("                                                                      \
     " seq INTEGER PRIMARY KEY,"                                                                    \
     " id TEXT NOT NULL UNIQUE,"                                                                    \
@@ -27,15 +29,19 @@
     " certified_at TEXT NOT NULL, concluded_at TEXT NOT NULL, enrolled_at TEXT,"                   \
     " approval_rate REAL,"                                                                         \
     " latest INTEGER NOT NULL,"                                                                    \
-    " revoked INTEGER NOT NULL DEFAULT 0, revoke_reason TEXT, revoked_at TEXT,"                    \
+    " revoked INTEGER NOT NULL DEFAULT 0, revoke_reason TEXT, revoked_at TEXT," extra              \
     " UNIQUE (institution_id, user_id, course_id));"
+
+/* Version 4's search text (see store_fold_text): the folded name and course
+ * name, NULL when the same as the field, and their CJK bigrams, NULL when none. */
+#define SEARCH_COLUMNS " search_name TEXT, search_course TEXT, search_grams TEXT,"
 
 #define CERT_COLUMNS                                                                               \
     "id, institution_id, user_id, course_id, school_id, user_name, user_email, user_cpf,"          \
     " course_name, school_name, workload, type, certified_at, concluded_at, enrolled_at,"          \
     " approval_rate, latest, revoked, revoke_reason, revoked_at"
 
-#define FTS_COLUMNS "user_name, user_email, user_cpf, course_name, tags"
+#define FTS_COLUMNS "user_name, user_email, user_cpf, course_name, grams, tags"
 
 /* A new index has send_at before the large columns; an upgraded one has it
  * after them (ALTER TABLE adds columns last, and rewriting every row to move
@@ -66,7 +72,8 @@ static const char revisions_v3[] =
     "'c' || " t ".course_id || ' i' || " t ".institution_id || ' s' || " t ".school_id"            \
     " || ' t' || substr(" t ".type, 1, 1) || CASE WHEN " t ".revoked THEN ' r' ELSE '' END"
 #define FTS_VALUES(t)                                                                              \
-    t ".user_name, " t ".user_email, " t ".user_cpf, " t ".course_name, " FTS_TAGS(t)
+    "coalesce(" t ".search_name, " t ".user_name), " t ".user_email, " t ".user_cpf,"              \
+    " coalesce(" t ".search_course, " t ".course_name), " t ".search_grams, " FTS_TAGS(t)
 
 /* What version 2 adds next to the two tables. The listing is newest first,
  * then by id: that order is in the indexes, followed by the columns the
@@ -86,15 +93,18 @@ static const char indexes_v2[] =
     "CREATE INDEX certificates_revoked ON certificates (certified_at DESC, id, revoked, type)"
     " WHERE revoked = 1;";
 
-static const char fts_table[] = "CREATE VIRTUAL TABLE certificates_fts USING fts5 (" FTS_COLUMNS ","
-                                " content = '', columnsize = 0,"
-                                " tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3 4');";
-
-/* The triggers that keep the full-text table in step (version 3: with the
- * school's tag). */
-#define FTS_CHANGED(c) " OR old." c " IS NOT new." c
-// clang-format off
-static const char fts_triggers[] =
+/* The full-text table of version 5. Combining marks are word characters
+ * (categories M*), so that a word of Devanagari, Thai or Hebrew stays one
+ * word; Latin accents are still folded away (remove_diacritics). */
+#define FTS_UPDATE_OF                                                                              \
+    "seq, certified_at, user_name, user_email, user_cpf, course_name, search_name,"                \
+    " search_course, search_grams, course_id, institution_id, school_id, type, revoked"
+/* clang-format off */
+static const char fts_v5[] =
+    "CREATE VIRTUAL TABLE certificates_fts USING fts5 (" FTS_COLUMNS ","
+    " content = '', columnsize = 0,"
+    " tokenize = \"unicode61 remove_diacritics 2 categories 'L* N* Co M*'\","
+    " prefix = '1 2 3 4');"
     "CREATE TRIGGER certificates_fts_insert AFTER INSERT ON certificates BEGIN"
     " SELECT RAISE (ABORT, 'certificates.seq out of range') WHERE new.seq >= 68719476736;"
     " INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
@@ -104,26 +114,32 @@ static const char fts_triggers[] =
     " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
     " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES("old") ");"
     " END;"
-    "CREATE TRIGGER certificates_fts_update AFTER UPDATE"
-    " OF seq, certified_at, user_name, user_email, user_cpf, course_name, course_id,"
-    " institution_id, school_id, type, revoked ON certificates"
-    " WHEN old.seq IS NOT new.seq"
-    FTS_CHANGED("certified_at") FTS_CHANGED("user_name") FTS_CHANGED("user_email")
-    FTS_CHANGED("user_cpf") FTS_CHANGED("course_name") FTS_CHANGED("course_id")
-    FTS_CHANGED("institution_id") FTS_CHANGED("school_id") FTS_CHANGED("type")
-    FTS_CHANGED("revoked")
-    " BEGIN"
+    "CREATE TRIGGER certificates_fts_update AFTER UPDATE OF " FTS_UPDATE_OF " ON certificates"
+    " WHEN old.seq IS NOT new.seq OR old.certified_at IS NOT new.certified_at"
+    " OR old.user_name IS NOT new.user_name OR old.user_email IS NOT new.user_email"
+    " OR old.user_cpf IS NOT new.user_cpf OR old.course_name IS NOT new.course_name"
+    " OR old.search_name IS NOT new.search_name OR old.search_course IS NOT new.search_course"
+    " OR old.search_grams IS NOT new.search_grams"
+    " OR old.course_id IS NOT new.course_id OR old.institution_id IS NOT new.institution_id"
+    " OR old.school_id IS NOT new.school_id OR old.type IS NOT new.type OR old.revoked IS NOT new.revoked BEGIN"
     " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
     " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES("old") ");"
     " INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
     " VALUES (" FTS_KEY("new") ", " FTS_VALUES("new") ");"
     " END;";
-// clang-format on
+/* clang-format on */
 
 /* Fill the full-text table from the rows, in rowid order (the fastest for FTS5). */
 static const char fts_fill[] =
     "INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
     " SELECT " FTS_KEY("c") ", " FTS_VALUES("c") " FROM certificates c ORDER BY 1";
+
+static const char staff_v2[] =
+    "CREATE TABLE staff ("
+    " name TEXT NOT NULL COLLATE NOCASE,"
+    " token_sha256 BLOB NOT NULL UNIQUE,"
+    " created_at TEXT NOT NULL, revoked_at TEXT);"
+    "CREATE UNIQUE INDEX staff_active ON staff (name) WHERE revoked_at IS NULL;";
 
 /* Version 4: staff accounts get a scope, institutions their webhook tokens. */
 static const char walls_v4[] =
@@ -137,27 +153,16 @@ static const char walls_v4[] =
     "CREATE UNIQUE INDEX webhook_tokens_active ON webhook_tokens (label)"
     " WHERE revoked_at IS NULL;";
 
-
-static const char staff_v2[] =
-    "CREATE TABLE staff ("
-    " name TEXT NOT NULL COLLATE NOCASE,"
-    " token_sha256 BLOB NOT NULL UNIQUE,"
-    " created_at TEXT NOT NULL, revoked_at TEXT);"
-    "CREATE UNIQUE INDEX staff_active ON staff (name) WHERE revoked_at IS NULL;";
-
 /* Version 1 to 2, inside one transaction with foreign keys off (SQLite's
  * procedure for changing a table: make the new one, copy, drop, rename).
  * Keeping rowid as seq keeps every row's key. */
 static const char *const migrate_v1[] = {
-    CERTIFICATES_TABLE("certificates_v2"),
+    CERTIFICATES_TABLE("certificates_v2", ""),
     "INSERT INTO certificates_v2 (seq, " CERT_COLUMNS ")"
     " SELECT rowid, " CERT_COLUMNS " FROM certificates ORDER BY rowid",
     "DROP TABLE certificates",
     "ALTER TABLE certificates_v2 RENAME TO certificates",
     indexes_v2,
-    fts_table,
-    fts_triggers,
-    fts_fill,
     staff_v2,
     "PRAGMA user_version = 2",
 };
@@ -168,16 +173,29 @@ static const char *const migrate_v2[] = {
     "PRAGMA user_version = 3",
 };
 
-/* Version 3 to 4: the walls, and the full-text tags made again with the school's. */
+/* Version 3 to 4: the walls. The full-text table is made again by the next step. */
 static const char *const migrate_v3[] = {
-    "DROP TRIGGER certificates_fts_insert",
-    "DROP TRIGGER certificates_fts_delete",
-    "DROP TRIGGER certificates_fts_update",
-    "INSERT INTO certificates_fts (certificates_fts) VALUES ('delete-all')",
-    fts_triggers,
-    fts_fill,
     walls_v4,
     "PRAGMA user_version = 4",
+};
+
+/* Version 4 to 5, first half: the search text's columns, and the full-text
+ * table of version 3 (if any: an index upgraded from version 1 has none yet)
+ * dropped; store_sqlite_fold_rows then fills the columns, and the second half
+ * makes the new table and fills it. */
+static const char *const migrate_v4[] = {
+    "DROP TRIGGER IF EXISTS certificates_fts_insert",
+    "DROP TRIGGER IF EXISTS certificates_fts_delete",
+    "DROP TRIGGER IF EXISTS certificates_fts_update",
+    "DROP TABLE IF EXISTS certificates_fts",
+    "ALTER TABLE certificates ADD COLUMN search_name TEXT",
+    "ALTER TABLE certificates ADD COLUMN search_course TEXT",
+    "ALTER TABLE certificates ADD COLUMN search_grams TEXT",
+};
+static const char *const migrate_v4_fts[] = {
+    fts_v5,
+    fts_fill,
+    "PRAGMA user_version = 5",
 };
 
 static int read_version(struct store_sqlite *st, int *version, char *err, size_t errlen)
@@ -220,6 +238,47 @@ out:
     return rc;
 }
 
+/* Inside the upgrade to version 5: the search text of every row whose name
+ * or course name folds to something else or has CJK bigrams. */
+static int fold_rows(struct store_sqlite *st, char *err, size_t errlen)
+{
+    sqlite3_stmt *rd = NULL, *wr = NULL;
+    int rc = -1, step;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT seq, user_name, course_name FROM certificates", -1, &rd,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "UPDATE certificates SET search_name = ?2, search_course = ?3,"
+                           " search_grams = ?4 WHERE seq = ?1",
+                           -1, &wr, NULL) != SQLITE_OK) {
+        store_sqlite_error(st, st->db, "upgrade", err, errlen);
+        goto out;
+    }
+    while ((step = sqlite3_step(rd)) == SQLITE_ROW) {
+        struct store_search_text t;
+        store_sqlite_search_text(&t, (const char *)sqlite3_column_text(rd, 1),
+                                 (const char *)sqlite3_column_text(rd, 2));
+        if (t.name || t.course || t.grams.len) {
+            sqlite3_bind_int64(wr, 1, sqlite3_column_int64(rd, 0));
+            store_sqlite_search_text_bind(&t, wr, 2);
+            step = sqlite3_step(wr);
+            sqlite3_reset(wr);
+        }
+        store_sqlite_search_text_free(&t);
+        if (step != SQLITE_ROW && step != SQLITE_DONE)
+            break;
+    }
+    if (step != SQLITE_DONE) {
+        store_sqlite_error(st, st->db, "upgrade", err, errlen);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    return rc;
+}
+
 static int create(struct store_sqlite *st, char *err, size_t errlen)
 {
     int version;
@@ -230,15 +289,14 @@ static int create(struct store_sqlite *st, char *err, size_t errlen)
     if (read_version(st, &version, err, errlen) < 0)
         goto fail;
     if (version == 0 &&
-        (store_sqlite_exec(st, st->db, CERTIFICATES_TABLE("certificates"), "create", err, errlen) <
-             0 ||
+        (store_sqlite_exec(st, st->db, CERTIFICATES_TABLE("certificates", SEARCH_COLUMNS), "create",
+                           err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, revisions_v3, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, indexes_v2, "create", err, errlen) < 0 ||
-         store_sqlite_exec(st, st->db, fts_table, "create", err, errlen) < 0 ||
-         store_sqlite_exec(st, st->db, fts_triggers, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, fts_v5, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, staff_v2, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, walls_v4, "create", err, errlen) < 0 ||
-         store_sqlite_exec(st, st->db, "PRAGMA user_version = 4", "create", err, errlen) < 0))
+         store_sqlite_exec(st, st->db, "PRAGMA user_version = 5", "create", err, errlen) < 0))
         goto fail;
     if (store_sqlite_exec(st, st->db, "COMMIT", "create", err, errlen) < 0)
         goto fail;
@@ -277,6 +335,17 @@ static int migrate(struct store_sqlite *st, char *err, size_t errlen)
     if (version == 3) {
         for (size_t i = 0; i < sizeof(migrate_v3) / sizeof(migrate_v3[0]); i++)
             if (store_sqlite_exec(st, st->db, migrate_v3[i], "upgrade", err, errlen) < 0)
+                goto out;
+        version = 4;
+    }
+    if (version == 4) {
+        for (size_t i = 0; i < sizeof(migrate_v4) / sizeof(migrate_v4[0]); i++)
+            if (store_sqlite_exec(st, st->db, migrate_v4[i], "upgrade", err, errlen) < 0)
+                goto out;
+        if (fold_rows(st, err, errlen) < 0)
+            goto out;
+        for (size_t i = 0; i < sizeof(migrate_v4_fts) / sizeof(migrate_v4_fts[0]); i++)
+            if (store_sqlite_exec(st, st->db, migrate_v4_fts[i], "upgrade", err, errlen) < 0)
                 goto out;
     }
     if (store_sqlite_exec(st, st->db, "COMMIT", "upgrade", err, errlen) < 0)

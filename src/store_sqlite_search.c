@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "caltime.h"
+#include "store_int.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
@@ -56,14 +57,60 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* Append one word to the FTS5 query as a quoted string with '*' (a prefix
- * match of its last token): inside the quotes FTS5 reads no operators, and a
- * '"' is written twice. A word of digits with CPF punctuation ("123.456",
- * "529.982.247-25") becomes its digits, as the CPF is kept. Returns 0 when the
- * word holds nothing the tokenizer would keep (only ASCII punctuation). */
+/* Append one FTS5 string to m: inside the quotes FTS5 reads no operators,
+ * and a '"' is written twice. digits_only keeps only the digits. */
+static void add_string(struct buf *m, const char *w, size_t n, int digits_only)
+{
+    buf_addc(m, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (digits_only && !is_digit((unsigned char)w[i]))
+            continue;
+        if (w[i] == '"')
+            buf_addc(m, '"');
+        buf_addc(m, w[i]);
+    }
+    buf_addc(m, '"');
+}
+
+static void add_term(struct buf *m, const char *column, const char *w, size_t n, int digits_only,
+                     int prefix)
+{
+    buf_adds(m, m->len ? " AND (" : "(");
+    buf_adds(m, column);
+    buf_adds(m, " : ");
+    add_string(m, w, n, digits_only);
+    buf_adds(m, prefix ? "*)" : ")");
+}
+
+/* One piece of a folded word: other characters, or one CJK character, as a
+ * prefix of a word of the text columns; two CJK characters or more as the
+ * phrase of their bigrams in the grams column (store_fold_grams), which
+ * matches wherever they stand in a name. */
+static void add_piece(struct buf *m, const char *w, size_t n, size_t cjk)
+{
+    struct buf grams = BUF_INIT;
+    char *piece;
+
+    if (cjk < 2) {
+        add_term(m, FTS_TEXT, w, n, 0, 1);
+        return;
+    }
+    piece = xstrndup(w, n);
+    store_fold_grams(piece, &grams);
+    add_term(m, "grams", grams.data, grams.len, 0, 0);
+    buf_free(&grams);
+    free(piece);
+}
+
+/* Append one word to the FTS5 query (see add_piece), folded as the index's
+ * search text is (store_fold_text). A word of digits with CPF punctuation
+ * ("123.456", "529.982.247-25") becomes its digits, as the CPF is kept.
+ * Returns 0 when the word holds nothing the tokenizer would keep (only ASCII
+ * punctuation, or only marks that fold away). */
 static int add_word(struct buf *m, const char *w, size_t n)
 {
-    size_t digits = 0, punct = 0;
+    size_t digits = 0, punct = 0, off = 0;
+    char *word, *folded;
     int searchable = 0;
 
     for (size_t i = 0; i < n; i++) {
@@ -72,23 +119,32 @@ static int add_word(struct buf *m, const char *w, size_t n)
             digits++;
         else if (c == '.' || c == '-' || c == '/')
             punct++;
-        if (is_alnum(c) || c >= 0x80)
-            searchable = 1;
     }
-    if (!searchable)
-        return 0;
-    if (m->len)
-        buf_addc(m, ' ');
-    buf_addc(m, '"');
-    for (size_t i = 0; i < n; i++) {
-        if (digits && digits + punct == n && !is_digit((unsigned char)w[i]))
-            continue;
-        if (w[i] == '"')
-            buf_addc(m, '"');
-        buf_addc(m, w[i]);
+    if (digits && digits + punct == n) {
+        add_term(m, FTS_TEXT, w, n, 1, 1);
+        return 1;
     }
-    buf_adds(m, "\"*");
-    return 1;
+    word = xstrndup(w, n);
+    folded = store_fold_text(word);
+    if (folded) {
+        free(word);
+        word = folded;
+    }
+    n = strlen(word);
+    while (off < n) {
+        size_t skip, cjk, len = store_fold_piece(word + off, n - off, &skip, &cjk);
+        int keep = cjk > 0;
+        for (size_t i = off + skip; i < off + skip + len && !keep; i++)
+            keep = is_alnum((unsigned char)word[i]) || (unsigned char)word[i] >= 0x80;
+        if (keep)
+            add_piece(m, word + off + skip, len, cjk);
+        searchable |= keep;
+        off += skip + len;
+        if (len == 0 && skip == 0)
+            break;
+    }
+    free(word);
+    return searchable;
 }
 
 static int plan_words(struct plan *p, const char *q, char *err, size_t errlen)
@@ -150,7 +206,7 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
     if (plan_words(p, q->q, err, errlen) < 0)
         return -1;
     if (p->words.len)
-        buf_addf(&p->match, "(" FTS_TEXT " : (%s)", p->words.data);
+        buf_addf(&p->match, "((%s)", p->words.data);
     if (q->course_id < 0 || q->institution_id < 0) {
         snprintf(err, errlen, "%s: must be a positive integer",
                  q->course_id < 0 ? "course_id" : "institution_id");

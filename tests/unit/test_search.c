@@ -1,8 +1,10 @@
 /* Unit tests of the staff listing and staff accounts of the store: search by
  * words (accents, case, prefixes, e-mail, CPF), filters, pagination and
  * order, queries that try to inject SQL or FTS5 syntax, revisions and
- * revocation in the results, staff tokens, and the upgrade of a version 1
- * index, in temporary store folders. */
+ * revocation in the results, staff tokens, the upgrade of a version 1
+ * index, and names in many scripts (CJK bigrams, Arabic and Hebrew without
+ * their marks, Greek, Cyrillic, Devanagari; also after an upgrade from
+ * version 3), in temporary store folders. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -19,6 +21,7 @@
 
 #include "buf.h"
 #include "store.h"
+#include "index_sql.h"
 #include "tap.h"
 #include "banned.h"
 
@@ -969,7 +972,7 @@ static void test_migration(const char *dir)
     is_int(store_staff_add(st, "admin", token, err, sizeof(err)), 0, "staff accounts work");
     store_close(st);
 
-    is_int(index_int(dir, "PRAGMA user_version"), 4, "the index is now version 4");
+    is_int(index_int(dir, "PRAGMA user_version"), 5, "the index is now version 5");
     is_int(index_int(dir, "SELECT count(*) FROM pragma_foreign_key_check"), 0,
            "every revision still points at its certificate");
     is_int(index_int(dir, "SELECT count(*) FROM certificates"), 4, "four certificates");
@@ -982,6 +985,123 @@ static void test_migration(const char *dir)
     store_close(st);
 out:
     buf_free(&lock);
+}
+
+/* --- names in every script --------------------------------------------- */
+
+static const char *const script_names[][2] = {
+    {"王小明", "Gestão Escolar"},
+    {"山田 太郎", "Direito"},
+    {"김민준", "Direito"},
+    {"مُحَمَّد عبد الرحمن", "Direito"},
+    {"أحمد فاطمة", "Direito"},
+    {"Иван Ёлкин", "Direito"},
+    {"Ἀλέξανδρος Παπαδόπουλος", "Direito"},
+    {"אַבְרָהָם כהן", "Direito"},
+    {"अर्जुन शर्मा", "Direito"},
+    {"Ana Lima", "中文课程"},
+    {"李雷", "雷达"},
+};
+
+static const struct {
+    const char *q;
+    int64_t want;
+    const char *why;
+} script_queries[] = {
+    {"王小明", 1, "Chinese: the whole name"},
+    {"王小", 1, "Chinese: the first two characters"},
+    {"小明", 1, "Chinese: the last two characters"},
+    {"王", 1, "Chinese: one character that begins the name"},
+    {"小", 0, "Chinese: one character inside a word finds nothing"},
+    {"明王", 0, "Chinese: two characters not in this order"},
+    {"王明", 0, "Chinese: two characters not next to each other"},
+    {"王小明 gestao", 1, "Chinese name and a Latin course word"},
+    {"王小明 direito", 0, "Chinese name and another course"},
+    {"山田太郎", 1, "Japanese: without the space"},
+    {"田太", 1, "Japanese: two characters across the space"},
+    {"太郎", 1, "Japanese: the given name"},
+    {"郎山", 0, "Japanese: a pair that is not there"},
+    {"민준", 1, "Korean: the given name"},
+    {"김민준", 1, "Korean: the whole name"},
+    {"준김", 0, "Korean: a pair that is not there"},
+    {"中文", 1, "a Chinese course name"},
+    {"文课", 1, "inside a Chinese course name"},
+    {"李雷达", 0, "no pair across the name and the course"},
+    {"雷达", 1, "the course of that one"},
+    {"محمد", 1, "Arabic without diacritics finds the name written with them"},
+    {"مُحَمَّد", 1, "Arabic with diacritics"},
+    {"مـحـمـد", 1, "Arabic with tatweel"},
+    {"الرحمن", 1, "Arabic: the last word"},
+    {"احمد", 1, "Arabic: bare alef finds hamza on alef"},
+    {"إحمد", 1, "Arabic: hamza below finds hamza above"},
+    {"فاطمه", 1, "Arabic: heh finds ta marbuta"},
+    {"فاطم", 1, "Arabic: a prefix"},
+    {"حمد", 0, "Arabic: not a prefix of a word"},
+    {"ИВАН", 1, "Cyrillic: capitals"},
+    {"иван", 1, "Cyrillic: lowercase"},
+    {"елкин", 1, "Cyrillic: ye finds yo"},
+    {"Ёлк", 1, "Cyrillic: a prefix with yo"},
+    {"ивана", 0, "Cyrillic: longer than the word"},
+    {"αλεξανδρος", 1, "Greek without accents"},
+    {"ΑΛΈΞ", 1, "Greek: capitals with an accent, a prefix"},
+    {"παπαδοπουλος", 1, "Greek: the family name"},
+    {"אברהם", 1, "Hebrew without points finds it with them"},
+    {"אַבְרָהָם", 1, "Hebrew with points"},
+    {"अर्जुन", 1, "Devanagari: the word"},
+    {"अर्जु", 1, "Devanagari: a prefix"},
+    {"र्जुन", 0, "Devanagari: not a prefix"},
+    {"शर्मा", 1, "Devanagari: the family name"},
+};
+
+static void check_script_queries(struct store *st, const char *when)
+{
+    for (size_t i = 0; i < sizeof(script_queries) / sizeof(script_queries[0]); i++)
+        is_int(total_of(st, script_queries[i].q), script_queries[i].want, "%s: %s '%s'", when,
+               script_queries[i].why, script_queries[i].q);
+}
+
+/* Take dir's index back to schema 3: no walls, no search text, the full-text table of
+ * version 3 (word characters L* N* Co, no grams column), empty. */
+static int downgrade_to_v3(const char *dir)
+{
+    return index_exec(dir, UNDO_TO_V3_SQL
+                      "CREATE VIRTUAL TABLE certificates_fts USING fts5 (user_name, user_email,"
+                      " user_cpf, course_name, tags, content = '',"
+                      " tokenize = 'unicode61 remove_diacritics 2');"
+                      "PRAGMA user_version = 3;");
+}
+
+static void test_scripts(const char *dir)
+{
+    size_t n = sizeof(script_names) / sizeof(script_names[0]);
+    char err[512] = "";
+    struct store *st = store_open(dir, fake_rerender, NULL, err, sizeof(err));
+    int fails = 0;
+
+    if (!ok(st != NULL, "open a store for names in many scripts (%s)", err))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        struct ev e;
+        ev_init(&e, 7, (int64_t)i + 1, 1, script_names[i][0], "x@example.com", NULL,
+                script_names[i][1], "2024-05-01 10:00:00", "participation");
+        fails += put(st, &e, NULL) < 0;
+    }
+    is_int(fails, 0, "%zu names archived", n);
+    check_script_queries(st, "new index");
+    is_int(total_of(st, "ana lima"), 1, "Latin words as before");
+    store_close(st);
+
+    if (!ok(downgrade_to_v3(dir) == 0, "the index taken back to schema 3"))
+        return;
+    st = store_open(dir, fake_rerender, NULL, err, sizeof(err));
+    if (!ok(st != NULL, "an index of schema 3 opens (%s)", err))
+        return;
+    check_script_queries(st, "upgraded index");
+    is_int(total_of(st, "ana lima"), 1, "upgraded index: Latin words as before");
+    store_close(st);
+    is_int(index_int(dir, "PRAGMA user_version"), 5, "the index is now version 5");
+    is_int(index_int(dir, "SELECT count(*) FROM certificates WHERE search_grams IS NOT NULL"), 5,
+           "the CJK names and courses have their bigrams");
 }
 
 int main(void)
@@ -1008,6 +1128,9 @@ int main(void)
     buf_reset(&sub);
     buf_addf(&sub, "%s/v1", dir);
     test_migration(sub.data);
+    buf_reset(&sub);
+    buf_addf(&sub, "%s/scripts", dir);
+    test_scripts(sub.data);
 
     rm_rf(dir);
     free(dir);

@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "store.h"
+#include "index_sql.h"
 #include "tap.h"
 #include "banned.h"
 
@@ -1222,30 +1223,13 @@ static void test_stale(const char *dir)
     store_close(st);
 }
 
-/* Take dir's index back to schema 2 (before send_at, staff scopes and
- * institutions' tokens), as an older certifica left it. */
+/* Take dir's index back to schema 2 (before send_at, the walls of version 4
+ * and the search text of version 5), as an older certifica left it (the
+ * full-text table goes too: the upgrade makes it again). */
 static int downgrade_to_v2(const char *dir)
 {
-    struct buf path = BUF_INIT;
-    sqlite3 *db = NULL;
-    int rc;
-
-    buf_addf(&path, "%s/index.sqlite", dir);
-    rc = sqlite3_open(path.data, &db) == SQLITE_OK &&
-                 sqlite3_exec(db,
-                              "ALTER TABLE revisions DROP COLUMN send_at;"
-                              "DROP TABLE webhook_tokens;"
-                              "ALTER TABLE staff DROP COLUMN institution_id;"
-                              "ALTER TABLE staff DROP COLUMN school_id;"
-                              "PRAGMA user_version = 2;",
-                              NULL, NULL, NULL) == SQLITE_OK
-             ? 0
-             : -1;
-    if (rc < 0)
-        printf("# downgrade: %s\n", sqlite3_errmsg(db));
-    sqlite3_close(db);
-    buf_free(&path);
-    return rc;
+    return index_exec(dir, UNDO_TO_V3_SQL "ALTER TABLE revisions DROP COLUMN send_at;"
+                                          "PRAGMA user_version = 2;");
 }
 
 static void test_stale_upgrade(const char *dir)
