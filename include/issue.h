@@ -18,6 +18,8 @@ struct issue_config {
     const char *public_url; /* verification links: {public_url}/verify/{code} */
     const char *template;   /* NULL: by the event's type */
     enum i18n_locale locale;
+    const char *tenants; /* the tenants folder, NULL: $CERTIFICA_TENANTS, else home/tenants */
+    int locale_fixed;    /* locale was asked for: it beats a tenant's "locale" */
 };
 
 enum issue_status {

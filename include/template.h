@@ -15,7 +15,7 @@
 #define TEMPLATE_VARS                                                                              \
     "student", "course", "workload", "school", "enrolled_at", "concluded_at", "certified_at",      \
         "approval_rate", "type", "cpf", "nickname", "code", "verify_url", "institution_id",        \
-        "user_id", "course_id", "school_id", "achievement", "participation"
+        "user_id", "course_id", "school_id", "achievement", "participation", "expires_at"
 
 enum tpl_kind { TPL_TEXT, TPL_LINE, TPL_RECT, TPL_IMAGE, TPL_SIGNATURES, TPL_QR };
 enum tpl_align { TPL_LEFT, TPL_CENTER, TPL_RIGHT };
@@ -111,6 +111,11 @@ typedef const char *(*template_lookup_fn)(void *ctx, const char *name);
  * when it is empty; sections nest. Text must have passed template_check_text.
  * Values are inserted verbatim (no re-expansion). */
 void template_expand(const char *text, template_lookup_fn lookup, void *ctx, struct buf *out);
+
+/* " (did you mean 'x'?)" with the nearest of cands[0..n) to word, or "", in
+ * hint[size]; returns hint. The same rule as the template loader's keys. */
+const char *template_suggest(const char *word, const char *const *cands, size_t n, char *hint,
+                             size_t size);
 
 /* Colour "#RRGGBB" or "#RGB" into c: 0 / -1. */
 int template_parse_color(const char *s, struct tpl_color *c);

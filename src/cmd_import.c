@@ -207,6 +207,8 @@ static int cmd_import(int argc, char **argv)
     cfg.public_url = cmd_public_url(co.public_url);
     cfg.template = co.template;
     cfg.locale = co.locale;
+    cfg.tenants = co.tenants;
+    cfg.locale_fixed = co.locale_given;
     st.is = issue_open(&cfg, err, sizeof(err));
     if (!st.is) {
         fprintf(stderr, "certifica: %s\n", err);

@@ -48,6 +48,8 @@ static int cmd_rerender(int argc, char **argv)
     cfg.public_url = cmd_public_url(co.public_url);
     cfg.template = co.template;
     cfg.locale = co.locale;
+    cfg.tenants = co.tenants;
+    cfg.locale_fixed = co.locale_given;
     is = issue_open(&cfg, err, sizeof(err));
     if (!is) {
         fprintf(stderr, "certifica: %s\n", err);

@@ -28,7 +28,8 @@
 struct vars {
     const struct event *ev;
     const struct render_opts *o;
-    struct buf workload, enrolled, concluded, certified, rate, cpf;
+    const struct tenant_course *course; /* the tenant's course file, or NULL */
+    struct buf workload, enrolled, concluded, certified, rate, cpf, expires;
     char ids[4][24];
 };
 
@@ -88,6 +89,12 @@ static char *find_home(void)
 
 struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen)
 {
+    return render_ctx_new_tenants(home, NULL, err, errlen);
+}
+
+struct render_ctx *render_ctx_new_tenants(const char *home, const char *tenants, char *err,
+                                          size_t errlen)
+{
     struct render_ctx *c = xcalloc(1, sizeof(*c));
     c->home = home ? xstrdup(home) : find_home();
     c->fonts_dir = join(c->home, "fonts");
@@ -97,7 +104,8 @@ struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen)
         render_ctx_free(c);
         return NULL;
     }
-    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen))) {
+    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen)) ||
+        render_tenants_open(c, tenants, err, errlen) < 0) {
         render_ctx_free(c);
         return NULL;
     }
@@ -132,47 +140,8 @@ void render_ctx_free(struct render_ctx *c)
     free(c->home);
     free(c->fonts_dir);
     free(c->templates_dir);
+    tenants_free(c->tenants);
     free(c);
-}
-
-static int file_exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-const char *render_template_path(struct render_ctx *c, const struct event *ev,
-                                 const struct render_opts *o, char *err, size_t errlen)
-{
-    const char *name = o->template ? o->template : event_type_name(ev->type);
-    size_t len = strlen(name);
-    struct buf a = BUF_INIT, b = BUF_INIT;
-    const char *hit = NULL;
-    static __thread char found[PATH_MAX];
-
-    if (strchr(name, '/') || (len > 5 && !strcmp(name + len - 5, ".json"))) {
-        if (file_exists(name)) {
-            snprintf(found, sizeof(found), "%s", name);
-            return found;
-        }
-        snprintf(err, errlen, "template '%s' not found", name);
-        return NULL;
-    }
-    buf_addf(&a, "%s/%s.%s.json", c->templates_dir, name, i18n_name(o->locale));
-    buf_addf(&b, "%s/%s.json", c->templates_dir, name);
-    if (file_exists(a.data))
-        hit = a.data;
-    else if (file_exists(b.data))
-        hit = b.data;
-    if (hit && strlen(hit) < sizeof(found)) {
-        snprintf(found, sizeof(found), "%s", hit);
-    } else {
-        snprintf(err, errlen, "template '%s' not found (looked for '%s' and '%s')", name, a.data,
-                 b.data);
-    }
-    buf_free(&a);
-    buf_free(&b);
-    return hit ? found : NULL;
 }
 
 struct cached_template *render_get_template(struct render_ctx *c, const char *path, char *err,
@@ -237,7 +206,9 @@ static const char *lookup(void *ctx, const char *name)
     if (!strcmp(name, "student"))
         return ev->user_name;
     if (!strcmp(name, "course"))
-        return ev->course_name;
+        return v->course && v->course->display_name ? v->course->display_name : ev->course_name;
+    if (!strcmp(name, "expires_at"))
+        return v->expires.data ? v->expires.data : "";
     if (!strcmp(name, "school"))
         return ev->school_name;
     if (!strcmp(name, "workload"))
@@ -275,11 +246,18 @@ static const char *lookup(void *ctx, const char *name)
     return "";
 }
 
-static void vars_init(struct vars *v, const struct event *ev, const struct render_opts *o)
+static void vars_init(struct vars *v, struct render_ctx *c, const struct event *ev,
+                      const struct render_opts *o)
 {
     memset(v, 0, sizeof(*v));
     v->ev = ev;
     v->o = o;
+    v->course = render_course(c, ev);
+    if (v->course && v->course->validity_months) {
+        struct caltime until;
+        tenant_add_months(&ev->certified_at, v->course->validity_months, &until);
+        i18n_date(o->locale, &until, &v->expires);
+    }
     i18n_workload(o->locale, ev->workload_minutes, &v->workload);
     i18n_date(o->locale, &ev->concluded_at, &v->concluded);
     /* "from 28 August to 28 August" says nothing: a one-day course has no period */
@@ -306,6 +284,7 @@ static void vars_free(struct vars *v)
     buf_free(&v->certified);
     buf_free(&v->rate);
     buf_free(&v->cpf);
+    buf_free(&v->expires);
 }
 
 static int cond_holds(const char *cond, struct vars *v)
@@ -488,6 +467,7 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
                struct buf *out, char *err, size_t errlen)
 {
     struct page_plan pl = {0};
+    struct render_opts copy;
     struct pdf *p = NULL;
     struct cached_template *ct;
     const struct chain *fonts;
@@ -498,7 +478,8 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
     size_t *first = NULL, *count = NULL, sign = 0;
     int rc = -1;
 
-    vars_init(&v, ev, o);
+    o = render_tenant_opts(c, ev, o, &copy);
+    vars_init(&v, c, ev, o);
     path = render_template_path(c, ev, o, err, errlen);
     if (!path || !(ct = render_get_template(c, path, err, errlen)))
         goto out;
