@@ -26,6 +26,8 @@ struct pdf_rgb {
 void pdf_global_init(void);
 
 struct pdf *pdf_new(double page_w, double page_h, char *err, size_t errlen);
+/* Start another page of the same size; what is drawn next goes there. 0, or -1 with err. */
+int pdf_add_page(struct pdf *p, char *err, size_t errlen);
 void pdf_free(struct pdf *p);
 
 /* A face the document draws with: a handle >= 0, the same for the same

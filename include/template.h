@@ -15,7 +15,10 @@
 #define TEMPLATE_VARS                                                                              \
     "student", "course", "workload", "school", "enrolled_at", "concluded_at", "certified_at",      \
         "approval_rate", "type", "cpf", "nickname", "code", "verify_url", "institution_id",        \
-        "user_id", "course_id", "school_id", "achievement", "participation", "expires_at"
+        "user_id", "course_id", "school_id", "achievement", "participation", "expires_at",         \
+        "syllabus"
+
+#define TEMPLATE_MAX_PAGES 8 /* "page": 1..8 */
 
 enum tpl_kind { TPL_TEXT, TPL_LINE, TPL_RECT, TPL_IMAGE, TPL_SIGNATURES, TPL_QR };
 enum tpl_align { TPL_LEFT, TPL_CENTER, TPL_RIGHT };
@@ -49,6 +52,9 @@ struct tpl_element {
     double x2, y2;     /* TPL_LINE: end point (x, y is the start) */
     char *cond;        /* "if": draw only when this variable is non-empty;
                           a leading '!' inverts; NULL: always */
+    int page;          /* "page": 1 (the default) .. TEMPLATE_MAX_PAGES. A page after the
+                          first is left out when none of its texts with placeholders
+                          prints anything (its only content is an empty section) */
     /* text and signatures */
     int font; /* index into template.fonts */
     double size, min_size, leading;

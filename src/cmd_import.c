@@ -251,7 +251,7 @@ static int cmd_import(int argc, char **argv)
 const struct cmd_entry cmd_import_entry = {
     "import",
     "import EVENTS.jsonl|DIR ... [--store DIR] [--public-url URL] [--template NAME|PATH] "
-    "[--locale pt-BR|en] [--batch N]",
+    "[--locale pt-BR|en] [--tenants DIR] [--batch N]",
     "archive many events in durable batches; a progress bar on a terminal",
     cmd_import,
 };

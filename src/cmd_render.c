@@ -310,7 +310,7 @@ static int cmd_render(int argc, char **argv)
 const struct cmd_entry cmd_render_entry = {
     "render",
     "render EVENT.json|EVENTS.jsonl|- ... [-o FILE|DIR] [--template NAME|PATH] [--locale pt-BR|en] "
-    "[--store DIR [--public-url URL]]",
+    "[--tenants DIR] [--store DIR [--public-url URL]]",
     "lay out certificates as PDF files (x.json -> x.pdf unless -o says otherwise); with --store, "
     "archive them instead",
     cmd_render,

@@ -65,7 +65,8 @@ static int cmd_rerender(int argc, char **argv)
 
 const struct cmd_entry cmd_rerender_entry = {
     "rerender",
-    "rerender [--since yyyy-MM-dd] [--template NAME|PATH] [--locale pt-BR|en] [--store DIR]",
+    "rerender [--since yyyy-MM-dd] [--template NAME|PATH] [--locale pt-BR|en] [--tenants DIR] "
+    "[--store DIR]",
     "make the latest PDFs again from the archived events, as new files",
     cmd_rerender,
 };

@@ -46,6 +46,20 @@ struct pdf *pdf_new(double page_w, double page_h, char *err, size_t errlen)
     return p;
 }
 
+int pdf_add_page(struct pdf *p, char *err, size_t errlen)
+{
+    char tmp[64];
+    HPDF_REAL w = HPDF_Page_GetWidth(p->page), h = HPDF_Page_GetHeight(p->page);
+    p->page = HPDF_AddPage(p->doc);
+    if (p->error || !p->page) {
+        snprintf(err, errlen, "cannot add a PDF page: %s", pdf_status_text(p, tmp, sizeof(tmp)));
+        return -1;
+    }
+    HPDF_Page_SetWidth(p->page, w);
+    HPDF_Page_SetHeight(p->page, h);
+    return 0;
+}
+
 void pdf_free(struct pdf *p)
 {
     if (!p)

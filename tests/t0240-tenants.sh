@@ -38,6 +38,16 @@ check "nr35: the course's display_name replaces the event's" \
 	grep -q "participou do curso NR-35 — Trabalho em Altura" "$TMP/nr35.txt"
 check "nr35: validity_months 24 prints the expiry date" \
 	grep -q "Emitido em 28 de agosto de 2023 · válido até 28 de agosto de 2025" "$TMP/nr35.txt"
+is "$(pdfinfo "$TMP/nr35.pdf" | awk '/^Pages:/ {print $2}')" 2 "nr35: a second page for the syllabus"
+pdftotext -f 2 "$TMP/nr35.pdf" "$TMP/nr35-2.txt"
+check "nr35: page 2 is headed 'Conteúdo programático'" grep -q "^Conteúdo programático\$" "$TMP/nr35-2.txt"
+is "$(grep -c '^• ' "$TMP/nr35-2.txt")" 7 "nr35: page 2 lists the 7 syllabus items"
+check "nr35: the longest item is whole" grep -q \
+	"^• Equipamentos de proteção individual para trabalho em altura: seleção, inspeção, conservação e limitação de uso\$" "$TMP/nr35-2.txt"
+check "nr35: page 1 holds no syllabus" sh -c "! pdftotext -l 1 '$TMP/nr35.pdf' - | grep -q '^• '"
+for n in norte horizonte plain; do
+	is "$(pdfinfo "$TMP/$n.pdf" | awk '/^Pages:/ {print $2}')" 1 "$n: no syllabus, the empty page 2 is left out"
+done
 check "norte: the school+type rule's template" grep -q "CERTIFICADO · NORTE" "$TMP/norte.txt"
 check "norte: no course file, no expiry" sh -c "! grep -q 'válido até' '$TMP/norte.txt'"
 check "viva: the catch-all rule's template (no NR-35, no NORTE)" \
@@ -49,6 +59,12 @@ for n in nr35 norte viva; do
 done
 check "horizonte: the tenant's locale (en) without --locale" \
 	grep -q "Issued on August 28, 2023 · valid until August 28, 2024" "$TMP/horizonte.txt"
+mk hsyl 77001 5 501 participation
+mkdir -p "$TMP/t2"; cp -r "$TEN/77001" "$TMP/t2/"
+printf '{"syllabus": ["Hazards", "Fire safety"]}\n' > "$TMP/t2/77001/courses/501.json"
+try "an English tenant with a syllabus renders" cert render --tenants "$TMP/t2" "$TMP/hsyl.json" -o "$TMP/hsyl.pdf"
+check "... its page 2 is headed 'Syllabus' and lists both" \
+	sh -c "pdftotext -f 2 '$TMP/hsyl.pdf' - | tr '\n' '|' | grep -q '^Syllabus|.*• Hazards|• Fire safety'"
 check "horizonte: the course's display name in English" \
 	grep -q "Workplace Safety Fundamentals" "$TMP/horizonte.txt"
 is "$(wc -l < "$TMP/horizonte.img")" 0 "horizonte: the global template has no logo"
