@@ -470,9 +470,9 @@ static int draw_qr(struct pdf *p, const struct tpl_element *e, const char *url, 
 }
 
 /* Draw the elements of page pg in element order; *sign counts the signature plans used. */
-static int draw_page(struct pdf *p, const struct template *t, const struct page_plan *pl,
-                     struct vars *v, int pg, const size_t *first, const size_t *count, size_t *sign,
-                     char *err, size_t errlen)
+static int draw_page(struct render_ctx *c, struct pdf *p, const struct template *t,
+                     const struct page_plan *pl, struct vars *v, int pg, const size_t *first,
+                     const size_t *count, size_t *sign, char *err, size_t errlen)
 {
     if (t->has_background)
         pdf_rect(p, 0, 0, t->page_w, t->page_h, 0, NULL,
@@ -497,6 +497,8 @@ static int draw_page(struct pdf *p, const struct template *t, const struct page_
             for (size_t m = 0; m < sg->shown; m++)
                 pdf_line(p, sg->cells[m].line_x0, sg->cells[m].line_y, sg->cells[m].line_x1,
                          sg->cells[m].line_y, e->line_width, rgb(e->line_color));
+            if (render_signature_images(c, p, v->ev, sg, e->y, err, errlen) < 0)
+                return -1;
             draw_blocks(p, pl, first[i], count[i]);
             break;
         }
@@ -589,7 +591,7 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
             continue;
         if (pg > 1 && pdf_add_page(p, err, errlen) < 0)
             goto out;
-        if (draw_page(p, t, &pl, &v, pg, first, count, &sign, err, errlen) < 0)
+        if (draw_page(c, p, t, &pl, &v, pg, first, count, &sign, err, errlen) < 0)
             goto out;
     }
 

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "layout.h"
+#include "pdf.h"
 #include "render_int.h"
 #include "tenant.h"
 #include "banned.h"
@@ -117,4 +119,46 @@ const char *render_template_path(struct render_ctx *c, const struct event *ev,
     buf_free(&hit);
     buf_free(&tried);
     return ok ? found : NULL;
+}
+
+/* The scanned signature of a manager: signatures/<id>.png, .jpg or .jpeg, or NULL. */
+static char *signature_file(const struct tenant *t, long long manager_id)
+{
+    static const char *const ext[] = {"png", "jpg", "jpeg"};
+    char name[48];
+    char *p = NULL;
+    for (size_t i = 0; i < 3 && !p; i++) {
+        snprintf(name, sizeof(name), "%lld.%s", manager_id, ext[i]);
+        p = tenant_file(t, "signatures", name);
+    }
+    return p;
+}
+
+int render_signature_images(struct render_ctx *c, struct pdf *p, const struct event *ev,
+                            const struct layout_sign *sg, double top, char *err, size_t errlen)
+{
+    const struct tenant *t = tenants_find(c->tenants, ev->institution_id);
+    int rc = 0;
+    for (size_t i = 0; t && t->n_signatures && rc == 0 && i < sg->shown && i < ev->n_managers;
+         i++) {
+        const struct layout_sign_cell *cell = &sg->cells[i];
+        char *img = signature_file(t, (long long)ev->managers[i].id);
+        double above = top;
+        if (!img)
+            continue;
+        /* the room above this cell's line: up to the row above it, or the block's top */
+        for (size_t k = 0; k < sg->shown; k++) {
+            const struct layout_sign_cell *o = &sg->cells[k];
+            double bottom = o->name.y + o->name.h;
+            if (o->label.h > 0 && o->label.y + o->label.h > bottom)
+                bottom = o->label.y + o->label.h;
+            if (o->line_y < cell->line_y - 0.01 && bottom > above)
+                above = bottom;
+        }
+        if (cell->line_y - 1 - above > 4)
+            rc = pdf_image_fit(p, img, cell->line_x0, above, cell->line_x1 - cell->line_x0,
+                               cell->line_y - 1 - above, err, errlen);
+        free(img);
+    }
+    return rc;
 }

@@ -72,6 +72,31 @@ is "$(wc -l < "$TMP/plain.img")" 0 "no tenant folder: no logo"
 check "no tenant folder: the global template in pt-BR, the event's course name" \
 	sh -c "grep -q 'Emitido em 28 de agosto de 2023\$' '$TMP/plain.txt' && ! grep -q 'Workplace' '$TMP/plain.txt'"
 
+# signatures: managers 410 and 411 have signatures/<id>.png, 412 has none
+python3 - "$TMP/nr35.json" "$TMP/sig.json" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+e["data"]["school"]["managers"] = [{"manager_id": i, "manager_name": "Gestor %d" % i} for i in (410, 411, 412)]
+json.dump(e, open(sys.argv[2], "w"))
+PY
+try "three managers, two with a signature file: renders" \
+	cert render --tenants "$TEN" "$TMP/sig.json" -o "$TMP/sig.pdf"
+pdfimages -list "$TMP/sig.pdf" | tail -n +3 > "$TMP/sig.img"
+is "$(awk '$4 == 240 && $5 == 60 {print $3}' "$TMP/sig.img" | sort | uniq -c | tr -s ' \n' '  ')" \
+	" 2 image 2 smask " "two signature images, each with its transparency"
+is "$(awk '$1 == 1' "$TMP/sig.img" | wc -l)" 6 "all on page 1, beside the logo"
+check "every manager's name is still printed" \
+	sh -c "pdftotext '$TMP/sig.pdf' - | grep -q 'Gestor 410' && pdftotext '$TMP/sig.pdf' - | grep -q 'Gestor 412'"
+python3 - "$TMP/sig.json" "$TMP/sig2.json" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+e["data"]["institution"]["id"] = 77001
+json.dump(e, open(sys.argv[2], "w"))
+PY
+cert render --tenants "$TEN" "$TMP/sig2.json" -o "$TMP/sig2.pdf" >/dev/null 2>&1
+is "$(pdfimages -list "$TMP/sig2.pdf" | tail -n +3 | wc -l)" 0 \
+	"another institution's managers 410, 411 get no signature of the first's"
+
 try "--locale beats the tenant's locale" \
 	cert render --locale pt-BR --tenants "$TEN" "$TMP/horizonte.json" -o "$TMP/h-pt.pdf"
 check "... so the English tenant's certificate is in Portuguese" \
