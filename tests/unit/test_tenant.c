@@ -148,7 +148,7 @@ static void test_courses(void)
 {
     struct tenants *ts;
     const struct tenant_course *c;
-    load_one("{}");
+    tenants_free(load_one("{}"));
     mk("t/7/courses");
     put("t/7/courses/555.json",
         "{\"display_name\": \"NR-35\", \"validity_months\": 24, \"syllabus\": [\"a\", \"b\"]}");
