@@ -154,6 +154,16 @@ sed 's/DejaVuSerif-Bold.ttf/NoSuchFont.ttf/' "$TEN/41270033/templates/norte.json
 broken "missing font" "font file 'NoSuchFont.ttf' not found"
 printf '{"display_name": "x", "validity": 3}\n' > "$TMP/b/77001/courses/500.json"
 broken "unknown course key" "b/77001/courses/500.json: validity: unknown key"
+# a tenant's own fonts/ is looked up before the global fonts/
+mkdir -p "$TMP/b/41270033/fonts"
+cp -L "$TOP/fonts/DejaVuSerif.ttf" "$TMP/b/41270033/fonts/TenantOnly.ttf"
+sed 's/"DejaVuSerif.ttf"/"TenantOnly.ttf"/' "$TEN/41270033/templates/norte.json" > "$TMP/b/41270033/templates/norte.json"
+try "a template naming a font of the tenant's fonts/ checks" cert tenants check --tenants "$TMP/b"
+try "... and renders" cert render --tenants "$TMP/b" "$TMP/norte.json" -o "$TMP/tf.pdf"
+check "... with the body text" sh -c "pdftotext '$TMP/tf.pdf' - | grep -q 'CERTIFICADO · NORTE'"
+rm "$TMP/b/41270033/fonts/TenantOnly.ttf"
+broken "the tenant's font removed" "font file 'TenantOnly.ttf' not found"
+
 cert tenants check --tenants "$TMP/none" > "$TMP/out" 2>&1
 ok $? "no tenants folder: fine, nothing to check"
 
