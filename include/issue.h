@@ -36,8 +36,9 @@ struct issue_result {
     struct event_diags diags;
     char slug[128]; /* event.slug when there was one */
     char error[256];
-    double render_ms; /* time spent rendering, 0 when nothing rendered */
-    double store_ms;  /* time spent writing the archive */
+    char public_url[512]; /* the institution's own verification base (tenant.json), or "" */
+    double render_ms;     /* time spent rendering, 0 when nothing rendered */
+    double store_ms;      /* time spent writing the archive */
 };
 
 struct issue;

@@ -244,6 +244,12 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
         r->status = ISSUE_INVALID;
         goto out;
     }
+    {
+        struct render_ctx *c = thread_ctx(is, r->error, sizeof(r->error));
+        const char *base = c ? render_public_url(c, ev.institution_id) : NULL;
+        if (base)
+            snprintf(r->public_url, sizeof(r->public_url), "%s", base);
+    }
     fields_of(&ev, body, len, &f, dates);
     t0 = now_ms();
     if (store_put(is->st, &f, render_cb, &job, &r->stored, r->error, sizeof(r->error)) < 0)

@@ -5,6 +5,7 @@
 # archive commands choose the same; `tenants check` reports each tenant and refuses broken
 # folders naming the file and the key.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/serve.sh"
 
 TEN="$TOP/examples/tenants"
 mk() { # name institution school course type
@@ -123,6 +124,29 @@ check "import: norte too" grep -q "CERTIFICADO · NORTE" "$TMP/imported.txt"
 check "import: the verify link is the tenant's public_url" \
 	grep -q "https://certificados.escolaviva.example/verify/" "$TMP/imported.txt"
 try "rerender with --tenants" cert rerender --store "$TMP/store" --tenants "$TEN"
+
+# the webhook chooses alike, and answers with the tenant's verification URL
+if serve_start "$TMP/wstore" "$TMP/serve.log" --tenants "$TEN" --webhook-token tok-tenants-0123456789; then
+	st=$(curl -s -o "$TMP/wbody" -w '%{http_code}' -H 'Authorization: Bearer tok-tenants-0123456789' \
+		--data-binary @"$TMP/nr35.json" "$URL/webhooks")
+	is "$st" 201 "webhook: the NR-35 event is issued"
+	check "webhook: its url is on the tenant's public_url" \
+		grep -q '"url":"https://certificados.escolaviva.example/verify/' "$TMP/wbody"
+	st=$(curl -s -o "$TMP/wbody2" -w '%{http_code}' -H 'Authorization: Bearer tok-tenants-0123456789' \
+		--data-binary @"$TMP/plain.json" "$URL/webhooks")
+	check "webhook: an institution without a folder keeps the server's public_url" \
+		sh -c "[ $st = 201 ] && grep -q '\"url\":\"$URL/verify/' '$TMP/wbody2'"
+	f=$(find "$TMP/wstore" -name '*-r1.pdf' | head -100)
+	check "webhook: the archived NR-35 PDF has its template and syllabus page" sh -c \
+		"for f in $(echo $f); do pdftotext \"\$f\" - ; done | grep -q 'CERTIFICADO NR-35' && for f in $(echo $f); do pdfinfo \"\$f\"; done | grep -q 'Pages: *2'"
+	kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null
+else
+	ok 1 "webhook: the server starts with --tenants"
+fi
+cp -r "$TEN" "$TMP/bs"; printf '{"nmae": 1}\n' > "$TMP/bs/77001/tenant.json"
+cert serve --listen 127.0.0.1:1 --store "$TMP/wstore2" --tenants "$TMP/bs" > /dev/null 2>"$TMP/serr"
+is "$?" 1 "serve with a broken tenant folder: exit 1"
+check "... naming the file and the key" grep -qF "bs/77001/tenant.json: nmae: unknown key (did you mean 'name'?)" "$TMP/serr"
 
 # tenants check
 cert tenants check --tenants "$TEN" > "$TMP/check" 2>&1
