@@ -3,6 +3,8 @@
 #ifndef CMD_H
 #define CMD_H
 
+#include <stdint.h>
+
 #include "i18n.h"
 
 /* Exit statuses shared by every command (SPEC §4). */
@@ -50,6 +52,9 @@ struct cmd_common {
  * error is printed: return EXIT_USAGE). */
 int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct cmd_common *o);
 
+/* An institution or school id as typed: a positive decimal integer. 0, or -1. */
+int cmd_parse_id(const char *arg, int64_t *out);
+
 extern const struct cmd_entry cmd_render_entry;
 extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_rerender_entry;
@@ -58,5 +63,6 @@ extern const struct cmd_entry cmd_validate_entry;
 extern const struct cmd_entry cmd_staff_entry;
 extern const struct cmd_entry cmd_revoke_entry;
 extern const struct cmd_entry cmd_tenants_entry;
+extern const struct cmd_entry cmd_webhook_token_entry;
 
 #endif

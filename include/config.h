@@ -20,6 +20,7 @@ struct config {
     char *store;                     /* the archive folder */
     char *public_url;                /* no trailing slash; "http://" + listen unless set */
     char *webhook_token;             /* NULL: generated on first start, kept in the store */
+    int require_institution_tokens;  /* 1: the server-wide webhook token is refused */
     char *signing_secret;            /* "whsec_..."; NULL: Standard Webhooks signatures off */
     char *template;                  /* NULL: chosen by the certificate type */
     char *locale;                    /* "pt-BR" (default) or "en" */

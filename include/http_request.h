@@ -17,6 +17,7 @@
 #include "http.h"
 #include "http_throttle.h"
 #include "i18n.h"
+#include "store.h"
 
 struct http_route;
 
@@ -48,6 +49,12 @@ struct http_request {
     const char *outcome; /* static string or NULL */
     char error[512];
     char staff[64]; /* the staff account that signed in, "" otherwise */
+    /* What that account may see: every route below http_staff_begin hands
+     * it to the store (store_get_in, store_query.scope, store_revoke_in). */
+    struct store_scope scope;
+    /* The institution a webhook token is for; 0: the server-wide token. */
+    int64_t webhook_institution;
+    char outcome_buf[64]; /* room for an outcome made up at run time */
 };
 
 /* A request header, or NULL. */

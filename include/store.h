@@ -168,8 +168,20 @@ int store_put(struct store *st, const struct store_fields *f, store_render_fn fn
 int store_batch_begin(struct store *st, char *err, size_t errlen);
 int store_batch_end(struct store *st, char *err, size_t errlen);
 
+/* The wall around what a staff account may see: a certificate is inside
+ * when its institution is institution_id and, when school_id is not 0, its
+ * school is school_id. All zero (or a NULL scope): everything. */
+struct store_scope {
+    int64_t institution_id, school_id;
+};
+
 /* 0 found (free with store_cert_free), 1 not found, -1 error. */
 int store_get(struct store *st, const char *id, struct store_cert *out, char *err, size_t errlen);
+/* store_get within a scope (NULL: none): a certificate outside it is not
+ * found (1), by the same single lookup as an unknown id, the scope being part
+ * of the query. */
+int store_get_in(struct store *st, const struct store_scope *scope, const char *id,
+                 struct store_cert *out, char *err, size_t errlen);
 /* Case-insensitive, dashes optional. Also says which revision the code is.
  * A malformed code is simply not found (1). */
 int store_get_by_code(struct store *st, const char *code, struct store_cert *out, int *revision,
@@ -195,6 +207,10 @@ int store_rerender(struct store *st, const char *since, store_rerender_fn fn, vo
  * as valid). 0 done (revoking again keeps the first reason and time), 1 no
  * such id, -1 error. */
 int store_revoke(struct store *st, const char *id, const char *reason, char *err, size_t errlen);
+/* store_revoke within a scope (NULL: none): a certificate outside it is not
+ * found (1) and stays as it is. */
+int store_revoke_in(struct store *st, const struct store_scope *scope, const char *id,
+                    const char *reason, char *err, size_t errlen);
 
 int store_stats(struct store *st, struct store_stats *out, char *err, size_t errlen);
 
@@ -204,11 +220,12 @@ struct store_query {
                       prefixes against name, e-mail, CPF digits and course
                       name ("joao silv" finds "João da Silva") */
     int64_t course_id, institution_id;
-    const char *type;      /* "participation" / "achievement" */
-    const char *from, *to; /* certified_at, "yyyy-MM-dd", both inclusive */
-    const char *status;    /* "valid" (not revoked) or "revoked" */
-    int page;              /* 1-based; 0 means 1 */
-    int per_page;          /* 1..100; 0 means 20 */
+    const char *type;         /* "participation" / "achievement" */
+    const char *from, *to;    /* certified_at, "yyyy-MM-dd", both inclusive */
+    const char *status;       /* "valid" (not revoked) or "revoked" */
+    int page;                 /* 1-based; 0 means 1 */
+    int per_page;             /* 1..100; 0 means 20 */
+    struct store_scope scope; /* the searcher's wall, added to the filters */
 };
 
 /* One row of a result page: the certificate's latest revision. */
@@ -247,6 +264,7 @@ int store_search_explain(struct store *st, const struct store_query *q, struct b
  * the index keeps only its SHA-256. */
 struct store_staff {
     char name[64];
+    struct store_scope scope; /* zero: sees every certificate */
     char created_at[20];
     char revoked_at[20]; /* "" while active */
 };
@@ -255,6 +273,10 @@ struct store_staff {
  * caller, never stored). 0, or -1 (a name already active is an error; names are
  * 1..63 characters of letters, digits, '.', '_', '-' and '@'). */
 int store_staff_add(struct store *st, const char *name, char token[64], char *err, size_t errlen);
+/* The same for an account that sees only the certificates inside scope
+ * (NULL or zero: all; a school_id needs an institution_id). */
+int store_staff_add_in(struct store *st, const char *name, const struct store_scope *scope,
+                       char token[64], char *err, size_t errlen);
 /* All accounts, active and revoked, by name. Free *out with free(). */
 int store_staff_list(struct store *st, struct store_staff **out, size_t *n, char *err,
                      size_t errlen);
@@ -263,6 +285,34 @@ int store_staff_revoke(struct store *st, const char *name, char *err, size_t err
 /* Who holds this token: 0 and the name, 1 no active account has it, -1 error.
  * The comparison of SHA-256 digests runs in constant time. */
 int store_staff_check(struct store *st, const char *token, char name[64], char *err, size_t errlen);
+/* The same, also saying the account's scope (may be NULL). */
+int store_staff_check_in(struct store *st, const char *token, char name[64],
+                         struct store_scope *scope, char *err, size_t errlen);
+
+/* Webhook tokens of one institution each: a delivery they authenticate may
+ * issue only for that institution. Made, kept (as SHA-256) and checked as
+ * staff tokens are; a label names each (1..63 characters as staff names). */
+struct store_webhook_token {
+    char label[64];
+    int64_t institution_id;
+    char created_at[20];
+    char revoked_at[20]; /* "" while active */
+};
+
+/* Add a token for institution_id (> 0) under label (NULL: "institution-ID")
+ * and write the token into token (printed once by the caller). 0, or -1 (an
+ * active label is an error). */
+int store_webhook_token_add(struct store *st, int64_t institution_id, const char *label,
+                            char token[64], char *err, size_t errlen);
+/* All tokens, active and revoked, by label. Free *out with free(). */
+int store_webhook_token_list(struct store *st, struct store_webhook_token **out, size_t *n,
+                             char *err, size_t errlen);
+/* 0 revoked, 1 no such active label, -1 error. */
+int store_webhook_token_revoke(struct store *st, const char *label, char *err, size_t errlen);
+/* Which institution this token is for: 0 and *institution_id, 1 no active
+ * token, -1 error. Looked up by its SHA-256 digest. */
+int store_webhook_token_check(struct store *st, const char *token, int64_t *institution_id,
+                              char *err, size_t errlen);
 
 /* Helpers shared by every backend. Pure or thread-safe. */
 

@@ -1,4 +1,5 @@
 /* Defaults every archive command shares. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -53,4 +54,19 @@ int cmd_usage_error(const struct cmd_entry *e, const char *msg)
         fprintf(stderr, "certifica %s: %s\n", e->name, msg);
     fprintf(stderr, "usage: certifica %s\n", e->usage);
     return EXIT_USAGE;
+}
+
+int cmd_parse_id(const char *arg, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    if (!arg || *arg < '0' || *arg > '9')
+        return -1;
+    errno = 0;
+    v = strtoll(arg, &end, 10);
+    if (errno || *end || v <= 0)
+        return -1;
+    *out = (int64_t)v;
+    return 0;
 }

@@ -242,6 +242,9 @@ static int serve_exec(int argc, char **argv)
                    "%s/webhooks?token=%s",
                    made ? "new" : "kept", cfg.store, cfg.public_url, token);
     log_printf(LOG_LEVEL_INFO, "staff tokens: certifica staff add NAME --store %s", cfg.store);
+    if (cfg.require_institution_tokens)
+        log_printf(LOG_LEVEL_INFO, "require_institution_tokens: only institutions' own webhook "
+                                   "tokens are accepted, the server-wide one gets 401");
 
     if (sigwait(&sigs, &sig) != 0)
         sig = SIGTERM;

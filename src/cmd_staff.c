@@ -1,7 +1,9 @@
 /* certifica staff: add, list and revoke the accounts staff sign in with. Each
  * account has a random token, printed once by `add` and kept in the archive
- * only as its SHA-256. */
+ * only as its SHA-256, and a scope: every certificate, or one institution's
+ * (and one school's) only. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,19 +12,32 @@
 #include "store.h"
 #include "banned.h"
 
-static int staff_add(struct store *st, const char *name)
+/* "all", "institution 7" or "institution 7, school 3". */
+static void scope_text(const struct store_scope *sc, char *out, size_t n)
 {
-    char token[64], err[512];
+    if (!sc->institution_id)
+        snprintf(out, n, "all");
+    else if (!sc->school_id)
+        snprintf(out, n, "institution %" PRId64, sc->institution_id);
+    else
+        snprintf(out, n, "institution %" PRId64 ", school %" PRId64, sc->institution_id,
+                 sc->school_id);
+}
 
-    if (store_staff_add(st, name, token, err, sizeof(err)) < 0) {
+static int staff_add(struct store *st, const char *name, const struct store_scope *sc)
+{
+    char token[64], err[512], scope[96];
+
+    scope_text(sc, scope, sizeof(scope));
+    if (store_staff_add_in(st, name, sc, token, err, sizeof(err)) < 0) {
         fprintf(stderr, "certifica: %s\n", err);
         return EXIT_RUNTIME;
     }
     printf("%s\n", token);
     fprintf(stderr,
             "certifica: token for '%s', shown only this once: send it as 'Authorization: Bearer "
-            "TOKEN', or sign in with it as the password (user '%s')\n",
-            name, name);
+            "TOKEN', or sign in with it as the password (user '%s'); it sees %s\n",
+            name, name, sc->institution_id ? scope : "every certificate");
     return EXIT_OK;
 }
 
@@ -31,6 +46,7 @@ static int staff_list(struct store *st)
     struct store_staff *v = NULL;
     char err[512];
     size_t n = 0, width = 4;
+    char scope[96];
 
     if (store_staff_list(st, &v, &n, err, sizeof(err)) < 0) {
         fprintf(stderr, "certifica: %s\n", err);
@@ -44,10 +60,13 @@ static int staff_list(struct store *st)
     for (size_t i = 0; i < n; i++)
         if (strlen(v[i].name) > width)
             width = strlen(v[i].name);
-    printf("%-*s  %-19s  %s\n", (int)width, "NAME", "CREATED (UTC)", "REVOKED (UTC)");
-    for (size_t i = 0; i < n; i++)
-        printf("%-*s  %-19s  %s\n", (int)width, v[i].name, v[i].created_at,
-               v[i].revoked_at[0] ? v[i].revoked_at : "-");
+    printf("%-*s  %-19s  %-19s  %s\n", (int)width, "NAME", "CREATED (UTC)", "REVOKED (UTC)",
+           "SCOPE");
+    for (size_t i = 0; i < n; i++) {
+        scope_text(&v[i].scope, scope, sizeof(scope));
+        printf("%-*s  %-19s  %-19s  %s\n", (int)width, v[i].name, v[i].created_at,
+               v[i].revoked_at[0] ? v[i].revoked_at : "-", scope);
+    }
     free(v);
     return EXIT_OK;
 }
@@ -73,18 +92,26 @@ static int cmd_staff(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"store", required_argument, NULL, 's'},
+        {"institution", required_argument, NULL, 'i'},
+        {"school", required_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
     };
     const char *store = NULL, *action, *name = NULL;
+    struct store_scope sc = {0, 0};
     struct store *st;
     char err[1024];
     int c, rc, want;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (c != 's')
+        if (c == 's')
+            store = optarg;
+        else if (c == 'i' && cmd_parse_id(optarg, &sc.institution_id) < 0)
+            return cmd_usage_error(&cmd_staff_entry, "--institution: expected a positive integer");
+        else if (c == 'c' && cmd_parse_id(optarg, &sc.school_id) < 0)
+            return cmd_usage_error(&cmd_staff_entry, "--school: expected a positive integer");
+        else if (c != 's' && c != 'i' && c != 'c')
             return cmd_usage_error(&cmd_staff_entry, NULL);
-        store = optarg;
     }
     if (optind >= argc)
         return cmd_usage_error(&cmd_staff_entry, "missing action: add, list or revoke");
@@ -98,6 +125,10 @@ static int cmd_staff(int argc, char **argv)
     if (argc - optind != want)
         return cmd_usage_error(&cmd_staff_entry,
                                want ? "expected one NAME" : "unexpected argument");
+    if ((sc.institution_id || sc.school_id) && strcmp(action, "add") != 0)
+        return cmd_usage_error(&cmd_staff_entry, "--institution and --school go with add only");
+    if (sc.school_id && !sc.institution_id)
+        return cmd_usage_error(&cmd_staff_entry, "--school needs --institution");
     if (want) {
         name = argv[optind];
         if (!store_staff_name_valid(name))
@@ -113,7 +144,7 @@ static int cmd_staff(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     if (strcmp(action, "add") == 0)
-        rc = staff_add(st, name);
+        rc = staff_add(st, name, &sc);
     else if (strcmp(action, "revoke") == 0)
         rc = staff_revoke(st, name);
     else
@@ -124,7 +155,8 @@ static int cmd_staff(int argc, char **argv)
 
 const struct cmd_entry cmd_staff_entry = {
     "staff",
-    "staff add|list|revoke [NAME] [--store DIR]",
-    "manage staff accounts: add prints a new sign-in token once, revoke disables it",
+    "staff add|list|revoke [NAME] [--institution ID [--school ID]] [--store DIR]",
+    "manage staff accounts: add prints a new sign-in token once (scoped to one institution "
+    "or school with --institution, --school), revoke disables it",
     cmd_staff,
 };

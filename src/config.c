@@ -8,12 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "config.h"
 #include "banned.h"
 
-enum kind { K_LISTEN, K_TEXT, K_URL, K_TOKEN, K_SECRET, K_LOCALE, K_SIZE, K_UINT };
+enum kind { K_LISTEN, K_TEXT, K_URL, K_TOKEN, K_SECRET, K_LOCALE, K_SIZE, K_UINT, K_BOOL };
 
 struct key {
     const char *name; /* file key; the flag is "--" + name with '-' for '_' */
@@ -35,6 +36,9 @@ static const struct key keys[] = {
      "base of the verification links printed on certificates"},
     {"webhook_token", "CERTIFICA_WEBHOOK_TOKEN", K_TOKEN, STR(webhook_token), 0, 0,
      "generated, kept in STORE/webhook-token", "shared secret of the webhook (Bearer or ?token=)"},
+    {"require_institution_tokens", "CERTIFICA_REQUIRE_INSTITUTION_TOKENS", K_BOOL,
+     STR(require_institution_tokens), 0, 0, "false",
+     "refuse the server-wide webhook token: only institutions' own tokens (true or false)"},
     {"signing_secret", "CERTIFICA_SIGNING_SECRET", K_SECRET, STR(signing_secret), 0, 0, "none",
      "Standard Webhooks secret (whsec_...); signatures required when set"},
     {"max_body", "CERTIFICA_MAX_BODY", K_SIZE, STR(max_body), 1, 64u << 20, "262144",
@@ -84,7 +88,7 @@ void config_init(struct config *c)
 void config_free(struct config *c)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
-        if (keys[i].kind == K_SIZE || keys[i].kind == K_UINT)
+        if (keys[i].kind == K_SIZE || keys[i].kind == K_UINT || keys[i].kind == K_BOOL)
             continue;
         char **p = (char **)((char *)c + keys[i].off);
         if (keys[i].kind == K_TOKEN || keys[i].kind == K_SECRET) {
@@ -201,6 +205,20 @@ static int parse_number(const char *v, int sizes, unsigned long long *out)
     return 0;
 }
 
+/* "true", "yes", "on", "1" / "false", "no", "off", "0", any case: 1, 0, or -1. */
+static int parse_bool(const char *v)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no",
+                                                                                "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (!strcasecmp(v, yes[i]))
+            return 1;
+        if (!strcasecmp(v, no[i]))
+            return 0;
+    }
+    return -1;
+}
+
 static int has_control(const char *v)
 {
     for (; *v; v++)
@@ -266,6 +284,12 @@ static int check_value(const struct key *k, const char *v, char *err, size_t err
             return -1;
         }
         return 0;
+    case K_BOOL:
+        if (parse_bool(v) < 0) {
+            snprintf(err, errlen, "%s: '%.40s' is not true or false", k->name, v);
+            return -1;
+        }
+        return 0;
     case K_SIZE:
     case K_UINT:
         if (parse_number(v, k->kind == K_SIZE, &n) < 0 || n < k->min || n > k->max) {
@@ -285,6 +309,8 @@ static void store_value(struct config *c, const struct key *k, const char *v)
     if (k->kind == K_SIZE) {
         parse_number(v, 1, &n);
         *(size_t *)(void *)field = (size_t)n;
+    } else if (k->kind == K_BOOL) {
+        *(int *)(void *)field = parse_bool(v) == 1;
     } else if (k->kind == K_UINT) {
         parse_number(v, 0, &n);
         *(unsigned *)(void *)field = (unsigned)n;
@@ -459,7 +485,9 @@ int config_load(struct config *c, int argc, char **argv, char *const *envp, char
             return -1;
         }
         snprintf(where, sizeof(where), "option --%s", name);
-        v = flag_value(argc, argv, &i, eq, err, errlen);
+        /* A switch: "--name" alone is true, "--name=false" says otherwise. */
+        v = find_key(name)->kind == K_BOOL && !eq ? "true"
+                                                  : flag_value(argc, argv, &i, eq, err, errlen);
         if (!v || config_set(c, name, v, CONFIG_FLAG, where, err, errlen) < 0)
             return -1;
     }

@@ -75,7 +75,7 @@ int http_staff_begin(struct http_request *rq)
     char tok[TOKEN_MAX], name[64], err[256];
     int rc = 1;
     if (presented_token(rq, tok) == 0) {
-        rc = store_staff_check(st, tok, name, err, sizeof(err));
+        rc = store_staff_check_in(st, tok, name, &rq->scope, err, sizeof(err));
         memset(tok, 0, sizeof(tok));
     }
     if (rc == 0) {

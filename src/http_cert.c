@@ -304,7 +304,7 @@ static int send_pdf(struct http_request *rq, const struct http_cert_path *p)
     char err[256];
     int rc;
     for (int tries = 0; tries < 2; tries++) {
-        rc = store_get(issue_store(rq->opt->issue), p->id, &c, err, sizeof(err));
+        rc = store_get_in(issue_store(rq->opt->issue), &rq->scope, p->id, &c, err, sizeof(err));
         if (rc == 1)
             return http_cert_not_found(rq);
         if (rc < 0)
@@ -328,7 +328,7 @@ int http_cert_get(struct http_request *rq)
     snprintf(rq->cert_id, sizeof(rq->cert_id), "%s", p.id);
     if (p.pdf)
         return send_pdf(rq, &p);
-    rc = store_get(issue_store(rq->opt->issue), p.id, &c, err, sizeof(err));
+    rc = store_get_in(issue_store(rq->opt->issue), &rq->scope, p.id, &c, err, sizeof(err));
     if (rc == 1)
         return http_cert_not_found(rq);
     if (rc < 0)

@@ -21,6 +21,14 @@ int http_webhook_end(struct http_request *rq);
 int http_webhook_status(const struct issue_result *r);
 /* 1 when a Content-Type value is acceptable for a webhook body (see README). */
 int http_webhook_content_type_ok(const char *content_type);
+/* Institutions' webhook tokens (http_wall.c). Whether tok[0..len) is one:
+ * 0 and rq->webhook_institution set, 1 not one, -1 the store failed (err in
+ * rq->error). */
+int http_webhook_institution_token(struct http_request *rq, const char *tok, size_t len);
+/* Once the body is in, for a delivery with an institution's token: 1 when
+ * the body may go on to be issued, else the 403 was answered (0, or -1 as
+ * http_reply). */
+int http_webhook_wall(struct http_request *rq, const char *body, size_t len);
 
 /* Staff routes. http_staff_begin checks the staff token (Bearer, or the
  * password of HTTP Basic) and answers 401 without one (http_auth.c); the

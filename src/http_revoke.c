@@ -119,7 +119,7 @@ static int revoked_answer(struct http_request *rq, int form, const char *id)
         buf_free(&loc);
         return rc;
     }
-    rc = store_get(issue_store(rq->opt->issue), id, &c, err, sizeof(err));
+    rc = store_get_in(issue_store(rq->opt->issue), &rq->scope, id, &c, err, sizeof(err));
     if (rc != 0)
         return rc == 1 ? http_cert_not_found(rq) : http_cert_failed(rq, "get", err);
     rc = http_reply_json(rq, MHD_HTTP_OK, http_cert_json(rq, &c), NULL);
@@ -148,8 +148,8 @@ int http_cert_revoke(struct http_request *rq)
     else if (rc < 0)
         rc = http_reply_problem(rq, MHD_HTTP_BAD_REQUEST, form, H_NOT_REVOKED, H_REASON_REQUIRED,
                                 "reason: required, 1 to 500 characters of text", NULL);
-    else if ((rc = store_revoke(issue_store(rq->opt->issue), p.id, reason.data, err,
-                                sizeof(err))) == 1)
+    else if ((rc = store_revoke_in(issue_store(rq->opt->issue), &rq->scope, p.id, reason.data, err,
+                                   sizeof(err))) == 1)
         rc = http_cert_not_found(rq);
     else if (rc < 0)
         rc = http_cert_failed(rq, "revoke", err);

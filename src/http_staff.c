@@ -395,6 +395,7 @@ static int search(struct http_request *rq, int default_html)
     char err[256];
     int html = http_wants_html(rq, default_html), rc;
     parse_search(rq, &s);
+    s.q.scope = rq->scope;
     if (s.bad && html)
         return reply_page(rq, &s, NULL);
     if (s.bad) {

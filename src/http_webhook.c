@@ -118,8 +118,13 @@ int http_webhook_begin(struct http_request *rq)
     size_t len = 0;
     const char *tok = presented_token(rq, &len);
     const char *ct, *coding = NULL;
-    if (!tok || !whsig_token_equal(opt->webhook_token, tok, len))
-        return refuse(rq, "missing or wrong credentials");
+    int rc = 1;
+    if (!tok || ((opt->cfg->require_institution_tokens ||
+                  !whsig_token_equal(opt->webhook_token, tok, len)) &&
+                 (rc = http_webhook_institution_token(rq, tok, len)) != 0))
+        return tok && rc < 0 ? http_reply_error(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                                "cannot check credentials now", NULL)
+                             : refuse(rq, "missing or wrong credentials");
     if (opt->sigkey && (!header(rq, "webhook-id") || !header(rq, "webhook-timestamp") ||
                         !header(rq, "webhook-signature")))
         return refuse(rq, whsig_status_message(WHSIG_MISSING));
@@ -228,6 +233,8 @@ int http_webhook_end(struct http_request *rq)
         if (st != WHSIG_OK)
             return refuse(rq, whsig_status_message(st));
     }
+    if (rq->webhook_institution && (rc = http_webhook_wall(rq, body, rq->body.len)) != 1)
+        return rc;
     memset(&r, 0, sizeof(r));
     issue_event(opt->issue, body, rq->body.len, &r);
     status = http_webhook_status(&r);

@@ -90,7 +90,13 @@ int store_batch_end(struct store *st, char *err, size_t errlen)
 
 int store_get(struct store *st, const char *id, struct store_cert *out, char *err, size_t errlen)
 {
-    return st->ops->get(st, id, out, err, errlen);
+    return st->ops->get(st, NULL, id, out, err, errlen);
+}
+
+int store_get_in(struct store *st, const struct store_scope *scope, const char *id,
+                 struct store_cert *out, char *err, size_t errlen)
+{
+    return st->ops->get(st, scope, id, out, err, errlen);
 }
 
 int store_get_by_code(struct store *st, const char *code, struct store_cert *out, int *revision,
@@ -116,6 +122,24 @@ int store_revoke(struct store *st, const char *id, const char *reason, char *err
     return st->ops->revoke(st, id, reason, err, errlen);
 }
 
+/* The scope is checked by the scoped lookup, the same for every backend: an
+ * id outside it costs one lookup, as an unknown id does. A certificate's
+ * institution is part of its id and never changes. */
+int store_revoke_in(struct store *st, const struct store_scope *scope, const char *id,
+                    const char *reason, char *err, size_t errlen)
+{
+    struct store_cert c;
+    int rc;
+
+    if (scope && scope->institution_id) {
+        rc = st->ops->get(st, scope, id, &c, err, errlen);
+        if (rc != 0)
+            return rc;
+        store_cert_free(&c);
+    }
+    return st->ops->revoke(st, id, reason, err, errlen);
+}
+
 int store_stats(struct store *st, struct store_stats *out, char *err, size_t errlen)
 {
     return st->ops->stats(st, out, err, errlen);
@@ -135,7 +159,13 @@ int store_search_explain(struct store *st, const struct store_query *q, struct b
 
 int store_staff_add(struct store *st, const char *name, char token[64], char *err, size_t errlen)
 {
-    return st->ops->staff_add(st, name, token, err, errlen);
+    return st->ops->staff_add(st, name, NULL, token, err, errlen);
+}
+
+int store_staff_add_in(struct store *st, const char *name, const struct store_scope *scope,
+                       char token[64], char *err, size_t errlen)
+{
+    return st->ops->staff_add(st, name, scope, token, err, errlen);
 }
 
 int store_staff_list(struct store *st, struct store_staff **out, size_t *n, char *err,
@@ -151,7 +181,36 @@ int store_staff_revoke(struct store *st, const char *name, char *err, size_t err
 
 int store_staff_check(struct store *st, const char *token, char name[64], char *err, size_t errlen)
 {
-    return st->ops->staff_check(st, token, name, err, errlen);
+    return st->ops->staff_check(st, token, name, NULL, err, errlen);
+}
+
+int store_staff_check_in(struct store *st, const char *token, char name[64],
+                         struct store_scope *scope, char *err, size_t errlen)
+{
+    return st->ops->staff_check(st, token, name, scope, err, errlen);
+}
+
+int store_webhook_token_add(struct store *st, int64_t institution_id, const char *label,
+                            char token[64], char *err, size_t errlen)
+{
+    return st->ops->webhook_token_add(st, institution_id, label, token, err, errlen);
+}
+
+int store_webhook_token_list(struct store *st, struct store_webhook_token **out, size_t *n,
+                             char *err, size_t errlen)
+{
+    return st->ops->webhook_token_list(st, out, n, err, errlen);
+}
+
+int store_webhook_token_revoke(struct store *st, const char *label, char *err, size_t errlen)
+{
+    return st->ops->webhook_token_revoke(st, label, err, errlen);
+}
+
+int store_webhook_token_check(struct store *st, const char *token, int64_t *institution_id,
+                              char *err, size_t errlen)
+{
+    return st->ops->webhook_token_check(st, token, institution_id, err, errlen);
 }
 
 const char *store_outcome_name(enum store_outcome o)

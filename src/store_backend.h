@@ -22,7 +22,8 @@ struct store_ops {
                struct store_result *res, char *err, size_t errlen);
     int (*batch_begin)(struct store *st, char *err, size_t errlen);
     int (*batch_end)(struct store *st, char *err, size_t errlen);
-    int (*get)(struct store *st, const char *id, struct store_cert *out, char *err, size_t errlen);
+    int (*get)(struct store *st, const struct store_scope *scope, const char *id,
+               struct store_cert *out, char *err, size_t errlen);
     int (*get_by_code)(struct store *st, const char *code, struct store_cert *out, int *revision,
                        char *err, size_t errlen);
     int (*raw_event)(struct store *st, const char *id, int revision, struct buf *out, char *err,
@@ -37,12 +38,21 @@ struct store_ops {
     int (*search_explain)(struct store *st, const struct store_query *q, struct buf *out, char *err,
                           size_t errlen);
 
-    int (*staff_add)(struct store *st, const char *name, char token[64], char *err, size_t errlen);
+    int (*staff_add)(struct store *st, const char *name, const struct store_scope *scope,
+                     char token[64], char *err, size_t errlen);
     int (*staff_list)(struct store *st, struct store_staff **out, size_t *n, char *err,
                       size_t errlen);
     int (*staff_revoke)(struct store *st, const char *name, char *err, size_t errlen);
-    int (*staff_check)(struct store *st, const char *token, char name[64], char *err,
-                       size_t errlen);
+    int (*staff_check)(struct store *st, const char *token, char name[64],
+                       struct store_scope *scope, char *err, size_t errlen);
+
+    int (*webhook_token_add)(struct store *st, int64_t institution_id, const char *label,
+                             char token[64], char *err, size_t errlen);
+    int (*webhook_token_list)(struct store *st, struct store_webhook_token **out, size_t *n,
+                              char *err, size_t errlen);
+    int (*webhook_token_revoke)(struct store *st, const char *label, char *err, size_t errlen);
+    int (*webhook_token_check)(struct store *st, const char *token, int64_t *institution_id,
+                               char *err, size_t errlen);
 };
 
 /* The head of every backend's store. */

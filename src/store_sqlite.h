@@ -24,7 +24,7 @@
 
 #define STORE_STRIPES 256 /* per-id serialisation of puts and re-makes */
 #define STORE_READERS 4   /* read-only connections for get, search, stats */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* A revision's send_at as SQL, for the revisions table as "r": its column,
  * else (rows archived before schema 3) the send_at of its archived raw event
@@ -146,8 +146,8 @@ int store_sqlite_batch_begin(struct store *st, char *err, size_t errlen);
 int store_sqlite_batch_end(struct store *st, char *err, size_t errlen);
 int store_sqlite_revoke(struct store *st, const char *id, const char *reason, char *err,
                         size_t errlen);
-int store_sqlite_get(struct store *st, const char *id, struct store_cert *out, char *err,
-                     size_t errlen);
+int store_sqlite_get(struct store *st, const struct store_scope *scope, const char *id,
+                     struct store_cert *out, char *err, size_t errlen);
 int store_sqlite_get_by_code(struct store *st, const char *code, struct store_cert *out,
                              int *revision, char *err, size_t errlen);
 int store_sqlite_raw_event(struct store *st, const char *id, int revision, struct buf *out,
@@ -159,12 +159,33 @@ int store_sqlite_search(struct store *st, const struct store_query *q, struct st
                         char *err, size_t errlen);
 int store_sqlite_search_explain(struct store *st, const struct store_query *q, struct buf *out,
                                 char *err, size_t errlen);
-int store_sqlite_staff_add(struct store *st, const char *name, char token[64], char *err,
-                           size_t errlen);
+int store_sqlite_staff_add(struct store *st, const char *name, const struct store_scope *scope,
+                           char token[64], char *err, size_t errlen);
 int store_sqlite_staff_list(struct store *st, struct store_staff **out, size_t *n, char *err,
                             size_t errlen);
 int store_sqlite_staff_revoke(struct store *st, const char *name, char *err, size_t errlen);
-int store_sqlite_staff_check(struct store *st, const char *token, char name[64], char *err,
-                             size_t errlen);
+int store_sqlite_staff_check(struct store *st, const char *token, char name[64],
+                             struct store_scope *scope, char *err, size_t errlen);
+int store_sqlite_webhook_token_add(struct store *st, int64_t institution_id, const char *label,
+                                   char token[64], char *err, size_t errlen);
+int store_sqlite_webhook_token_list(struct store *st, struct store_webhook_token **out, size_t *n,
+                                    char *err, size_t errlen);
+int store_sqlite_webhook_token_revoke(struct store *st, const char *label, char *err,
+                                      size_t errlen);
+int store_sqlite_webhook_token_check(struct store *st, const char *token, int64_t *institution_id,
+                                     char *err, size_t errlen);
+
+/* Tokens (store_sqlite_staff.c): a fresh one, 32 random bytes in base64url,
+ * and its SHA-256; the digest of a presented one. 0, or -1 with err. */
+int store_sqlite_token_new(char token[64], unsigned char md[32], char *err, size_t errlen);
+int store_sqlite_token_digest(const char *token, unsigned char md[32], char *err, size_t errlen);
+/* One statement that writes, in its own transaction of the writer. Binds:
+ * ?1 text a, ?2 int64 n, ?3 blob md (32 bytes, may be NULL), ?4 text now
+ * (sql may leave some out, as long as it names ?4). 0 and *changes rows
+ * changed, or -1 with err (unique_msg, when not NULL, if a unique key
+ * refuses). */
+int store_sqlite_write_one(struct store_sqlite *st, const char *sql, const char *a, int64_t n,
+                           const unsigned char *md, int *changes, const char *unique_msg, char *err,
+                           size_t errlen);
 
 #endif

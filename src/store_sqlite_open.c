@@ -329,4 +329,8 @@ static const struct store_ops sqlite_ops = {
     .staff_list = store_sqlite_staff_list,
     .staff_revoke = store_sqlite_staff_revoke,
     .staff_check = store_sqlite_staff_check,
+    .webhook_token_add = store_sqlite_webhook_token_add,
+    .webhook_token_list = store_sqlite_webhook_token_list,
+    .webhook_token_revoke = store_sqlite_webhook_token_revoke,
+    .webhook_token_check = store_sqlite_webhook_token_check,
 };

@@ -7,8 +7,11 @@
 #include "store_sqlite.h"
 #include "banned.h"
 
-static int read_cert(struct store_sqlite *st, sqlite3 *db, const char *id, struct store_cert *out,
-                     char *err, size_t errlen)
+/* The certificate id with its revisions, when inside scope (NULL: any): the
+ * scope is part of the one query, so a certificate outside it costs the same
+ * lookup as an unknown id. */
+static int read_cert(struct store_sqlite *st, sqlite3 *db, const struct store_scope *scope,
+                     const char *id, struct store_cert *out, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
     struct buf path = BUF_INIT;
@@ -20,10 +23,13 @@ static int read_cert(struct store_sqlite *st, sqlite3 *db, const char *id, struc
                            "SELECT institution_id, user_id, course_id, school_id, user_name,"
                            " user_email, user_cpf, course_name, school_name, workload, type,"
                            " certified_at, concluded_at, enrolled_at, approval_rate, latest,"
-                           " revoked, revoke_reason, revoked_at FROM certificates WHERE id = ?1",
+                           " revoked, revoke_reason, revoked_at FROM certificates WHERE id = ?1"
+                           " AND (?2 = 0 OR institution_id = ?2) AND (?3 = 0 OR school_id = ?3)",
                            -1, &s, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, scope ? scope->institution_id : 0);
+    sqlite3_bind_int64(s, 3, scope ? scope->school_id : 0);
     step = sqlite3_step(s);
     if (step == SQLITE_DONE) {
         rc = 1;
@@ -95,8 +101,8 @@ out:
     return rc;
 }
 
-int store_sqlite_get(struct store *base, const char *id, struct store_cert *out, char *err,
-                     size_t errlen)
+int store_sqlite_get(struct store *base, const struct store_scope *scope, const char *id,
+                     struct store_cert *out, char *err, size_t errlen)
 {
     struct store_sqlite *st = store_sqlite_of(base);
     sqlite3 *db = store_sqlite_reader_get(st);
@@ -108,7 +114,7 @@ int store_sqlite_get(struct store *base, const char *id, struct store_cert *out,
         store_sqlite_reader_put(st, db);
         return -1;
     }
-    rc = read_cert(st, db, id, out, err, errlen);
+    rc = read_cert(st, db, scope, id, out, err, errlen);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     store_sqlite_reader_put(st, db);
     return rc;
@@ -147,7 +153,7 @@ int store_sqlite_get_by_code(struct store *base, const char *code, struct store_
     store_sqlite_col_copy(s, 0, id, sizeof(id));
     if (revision)
         *revision = sqlite3_column_int(s, 1);
-    rc = read_cert(st, db, id, out, err, errlen);
+    rc = read_cert(st, db, NULL, id, out, err, errlen);
 out:
     sqlite3_finalize(s);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);

@@ -1,10 +1,12 @@
-/* The SQLite index's schema: made at version 3 for a new store, and brought
- * up from version 1 (the first release) or 2 when an older index is opened.
+/* The SQLite index's schema: made at version 4 for a new store, and brought
+ * up from version 1 (the first release), 2 or 3 when an older index is opened.
  * Version 2 gives certificates a stable integer key (seq), a full-text table
  * (FTS5) keyed by it and the day, kept in step by triggers, indexes for the
  * staff listing, and staff accounts. Version 3 keeps each revision's
  * send_at (NULL in rows archived before it: readers then take it from the
- * archived raw event, see REVISION_SEND_AT in store_sqlite.h). */
+ * archived raw event, see STORE_SQLITE_SEND_AT in store_sqlite.h); version 4
+ * gives staff accounts a scope, the full-text table a school tag, and
+ * institutions their webhook tokens. */
 #include <stdio.h>
 #include <string.h>
 
@@ -58,11 +60,11 @@ static const char revisions_v3[] =
 #define FTS_KEY(t)                                                                                 \
     "((CAST(replace(substr(" t ".certified_at, 1, 10), '-', '') AS INTEGER) << 36) | " t ".seq)"
 /* The tags column holds the filters as words, so that a search with words
- * and filters is one FTS5 query: "c<course_id> i<institution_id> t<p|a>",
+ * and filters is one FTS5 query: "c<course_id> i<institution_id> s<school_id> t<p|a>",
  * and "r" when revoked. Searched words go to the other columns only. */
 #define FTS_TAGS(t)                                                                                \
-    "'c' || " t ".course_id || ' i' || " t ".institution_id || ' t' || substr(" t ".type, 1, 1)"   \
-    " || CASE WHEN " t ".revoked THEN ' r' ELSE '' END"
+    "'c' || " t ".course_id || ' i' || " t ".institution_id || ' s' || " t ".school_id"            \
+    " || ' t' || substr(" t ".type, 1, 1) || CASE WHEN " t ".revoked THEN ' r' ELSE '' END"
 #define FTS_VALUES(t)                                                                              \
     t ".user_name, " t ".user_email, " t ".user_cpf, " t ".course_name, " FTS_TAGS(t)
 
@@ -84,44 +86,57 @@ static const char indexes_v2[] =
     "CREATE INDEX certificates_revoked ON certificates (certified_at DESC, id, revoked, type)"
     " WHERE revoked = 1;";
 
-static const char fts_v2[] =
-    "CREATE VIRTUAL TABLE certificates_fts USING fts5 (" FTS_COLUMNS ","
-    " content = '', columnsize = 0,"
-    " tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3 4');"
+static const char fts_table[] = "CREATE VIRTUAL TABLE certificates_fts USING fts5 (" FTS_COLUMNS ","
+                                " content = '', columnsize = 0,"
+                                " tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3 4');";
+
+/* The triggers that keep the full-text table in step (version 3: with the
+ * school's tag). */
+#define FTS_CHANGED(c) " OR old." c " IS NOT new." c
+// clang-format off
+static const char fts_triggers[] =
     "CREATE TRIGGER certificates_fts_insert AFTER INSERT ON certificates BEGIN"
     " SELECT RAISE (ABORT, 'certificates.seq out of range') WHERE new.seq >= 68719476736;"
     " INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
-    " VALUES (" FTS_KEY("new") ", " FTS_VALUES(
-        "new") ");"
-               " END;"
-               "CREATE TRIGGER certificates_fts_delete AFTER DELETE ON certificates BEGIN"
-               " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
-               " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES(
-                   "old") ");"
-                          " END;"
-                          "CREATE TRIGGER certificates_fts_update AFTER UPDATE"
-                          " OF seq, certified_at, user_name, user_email, user_cpf, course_name, "
-                          "course_id,"
-                          " institution_id, type, revoked ON certificates"
-                          " WHEN old.seq IS NOT new.seq OR old.certified_at IS NOT new.certified_at"
-                          " OR old.user_name IS NOT new.user_name OR old.user_email IS NOT "
-                          "new.user_email"
-                          " OR old.user_cpf IS NOT new.user_cpf OR old.course_name IS NOT "
-                          "new.course_name"
-                          " OR old.course_id IS NOT new.course_id OR old.institution_id IS NOT "
-                          "new.institution_id"
-                          " OR old.type IS NOT new.type OR old.revoked IS NOT new.revoked BEGIN"
-                          " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
-                          " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES(
-                              "old") ");"
-                                     " INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
-                                     " VALUES (" FTS_KEY("new") ", " FTS_VALUES("new") ");"
-                                                                                       " END;";
+    " VALUES (" FTS_KEY("new") ", " FTS_VALUES("new") ");"
+    " END;"
+    "CREATE TRIGGER certificates_fts_delete AFTER DELETE ON certificates BEGIN"
+    " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
+    " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES("old") ");"
+    " END;"
+    "CREATE TRIGGER certificates_fts_update AFTER UPDATE"
+    " OF seq, certified_at, user_name, user_email, user_cpf, course_name, course_id,"
+    " institution_id, school_id, type, revoked ON certificates"
+    " WHEN old.seq IS NOT new.seq"
+    FTS_CHANGED("certified_at") FTS_CHANGED("user_name") FTS_CHANGED("user_email")
+    FTS_CHANGED("user_cpf") FTS_CHANGED("course_name") FTS_CHANGED("course_id")
+    FTS_CHANGED("institution_id") FTS_CHANGED("school_id") FTS_CHANGED("type")
+    FTS_CHANGED("revoked")
+    " BEGIN"
+    " INSERT INTO certificates_fts (certificates_fts, rowid, " FTS_COLUMNS ")"
+    " VALUES ('delete', " FTS_KEY("old") ", " FTS_VALUES("old") ");"
+    " INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
+    " VALUES (" FTS_KEY("new") ", " FTS_VALUES("new") ");"
+    " END;";
+// clang-format on
 
 /* Fill the full-text table from the rows, in rowid order (the fastest for FTS5). */
 static const char fts_fill[] =
     "INSERT INTO certificates_fts (rowid, " FTS_COLUMNS ")"
     " SELECT " FTS_KEY("c") ", " FTS_VALUES("c") " FROM certificates c ORDER BY 1";
+
+/* Version 4: staff accounts get a scope, institutions their webhook tokens. */
+static const char walls_v4[] =
+    "ALTER TABLE staff ADD COLUMN institution_id INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE staff ADD COLUMN school_id INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE webhook_tokens ("
+    " label TEXT NOT NULL COLLATE NOCASE,"
+    " institution_id INTEGER NOT NULL,"
+    " token_sha256 BLOB NOT NULL UNIQUE,"
+    " created_at TEXT NOT NULL, revoked_at TEXT);"
+    "CREATE UNIQUE INDEX webhook_tokens_active ON webhook_tokens (label)"
+    " WHERE revoked_at IS NULL;";
+
 
 static const char staff_v2[] =
     "CREATE TABLE staff ("
@@ -140,7 +155,8 @@ static const char *const migrate_v1[] = {
     "DROP TABLE certificates",
     "ALTER TABLE certificates_v2 RENAME TO certificates",
     indexes_v2,
-    fts_v2,
+    fts_table,
+    fts_triggers,
     fts_fill,
     staff_v2,
     "PRAGMA user_version = 2",
@@ -150,6 +166,18 @@ static const char *const migrate_v1[] = {
 static const char *const migrate_v2[] = {
     "ALTER TABLE revisions ADD COLUMN send_at TEXT",
     "PRAGMA user_version = 3",
+};
+
+/* Version 3 to 4: the walls, and the full-text tags made again with the school's. */
+static const char *const migrate_v3[] = {
+    "DROP TRIGGER certificates_fts_insert",
+    "DROP TRIGGER certificates_fts_delete",
+    "DROP TRIGGER certificates_fts_update",
+    "INSERT INTO certificates_fts (certificates_fts) VALUES ('delete-all')",
+    fts_triggers,
+    fts_fill,
+    walls_v4,
+    "PRAGMA user_version = 4",
 };
 
 static int read_version(struct store_sqlite *st, int *version, char *err, size_t errlen)
@@ -206,9 +234,11 @@ static int create(struct store_sqlite *st, char *err, size_t errlen)
              0 ||
          store_sqlite_exec(st, st->db, revisions_v3, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, indexes_v2, "create", err, errlen) < 0 ||
-         store_sqlite_exec(st, st->db, fts_v2, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, fts_table, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, fts_triggers, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, staff_v2, "create", err, errlen) < 0 ||
-         store_sqlite_exec(st, st->db, "PRAGMA user_version = 3", "create", err, errlen) < 0))
+         store_sqlite_exec(st, st->db, walls_v4, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, "PRAGMA user_version = 4", "create", err, errlen) < 0))
         goto fail;
     if (store_sqlite_exec(st, st->db, "COMMIT", "create", err, errlen) < 0)
         goto fail;
@@ -241,6 +271,12 @@ static int migrate(struct store_sqlite *st, char *err, size_t errlen)
     if (version == 2) {
         for (size_t i = 0; i < sizeof(migrate_v2) / sizeof(migrate_v2[0]); i++)
             if (store_sqlite_exec(st, st->db, migrate_v2[i], "upgrade", err, errlen) < 0)
+                goto out;
+        version = 3;
+    }
+    if (version == 3) {
+        for (size_t i = 0; i < sizeof(migrate_v3) / sizeof(migrate_v3[0]); i++)
+            if (store_sqlite_exec(st, st->db, migrate_v3[i], "upgrade", err, errlen) < 0)
                 goto out;
     }
     if (store_sqlite_exec(st, st->db, "COMMIT", "upgrade", err, errlen) < 0)

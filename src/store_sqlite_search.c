@@ -164,6 +164,15 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
         snprintf(tag, sizeof(tag), "i%" PRId64, q->institution_id);
         add_filter(p, "c.institution_id = :institution", tag);
     }
+    /* The wall of a scoped staff account: filters no route can leave out. */
+    if (q->scope.institution_id) {
+        snprintf(tag, sizeof(tag), "i%" PRId64, q->scope.institution_id);
+        add_filter(p, "c.institution_id = :scope_institution", tag);
+    }
+    if (q->scope.school_id) {
+        snprintf(tag, sizeof(tag), "s%" PRId64, q->scope.school_id);
+        add_filter(p, "c.school_id = :scope_school", tag);
+    }
     if (q->type && *q->type) {
         if (strcasecmp(q->type, "participation") != 0 && strcasecmp(q->type, "achievement") != 0) {
             snprintf(err, errlen, "type: must be 'participation' or 'achievement'");
@@ -200,7 +209,7 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
             add_filter(p, "c.revoked = 1", "r");
             /* The few revoked certificates have an index of their own; the
              * planner, knowing no sizes, would rather scan a covering one. */
-            if (!q->course_id && !q->institution_id)
+            if (!q->course_id && !q->institution_id && !q->scope.institution_id)
                 p->from_c = " c INDEXED BY certificates_revoked";
         } else {
             snprintf(err, errlen, "status: must be 'valid' or 'revoked'");
@@ -275,6 +284,8 @@ static void bind_plan(sqlite3_stmt *s, const struct plan *p, const struct store_
         bind_named_text(s, ":q", p->match.data);
     bind_named_int(s, ":course", q->course_id);
     bind_named_int(s, ":institution", q->institution_id);
+    bind_named_int(s, ":scope_institution", q->scope.institution_id);
+    bind_named_int(s, ":scope_school", q->scope.school_id);
     bind_named_text(s, ":type", p->type);
     bind_named_text(s, ":from", p->from);
     bind_named_text(s, ":to", p->to);

@@ -17,39 +17,60 @@
 #define DIGEST_BYTES 32
 #define NAME_MAX_LEN 63 /* as store_staff_name_valid says */
 
-static int digest(const char *token, unsigned char md[DIGEST_BYTES])
+int store_sqlite_token_digest(const char *token, unsigned char md[DIGEST_BYTES], char *err,
+                              size_t errlen)
 {
     unsigned int n = 0;
     const char *t = token ? token : "";
-    return EVP_Digest(t, strlen(t), md, &n, EVP_sha256(), NULL) && n == DIGEST_BYTES ? 0 : -1;
+    if (EVP_Digest(t, strlen(t), md, &n, EVP_sha256(), NULL) && n == DIGEST_BYTES)
+        return 0;
+    snprintf(err, errlen, "cannot hash the token: libcrypto failed");
+    return -1;
 }
 
-int store_sqlite_staff_add(struct store *base, const char *name, char token[64], char *err,
-                           size_t errlen)
+int store_sqlite_token_new(char token[64], unsigned char md[DIGEST_BYTES], char *err, size_t errlen)
 {
-    struct store_sqlite *st = store_sqlite_of(base);
-    unsigned char rnd[TOKEN_BYTES], md[DIGEST_BYTES];
-    sqlite3_stmt *s = NULL;
-    char now[20];
-    int rc = -1, owner, step;
+    unsigned char rnd[TOKEN_BYTES];
 
     token[0] = '\0';
-    if (!store_staff_name_valid(name)) {
-        snprintf(err, errlen, "name: use 1 to %d letters, digits, '.', '_', '-' or '@'",
-                 NAME_MAX_LEN);
-        return -1;
-    }
     if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
         snprintf(err, errlen, "cannot draw random bytes for a token");
         return -1;
     }
     codec_b64_encode(CODEC_B64_URL, 0, rnd, sizeof(rnd), token, 64);
     OPENSSL_cleanse(rnd, sizeof(rnd));
-    if (digest(token, md) < 0) {
-        snprintf(err, errlen, "cannot hash the token: libcrypto failed");
+    if (store_sqlite_token_digest(token, md, err, errlen) < 0) {
         OPENSSL_cleanse(token, 64);
         return -1;
     }
+    return 0;
+}
+
+int store_sqlite_staff_add(struct store *base, const char *name, const struct store_scope *scope,
+                           char token[64], char *err, size_t errlen)
+{
+    struct store_sqlite *st = store_sqlite_of(base);
+    unsigned char md[DIGEST_BYTES];
+    struct store_scope none = {0, 0};
+    sqlite3_stmt *s = NULL;
+    char now[20];
+    int rc = -1, owner, step;
+
+    token[0] = '\0';
+    if (!scope)
+        scope = &none;
+    if (!store_staff_name_valid(name)) {
+        snprintf(err, errlen, "name: use 1 to %d letters, digits, '.', '_', '-' or '@'",
+                 NAME_MAX_LEN);
+        return -1;
+    }
+    if (scope->institution_id < 0 || scope->school_id < 0 ||
+        (scope->school_id && !scope->institution_id)) {
+        snprintf(err, errlen, "scope: a school needs its institution, both positive integers");
+        return -1;
+    }
+    if (store_sqlite_token_new(token, md, err, errlen) < 0)
+        return -1;
     store_now_utc(now);
 
     owner = store_sqlite_gate_enter(st);
@@ -57,7 +78,8 @@ int store_sqlite_staff_add(struct store *base, const char *name, char token[64],
     if (store_sqlite_tx_begin(st, owner, err, errlen) < 0)
         goto out;
     if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO staff (name, token_sha256, created_at) VALUES (?1, ?2, ?3)",
+                           "INSERT INTO staff (name, token_sha256, created_at, institution_id,"
+                           " school_id) VALUES (?1, ?2, ?3, ?4, ?5)",
                            -1, &s, NULL) != SQLITE_OK) {
         store_sqlite_error(st, st->db, "write", err, errlen);
         goto fail;
@@ -65,6 +87,8 @@ int store_sqlite_staff_add(struct store *base, const char *name, char token[64],
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, md, sizeof(md), SQLITE_STATIC);
     sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, scope->institution_id);
+    sqlite3_bind_int64(s, 5, scope->school_id);
     step = sqlite3_step(s);
     if (step != SQLITE_DONE) {
         if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
@@ -101,10 +125,11 @@ int store_sqlite_staff_list(struct store *base, struct store_staff **out, size_t
 
     *out = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT name, created_at, revoked_at FROM staff"
-                           " ORDER BY name, created_at, rowid",
-                           -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            db,
+            "SELECT name, created_at, revoked_at, institution_id, school_id FROM staff"
+            " ORDER BY name, created_at, rowid",
+            -1, &s, NULL) != SQLITE_OK) {
         store_sqlite_error(st, db, "read", err, errlen);
         goto out;
     }
@@ -116,6 +141,8 @@ int store_sqlite_staff_list(struct store *base, struct store_staff **out, size_t
         store_sqlite_col_copy(s, 0, (*out)[*n].name, sizeof((*out)[*n].name));
         store_sqlite_col_copy(s, 1, (*out)[*n].created_at, sizeof((*out)[*n].created_at));
         store_sqlite_col_copy(s, 2, (*out)[*n].revoked_at, sizeof((*out)[*n].revoked_at));
+        (*out)[*n].scope.institution_id = sqlite3_column_int64(s, 3);
+        (*out)[*n].scope.school_id = sqlite3_column_int64(s, 4);
         (*n)++;
     }
     if (step != SQLITE_DONE) {
@@ -134,37 +161,40 @@ out:
     return rc;
 }
 
-int store_sqlite_staff_revoke(struct store *base, const char *name, char *err, size_t errlen)
+/* A write of one statement, for the accounts and the webhook tokens. */
+int store_sqlite_write_one(struct store_sqlite *st, const char *sql, const char *a, int64_t n,
+                           const unsigned char *md, int *changes, const char *unique_msg, char *err,
+                           size_t errlen)
 {
-    struct store_sqlite *st = store_sqlite_of(base);
     sqlite3_stmt *s = NULL;
     char now[20];
     int rc = -1, owner;
 
-    if (!store_staff_name_valid(name))
-        return 1;
     store_now_utc(now);
     owner = store_sqlite_gate_enter(st);
     pthread_mutex_lock(&st->db_mu);
     if (store_sqlite_tx_begin(st, owner, err, errlen) < 0)
         goto out;
-    if (sqlite3_prepare_v2(
-            st->db, "UPDATE staff SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL", -1,
-            &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
         store_sqlite_error(st, st->db, "write", err, errlen);
         goto fail;
     }
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, n);
+    if (md)
+        sqlite3_bind_blob(s, 3, md, DIGEST_BYTES, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE) {
-        store_sqlite_error(st, st->db, "write", err, errlen);
+        if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE && unique_msg)
+            snprintf(err, errlen, "%s", unique_msg);
+        else
+            store_sqlite_error(st, st->db, "write", err, errlen);
         goto fail;
     }
-    rc = sqlite3_changes(st->db) ? 0 : 1;
-    if (store_sqlite_tx_commit(st, owner, err, errlen) < 0) {
-        rc = -1;
+    *changes = sqlite3_changes(st->db);
+    if (store_sqlite_tx_commit(st, owner, err, errlen) < 0)
         goto fail;
-    }
+    rc = 0;
     goto out;
 fail:
     store_sqlite_tx_abort(st, owner);
@@ -175,11 +205,25 @@ out:
     return rc;
 }
 
+int store_sqlite_staff_revoke(struct store *base, const char *name, char *err, size_t errlen)
+{
+    int changes = 0;
+
+    if (!store_staff_name_valid(name))
+        return 1;
+    if (store_sqlite_write_one(
+            store_sqlite_of(base),
+            "UPDATE staff SET revoked_at = ?4 WHERE name = ?1 AND revoked_at IS NULL", name, 0,
+            NULL, &changes, NULL, err, errlen) < 0)
+        return -1;
+    return changes ? 0 : 1;
+}
+
 /* The token is hashed whatever its length, and its digest compared with every
  * active account's, all of them, with CRYPTO_memcmp: the time taken does not
  * depend on how much of a digest matched, nor on which account matched. */
-int store_sqlite_staff_check(struct store *base, const char *token, char name[64], char *err,
-                             size_t errlen)
+int store_sqlite_staff_check(struct store *base, const char *token, char name[64],
+                             struct store_scope *scope, char *err, size_t errlen)
 {
     struct store_sqlite *st = store_sqlite_of(base);
     unsigned char md[DIGEST_BYTES];
@@ -189,13 +233,15 @@ int store_sqlite_staff_check(struct store *base, const char *token, char name[64
 
     if (name)
         name[0] = '\0';
-    if (digest(token, md) < 0) {
-        snprintf(err, errlen, "cannot hash the token: libcrypto failed");
+    if (scope)
+        memset(scope, 0, sizeof(*scope));
+    if (store_sqlite_token_digest(token, md, err, errlen) < 0)
         return -1;
-    }
     db = store_sqlite_reader_get(st);
-    if (sqlite3_prepare_v2(db, "SELECT name, token_sha256 FROM staff WHERE revoked_at IS NULL", -1,
-                           &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name, token_sha256, institution_id, school_id FROM staff"
+                           " WHERE revoked_at IS NULL",
+                           -1, &s, NULL) != SQLITE_OK) {
         store_sqlite_error(st, db, "read", err, errlen);
         goto out;
     }
@@ -205,6 +251,10 @@ int store_sqlite_staff_check(struct store *base, const char *token, char name[64
                     CRYPTO_memcmp(h, md, DIGEST_BYTES) == 0;
         if (match && !found && name)
             store_sqlite_col_copy(s, 0, name, 64);
+        if (match && !found && scope) {
+            scope->institution_id = sqlite3_column_int64(s, 2);
+            scope->school_id = sqlite3_column_int64(s, 3);
+        }
         found |= match;
     }
     if (step != SQLITE_DONE) {

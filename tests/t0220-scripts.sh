@@ -3,8 +3,9 @@
 # pdftotext gives the name back, the name's box on the page has ink, the
 # same input gives the same bytes, every PDF stays small; Arabic and
 # Devanagari are drawn as HarfBuzz's own hb-view draws them (same number of
-# connected ink blobs); characters no font has are refused over the command
-# line and HTTP, with nothing archived.
+# connected ink blobs); a paragraph with a long Arabic, Hebrew or mixed course
+# name wraps at the size of one with a Latin name; characters no font has are
+# refused over the command line and HTTP, with nothing archived.
 . "$(dirname "$0")/lib.sh"
 DATA="$TOP/tests/data"
 
@@ -141,6 +142,51 @@ if command -v hb-view >/dev/null 2>&1; then
 else
 	ok 1 "hb-view (libharfbuzz-bin) is installed"
 fi
+
+# --- a paragraph with a right-to-left course name wraps as with a Latin one ---
+# course EVENT NAME OUT: EVENT with course.name set to NAME, written to OUT
+course() {
+	python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); e["data"]["course"]["name"]=sys.argv[2]; json.dump(e, open(sys.argv[3], "w"))' "$@"
+}
+# para PDF: the course paragraph's lines (distinct tops of its words without right-to-left
+# letters: fonts of other scripts have other tops) and the height of "curso" (its font size
+# times the font's ascent plus descent)
+para() {
+	pdftotext -bbox "$1" - | python3 -c '
+import re, sys, unicodedata
+tops, height = set(), None
+for m in re.finditer(r"yMin=\"([\d.]+)\" xMax=\"[\d.]+\" yMax=\"([\d.]+)\">([^<]*)</word>", sys.stdin.read()):
+    y0, y1, t = float(m.group(1)), float(m.group(2)), m.group(3)
+    if 280 < y0 < 368 and not any(unicodedata.bidirectional(c) in ("R", "AL") for c in t):
+        tops.add(round(y0, 1))
+    if t == "curso": height = y1 - y0
+print(len(tops), "%.2f" % height)
+'
+}
+for pair in "latin:Introdução à Programação em C e mais um pouco" \
+	"arabic:مقدمة في البرمجة بلغة سي وأكثر من ذلك قليلا" \
+	"hebrew:מבוא לתכנות בשפת סי ועוד קצת מעבר לזה" \
+	"latin-arabic:Introdução à مقدمة في البرمجة بلغة سي وأكثر"; do
+	s=${pair%%:*} name=${pair#*:}
+	course "$DATA/participation-accented.json" "$name" "$TMP/course-$s.json"
+	cert render -o "$TMP/course-$s.pdf" "$TMP/course-$s.json" >/dev/null 2>&1
+	set -- $(para "$TMP/course-$s.pdf")
+	check "$s course name: the paragraph wraps onto 2 or more lines ($1)" test "${1:-0}" -ge 2
+	if [ "$s" = latin ]; then
+		latin_h=$2
+	else
+		is "$2" "$latin_h" "$s course name: set at the size of the Latin one"
+	fi
+done
+# a short name leaves the paragraph one line, shrunk (README: smaller before wrapping), in
+# every script alike
+for pair in "latin:Programação em C" "arabic:مقدمة في البرمجة"; do
+	s=${pair%%:*} name=${pair#*:}
+	course "$DATA/participation-accented.json" "$name" "$TMP/short-$s.json"
+	cert render -o "$TMP/short-$s.pdf" "$TMP/short-$s.json" >/dev/null 2>&1
+	set -- $(para "$TMP/short-$s.pdf")
+	is "$1" 1 "short $s course name: the paragraph is one line"
+done
 
 # --- refusals: a character that no font has ---
 bad="$DATA/scripts-unprintable.json"

@@ -49,8 +49,8 @@ is $? 2 "list with an argument exits 2"
 
 cert staff list --store "$S" >"$TMP/list" 2>&1
 ok $? "staff list exits 0"
-is "$(head -1 "$TMP/list" | tr -s ' ')" "NAME CREATED (UTC) REVOKED (UTC)" "a header line"
-check "maria, active" grep -Eq '^maria +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} +-$' "$TMP/list"
+is "$(head -1 "$TMP/list" | tr -s ' ')" "NAME CREATED (UTC) REVOKED (UTC) SCOPE" "a header line"
+check "maria, active, sees all" grep -Eq '^maria +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} +- +all$' "$TMP/list"
 created=$(awk '$1 == "maria" { print $2, $3 }' "$TMP/list")
 try "created is the UTC time of staff add ('$created')" in_window "$created" "$added0" "$added1"
 is "$(wc -l < "$TMP/list" | tr -d ' ')" 3 "two accounts"
@@ -63,7 +63,7 @@ revoked1=$(now_epoch)
 is "$out" "revoked staff account 'maria': its token no longer signs in" "and says so"
 cert staff list --store "$S" >"$TMP/list" 2>&1
 check "the list shows when it was revoked" \
-	grep -Eq '^maria +[0-9-]{10} [0-9:]{8} +[0-9-]{10} [0-9:]{8}$' "$TMP/list"
+	grep -Eq '^maria +[0-9-]{10} [0-9:]{8} +[0-9-]{10} [0-9:]{8} +all$' "$TMP/list"
 revoked=$(awk '$1 == "maria" { print $4, $5 }' "$TMP/list")
 try "revoked is the UTC time of staff revoke ('$revoked')" in_window "$revoked" "$revoked0" "$revoked1"
 cert staff revoke maria --store "$S" >/dev/null 2>"$TMP/err"

@@ -112,12 +112,14 @@ is "$(cut -d' ' -f2,4 "$TMP/out")" "revised r3" "render --store of A sent later:
 # --- an archive made before send_at was kept ---
 cat "$TMP/a.json" "$TMP/b.json" >"$TMP/ab.jsonl"
 cert import "$TMP/ab.jsonl" --store "$TMP/old" >/dev/null 2>&1
-sql "$TMP/old" "ALTER TABLE revisions DROP COLUMN send_at; PRAGMA user_version = 2;"
+sql "$TMP/old" "ALTER TABLE revisions DROP COLUMN send_at; DROP TABLE webhook_tokens;
+	ALTER TABLE staff DROP COLUMN institution_id; ALTER TABLE staff DROP COLUMN school_id;
+	PRAGMA user_version = 2;"
 is "$(sql "$TMP/old" "PRAGMA user_version")" 2 "an archive of schema 2, without send_at"
 cert import "$TMP/a.json" --store "$TMP/old" >"$TMP/out" 2>"$TMP/err"
 is "$(cat "$TMP/out")" "1 events: 0 issued, 0 unchanged, 0 revised, 1 stale, 0 ignored, 0 rejected, 0 failed" \
 	"after the upgrade, the late A is stale (send_at read from the archived events)"
-is "$(sql "$TMP/old" "PRAGMA user_version")" 3 "the archive is upgraded to schema 3"
+is "$(sql "$TMP/old" "PRAGMA user_version")" 4 "the archive is upgraded to schema 4"
 is "$(sql "$TMP/old" "SELECT count(*) || ' ' || count(send_at) FROM revisions")" "2 0" \
 	"older rows are not rewritten"
 cert import "$TMP/a-later.json" --store "$TMP/old" >"$TMP/out" 2>"$TMP/err"

@@ -9,7 +9,8 @@
 static int tap_n, tap_failed;
 
 #define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
-#define is_int(got, want, ...) tap_is_int((long long)(got), (long long)(want), __FILE__, __LINE__, __VA_ARGS__)
+#define is_int(got, want, ...)                                                                     \
+    tap_is_int((long long)(got), (long long)(want), __FILE__, __LINE__, __VA_ARGS__)
 #define is_str(got, want, ...) tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
 
 __attribute__((format(printf, 4, 5))) static int tap_ok(int c, const char *f, int l,
@@ -31,9 +32,8 @@ static int tap_ok(int c, const char *f, int l, const char *fmt, ...)
     return c;
 }
 
-__attribute__((format(printf, 5, 6))) static int tap_is_int(long long g, long long w,
-                                                            const char *f, int l,
-                                                            const char *fmt, ...)
+__attribute__((format(printf, 5, 6), unused)) static int
+tap_is_int(long long g, long long w, const char *f, int l, const char *fmt, ...)
 {
     va_list ap;
     char what[512];
@@ -45,9 +45,8 @@ __attribute__((format(printf, 5, 6))) static int tap_is_int(long long g, long lo
     return g == w;
 }
 
-__attribute__((format(printf, 5, 6))) static int tap_is_str(const char *g, const char *w,
-                                                            const char *f, int l,
-                                                            const char *fmt, ...)
+__attribute__((format(printf, 5, 6), unused)) static int
+tap_is_str(const char *g, const char *w, const char *f, int l, const char *fmt, ...)
 {
     va_list ap;
     char what[512];

@@ -969,7 +969,7 @@ static void test_migration(const char *dir)
     is_int(store_staff_add(st, "admin", token, err, sizeof(err)), 0, "staff accounts work");
     store_close(st);
 
-    is_int(index_int(dir, "PRAGMA user_version"), 3, "the index is now version 3");
+    is_int(index_int(dir, "PRAGMA user_version"), 4, "the index is now version 4");
     is_int(index_int(dir, "SELECT count(*) FROM pragma_foreign_key_check"), 0,
            "every revision still points at its certificate");
     is_int(index_int(dir, "SELECT count(*) FROM certificates"), 4, "four certificates");

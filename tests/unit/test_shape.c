@@ -216,6 +216,81 @@ static void test_layout(void)
     typeset_free(&t);
 }
 
+/* Width at size of s[from..to) shaped on its own, as a line alone would be. */
+static double alone(const char *s, size_t from, size_t to, double size)
+{
+    struct shaped sh;
+    double w;
+
+    shape_text(&sh, s + from, to - from, chain, N_FONTS);
+    w = shape_width(&sh, 0, to - from, size);
+    shape_free(&sh);
+    return w;
+}
+
+/* A Latin paragraph with a long right-to-left course name wraps like one with a Latin name:
+ * at the full size, on spaces, each line as wide as when shaped alone and drawn. */
+static void test_wrap_rtl(void)
+{
+    static const char *const names[][2] = {
+        {"Latin",
+         "Introdu\xC3\xA7\xC3\xA3o \xC3\xA0 Programa\xC3\xA7\xC3\xA3o em C e mais um pouco"},
+        /* "Introduction to programming in the C language and a little more" */
+        {"Arabic", "\xD9\x85\xD9\x82\xD8\xAF\xD9\x85\xD8\xA9 \xD9\x81\xD9\x8A "
+                   "\xD8\xA7\xD9\x84\xD8\xA8\xD8\xB1\xD9\x85\xD8\xAC\xD8\xA9 "
+                   "\xD8\xA8\xD9\x84\xD8\xBA\xD8\xA9 \xD8\xB3\xD9\x8A "
+                   "\xD9\x88\xD8\xA3\xD9\x83\xD8\xAB\xD8\xB1 \xD9\x85\xD9\x86 "
+                   "\xD8\xB0\xD9\x84\xD9\x83 \xD9\x82\xD9\x84\xD9\x8A\xD9\x84\xD8\xA7"},
+        /* "Introduction to programming in C and a little beyond" */
+        {"Hebrew",
+         "\xD7\x9E\xD7\x91\xD7\x95\xD7\x90 \xD7\x9C\xD7\xAA\xD7\x9B\xD7\xA0\xD7\x95\xD7\xAA "
+         "\xD7\x91\xD7\xA9\xD7\xA4\xD7\xAA \xD7\xA1\xD7\x99 \xD7\x95\xD7\xA2\xD7\x95\xD7\x93 "
+         "\xD7\xA7\xD7\xA6\xD7\xAA \xD7\x9E\xD7\xA2\xD7\x91\xD7\xA8 \xD7\x9C\xD7\x96\xD7\x94"},
+        {"Latin and Arabic",
+         "Introdu\xC3\xA7\xC3\xA3o \xC3\xA0 \xD9\x85\xD9\x82\xD8\xAF\xD9\x85\xD8\xA9 "
+         "\xD9\x81\xD9\x8A \xD8\xA7\xD9\x84\xD8\xA8\xD8\xB1\xD9\x85\xD8\xAC\xD8\xA9 "
+         "\xD8\xA8\xD9\x84\xD8\xBA\xD8\xA9 \xD8\xB3\xD9\x8A \xD9\x88\xD8\xA3"
+         "\xD9\x83\xD8\xAB\xD8\xB1"},
+    };
+    /* the participation template's paragraph box */
+    struct layout_rect box = {0, 0, 661.89, 84};
+    struct layout_spec spec = {661.89, 84, 14.5, 10, 1.4, 4};
+
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        char text[512];
+        struct shape_placed *pl = NULL;
+        size_t cap = 0;
+        struct typeset t;
+        int lines_ok = 1;
+
+        snprintf(text, sizeof(text),
+                 "participou do curso %s, com carga hor\xC3\xA1ria de 32 horas, realizado de 4 de "
+                 "mar\xC3\xA7o de 2024 a 17 de maio de 2024.",
+                 names[k][1]);
+        typeset_fit(&t, text, chain, N_FONTS, box, &spec, TYPESET_CENTER, TYPESET_TOP);
+        ok(t.lt.size == 14.5 && t.lt.n_lines >= 2,
+           "%s course name: the paragraph wraps at the full size (%zu lines at %.1f pt)",
+           names[k][0], t.lt.n_lines, t.lt.size);
+        for (size_t i = 0; i < t.lt.n_lines; i++) {
+            const struct layout_line *l = &t.lt.lines[i];
+            double w = shape_width(&t.sh, l->off, l->off + l->len, t.lt.size);
+            long drawn;
+            int rtl;
+            shape_line(&t.sh, l->off, l->off + l->len, &pl, &cap, &drawn, &rtl);
+            if (w > box.w || fabs(w - alone(text, l->off, l->off + l->len, t.lt.size)) > 0.5 ||
+                fabs((double)drawn * t.lt.size / 1000 - w) > 1e-6 ||
+                (l->off + l->len < t.len && text[l->off + l->len] != ' '))
+                lines_ok = 0;
+        }
+        ok(lines_ok,
+           "%s course name: each line breaks at a space, fits, and is as wide as "
+           "shaped alone and as drawn",
+           names[k][0]);
+        free(pl);
+        typeset_free(&t);
+    }
+}
+
 int main(void)
 {
     char err[512];
@@ -233,6 +308,7 @@ int main(void)
     test_shaping();
     test_widths();
     test_layout();
+    test_wrap_rtl();
     for (int i = 0; i < N_FONTS; i++)
         font_free(chain[i].f);
     return tap_done();

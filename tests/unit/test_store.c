@@ -1222,8 +1222,8 @@ static void test_stale(const char *dir)
     store_close(st);
 }
 
-/* Take dir's index back to schema 2 (before send_at), as an older certifica
- * left it. */
+/* Take dir's index back to schema 2 (before send_at, staff scopes and
+ * institutions' tokens), as an older certifica left it. */
 static int downgrade_to_v2(const char *dir)
 {
     struct buf path = BUF_INIT;
@@ -1234,6 +1234,9 @@ static int downgrade_to_v2(const char *dir)
     rc = sqlite3_open(path.data, &db) == SQLITE_OK &&
                  sqlite3_exec(db,
                               "ALTER TABLE revisions DROP COLUMN send_at;"
+                              "DROP TABLE webhook_tokens;"
+                              "ALTER TABLE staff DROP COLUMN institution_id;"
+                              "ALTER TABLE staff DROP COLUMN school_id;"
                               "PRAGMA user_version = 2;",
                               NULL, NULL, NULL) == SQLITE_OK
              ? 0
