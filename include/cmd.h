@@ -30,16 +30,19 @@ const char *cmd_store_dir(const char *flag);
 const char *cmd_public_url(const char *flag);
 
 /* The options the commands that render or archive share, parsed in one place:
- * --store DIR, --public-url URL, --template NAME|PATH, --locale pt-BR|en. */
+ * --store DIR, --public-url URL, --template NAME|PATH, --locale pt-BR|en,
+ * --tenants DIR. */
 struct cmd_common {
     const char *store, *public_url, *template; /* NULL when not given */
+    const char *tenants;                       /* NULL: $CERTIFICA_TENANTS, else home/tenants */
     enum i18n_locale locale;                   /* I18N_PT_BR unless given */
+    int locale_given;                          /* --locale was given: it beats a tenant's */
 };
 /* Their getopt_long entries, to put first in a command's table; their short
- * values are 's', 'u', 't' and 'l'. */
+ * values are 's', 'u', 't', 'l' and 'T'. */
 #define CMD_COMMON_OPTIONS                                                                         \
     {"store", required_argument, NULL, 's'}, {"public-url", required_argument, NULL, 'u'},         \
-        {"template", required_argument, NULL, 't'},                                                \
+        {"template", required_argument, NULL, 't'}, {"tenants", required_argument, NULL, 'T'},     \
     {                                                                                              \
         "locale", required_argument, NULL, 'l'                                                     \
     }
@@ -59,6 +62,7 @@ extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_validate_entry;
 extern const struct cmd_entry cmd_staff_entry;
 extern const struct cmd_entry cmd_revoke_entry;
+extern const struct cmd_entry cmd_tenants_entry;
 extern const struct cmd_entry cmd_webhook_token_entry;
 
 #endif

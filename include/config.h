@@ -24,6 +24,7 @@ struct config {
     char *signing_secret;            /* "whsec_..."; NULL: Standard Webhooks signatures off */
     char *template;                  /* NULL: chosen by the certificate type */
     char *locale;                    /* "pt-BR" (default) or "en" */
+    char *tenants;                   /* NULL: tenants/ in the certifica home */
     size_t max_body;                 /* bytes of a webhook body */
     unsigned threads;                /* server threads; 0: one per core */
     unsigned connection_timeout;     /* seconds an idle connection is kept */
@@ -35,7 +36,7 @@ struct config {
     char *config_file;               /* the file read, or NULL */
     int file_has_secrets;            /* it sets webhook_token or signing_secret */
     /* Where each setting came from, by key (read it with config_source_of). */
-    enum config_source source[16];
+    enum config_source source[24];
 };
 
 /* Fill c with the defaults. */

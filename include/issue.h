@@ -18,6 +18,8 @@ struct issue_config {
     const char *public_url; /* verification links: {public_url}/verify/{code} */
     const char *template;   /* NULL: by the event's type */
     enum i18n_locale locale;
+    const char *tenants; /* the tenants folder, NULL: $CERTIFICA_TENANTS, else home/tenants */
+    int locale_fixed;    /* locale was asked for: it beats a tenant's "locale" */
 };
 
 enum issue_status {
@@ -34,8 +36,9 @@ struct issue_result {
     struct event_diags diags;
     char slug[128]; /* event.slug when there was one */
     char error[256];
-    double render_ms; /* time spent rendering, 0 when nothing rendered */
-    double store_ms;  /* time spent writing the archive */
+    char public_url[512]; /* the institution's own verification base (tenant.json), or "" */
+    double render_ms;     /* time spent rendering, 0 when nothing rendered */
+    double store_ms;      /* time spent writing the archive */
 };
 
 struct issue;

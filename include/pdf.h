@@ -26,6 +26,8 @@ struct pdf_rgb {
 void pdf_global_init(void);
 
 struct pdf *pdf_new(double page_w, double page_h, char *err, size_t errlen);
+/* Start another page of the same size; what is drawn next goes there. 0, or -1 with err. */
+int pdf_add_page(struct pdf *p, char *err, size_t errlen);
 void pdf_free(struct pdf *p);
 
 /* A face the document draws with: a handle >= 0, the same for the same
@@ -64,6 +66,10 @@ void pdf_fill_rects(struct pdf *p, const double *xywh, size_t n, struct pdf_rgb 
 /* A PNG or JPEG stretched over the box. 0, or -1 with err. */
 int pdf_image(struct pdf *p, const char *path, double x, double y, double w, double h, char *err,
               size_t errlen);
+/* The same scaled to fit the box with its aspect kept, centred across and standing on
+ * the box's bottom edge (a signature on its line). */
+int pdf_image_fit(struct pdf *p, const char *path, double x, double y, double w, double h,
+                  char *err, size_t errlen);
 
 /* Document information; `created` becomes both creation and modification
  * date, so the same input gives the same bytes. */

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "event.h"
 #include "i18n.h"
+#include "tenant.h"
 
 struct render_ctx;
 
@@ -21,12 +22,25 @@ struct render_opts {
     enum i18n_locale locale;
     const char *code;       /* verification code, or NULL (no code, no QR) */
     const char *verify_url; /* what the QR code points to, or NULL */
+    int locale_fixed;       /* 1: locale was asked for and beats the tenant's "locale" */
 };
 
 /* home: the folder holding fonts/ and templates/ (NULL: the folder of the
  * running program, else CERTIFICA_HOME when set). Returns NULL with err set. */
 struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen);
+/* The same with the tenants folder named (NULL: $CERTIFICA_TENANTS, else
+ * home/tenants); every tenant file is checked now: NULL with err naming the
+ * file and key when one is wrong. */
+struct render_ctx *render_ctx_new_tenants(const char *home, const char *tenants, char *err,
+                                          size_t errlen);
 void render_ctx_free(struct render_ctx *ctx);
+
+/* The tenants the context checked at its start (never NULL). */
+const struct tenants *render_tenants(const struct render_ctx *ctx);
+
+/* The verification base URL of ev's institution when its tenant.json names
+ * one, else NULL. */
+const char *render_public_url(const struct render_ctx *ctx, long long institution_id);
 
 /* Append the PDF to out. The same event and options give the same bytes.
  * 0, or -1 with err naming the template, font or libharu error. */
@@ -65,7 +79,9 @@ int render_check_coverage(struct render_ctx *ctx, const struct event *ev,
 int render_check_event(struct render_ctx *ctx, const struct event *ev, const struct render_opts *o,
                        struct event_diags *d, char *err, size_t errlen);
 
-/* The template file render_pdf would use (for messages and tests); NULL with
+/* The template file render_pdf would use: o's template, else the first
+ * matching rule of the event's tenant, else the type's; a NAME is looked up
+ * in the tenant's templates/ before the global ones. NULL with
  * err set when it does not exist. Points into ctx's cache. */
 const char *render_template_path(struct render_ctx *ctx, const struct event *ev,
                                  const struct render_opts *o, char *err, size_t errlen);

@@ -15,7 +15,10 @@
 #define TEMPLATE_VARS                                                                              \
     "student", "course", "workload", "school", "enrolled_at", "concluded_at", "certified_at",      \
         "approval_rate", "type", "cpf", "nickname", "code", "verify_url", "institution_id",        \
-        "user_id", "course_id", "school_id", "achievement", "participation"
+        "user_id", "course_id", "school_id", "achievement", "participation", "expires_at",         \
+        "syllabus"
+
+#define TEMPLATE_MAX_PAGES 8 /* "page": 1..8 */
 
 enum tpl_kind { TPL_TEXT, TPL_LINE, TPL_RECT, TPL_IMAGE, TPL_SIGNATURES, TPL_QR };
 enum tpl_align { TPL_LEFT, TPL_CENTER, TPL_RIGHT };
@@ -49,6 +52,9 @@ struct tpl_element {
     double x2, y2;     /* TPL_LINE: end point (x, y is the start) */
     char *cond;        /* "if": draw only when this variable is non-empty;
                           a leading '!' inverts; NULL: always */
+    int page;          /* "page": 1 (the default) .. TEMPLATE_MAX_PAGES. A page after the
+                          first is left out when none of its texts with placeholders
+                          prints anything (its only content is an empty section) */
     /* text and signatures */
     int font; /* index into template.fonts */
     double size, min_size, leading;
@@ -111,6 +117,11 @@ typedef const char *(*template_lookup_fn)(void *ctx, const char *name);
  * when it is empty; sections nest. Text must have passed template_check_text.
  * Values are inserted verbatim (no re-expansion). */
 void template_expand(const char *text, template_lookup_fn lookup, void *ctx, struct buf *out);
+
+/* " (did you mean 'x'?)" with the nearest of cands[0..n) to word, or "", in
+ * hint[size]; returns hint. The same rule as the template loader's keys. */
+const char *template_suggest(const char *word, const char *const *cands, size_t n, char *hint,
+                             size_t size);
 
 /* Colour "#RRGGBB" or "#RGB" into c: 0 / -1. */
 int template_parse_color(const char *s, struct tpl_color *c);

@@ -34,9 +34,14 @@ int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct 
     case 't':
         o->template = arg;
         return 1;
+    case 'T':
+        o->tenants = arg;
+        return 1;
     case 'l':
-        if (i18n_parse(arg, &o->locale) == 0)
+        if (i18n_parse(arg, &o->locale) == 0) {
+            o->locale_given = 1;
             return 1;
+        }
         cmd_usage_error(e, "--locale: expected 'pt-BR' or 'en'");
         return -1;
     }

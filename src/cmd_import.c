@@ -207,6 +207,8 @@ static int cmd_import(int argc, char **argv)
     cfg.public_url = cmd_public_url(co.public_url);
     cfg.template = co.template;
     cfg.locale = co.locale;
+    cfg.tenants = co.tenants;
+    cfg.locale_fixed = co.locale_given;
     st.is = issue_open(&cfg, err, sizeof(err));
     if (!st.is) {
         fprintf(stderr, "certifica: %s\n", err);
@@ -249,7 +251,7 @@ static int cmd_import(int argc, char **argv)
 const struct cmd_entry cmd_import_entry = {
     "import",
     "import EVENTS.jsonl|DIR ... [--store DIR] [--public-url URL] [--template NAME|PATH] "
-    "[--locale pt-BR|en] [--batch N]",
+    "[--locale pt-BR|en] [--tenants DIR] [--batch N]",
     "archive many events in durable batches; a progress bar on a terminal",
     cmd_import,
 };

@@ -252,6 +252,7 @@ static int cmd_render(int argc, char **argv)
     rc = EXIT_OK;
     st.opts.template = co.template;
     st.opts.locale = co.locale;
+    st.opts.locale_fixed = co.locale_given;
     if (optind >= argc)
         return cmd_usage_error(&cmd_render_entry, "no input: name EVENT.json, EVENTS.jsonl or -");
     many = argc - optind > 1 || evsrc_is_lines(argv[optind]);
@@ -261,8 +262,9 @@ static int cmd_render(int argc, char **argv)
         return cmd_usage_error(&cmd_render_entry,
                                "--store archives the certificates: -o does not go with it");
     if (co.store) {
-        struct issue_config cfg = {co.store, NULL, cmd_public_url(co.public_url), st.opts.template,
-                                   st.opts.locale};
+        struct issue_config cfg = {co.store,         NULL,           cmd_public_url(co.public_url),
+                                   st.opts.template, st.opts.locale, co.tenants,
+                                   co.locale_given};
         st.archive = issue_open(&cfg, err, sizeof(err));
         if (!st.archive) {
             fprintf(stderr, "certifica: %s\n", err);
@@ -284,7 +286,7 @@ static int cmd_render(int argc, char **argv)
             return cmd_usage_error(&cmd_render_entry,
                                    "-o names a file but there are several events: give a folder");
     }
-    st.ctx = st.archive ? NULL : render_ctx_new(NULL, err, sizeof(err));
+    st.ctx = st.archive ? NULL : render_ctx_new_tenants(NULL, co.tenants, err, sizeof(err));
     if (!st.ctx && !st.archive) {
         fprintf(stderr, "certifica: %s\n", err);
         return EXIT_RUNTIME;
@@ -308,7 +310,7 @@ static int cmd_render(int argc, char **argv)
 const struct cmd_entry cmd_render_entry = {
     "render",
     "render EVENT.json|EVENTS.jsonl|- ... [-o FILE|DIR] [--template NAME|PATH] [--locale pt-BR|en] "
-    "[--store DIR [--public-url URL]]",
+    "[--tenants DIR] [--store DIR [--public-url URL]]",
     "lay out certificates as PDF files (x.json -> x.pdf unless -o says otherwise); with --store, "
     "archive them instead",
     cmd_render,

@@ -48,6 +48,8 @@ static int cmd_rerender(int argc, char **argv)
     cfg.public_url = cmd_public_url(co.public_url);
     cfg.template = co.template;
     cfg.locale = co.locale;
+    cfg.tenants = co.tenants;
+    cfg.locale_fixed = co.locale_given;
     is = issue_open(&cfg, err, sizeof(err));
     if (!is) {
         fprintf(stderr, "certifica: %s\n", err);
@@ -63,7 +65,8 @@ static int cmd_rerender(int argc, char **argv)
 
 const struct cmd_entry cmd_rerender_entry = {
     "rerender",
-    "rerender [--since yyyy-MM-dd] [--template NAME|PATH] [--locale pt-BR|en] [--store DIR]",
+    "rerender [--since yyyy-MM-dd] [--template NAME|PATH] [--locale pt-BR|en] [--tenants DIR] "
+    "[--store DIR]",
     "make the latest PDFs again from the archived events, as new files",
     cmd_rerender,
 };

@@ -205,7 +205,13 @@ static int serve_exec(int argc, char **argv)
      * webhook answers 503, instead of the whole server being killed. */
     signal(SIGXFSZ, SIG_IGN);
 
-    icfg = (struct issue_config){cfg.store, NULL, cfg.public_url, cfg.template, loc};
+    icfg = (struct issue_config){cfg.store,
+                                 NULL,
+                                 cfg.public_url,
+                                 cfg.template,
+                                 loc,
+                                 cfg.tenants,
+                                 config_source_of(&cfg, "locale") != CONFIG_DEFAULT};
     issue = issue_open(&icfg, err, sizeof(err));
     if (!issue)
         goto out;

@@ -60,6 +60,8 @@ static const struct key keys[] = {
      "10", "seconds of that window; failures are logged once per address per window"},
     {"template", "CERTIFICA_TEMPLATE", K_TEXT, STR(template), 0, 0, "by certificate type",
      "template name or path for every certificate"},
+    {"tenants", "CERTIFICA_TENANTS", K_TEXT, STR(tenants), 0, 0, "tenants/ beside templates/",
+     "folder of the institutions' own folders (docs/tenants.md)"},
     {"locale", "CERTIFICA_LOCALE", K_LOCALE, STR(locale), 0, 0, "pt-BR", "pt-BR or en"},
 };
 

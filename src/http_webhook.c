@@ -183,7 +183,8 @@ static cJSON *stored_body(struct http_request *rq, const struct issue_result *r)
 {
     cJSON *o = cJSON_CreateObject();
     struct buf url = BUF_INIT;
-    issue_verify_url(&url, rq->opt->cfg->public_url, r->stored.ticket.code);
+    issue_verify_url(&url, r->public_url[0] ? r->public_url : rq->opt->cfg->public_url,
+                     r->stored.ticket.code);
     cJSON_AddStringToObject(o, "id", r->stored.ticket.id);
     cJSON_AddNumberToObject(o, "revision", r->stored.ticket.revision);
     cJSON_AddStringToObject(o, "verification_code", r->stored.ticket.code);

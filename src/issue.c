@@ -13,8 +13,9 @@
 
 struct issue {
     struct store *st;
-    char *home, *public_url, *template;
+    char *home, *tenants, *public_url, *template;
     enum i18n_locale locale;
+    int locale_fixed;
     pthread_key_t key; /* this thread's render context */
     pthread_mutex_t lock;
     struct render_ctx **ctxs; /* every context made, freed at close */
@@ -41,7 +42,7 @@ static struct render_ctx *thread_ctx(struct issue *is, char *err, size_t errlen)
     struct render_ctx *c = pthread_getspecific(is->key);
     if (c)
         return c;
-    c = render_ctx_new(is->home, err, errlen);
+    c = render_ctx_new_tenants(is->home, is->tenants, err, errlen);
     if (!c)
         return NULL;
     pthread_mutex_lock(&is->lock);
@@ -63,12 +64,15 @@ static int render_ticket(struct issue *is, const struct event *ev, const struct 
     struct render_ctx *c = thread_ctx(is, err, errlen);
     struct buf url = BUF_INIT;
     struct render_opts o;
+    const char *base;
     int rc;
 
     if (!c)
         return -1;
-    issue_verify_url(&url, is->public_url, t->code);
-    o = (struct render_opts){is->template, is->locale, t->code, url.data};
+    /* a tenant with its own public_url verifies on its own host */
+    base = render_public_url(c, ev->institution_id);
+    issue_verify_url(&url, base ? base : is->public_url, t->code);
+    o = (struct render_opts){is->template, is->locale, t->code, url.data, is->locale_fixed};
     rc = render_pdf(c, ev, &o, pdf, err, errlen);
     buf_free(&url);
     return rc;
@@ -109,16 +113,18 @@ out:
 struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errlen)
 {
     struct issue *is = xcalloc(1, sizeof(*is));
-    struct render_opts o = {cfg->template, cfg->locale, NULL, NULL};
+    struct render_opts o = {cfg->template, cfg->locale, NULL, NULL, cfg->locale_fixed};
     struct render_ctx *probe;
 
     is->home = cfg->home ? xstrdup(cfg->home) : NULL;
+    is->tenants = cfg->tenants ? xstrdup(cfg->tenants) : NULL;
     is->public_url = xstrdup(cfg->public_url ? cfg->public_url : "http://127.0.0.1:8080");
     /* "http://host/" and "http://host" give the same links */
     for (size_t n = strlen(is->public_url); n > 0 && is->public_url[n - 1] == '/'; n--)
         is->public_url[n - 1] = '\0';
     is->template = cfg->template ? xstrdup(cfg->template) : NULL;
     is->locale = cfg->locale;
+    is->locale_fixed = cfg->locale_fixed;
     pthread_mutex_init(&is->lock, NULL);
     pthread_key_create(&is->key, NULL);
     /* fail early, before the store, when fonts or templates are missing or
@@ -147,6 +153,7 @@ void issue_close(struct issue *is)
     pthread_key_delete(is->key);
     pthread_mutex_destroy(&is->lock);
     free(is->home);
+    free(is->tenants);
     free(is->public_url);
     free(is->template);
     free(is);
@@ -162,7 +169,7 @@ static int unprintable(struct issue *is, const struct event *ev, struct event_di
                        size_t errlen)
 {
     struct render_ctx *c = thread_ctx(is, err, errlen);
-    struct render_opts o = {is->template, is->locale, NULL, NULL};
+    struct render_opts o = {is->template, is->locale, NULL, NULL, is->locale_fixed};
 
     return c ? render_check_event(c, ev, &o, d, err, errlen) : -1;
 }
@@ -236,6 +243,12 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
     default:
         r->status = ISSUE_INVALID;
         goto out;
+    }
+    {
+        struct render_ctx *c = thread_ctx(is, r->error, sizeof(r->error));
+        const char *base = c ? render_public_url(c, ev.institution_id) : NULL;
+        if (base)
+            snprintf(r->public_url, sizeof(r->public_url), "%s", base);
     }
     fields_of(&ev, body, len, &f, dates);
     t0 = now_ms();

@@ -46,6 +46,20 @@ struct pdf *pdf_new(double page_w, double page_h, char *err, size_t errlen)
     return p;
 }
 
+int pdf_add_page(struct pdf *p, char *err, size_t errlen)
+{
+    char tmp[64];
+    HPDF_REAL w = HPDF_Page_GetWidth(p->page), h = HPDF_Page_GetHeight(p->page);
+    p->page = HPDF_AddPage(p->doc);
+    if (p->error || !p->page) {
+        snprintf(err, errlen, "cannot add a PDF page: %s", pdf_status_text(p, tmp, sizeof(tmp)));
+        return -1;
+    }
+    HPDF_Page_SetWidth(p->page, w);
+    HPDF_Page_SetHeight(p->page, h);
+    return 0;
+}
+
 void pdf_free(struct pdf *p)
 {
     if (!p)
@@ -99,8 +113,7 @@ void pdf_fill_rects(struct pdf *p, const double *r, size_t n, struct pdf_rgb c)
     HPDF_Page_Fill(p->page);
 }
 
-int pdf_image(struct pdf *p, const char *path, double x, double y, double w, double h, char *err,
-              size_t errlen)
+static HPDF_Image load_image(struct pdf *p, const char *path, char *err, size_t errlen)
 {
     size_t len = strlen(path);
     HPDF_Image img;
@@ -110,13 +123,37 @@ int pdf_image(struct pdf *p, const char *path, double x, double y, double w, dou
         img = HPDF_LoadPngImageFromFile(p->doc, path);
     else
         img = HPDF_LoadJpegImageFromFile(p->doc, path);
-    if (!img) {
+    if (!img)
         snprintf(err, errlen, "image '%s': cannot load it: %s", path,
                  pdf_status_text(p, tmp, sizeof(tmp)));
+    return img;
+}
+
+int pdf_image(struct pdf *p, const char *path, double x, double y, double w, double h, char *err,
+              size_t errlen)
+{
+    HPDF_Image img = load_image(p, path, err, errlen);
+    if (!img)
         return -1;
-    }
     HPDF_Page_DrawImage(p->page, img, (HPDF_REAL)x, (HPDF_REAL)(p->page_h - y - h), (HPDF_REAL)w,
                         (HPDF_REAL)h);
+    return 0;
+}
+
+int pdf_image_fit(struct pdf *p, const char *path, double x, double y, double w, double h,
+                  char *err, size_t errlen)
+{
+    HPDF_Image img = load_image(p, path, err, errlen);
+    double iw, ih, k;
+    if (!img)
+        return -1;
+    iw = HPDF_Image_GetWidth(img);
+    ih = HPDF_Image_GetHeight(img);
+    if (iw <= 0 || ih <= 0 || w <= 0 || h <= 0)
+        return 0;
+    k = w / iw < h / ih ? w / iw : h / ih;
+    HPDF_Page_DrawImage(p->page, img, (HPDF_REAL)(x + (w - iw * k) / 2),
+                        (HPDF_REAL)(p->page_h - y - h), (HPDF_REAL)(iw * k), (HPDF_REAL)(ih * k));
     return 0;
 }
 

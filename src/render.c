@@ -28,7 +28,8 @@
 struct vars {
     const struct event *ev;
     const struct render_opts *o;
-    struct buf workload, enrolled, concluded, certified, rate, cpf;
+    const struct tenant_course *course; /* the tenant's course file, or NULL */
+    struct buf workload, enrolled, concluded, certified, rate, cpf, expires, syllabus;
     char ids[4][24];
 };
 
@@ -88,6 +89,12 @@ static char *find_home(void)
 
 struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen)
 {
+    return render_ctx_new_tenants(home, NULL, err, errlen);
+}
+
+struct render_ctx *render_ctx_new_tenants(const char *home, const char *tenants, char *err,
+                                          size_t errlen)
+{
     struct render_ctx *c = xcalloc(1, sizeof(*c));
     c->home = home ? xstrdup(home) : find_home();
     c->fonts_dir = join(c->home, "fonts");
@@ -97,7 +104,8 @@ struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen)
         render_ctx_free(c);
         return NULL;
     }
-    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen))) {
+    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen)) ||
+        render_tenants_open(c, tenants, err, errlen) < 0) {
         render_ctx_free(c);
         return NULL;
     }
@@ -132,47 +140,8 @@ void render_ctx_free(struct render_ctx *c)
     free(c->home);
     free(c->fonts_dir);
     free(c->templates_dir);
+    tenants_free(c->tenants);
     free(c);
-}
-
-static int file_exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-const char *render_template_path(struct render_ctx *c, const struct event *ev,
-                                 const struct render_opts *o, char *err, size_t errlen)
-{
-    const char *name = o->template ? o->template : event_type_name(ev->type);
-    size_t len = strlen(name);
-    struct buf a = BUF_INIT, b = BUF_INIT;
-    const char *hit = NULL;
-    static __thread char found[PATH_MAX];
-
-    if (strchr(name, '/') || (len > 5 && !strcmp(name + len - 5, ".json"))) {
-        if (file_exists(name)) {
-            snprintf(found, sizeof(found), "%s", name);
-            return found;
-        }
-        snprintf(err, errlen, "template '%s' not found", name);
-        return NULL;
-    }
-    buf_addf(&a, "%s/%s.%s.json", c->templates_dir, name, i18n_name(o->locale));
-    buf_addf(&b, "%s/%s.json", c->templates_dir, name);
-    if (file_exists(a.data))
-        hit = a.data;
-    else if (file_exists(b.data))
-        hit = b.data;
-    if (hit && strlen(hit) < sizeof(found)) {
-        snprintf(found, sizeof(found), "%s", hit);
-    } else {
-        snprintf(err, errlen, "template '%s' not found (looked for '%s' and '%s')", name, a.data,
-                 b.data);
-    }
-    buf_free(&a);
-    buf_free(&b);
-    return hit ? found : NULL;
 }
 
 struct cached_template *render_get_template(struct render_ctx *c, const char *path, char *err,
@@ -237,7 +206,11 @@ static const char *lookup(void *ctx, const char *name)
     if (!strcmp(name, "student"))
         return ev->user_name;
     if (!strcmp(name, "course"))
-        return ev->course_name;
+        return v->course && v->course->display_name ? v->course->display_name : ev->course_name;
+    if (!strcmp(name, "expires_at"))
+        return v->expires.data ? v->expires.data : "";
+    if (!strcmp(name, "syllabus"))
+        return v->syllabus.data ? v->syllabus.data : "";
     if (!strcmp(name, "school"))
         return ev->school_name;
     if (!strcmp(name, "workload"))
@@ -275,11 +248,21 @@ static const char *lookup(void *ctx, const char *name)
     return "";
 }
 
-static void vars_init(struct vars *v, const struct event *ev, const struct render_opts *o)
+static void vars_init(struct vars *v, struct render_ctx *c, const struct event *ev,
+                      const struct render_opts *o)
 {
     memset(v, 0, sizeof(*v));
     v->ev = ev;
     v->o = o;
+    v->course = render_course(c, ev);
+    if (v->course && v->course->validity_months) {
+        struct caltime until;
+        tenant_add_months(&ev->certified_at, v->course->validity_months, &until);
+        i18n_date(o->locale, &until, &v->expires);
+    }
+    /* the syllabus: one item a line, each with a bullet */
+    for (size_t i = 0; v->course && i < v->course->n_syllabus; i++)
+        buf_addf(&v->syllabus, "%s\u2022 %s", i ? "\n" : "", v->course->syllabus[i]);
     i18n_workload(o->locale, ev->workload_minutes, &v->workload);
     i18n_date(o->locale, &ev->concluded_at, &v->concluded);
     /* "from 28 August to 28 August" says nothing: a one-day course has no period */
@@ -306,6 +289,8 @@ static void vars_free(struct vars *v)
     buf_free(&v->certified);
     buf_free(&v->rate);
     buf_free(&v->cpf);
+    buf_free(&v->expires);
+    buf_free(&v->syllabus);
 }
 
 static int cond_holds(const char *cond, struct vars *v)
@@ -484,10 +469,67 @@ static int draw_qr(struct pdf *p, const struct tpl_element *e, const char *url, 
     return 0;
 }
 
+/* Draw the elements of page pg in element order; *sign counts the signature plans used. */
+static int draw_page(struct render_ctx *c, struct pdf *p, const struct template *t,
+                     const struct page_plan *pl, struct vars *v, int pg, const size_t *first,
+                     const size_t *count, size_t *sign, char *err, size_t errlen)
+{
+    if (t->has_background)
+        pdf_rect(p, 0, 0, t->page_w, t->page_h, 0, NULL,
+                 &(struct pdf_rgb){t->background.r, t->background.g, t->background.b});
+    if (t->background_image &&
+        pdf_image(p, t->background_image, 0, 0, t->page_w, t->page_h, err, errlen) < 0)
+        return -1;
+    for (size_t i = 0; i < t->n_elems; i++) {
+        const struct tpl_element *e = &t->elems[i];
+        if (!cond_holds(e->cond, v))
+            continue;
+        if (e->kind == TPL_SIGNATURES && e->page != pg)
+            (*sign)++; /* its plan is in element order */
+        if (e->page != pg)
+            continue;
+        switch (e->kind) {
+        case TPL_TEXT:
+            draw_blocks(p, pl, first[i], count[i]);
+            break;
+        case TPL_SIGNATURES: {
+            const struct layout_sign *sg = &pl->signs[(*sign)++];
+            for (size_t m = 0; m < sg->shown; m++)
+                pdf_line(p, sg->cells[m].line_x0, sg->cells[m].line_y, sg->cells[m].line_x1,
+                         sg->cells[m].line_y, e->line_width, rgb(e->line_color));
+            if (render_signature_images(c, p, v->ev, sg, e->y, err, errlen) < 0)
+                return -1;
+            draw_blocks(p, pl, first[i], count[i]);
+            break;
+        }
+        case TPL_LINE:
+            pdf_line(p, e->x, e->y, e->x2, e->y2, e->line_width, rgb(e->stroke));
+            break;
+        case TPL_RECT:
+            pdf_rect(p, e->x, e->y, e->w, e->h, e->line_width,
+                     e->has_stroke ? &(struct pdf_rgb){e->stroke.r, e->stroke.g, e->stroke.b}
+                                   : NULL,
+                     e->has_fill ? &(struct pdf_rgb){e->fill.r, e->fill.g, e->fill.b} : NULL);
+            break;
+        case TPL_IMAGE:
+            if (pdf_image(p, e->image_path, e->x, e->y, e->w, e->h, err, errlen) < 0)
+                return -1;
+            break;
+        case TPL_QR:
+            if (v->o->verify_url && draw_qr(p, e, v->o->verify_url, err, errlen) < 0)
+                return -1;
+            break;
+        }
+    }
+
+    return 0;
+}
+
 int render_pdf(struct render_ctx *c, const struct event *ev, const struct render_opts *o,
                struct buf *out, char *err, size_t errlen)
 {
     struct page_plan pl = {0};
+    struct render_opts copy;
     struct pdf *p = NULL;
     struct cached_template *ct;
     const struct chain *fonts;
@@ -496,9 +538,10 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
     const char *path;
     struct vars v;
     size_t *first = NULL, *count = NULL, sign = 0;
-    int rc = -1;
+    int rc = -1, keep[TEMPLATE_MAX_PAGES + 1] = {1, 1}, n_pages = 1;
 
-    vars_init(&v, ev, o);
+    o = render_tenant_opts(c, ev, o, &copy);
+    vars_init(&v, c, ev, o);
     path = render_template_path(c, ev, o, err, errlen);
     if (!path || !(ct = render_get_template(c, path, err, errlen)))
         goto out;
@@ -514,9 +557,13 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
         first[i] = pl.n_blocks;
         if (!cond_holds(e->cond, &v))
             continue;
+        if (e->page > n_pages)
+            n_pages = e->page;
         if (e->kind == TPL_TEXT) {
             buf_reset(&tmp);
             template_expand(e->text, lookup, &v, &tmp);
+            if (strstr(e->text, "{{") && strspn(tmp.data ? tmp.data : "", " \n\t") < tmp.len)
+                keep[e->page] = 1;
             if (add_block(&pl, fonts, e->font, plan_keep(&pl, buf_detach(&tmp, NULL)), box, e->size,
                           e->min_size, e->leading, e->max_lines, e->align, e->valign, e->color, err,
                           errlen) < 0)
@@ -537,47 +584,15 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
     if (pdf_embed(p, err, errlen) < 0)
         goto out;
 
-    /* 3. draw in element order */
-    if (t->has_background)
-        pdf_rect(p, 0, 0, t->page_w, t->page_h, 0, NULL,
-                 &(struct pdf_rgb){t->background.r, t->background.g, t->background.b});
-    if (t->background_image &&
-        pdf_image(p, t->background_image, 0, 0, t->page_w, t->page_h, err, errlen) < 0)
-        goto out;
-    for (size_t i = 0; i < t->n_elems; i++) {
-        const struct tpl_element *e = &t->elems[i];
-        if (!cond_holds(e->cond, &v))
+    /* 3. draw in element order, page by page; a later page with nothing to say is left out */
+    for (int pg = 1; pg <= n_pages; pg++) {
+        sign = 0;
+        if (!keep[pg])
             continue;
-        switch (e->kind) {
-        case TPL_TEXT:
-            draw_blocks(p, &pl, first[i], count[i]);
-            break;
-        case TPL_SIGNATURES: {
-            const struct layout_sign *sg = &pl.signs[sign++];
-            for (size_t m = 0; m < sg->shown; m++)
-                pdf_line(p, sg->cells[m].line_x0, sg->cells[m].line_y, sg->cells[m].line_x1,
-                         sg->cells[m].line_y, e->line_width, rgb(e->line_color));
-            draw_blocks(p, &pl, first[i], count[i]);
-            break;
-        }
-        case TPL_LINE:
-            pdf_line(p, e->x, e->y, e->x2, e->y2, e->line_width, rgb(e->stroke));
-            break;
-        case TPL_RECT:
-            pdf_rect(p, e->x, e->y, e->w, e->h, e->line_width,
-                     e->has_stroke ? &(struct pdf_rgb){e->stroke.r, e->stroke.g, e->stroke.b}
-                                   : NULL,
-                     e->has_fill ? &(struct pdf_rgb){e->fill.r, e->fill.g, e->fill.b} : NULL);
-            break;
-        case TPL_IMAGE:
-            if (pdf_image(p, e->image_path, e->x, e->y, e->w, e->h, err, errlen) < 0)
-                goto out;
-            break;
-        case TPL_QR:
-            if (o->verify_url && draw_qr(p, e, o->verify_url, err, errlen) < 0)
-                goto out;
-            break;
-        }
+        if (pg > 1 && pdf_add_page(p, err, errlen) < 0)
+            goto out;
+        if (draw_page(c, p, t, &pl, &v, pg, first, count, &sign, err, errlen) < 0)
+            goto out;
     }
 
     buf_addf(&title, "%s - %s", o->locale == I18N_EN ? "Certificate" : "Certificado",

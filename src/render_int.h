@@ -7,6 +7,7 @@
 #include "render.h"
 #include "shape.h"
 #include "template.h"
+#include "tenant.h"
 
 #define CACHE_MAX 32
 
@@ -34,11 +35,28 @@ struct render_ctx {
     char *fonts_dir;
     char *templates_dir;
     struct fallback *fallback;
+    struct tenants *tenants; /* checked at start; never NULL once open */
     struct cached_template templates[CACHE_MAX];
     size_t n_templates;
     struct cached_font *fonts;
     size_t n_fonts;
 };
+
+/* Read and check the tenants folder (NULL: $CERTIFICA_TENANTS, else
+ * home/tenants) into c->tenants. 0, or -1 with err naming file and key. */
+int render_tenants_open(struct render_ctx *c, const char *dir, char *err, size_t errlen);
+/* o, or a copy of it in *copy with the locale of ev's tenant when o's is not fixed. */
+const struct render_opts *render_tenant_opts(const struct render_ctx *c, const struct event *ev,
+                                             const struct render_opts *o, struct render_opts *copy);
+struct pdf;
+struct layout_sign;
+/* Draw each shown manager's scanned signature of ev's tenant above that manager's line,
+ * scaled to the room between the line and the row above it (or top, the block's top),
+ * aspect kept. 0, or -1 with err. */
+int render_signature_images(struct render_ctx *c, struct pdf *p, const struct event *ev,
+                            const struct layout_sign *sg, double top, char *err, size_t errlen);
+/* The course file of ev's tenant, or NULL. */
+const struct tenant_course *render_course(const struct render_ctx *c, const struct event *ev);
 
 /* The template at path with the chain of each font role, loaded once per
  * context (and its texts checked against the chains). NULL with err set. */

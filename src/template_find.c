@@ -22,11 +22,22 @@ static char *join_path(const char *dir, const char *name)
     return buf_detach(&b, NULL);
 }
 
-/* name as an absolute path, else in the template's folder, else in alt_dir:
- * the path found (caller frees), or NULL. */
-static char *find_file(const struct tpl_loader *ld, const char *name, const char *alt_dir)
+/* Do a and b name the same existing folder? */
+static int same_dir(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* name as an absolute path, else in the template's folder, else in its sibling
+ * folder sib (a tenant's templates/ has images/ and fonts/ beside it), else in
+ * alt_dir: the path found (caller frees), or NULL. */
+static char *find_file(const struct tpl_loader *ld, const char *name, const char *sib,
+                       const char *alt_dir)
 {
     struct stat st;
+    struct buf d = BUF_INIT;
     char *p;
     if (name[0] == '/')
         return stat(name, &st) == 0 ? xstrdup(name) : NULL;
@@ -34,6 +45,16 @@ static char *find_file(const struct tpl_loader *ld, const char *name, const char
     if (stat(p, &st) == 0)
         return p;
     free(p);
+    buf_addf(&d, "%s../%s", *ld->dir ? ld->dir : "./", sib);
+    if (!same_dir(d.data, alt_dir)) {
+        p = join_path(d.data, name);
+        if (stat(p, &st) == 0) {
+            buf_free(&d);
+            return p;
+        }
+        free(p);
+    }
+    buf_free(&d);
     if (alt_dir && *alt_dir) {
         p = join_path(alt_dir, name);
         if (stat(p, &st) == 0)
@@ -76,7 +97,7 @@ char *tpl_find_font(struct tpl_loader *ld, const char *at, const char *name, int
         tpl_fail_at(ld, at, "empty font file name");
         goto fail;
     }
-    path = find_file(ld, name, ld->fonts_dir);
+    path = find_file(ld, name, "fonts", ld->fonts_dir);
     if (!path) {
         if (name[0] == '/')
             tpl_fail_at(ld, at, "font file '%s' not found", name);
@@ -141,7 +162,7 @@ char *tpl_find_image(struct tpl_loader *ld, const char *at, const char *name)
         tpl_fail_at(ld, at, "'%s' is not a PNG or JPEG file name (.png, .jpg or .jpeg)", name);
         goto fail;
     }
-    path = find_file(ld, name, NULL);
+    path = find_file(ld, name, "images", NULL);
     if (!path) {
         tpl_fail_at(ld, at, "image file '%s' not found", name);
         goto fail;

@@ -301,18 +301,18 @@ static void load_background(struct tpl_loader *ld, const cJSON *bg)
 /* ---- elements ---- */
 
 static const char *const text_keys[] = {
-    "type", "if",       "x",       "y",         "w",     "h",      "text",  "font",
+    "type", "if",       "page",    "x",         "y",     "w",      "h",     "text", "font",
     "size", "min_size", "leading", "max_lines", "align", "valign", "color", NULL};
-static const char *const line_keys[] = {"type", "if",    "x1",    "y1", "x2",
-                                        "y2",   "width", "color", NULL};
-static const char *const rect_keys[] = {"type", "if",     "x",    "y",     "w",
+static const char *const line_keys[] = {"type", "if", "page",  "x1",    "y1",
+                                        "x2",   "y2", "width", "color", NULL};
+static const char *const rect_keys[] = {"type", "if",     "page", "x",     "y", "w",
                                         "h",    "stroke", "fill", "width", NULL};
-static const char *const image_keys[] = {"type", "if", "x", "y", "w", "h", "src", NULL};
+static const char *const image_keys[] = {"type", "if", "page", "x", "y", "w", "h", "src", NULL};
 static const char *const sig_keys[] = {
-    "type",    "if",       "x",          "y",          "w",     "h",          "font",
-    "size",    "min_size", "leading",    "max_lines",  "color", "line_color", "width",
-    "per_row", "label",    "label_font", "label_size", NULL};
-static const char *const qr_keys[] = {"type", "if", "x", "y", "size", "color", NULL};
+    "type",  "if",      "page",     "x",          "y",          "w",     "h",
+    "font",  "size",    "min_size", "leading",    "max_lines",  "color", "line_color",
+    "width", "per_row", "label",    "label_font", "label_size", NULL};
+static const char *const qr_keys[] = {"type", "if", "page", "x", "y", "size", "color", NULL};
 
 static const char *const kind_names[] = {"text", "line", "rect", "image", "signatures", "qr", NULL};
 static const char *const *const kind_keys[] = {text_keys,  line_keys, rect_keys,
@@ -433,6 +433,8 @@ static void load_element(struct tpl_loader *ld, const cJSON *o, const char *at,
             e->cond = xstrdup(cond);
         }
     }
+    e->page = 1;
+    tpl_get_int(ld, o, at, "page", 1, TEMPLATE_MAX_PAGES, &e->page);
     switch (e->kind) {
     case TPL_TEXT:
         placed = load_box(ld, o, at, e) == 0;

@@ -52,3 +52,12 @@ const char *tpl_near_hint(const struct tpl_near *n, char *hint, size_t size)
         snprintf(hint, size, " (did you mean '%s'?)", n->best);
     return hint;
 }
+
+const char *template_suggest(const char *word, const char *const *cands, size_t n, char *hint,
+                             size_t size)
+{
+    struct tpl_near near = {word, NULL, 0};
+    for (size_t i = 0; i < n; i++)
+        tpl_near_try(&near, cands[i]);
+    return tpl_near_hint(&near, hint, size);
+}

@@ -338,6 +338,16 @@ static void test_errors(void)
     is_str(load_err(TEXT(", \"font\": \"titel\"")),
            E "elements[0].font: unknown font role 'titel' (did you mean 'title'?)",
            "unknown font role, with a suggestion");
+    is_str(load_err(TEXT(", \"page\": 9")), E "elements[0].page: must be between 1 and 8 (got 9)",
+           "a page out of range");
+    {
+        struct template *t = load("p.json", TEXT(", \"page\": 2"));
+        ok(t && t->elems[0].page == 2, "an element's page");
+        template_free(t);
+        t = load("p.json", TEXT(""));
+        ok(t && t->elems[0].page == 1, "page 1 unless said");
+        template_free(t);
+    }
     is_str(load_err(TEXT(", \"font\": \"heading\"")),
            E "elements[0].font: unknown font role 'heading'", "unknown font role");
     is_str(load_err("{" FONTS ", \"elements\": [{\"type\": \"text\", \"x\": 1, \"y\": 1, \"h\": 1,"
