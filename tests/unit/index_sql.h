@@ -31,7 +31,7 @@
 #define UNDO_TO_V3_SQL UNDO_V5_SQL UNDO_V4_SQL
 
 /* Run sql on dir's index; 0, or -1 with the error printed as a comment. */
-static int index_exec(const char *dir, const char *sql)
+static inline int index_exec(const char *dir, const char *sql)
 {
     struct buf path = BUF_INIT;
     sqlite3 *db = NULL;
