@@ -187,8 +187,10 @@ static int render_one(void *ctx, const struct evsrc_item *it)
         buf_adds(&path, st->out);
     } else {
         output_name(it, &name);
-        if (st->out_is_dir)
-            buf_addf(&path, "%s/%s", st->out, base_name(name.data));
+        if (st->out_is_dir) /* "-o pdfs/" and "-o pdfs" give the same names */
+            buf_addf(&path, "%s%s%s", st->out,
+                     st->out[0] && st->out[strlen(st->out) - 1] == '/' ? "" : "/",
+                     base_name(name.data));
         else
             buf_add(&path, name.data, name.len);
     }

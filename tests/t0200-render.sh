@@ -164,6 +164,7 @@ is $? 2 "a .jsonl with one bad line exits 2"
 check "the bad line is named by number" grep -q "batch.jsonl:2: " "$TMP/err"
 check "line 1 was rendered" test -s "$TMP/outdir/batch-1.pdf"
 check "line 3 was rendered" test -s "$TMP/outdir/batch-3.pdf"
+is "$(grep -c '//' "$TMP/out")" 0 "-o DIR/ prints each path with one slash"
 cert render "$TMP/batch.jsonl" -o "$TMP/one.pdf" >/dev/null 2>&1
 is $? 2 "-o FILE with several events is a usage error"
 
