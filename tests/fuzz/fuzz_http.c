@@ -42,7 +42,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     config_init(&cfg);
     config_set(&cfg, "store", dir, CONFIG_FLAG, "fuzz", err, sizeof(err));
     config_set(&cfg, "connection_timeout", "1", CONFIG_FLAG, "fuzz", err, sizeof(err));
-    icfg = (struct issue_config){cfg.store, NULL, "http://127.0.0.1", NULL, I18N_PT_BR};
+    icfg = (struct issue_config){
+        .store_dir = cfg.store, .public_url = "http://127.0.0.1", .locale = I18N_PT_BR};
     issue = issue_open(&icfg, err, sizeof(err));
     CHECK(issue != NULL, "issue_open: %s", err);
     opt.cfg = &cfg;
