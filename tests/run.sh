@@ -24,6 +24,8 @@ count() { # name status
 	pass=$((pass + p)); fail=$((fail + f))
 }
 
+# some unit tests leave their PDFs in build/tests/, whichever build runs them
+mkdir -p "$TOP/build/tests"
 for t in "$UNIT_DIR"/test_*; do
 	[ -x "$t" ] || continue
 	(cd "$TOP" && $VALGRIND "$t") >"$log" 2>&1
