@@ -1,15 +1,20 @@
 /* Internals shared by the files of the render module (render.c: contexts,
- * templates, drawing; render_cover.c: what can be printed). */
+ * templates, drawing; render_plan.c: the page plan and lists; render_cover.c:
+ * what can be printed). */
 #ifndef RENDER_INT_H
 #define RENDER_INT_H
 
 #include "fallback.h"
+#include "layout.h"
 #include "render.h"
 #include "shape.h"
 #include "template.h"
 #include "tenant.h"
+#include "typeset.h"
 
 #define CACHE_MAX 32
+#define RENDER_LIST_MAX_COPIES 8 /* a list continues on at most this many copies of its page */
+#define RENDER_BULLET "\u2022"
 
 /* A font role's chain: the template's own font, then the fallbacks. */
 struct chain {
@@ -29,6 +34,43 @@ struct cached_font {
     int index;
     struct font *f;
 };
+
+/* A laid-out block of text ready to draw. */
+struct block {
+    struct tpl_color color;
+    struct typeset ts; /* its text points into owned storage */
+    int copy;          /* 0: on every copy of its page; k: on copy k only (a list's items) */
+};
+
+struct page_plan {
+    struct block *blocks;
+    size_t n_blocks, cap_blocks;
+    char **texts; /* owned expanded strings */
+    size_t n_texts, cap_texts;
+    struct layout_sign *signs; /* one per signatures element planned, in element order */
+    size_t n_signs;
+    int copies[TEMPLATE_MAX_PAGES + 1]; /* how many times each page is drawn: 1, more for a
+                                           list that continues */
+};
+
+/* Keep s (malloc'd) with the plan; returns s. */
+char *render_plan_keep(struct page_plan *pl, char *s);
+void render_plan_free(struct page_plan *pl);
+/* Lay out one text box (text owned by the plan, or static) as a new block. 0, or -1 with
+ * err. */
+int render_add_block(struct page_plan *pl, const struct chain *chains, int font, const char *text,
+                     struct layout_rect box, double size, double min_size, double leading,
+                     int max_lines, enum tpl_align align, enum tpl_valign valign,
+                     struct tpl_color color, char *err, size_t errlen);
+/* A layout_measure width: the shaped width of s[0..n) in the chain ctx at size points. */
+double render_chain_width(void *ctx, const char *s, size_t n, double size);
+/* Plan list element e with items[0..n): a bullet and a text block per item, at one size,
+ * through its columns and as many copies of its page as it needs (pl->copies). When they
+ * do not fit on RENDER_LIST_MAX_COPIES copies even at the smallest size: -1 with err naming
+ * source (the course file) and its syllabus. */
+int render_plan_list(struct page_plan *pl, const struct tpl_element *e, const struct chain *fonts,
+                     const char *const *items, size_t n, const char *source, char *err,
+                     size_t errlen);
 
 struct render_ctx {
     char *home;
