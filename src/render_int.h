@@ -31,20 +31,25 @@ struct cached_font {
 };
 
 struct render_ctx {
-    char *home;
-    char *fonts_dir;
-    char *templates_dir;
+    const struct render_conf *conf; /* what it draws with */
+    struct render_conf *own_conf;   /* conf, when the context frees it (render_ctx_new_tenants) */
+    const char *home;               /* these three and tenants are conf's */
+    const char *fonts_dir;
+    const char *templates_dir;
     struct fallback *fallback;
-    struct tenants *tenants; /* checked at start; never NULL once open */
+    const struct tenants *tenants; /* checked at start; never NULL once open */
     struct cached_template templates[CACHE_MAX];
     size_t n_templates;
     struct cached_font *fonts;
     size_t n_fonts;
 };
 
-/* Read and check the tenants folder (NULL: $CERTIFICA_TENANTS, else
- * home/tenants) into c->tenants. 0, or -1 with err naming file and key. */
-int render_tenants_open(struct render_ctx *c, const char *dir, char *err, size_t errlen);
+/* 1 when the configuration holds the template file at path (as read at its load). */
+int render_conf_has(const struct render_conf *cf, const char *path);
+/* The template at path as the configuration read it (a path it does not hold, one named
+ * on the command line, is read now). NULL with err set; free with template_free. */
+struct template *render_conf_template(const struct render_conf *cf, const char *path, char *err,
+                                      size_t errlen);
 /* o, or a copy of it in *copy with the locale of ev's tenant when o's is not fixed. */
 const struct render_opts *render_tenant_opts(const struct render_ctx *c, const struct event *ev,
                                              const struct render_opts *o, struct render_opts *copy);
