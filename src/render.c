@@ -48,6 +48,58 @@ struct page_plan {
     size_t n_signs;
 };
 
+struct render_conf *render_conf_load(const char *home, const char *tenants,
+                                     const struct render_opts *o, char *err, size_t errlen)
+{
+    struct render_conf *cf = render_conf_read(home, tenants, err, errlen);
+
+    if (cf && o &&
+        (!(cf->probe = render_ctx_new_conf(cf, err, errlen)) ||
+         render_preload(cf->probe, CERT_PARTICIPATION, o, err, errlen) < 0 ||
+         render_preload(cf->probe, CERT_ACHIEVEMENT, o, err, errlen) < 0)) {
+        render_conf_free(cf);
+        return NULL;
+    }
+    return cf;
+}
+
+void render_conf_free(struct render_conf *cf)
+{
+    if (!cf)
+        return;
+    render_ctx_free(cf->probe);
+    render_conf_drop(cf);
+}
+
+struct render_ctx *render_ctx_new_conf(const struct render_conf *cf, char *err, size_t errlen)
+{
+    struct render_ctx *c = xcalloc(1, sizeof(*c));
+    c->conf = cf;
+    c->home = cf->home;
+    c->fonts_dir = cf->fonts_dir;
+    c->templates_dir = cf->templates_dir;
+    c->tenants = cf->tenants;
+    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen))) {
+        render_ctx_free(c);
+        return NULL;
+    }
+    pdf_global_init();
+    return c;
+}
+
+struct render_ctx *render_ctx_new_tenants(const char *home, const char *tenants, char *err,
+                                          size_t errlen)
+{
+    struct render_conf *cf = render_conf_load(home, tenants, NULL, err, errlen);
+    struct render_ctx *c = cf ? render_ctx_new_conf(cf, err, errlen) : NULL;
+    if (!c) {
+        render_conf_free(cf);
+        return NULL;
+    }
+    c->own_conf = cf;
+    return c;
+}
+
 struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen)
 {
     return render_ctx_new_tenants(home, NULL, err, errlen);

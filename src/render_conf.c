@@ -1,8 +1,8 @@
-/* A render configuration read and checked at one moment: the tenants folder
+/* A render configuration read at one moment: the tenants folder (checked)
  * and the text of every template a certificate may be drawn with (the global
  * templates/ and each tenant's own). Contexts made on it draw with exactly
  * that, whatever happens on disk afterwards, until the program loads a new
- * one (the server on SIGHUP). */
+ * one (the server on SIGHUP). render.c adds the checks that need a context. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -12,23 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pdf.h"
 #include "render_int.h"
 #include "banned.h"
-
-struct conf_text {
-    char *path; /* as render_template_path builds it: "<dir>/<file>.json" */
-    char *text;
-    size_t len;
-};
-
-struct render_conf {
-    char *home, *fonts_dir, *templates_dir;
-    struct tenants *tenants;
-    struct conf_text *texts;
-    size_t n_texts;
-    struct render_ctx *probe; /* the context the checks used: keeps their fonts open */
-};
 
 static int is_dir(const char *p)
 {
@@ -107,8 +92,8 @@ static int read_texts(struct render_conf *cf, const char *dir, char *err, size_t
     return rc;
 }
 
-struct render_conf *render_conf_load(const char *home, const char *tenants,
-                                     const struct render_opts *o, char *err, size_t errlen)
+struct render_conf *render_conf_read(const char *home, const char *tenants, char *err,
+                                     size_t errlen)
 {
     struct render_conf *cf = xcalloc(1, sizeof(*cf));
     char *tdir = NULL;
@@ -132,25 +117,18 @@ struct render_conf *render_conf_load(const char *home, const char *tenants,
         if (rc < 0)
             goto fail;
     }
-    if (o) {
-        if (!(cf->probe = render_ctx_new_conf(cf, err, errlen)) ||
-            render_preload(cf->probe, CERT_PARTICIPATION, o, err, errlen) < 0 ||
-            render_preload(cf->probe, CERT_ACHIEVEMENT, o, err, errlen) < 0)
-            goto fail;
-    }
     free(tdir);
     return cf;
 fail:
     free(tdir);
-    render_conf_free(cf);
+    render_conf_drop(cf);
     return NULL;
 }
 
-void render_conf_free(struct render_conf *cf)
+void render_conf_drop(struct render_conf *cf)
 {
     if (!cf)
         return;
-    render_ctx_free(cf->probe);
     for (size_t i = 0; i < cf->n_texts; i++) {
         free(cf->texts[i].path);
         free(cf->texts[i].text);
@@ -184,33 +162,4 @@ struct template *render_conf_template(const struct render_conf *cf, const char *
             return template_load_mem(cf->texts[i].text, cf->texts[i].len, path, cf->fonts_dir,
                                      err, errlen);
     return template_load(path, cf->fonts_dir, err, errlen); /* a path named on the command line */
-}
-
-struct render_ctx *render_ctx_new_conf(const struct render_conf *cf, char *err, size_t errlen)
-{
-    struct render_ctx *c = xcalloc(1, sizeof(*c));
-    c->conf = cf;
-    c->home = cf->home;
-    c->fonts_dir = cf->fonts_dir;
-    c->templates_dir = cf->templates_dir;
-    c->tenants = cf->tenants;
-    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen))) {
-        render_ctx_free(c);
-        return NULL;
-    }
-    pdf_global_init();
-    return c;
-}
-
-struct render_ctx *render_ctx_new_tenants(const char *home, const char *tenants, char *err,
-                                          size_t errlen)
-{
-    struct render_conf *cf = render_conf_load(home, tenants, NULL, err, errlen);
-    struct render_ctx *c = cf ? render_ctx_new_conf(cf, err, errlen) : NULL;
-    if (!c) {
-        render_conf_free(cf);
-        return NULL;
-    }
-    c->own_conf = cf;
-    return c;
 }

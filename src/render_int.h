@@ -44,6 +44,26 @@ struct render_ctx {
     size_t n_fonts;
 };
 
+struct conf_text {
+    char *path; /* as render_template_path builds it: "<dir>/<file>.json" */
+    char *text;
+    size_t len;
+};
+
+struct render_conf {
+    char *home, *fonts_dir, *templates_dir;
+    struct tenants *tenants;
+    struct conf_text *texts;
+    size_t n_texts;
+    struct render_ctx *probe; /* the context the checks used: keeps their fonts open */
+};
+
+/* The tenants folder (checked) and every template's text, without a context
+ * (render_conf_load adds the checks that need one). NULL with err set. */
+struct render_conf *render_conf_read(const char *home, const char *tenants, char *err,
+                                     size_t errlen);
+/* Free what render_conf_read made (not the probe). NULL is fine. */
+void render_conf_drop(struct render_conf *cf);
 /* 1 when the configuration holds the template file at path (as read at its load). */
 int render_conf_has(const struct render_conf *cf, const char *path);
 /* The template at path as the configuration read it (a path it does not hold, one named
