@@ -142,8 +142,12 @@ static void reload(struct issue *issue)
 {
     char err[8192];
     if (issue_reload(issue, err, sizeof(err)) == 0) {
+        struct issue_snapshot *s = issue_hold(issue);
+        const struct tenants *ts = issue_tenants(s);
         metrics_reload(1);
-        log_printf(LOG_LEVEL_INFO, "SIGHUP: tenants and templates reloaded");
+        log_printf(LOG_LEVEL_INFO, "SIGHUP: tenants and templates reloaded (%zu %s in '%s')",
+                   ts->n, ts->n == 1 ? "tenant" : "tenants", ts->dir);
+        issue_release(issue, s);
         return;
     }
     metrics_reload(0);
