@@ -18,19 +18,7 @@ VIVA=$TEN/41270033/templates/escola-viva.json
 HORIZ=$TEN/77001/tenant.json
 
 mk() { # name institution school course type user
-	python3 - "$TOP/examples/seed-example.json" "$TMP/$1.json" "$2" "$3" "$4" "$5" "$6" <<'PY'
-import json, sys
-src, dst, inst, school, course, typ, user = sys.argv[1:]
-e = json.load(open(src))
-d = e["data"]
-d["institution"]["id"] = int(inst)
-d["school"]["id"] = int(school)
-d["course"]["id"] = int(course)
-d["certified"]["type"] = typ
-d["user"]["id"] = int(user)
-d["user"]["cpf"] = None
-json.dump(e, open(dst, "w"), ensure_ascii=False)
-PY
+	python3 "$TOP/tests/tenant-event.py" "$TOP/examples/seed-example.json" "$TMP/$1.json" "$2" "$3" "$4" "$5" "$6"
 }
 for u in 1 2 3 4 5 6; do
 	mk "a$u" 41270033 19 9000 achievement "$u" # escola-viva: heading "CERTIFICADO"

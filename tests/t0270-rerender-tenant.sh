@@ -14,23 +14,10 @@ B=77001
 cp -r "$TOP/examples/tenants" "$TEN"
 sql() { sqlite3 "$S/index.sqlite" "$1"; }
 
-python3 - "$TOP/examples/seed-example.json" "$TMP/all.jsonl" "$A" "$B" <<'PY'
-import json, sys
-src, dst, a, b = sys.argv[1:]
-with open(dst, "w") as out:
-    for inst, school, course, typ in ((a, 19, 9000, "achievement"), (b, 5, 500, "participation")):
-        for user in (1, 2, 3):
-            e = json.load(open(src))
-            d = e["data"]
-            d["institution"]["id"] = int(inst)
-            d["school"]["id"] = school
-            d["course"]["id"] = course
-            d["certified"]["type"] = typ
-            d["user"]["id"] = user
-            d["user"]["name"] = "Pessoa %s-%d" % (inst, user)
-            d["user"]["cpf"] = None
-            out.write(json.dumps(e, ensure_ascii=False) + "\n")
-PY
+for u in 1 2 3; do
+	python3 "$TOP/tests/tenant-event.py" "$TOP/examples/seed-example.json" - "$A" 19 9000 achievement "$u" "Pessoa $A-$u"
+	python3 "$TOP/tests/tenant-event.py" "$TOP/examples/seed-example.json" - "$B" 5 500 participation "$u" "Pessoa $B-$u"
+done > "$TMP/all.jsonl"
 try "import: three certificates for each institution" \
 	cert import --store "$S" --tenants "$TEN" "$TMP/all.jsonl"
 q="SELECT c.institution_id, r.id, r.revision, r.code, r.pdf_path
