@@ -33,69 +33,61 @@ struct vars {
     char ids[4][24];
 };
 
-static int is_dir(const char *p)
+struct render_conf *render_conf_load(const char *home, const char *tenants,
+                                     const struct render_opts *o, char *err, size_t errlen)
 {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
+    struct render_conf *cf = render_conf_read(home, tenants, err, errlen);
 
-static char *join(const char *a, const char *b)
-{
-    struct buf x = BUF_INIT;
-    buf_addf(&x, "%s/%s", a, b);
-    return buf_detach(&x, NULL);
-}
-
-/* The folder with templates/: $CERTIFICA_HOME, else the program's folder or
- * one of its parents (build/tests/ programs find the repository's). */
-static char *find_home(void)
-{
-    char exe[PATH_MAX], *slash, *t;
-    const char *env = getenv("CERTIFICA_HOME");
-    ssize_t n;
-
-    if (env && *env)
-        return xstrdup(env);
-    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0)
-        return xstrdup(".");
-    exe[n] = '\0';
-    for (int up = 0; up < 4 && (slash = strrchr(exe, '/')); up++) {
-        *slash = '\0';
-        t = join(exe[0] ? exe : "/", "templates");
-        if (is_dir(t)) {
-            free(t);
-            return xstrdup(exe[0] ? exe : "/");
-        }
-        free(t);
-    }
-    return xstrdup(".");
-}
-
-struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen)
-{
-    return render_ctx_new_tenants(home, NULL, err, errlen);
-}
-
-struct render_ctx *render_ctx_new_tenants(const char *home, const char *tenants, char *err,
-                                          size_t errlen)
-{
-    struct render_ctx *c = xcalloc(1, sizeof(*c));
-    c->home = home ? xstrdup(home) : find_home();
-    c->fonts_dir = join(c->home, "fonts");
-    c->templates_dir = join(c->home, "templates");
-    if (!is_dir(c->templates_dir)) {
-        snprintf(err, errlen, "no templates folder at '%s' (set CERTIFICA_HOME)", c->templates_dir);
-        render_ctx_free(c);
+    if (cf && o &&
+        (!(cf->probe = render_ctx_new_conf(cf, err, errlen)) ||
+         render_preload(cf->probe, CERT_PARTICIPATION, o, err, errlen) < 0 ||
+         render_preload(cf->probe, CERT_ACHIEVEMENT, o, err, errlen) < 0)) {
+        render_conf_free(cf);
         return NULL;
     }
-    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen)) ||
-        render_tenants_open(c, tenants, err, errlen) < 0) {
+    return cf;
+}
+
+void render_conf_free(struct render_conf *cf)
+{
+    if (!cf)
+        return;
+    render_ctx_free(cf->probe);
+    render_conf_drop(cf);
+}
+
+struct render_ctx *render_ctx_new_conf(const struct render_conf *cf, char *err, size_t errlen)
+{
+    struct render_ctx *c = xcalloc(1, sizeof(*c));
+    c->conf = cf;
+    c->home = cf->home;
+    c->fonts_dir = cf->fonts_dir;
+    c->templates_dir = cf->templates_dir;
+    c->tenants = cf->tenants;
+    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen))) {
         render_ctx_free(c);
         return NULL;
     }
     pdf_global_init();
     return c;
+}
+
+struct render_ctx *render_ctx_new_tenants(const char *home, const char *tenants, char *err,
+                                          size_t errlen)
+{
+    struct render_conf *cf = render_conf_load(home, tenants, NULL, err, errlen);
+    struct render_ctx *c = cf ? render_ctx_new_conf(cf, err, errlen) : NULL;
+    if (!c) {
+        render_conf_free(cf);
+        return NULL;
+    }
+    c->own_conf = cf;
+    return c;
+}
+
+struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen)
+{
+    return render_ctx_new_tenants(home, NULL, err, errlen);
 }
 
 static void drop_templates(struct render_ctx *c)
@@ -122,10 +114,7 @@ void render_ctx_free(struct render_ctx *c)
     }
     free(c->fonts);
     fallback_free(c->fallback);
-    free(c->home);
-    free(c->fonts_dir);
-    free(c->templates_dir);
-    tenants_free(c->tenants);
+    render_conf_free(c->own_conf);
     free(c);
 }
 
@@ -137,7 +126,7 @@ struct cached_template *render_get_template(struct render_ctx *c, const char *pa
     for (size_t i = 0; i < c->n_templates; i++)
         if (!strcmp(c->templates[i].path, path))
             return &c->templates[i];
-    t = template_load(path, c->fonts_dir, err, errlen);
+    t = render_conf_template(c->conf, path, err, errlen);
     if (!t)
         return NULL;
     if (c->n_templates == CACHE_MAX) /* a process using 32 templates: start over */

@@ -73,20 +73,45 @@ int render_plan_list(struct page_plan *pl, const struct tpl_element *e, const st
                      size_t errlen);
 
 struct render_ctx {
-    char *home;
-    char *fonts_dir;
-    char *templates_dir;
+    const struct render_conf *conf; /* what it draws with */
+    struct render_conf *own_conf;   /* conf, when the context frees it (render_ctx_new_tenants) */
+    const char *home;               /* these three and tenants are conf's */
+    const char *fonts_dir;
+    const char *templates_dir;
     struct fallback *fallback;
-    struct tenants *tenants; /* checked at start; never NULL once open */
+    const struct tenants *tenants; /* checked at start; never NULL once open */
     struct cached_template templates[CACHE_MAX];
     size_t n_templates;
     struct cached_font *fonts;
     size_t n_fonts;
 };
 
-/* Read and check the tenants folder (NULL: $CERTIFICA_TENANTS, else
- * home/tenants) into c->tenants. 0, or -1 with err naming file and key. */
-int render_tenants_open(struct render_ctx *c, const char *dir, char *err, size_t errlen);
+struct conf_text {
+    char *path; /* as render_template_path builds it: "<dir>/<file>.json" */
+    char *text;
+    size_t len;
+};
+
+struct render_conf {
+    char *home, *fonts_dir, *templates_dir;
+    struct tenants *tenants;
+    struct conf_text *texts;
+    size_t n_texts;
+    struct render_ctx *probe; /* the context the checks used: keeps their fonts open */
+};
+
+/* The tenants folder (checked) and every template's text, without a context
+ * (render_conf_load adds the checks that need one). NULL with err set. */
+struct render_conf *render_conf_read(const char *home, const char *tenants, char *err,
+                                     size_t errlen);
+/* Free what render_conf_read made (not the probe). NULL is fine. */
+void render_conf_drop(struct render_conf *cf);
+/* 1 when the configuration holds the template file at path (as read at its load). */
+int render_conf_has(const struct render_conf *cf, const char *path);
+/* The template at path as the configuration read it (a path it does not hold, one named
+ * on the command line, is read now). NULL with err set; free with template_free. */
+struct template *render_conf_template(const struct render_conf *cf, const char *path, char *err,
+                                      size_t errlen);
 /* o, or a copy of it in *copy with the locale of ev's tenant when o's is not fixed. */
 const struct render_opts *render_tenant_opts(const struct render_ctx *c, const struct event *ev,
                                              const struct render_opts *o, struct render_opts *copy);
