@@ -424,10 +424,10 @@ static struct pdf_rgb rgb(struct tpl_color c)
     return (struct pdf_rgb){c.r, c.g, c.b};
 }
 
-static void draw_blocks(struct pdf *p, const struct page_plan *pl, size_t first, size_t n)
+static void draw_blocks(struct pdf *p, const struct page_plan *pl, size_t first, size_t n, int rtl)
 {
     for (size_t b = first; b < first + n; b++)
-        typeset_draw(&pl->blocks[b].ts, p, rgb(pl->blocks[b].color));
+        typeset_draw(&pl->blocks[b].ts, p, rgb(pl->blocks[b].color), rtl);
 }
 
 /* QR modules as filled squares, one rectangle per horizontal run. */
@@ -474,6 +474,15 @@ static int draw_page(struct render_ctx *c, struct pdf *p, const struct template 
                      const struct page_plan *pl, struct vars *v, int pg, const size_t *first,
                      const size_t *count, size_t *sign, char *err, size_t errlen)
 {
+    long strength = 0;
+    int rtl;
+
+    /* readers take a page whose letters are mostly right-to-left as a right-to-left page */
+    for (size_t i = 0; i < t->n_elems; i++)
+        if (t->elems[i].page == pg && cond_holds(t->elems[i].cond, v))
+            for (size_t b = first[i]; b < first[i] + count[i]; b++)
+                strength += typeset_strength(&pl->blocks[b].ts);
+    rtl = strength < 0;
     if (t->has_background)
         pdf_rect(p, 0, 0, t->page_w, t->page_h, 0, NULL,
                  &(struct pdf_rgb){t->background.r, t->background.g, t->background.b});
@@ -490,7 +499,7 @@ static int draw_page(struct render_ctx *c, struct pdf *p, const struct template 
             continue;
         switch (e->kind) {
         case TPL_TEXT:
-            draw_blocks(p, pl, first[i], count[i]);
+            draw_blocks(p, pl, first[i], count[i], rtl);
             break;
         case TPL_SIGNATURES: {
             const struct layout_sign *sg = &pl->signs[(*sign)++];
@@ -499,7 +508,7 @@ static int draw_page(struct render_ctx *c, struct pdf *p, const struct template 
                          sg->cells[m].line_y, e->line_width, rgb(e->line_color));
             if (render_signature_images(c, p, v->ev, sg, e->y, err, errlen) < 0)
                 return -1;
-            draw_blocks(p, pl, first[i], count[i]);
+            draw_blocks(p, pl, first[i], count[i], rtl);
             break;
         }
         case TPL_LINE:
