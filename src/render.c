@@ -637,7 +637,7 @@ int render_check_event(struct render_ctx *c, const struct event *ev, const struc
                        struct event_diags *d, char *err, size_t errlen)
 {
     struct render_field *f;
-    size_t n = render_event_fields(ev, &f);
+    size_t n = render_course_fields(c, ev, &f, render_event_fields(ev, &f));
     int rc = render_check_coverage(c, ev, o, f, n, d, err, errlen);
 
     free(f);
