@@ -233,15 +233,13 @@ static void mark_all_glyphs_used(HPDF_Font font)
         memset(ta->glyph_tbl.flgs, 1, ta->num_glyphs);
 }
 
-/* A bfchar line: the code, then the text as UTF-16BE. */
-static void cmap_line(HPDF_Stream st, int bytes, int code, const char *t, size_t n)
+/* Append the UTF-8 text t[0..n) as hexadecimal UTF-16BE (invalid bytes as U+FFFD). */
+static void add_utf16_hex(struct buf *b, const char *t, size_t n)
 {
     char hex[16];
     uint32_t cp;
     size_t k;
 
-    snprintf(hex, sizeof(hex), bytes == 1 ? "<%02X> <" : "<%04X> <", (unsigned)code);
-    HPDF_Stream_WriteStr(st, hex);
     while (n) {
         k = utf8_decode(t, n, &cp);
         if (!k)
@@ -251,16 +249,27 @@ static void cmap_line(HPDF_Stream st, int bytes, int code, const char *t, size_t
                      0xDC00 + ((cp - 0x10000) & 0x3FF));
         else
             snprintf(hex, sizeof(hex), "%04X", (unsigned)cp);
-        HPDF_Stream_WriteStr(st, hex);
+        buf_adds(b, hex);
         t += k;
         n -= k;
     }
-    HPDF_Stream_WriteStr(st, ">\n");
+}
+
+/* A bfchar line: the code, then the text as UTF-16BE (line is scratch space). */
+static void cmap_line(HPDF_Stream st, struct buf *line, int bytes, int code, const char *t,
+                      size_t n)
+{
+    buf_reset(line);
+    buf_addf(line, bytes == 1 ? "<%02X> <" : "<%04X> <", (unsigned)code);
+    add_utf16_hex(line, t, n);
+    buf_adds(line, ">\n");
+    HPDF_Stream_WriteStr(st, line->data);
 }
 
 /* A ToUnicode CMap for the face's codes (1 or 2 bytes each). */
 static void write_tounicode(HPDF_Stream st, const struct pdf_face *fc, int bytes)
 {
+    struct buf tmp = BUF_INIT;
     char line[32];
 
     HPDF_Stream_WriteStr(
@@ -274,11 +283,12 @@ static void write_tounicode(HPDF_Stream st, const struct pdf_face *fc, int bytes
         snprintf(line, sizeof(line), "%zu beginbfchar\n", j - i);
         HPDF_Stream_WriteStr(st, line);
         for (size_t k = i; k < j; k++)
-            cmap_line(st, bytes, fc->pairs[k].code, fc->texts.data + fc->pairs[k].text_off,
+            cmap_line(st, &tmp, bytes, fc->pairs[k].code, fc->texts.data + fc->pairs[k].text_off,
                       fc->pairs[k].text_len);
         HPDF_Stream_WriteStr(st, "endbfchar\n");
     }
     HPDF_Stream_WriteStr(st, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    buf_free(&tmp);
 }
 
 /* A simple font's ToUnicode map, added to its dictionary. */
@@ -491,23 +501,9 @@ static void begin_span(struct pdf *p, const char *text, size_t n)
 {
     HPDF_PageAttr attr = (HPDF_PageAttr)p->page->attr;
     struct buf b = BUF_INIT;
-    char hex[16];
 
     buf_adds(&b, "/Span <</ActualText <FEFF");
-    while (n) {
-        uint32_t cp;
-        size_t k = utf8_decode(text, n, &cp);
-        if (!k)
-            cp = 0xFFFD, k = 1;
-        if (cp > 0xFFFF)
-            snprintf(hex, sizeof(hex), "%04X%04X", 0xD800 + ((cp - 0x10000) >> 10),
-                     0xDC00 + ((cp - 0x10000) & 0x3FF));
-        else
-            snprintf(hex, sizeof(hex), "%04X", (unsigned)cp);
-        buf_adds(&b, hex);
-        text += k;
-        n -= k;
-    }
+    add_utf16_hex(&b, text, n);
     buf_adds(&b, ">>> BDC\012");
     HPDF_Stream_WriteStr(attr->stream, b.data);
     buf_free(&b);
