@@ -105,7 +105,8 @@ struct render_ctx *render_ctx_new_tenants(const char *home, const char *tenants,
         return NULL;
     }
     if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen)) ||
-        render_tenants_open(c, tenants, err, errlen) < 0) {
+        render_tenants_open(c, tenants, err, errlen) < 0 ||
+        render_check_courses(c, err, errlen) < 0) {
         render_ctx_free(c);
         return NULL;
     }
