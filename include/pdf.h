@@ -52,9 +52,20 @@ struct pdf_glyph {
     double x, y;
     int bold; /* stroke the outline too: bold from a face that has none */
 };
+/* Glyphs [first, first + n) of a pdf_glyphs call, drawn inside a marked-content
+ * span whose /ActualText, text[0..len) (UTF-8), readers take instead of the
+ * glyphs' own text. */
+struct pdf_span {
+    size_t first, n;
+    const char *text;
+    size_t len;
+};
 /* Draw glyphs at `size` points; libharu advances by the glyph widths, and a
- * glyph not where that leaves the pen (kerning, marks) starts a new piece. */
-void pdf_glyphs(struct pdf *p, double size, struct pdf_rgb c, const struct pdf_glyph *g, size_t n);
+ * glyph not where that leaves the pen (kerning, marks) starts a new piece.
+ * spans (n_spans, in glyph order, not overlapping; may be NULL) mark lines
+ * whose text is given as actual text. */
+void pdf_glyphs(struct pdf *p, double size, struct pdf_rgb c, const struct pdf_glyph *g, size_t n,
+                const struct pdf_span *spans, size_t n_spans);
 
 void pdf_line(struct pdf *p, double x1, double y1, double x2, double y2, double width,
               struct pdf_rgb c);

@@ -14,6 +14,13 @@
 enum typeset_align { TYPESET_LEFT, TYPESET_CENTER, TYPESET_RIGHT };
 enum typeset_valign { TYPESET_TOP, TYPESET_MIDDLE, TYPESET_BOTTOM };
 
+/* A line drawn with its logical text as the PDF's actual text: glyphs
+ * [first, first + n), text bytes [off, off + len), "…" after them when cut. */
+struct typeset_span {
+    size_t first, n, off, len;
+    int ellipsis;
+};
+
 struct typeset {
     const char *text; /* not owned; must outlive the struct */
     size_t len;
@@ -24,6 +31,8 @@ struct typeset {
     enum typeset_valign valign;
     struct pdf_glyph *glyphs; /* after typeset_place: every line's glyphs */
     size_t n_glyphs;
+    struct typeset_span *spans; /* lines with right-to-left letters */
+    size_t n_spans;
 };
 
 /* Shape text (NUL-terminated, valid UTF-8) with the chain and fit it into
@@ -35,8 +44,12 @@ int typeset_fit(struct typeset *t, const char *text, const struct shape_font *ch
 /* Make the PDF keys of every glyph and their places on the page. 0, or -1
  * with err (too many fonts). */
 int typeset_place(struct typeset *t, struct pdf *p, char *err, size_t errlen);
-/* Draw what typeset_place placed (after pdf_embed). */
-void typeset_draw(const struct typeset *t, struct pdf *p, struct pdf_rgb color);
+/* Left-to-right letters minus right-to-left ones of the text placed (see
+ * typeset_order_strength): summed over a page, the direction a reader takes. */
+long typeset_strength(const struct typeset *t);
+/* Draw what typeset_place placed (after pdf_embed), on a page whose text is
+ * mostly right-to-left (rtl_page 1) or not (0). */
+void typeset_draw(const struct typeset *t, struct pdf *p, struct pdf_rgb color, int rtl_page);
 void typeset_free(struct typeset *t);
 
 #endif

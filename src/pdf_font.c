@@ -233,15 +233,13 @@ static void mark_all_glyphs_used(HPDF_Font font)
         memset(ta->glyph_tbl.flgs, 1, ta->num_glyphs);
 }
 
-/* A bfchar line: the code, then the text as UTF-16BE. */
-static void cmap_line(HPDF_Stream st, int bytes, int code, const char *t, size_t n)
+/* Append the UTF-8 text t[0..n) as hexadecimal UTF-16BE (invalid bytes as U+FFFD). */
+static void add_utf16_hex(struct buf *b, const char *t, size_t n)
 {
     char hex[16];
     uint32_t cp;
     size_t k;
 
-    snprintf(hex, sizeof(hex), bytes == 1 ? "<%02X> <" : "<%04X> <", (unsigned)code);
-    HPDF_Stream_WriteStr(st, hex);
     while (n) {
         k = utf8_decode(t, n, &cp);
         if (!k)
@@ -251,16 +249,27 @@ static void cmap_line(HPDF_Stream st, int bytes, int code, const char *t, size_t
                      0xDC00 + ((cp - 0x10000) & 0x3FF));
         else
             snprintf(hex, sizeof(hex), "%04X", (unsigned)cp);
-        HPDF_Stream_WriteStr(st, hex);
+        buf_adds(b, hex);
         t += k;
         n -= k;
     }
-    HPDF_Stream_WriteStr(st, ">\n");
+}
+
+/* A bfchar line: the code, then the text as UTF-16BE (line is scratch space). */
+static void cmap_line(HPDF_Stream st, struct buf *line, int bytes, int code, const char *t,
+                      size_t n)
+{
+    buf_reset(line);
+    buf_addf(line, bytes == 1 ? "<%02X> <" : "<%04X> <", (unsigned)code);
+    add_utf16_hex(line, t, n);
+    buf_adds(line, ">\n");
+    HPDF_Stream_WriteStr(st, line->data);
 }
 
 /* A ToUnicode CMap for the face's codes (1 or 2 bytes each). */
 static void write_tounicode(HPDF_Stream st, const struct pdf_face *fc, int bytes)
 {
+    struct buf tmp = BUF_INIT;
     char line[32];
 
     HPDF_Stream_WriteStr(
@@ -274,11 +283,12 @@ static void write_tounicode(HPDF_Stream st, const struct pdf_face *fc, int bytes
         snprintf(line, sizeof(line), "%zu beginbfchar\n", j - i);
         HPDF_Stream_WriteStr(st, line);
         for (size_t k = i; k < j; k++)
-            cmap_line(st, bytes, fc->pairs[k].code, fc->texts.data + fc->pairs[k].text_off,
+            cmap_line(st, &tmp, bytes, fc->pairs[k].code, fc->texts.data + fc->pairs[k].text_off,
                       fc->pairs[k].text_len);
         HPDF_Stream_WriteStr(st, "endbfchar\n");
     }
     HPDF_Stream_WriteStr(st, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    buf_free(&tmp);
 }
 
 /* A simple font's ToUnicode map, added to its dictionary. */
@@ -485,11 +495,28 @@ static void show_piece(struct pdf *p, double *line_x, double *line_y, double x, 
     HPDF_Stream_WriteStr(attr->stream, p->scratch.data);
 }
 
-void pdf_glyphs(struct pdf *p, double size, struct pdf_rgb c, const struct pdf_glyph *g, size_t n)
+/* The start of a marked-content span with text[0..n) (UTF-8) as its actual text, written
+ * as UTF-16BE with a byte order mark. */
+static void begin_span(struct pdf *p, const char *text, size_t n)
+{
+    HPDF_PageAttr attr = (HPDF_PageAttr)p->page->attr;
+    struct buf b = BUF_INIT;
+
+    buf_adds(&b, "/Span <</ActualText <FEFF");
+    add_utf16_hex(&b, text, n);
+    buf_adds(&b, ">>> BDC\012");
+    HPDF_Stream_WriteStr(attr->stream, b.data);
+    buf_free(&b);
+}
+
+void pdf_glyphs(struct pdf *p, double size, struct pdf_rgb c, const struct pdf_glyph *g, size_t n,
+                const struct pdf_span *spans, size_t n_spans)
 {
     static const char hex[] = "0123456789ABCDEF";
-    int cur = -1, bold = 0;
+    HPDF_PageAttr attr = (HPDF_PageAttr)p->page->attr;
+    int cur = -1, bold = 0, in_span = 0;
     double seg_x = 0, seg_y = 0, pen = 0, line_x = 0, line_y = 0;
+    size_t sp = 0;
 
     if (!n)
         return;
@@ -503,17 +530,31 @@ void pdf_glyphs(struct pdf *p, double size, struct pdf_rgb c, const struct pdf_g
     HPDF_Page_BeginText(p->page);
     HPDF_Page_SetRGBFill(p->page, c.r, c.g, c.b);
     buf_reset(&p->scratch);
+    while (sp < n_spans && !spans[sp].n)
+        sp++;
     for (size_t i = 0; i <= n; i++) {
         const struct pdf_face *fc = i < n ? &p->faces[g[i].face] : NULL;
         const struct pdf_pair *pp;
         double y = i < n ? p->page_h - g[i].y : 0;
+        int span_end = in_span && i == spans[sp].first + spans[sp].n;
+        int span_start = sp + span_end < n_spans && i < n && i == spans[sp + span_end].first;
         if (i == n || g[i].face != cur || fabs(g[i].x - pen) > 0.005 || y != seg_y ||
-            g[i].bold != bold) {
+            g[i].bold != bold || span_end || span_start) {
             if (p->scratch.len > 1)
                 show_piece(p, &line_x, &line_y, seg_x, seg_y);
             buf_reset(&p->scratch);
+            if (span_end) {
+                HPDF_Stream_WriteStr(attr->stream, "EMC\012");
+                in_span = 0;
+                for (sp++; sp < n_spans && !spans[sp].n;)
+                    sp++;
+            }
             if (i == n)
                 break;
+            if (span_start && !in_span && sp < n_spans && i == spans[sp].first) {
+                begin_span(p, spans[sp].text, spans[sp].len);
+                in_span = 1;
+            }
             if (!fc->font)
                 continue;
             if (g[i].face != cur)
@@ -536,6 +577,8 @@ void pdf_glyphs(struct pdf *p, double size, struct pdf_rgb c, const struct pdf_g
         buf_addc(&p->scratch, hex[pp->code & 15]);
         pen += font_glyph_width(fc->f, pp->gid) * size / 1000.0;
     }
+    if (in_span)
+        HPDF_Stream_WriteStr(attr->stream, "EMC\012");
     if (bold)
         HPDF_Page_SetTextRenderingMode(p->page, HPDF_FILL);
     HPDF_Page_EndText(p->page);

@@ -64,7 +64,8 @@ struct render_ctx *render_ctx_new_conf(const struct render_conf *cf, char *err, 
     c->fonts_dir = cf->fonts_dir;
     c->templates_dir = cf->templates_dir;
     c->tenants = cf->tenants;
-    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen))) {
+    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen)) ||
+        render_check_courses(c, err, errlen) < 0) {
         render_ctx_free(c);
         return NULL;
     }
@@ -346,12 +347,14 @@ static struct pdf_rgb rgb(struct tpl_color c)
     return (struct pdf_rgb){c.r, c.g, c.b};
 }
 
-/* Draw blocks first..first+n-1 that belong on this copy of their page. */
-static void draw_blocks(struct pdf *p, const struct page_plan *pl, size_t first, size_t n, int copy)
+/* Draw blocks first..first+n-1 that belong on this copy of their page; rtl: the page is
+ * read right to left (typeset_draw). */
+static void draw_blocks(struct pdf *p, const struct page_plan *pl, size_t first, size_t n, int copy,
+                        int rtl)
 {
     for (size_t b = first; b < first + n; b++)
         if (!pl->blocks[b].copy || pl->blocks[b].copy == copy + 1)
-            typeset_draw(&pl->blocks[b].ts, p, rgb(pl->blocks[b].color));
+            typeset_draw(&pl->blocks[b].ts, p, rgb(pl->blocks[b].color), rtl);
 }
 
 /* QR modules as filled squares, one rectangle per horizontal run. */
@@ -400,6 +403,15 @@ static int draw_page(struct render_ctx *c, struct pdf *p, const struct template 
                      const size_t *first, const size_t *count, size_t *sign, char *err,
                      size_t errlen)
 {
+    long strength = 0;
+    int rtl;
+
+    /* readers take a page whose letters are mostly right-to-left as a right-to-left page */
+    for (size_t i = 0; i < t->n_elems; i++)
+        if (t->elems[i].page == pg && cond_holds(t->elems[i].cond, v))
+            for (size_t b = first[i]; b < first[i] + count[i]; b++)
+                strength += typeset_strength(&pl->blocks[b].ts);
+    rtl = strength < 0;
     if (t->has_background)
         pdf_rect(p, 0, 0, t->page_w, t->page_h, 0, NULL,
                  &(struct pdf_rgb){t->background.r, t->background.g, t->background.b});
@@ -417,7 +429,7 @@ static int draw_page(struct render_ctx *c, struct pdf *p, const struct template 
         switch (e->kind) {
         case TPL_TEXT:
         case TPL_LIST:
-            draw_blocks(p, pl, first[i], count[i], copy);
+            draw_blocks(p, pl, first[i], count[i], copy, rtl);
             break;
         case TPL_SIGNATURES: {
             const struct layout_sign *sg = &pl->signs[(*sign)++];
@@ -426,7 +438,7 @@ static int draw_page(struct render_ctx *c, struct pdf *p, const struct template 
                          sg->cells[m].line_y, e->line_width, rgb(e->line_color));
             if (render_signature_images(c, p, v->ev, sg, e->y, err, errlen) < 0)
                 return -1;
-            draw_blocks(p, pl, first[i], count[i], copy);
+            draw_blocks(p, pl, first[i], count[i], copy, rtl);
             break;
         }
         case TPL_LINE:
@@ -562,7 +574,7 @@ int render_check_event(struct render_ctx *c, const struct event *ev, const struc
                        struct event_diags *d, char *err, size_t errlen)
 {
     struct render_field *f;
-    size_t n = render_event_fields(ev, &f);
+    size_t n = render_course_fields(c, ev, &f, render_event_fields(ev, &f));
     int rc = render_check_coverage(c, ev, o, f, n, d, err, errlen);
 
     free(f);

@@ -108,6 +108,81 @@ size_t render_event_fields(const struct event *ev, struct render_field **out)
     return n;
 }
 
+/* Each character of text no font of ch has, once, as a line "FILE: KEY: U+XXXX ..." in
+ * msgs. */
+static void course_text(const struct chain *ch, const char *file, const char *key, const char *text,
+                        struct buf *msgs)
+{
+    uint32_t *done = xmalloc((strlen(text) + 1) * sizeof(*done)), cp;
+    size_t n_done = 0, at = 0;
+
+    while ((cp = next_missing(ch, text, &at))) {
+        if (seen(done, n_done, cp))
+            continue;
+        done[n_done++] = cp;
+        buf_addf(msgs, "%s%s: %s: U+%04X cannot be printed: no font has it", msgs->len ? "\n" : "",
+                 file, key, (unsigned)cp);
+    }
+    free(done);
+}
+
+int render_check_courses(struct render_ctx *c, char *err, size_t errlen)
+{
+    struct chain all = {0};
+    struct buf msgs = BUF_INIT, file = BUF_INIT;
+    char key[32];
+    int rc = 0, any = 0;
+
+    for (size_t i = 0; i < c->tenants->n && !any; i++)
+        any = c->tenants->t[i].n_courses > 0;
+    if (any) /* the fonts are opened only for a tenant with course files */
+        rc = render_all_fonts(c, &all, err, errlen);
+
+    for (size_t i = 0; rc == 0 && all.n && i < c->tenants->n; i++) {
+        const struct tenant *t = &c->tenants->t[i];
+        for (size_t k = 0; k < t->n_courses; k++) {
+            const struct tenant_course *tc = &t->courses[k];
+            buf_reset(&file);
+            buf_addf(&file, "%s/courses/%lld.json", t->dir, tc->id);
+            if (tc->display_name)
+                course_text(&all, file.data, "display_name", tc->display_name, &msgs);
+            for (size_t j = 0; j < tc->n_syllabus; j++) {
+                snprintf(key, sizeof(key), "syllabus[%zu]", j);
+                course_text(&all, file.data, key, tc->syllabus[j], &msgs);
+            }
+        }
+    }
+    if (rc == 0 && msgs.len) {
+        snprintf(err, errlen, "%s", msgs.data);
+        rc = -1;
+    }
+    free(all.f);
+    buf_free(&msgs);
+    buf_free(&file);
+    return rc;
+}
+
+size_t render_course_fields(const struct render_ctx *c, const struct event *ev,
+                            struct render_field **f, size_t n)
+{
+    const struct tenant_course *tc = render_course(c, ev);
+
+    if (!tc)
+        return n;
+    *f = xrealloc(*f, (n + 1 + tc->n_syllabus) * sizeof(**f));
+    for (size_t i = 0; tc->display_name && i < n; i++)
+        if (!strcmp((*f)[i].var, "course")) {
+            snprintf((*f)[i].path, sizeof((*f)[i].path), "courses/%lld.json: display_name", tc->id);
+            (*f)[i].text = tc->display_name;
+        }
+    for (size_t j = 0; j < tc->n_syllabus; j++) {
+        (*f)[n].var = "syllabus";
+        snprintf((*f)[n].path, sizeof((*f)[n].path), "courses/%lld.json: syllabus[%zu]", tc->id, j);
+        (*f)[n++].text = tc->syllabus[j];
+    }
+    return n;
+}
+
 int render_cover_check(const struct cached_template *ct, const struct render_field *fields,
                        size_t n, struct event_diags *d)
 {

@@ -146,3 +146,14 @@ int render_make_chain(struct render_ctx *c, const struct tpl_font *tf, struct ch
     }
     return 0;
 }
+
+int render_all_fonts(struct render_ctx *c, struct chain *ch, char *err, size_t errlen)
+{
+    size_t cap = 0;
+
+    memset(ch, 0, sizeof(*ch));
+    for (size_t i = 0; c->fallback && i < c->fallback->n; i++)
+        if (add_named_chain(c, c->fallback->chains[i].name, 0, ch, &cap, err, errlen) < 0)
+            return -1;
+    return 0;
+}

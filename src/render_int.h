@@ -134,6 +134,10 @@ struct cached_template *render_get_template(struct render_ctx *c, const char *pa
  * calls for. Fonts are taken from the process-wide set. 0, or -1 with err. */
 int render_make_chain(struct render_ctx *c, const struct tpl_font *tf, struct chain *ch, char *err,
                       size_t errlen);
+/* Every font of every fonts/FALLBACK chain, regular faces, into *ch (ch->f malloc'd, even
+ * on failure; empty without chains): what "no font has it" means before a template is
+ * chosen. 0, or -1 with err. */
+int render_all_fonts(struct render_ctx *c, struct chain *ch, char *err, size_t errlen);
 /* Give back a font a context took for a chain. */
 void render_font_release(struct font *f);
 
@@ -144,6 +148,14 @@ extern const char *const render_vars[4];
 /* Template texts that no font of their chain can print: 0, or -1 with err
  * naming the file, the element and the character. Fills ct->prints. */
 int render_check_template(struct cached_template *ct, char *err, size_t errlen);
+/* The course files of every tenant: a display_name or syllabus item with a character no
+ * font of fonts/FALLBACK has. 0, or -1 with err, a line for each such character naming
+ * the file and the key. */
+int render_check_courses(struct render_ctx *c, char *err, size_t errlen);
+/* The course file texts ev's certificate prints, as fields (display_name replacing the
+ * event's course name), appended to *f (n entries, realloc'd); the new count. */
+size_t render_course_fields(const struct render_ctx *c, const struct event *ev,
+                            struct render_field **f, size_t n);
 /* The coverage check of render_check_coverage on a template already found:
  * the number of diagnostics added to d. */
 int render_cover_check(const struct cached_template *ct, const struct render_field *fields,

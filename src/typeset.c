@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "typeset.h"
+#include "typeset_order.h"
 #include "banned.h"
 
 #define ELLIPSIS "\xE2\x80\xA6"
@@ -100,7 +101,7 @@ int typeset_place(struct typeset *t, struct pdf *p, char *err, size_t errlen)
     const struct font *first = t->sh.n_chain ? t->sh.chain[0].f : NULL;
     double total = (double)lt->n_lines * lt->line_height, top = t->box.y, asc, desc;
     struct shape_placed *pl = NULL, *epl = NULL;
-    size_t cap_pl = 0, cap_epl = 0, cap = 0, n_ell = 0;
+    size_t cap_pl = 0, cap_epl = 0, cap = 0, n_ell = 0, first_glyph;
     struct shaped ell = {0};
     long ell_w = 0;
     int rc = -1, ell_rtl;
@@ -134,12 +135,18 @@ int typeset_place(struct typeset *t, struct pdf *p, char *err, size_t errlen)
         /* the ellipsis goes where the line's text stops: its right end, or its left one */
         if (l->ellipsis && rtl)
             shift = (double)ell_w * lt->size / 1000.0;
+        first_glyph = t->n_glyphs;
         if (add_glyphs(t, p, &t->sh, pl, n, x + shift, baseline, &cap, err, errlen) < 0)
             goto out;
         if (l->ellipsis &&
             add_glyphs(t, p, &ell, epl, n_ell, rtl ? x : x + (double)w1000 * lt->size / 1000.0,
                        baseline, &cap, err, errlen) < 0)
             goto out;
+        if (t->n_glyphs > first_glyph && typeset_order_has_rtl(t->text + l->off, l->len)) {
+            t->spans = xrealloc(t->spans, (t->n_spans + 1) * sizeof(*t->spans));
+            t->spans[t->n_spans++] = (struct typeset_span){first_glyph, t->n_glyphs - first_glyph,
+                                                           l->off, l->len, l->ellipsis};
+        }
     }
     rc = 0;
 out:
@@ -149,15 +156,49 @@ out:
     return rc;
 }
 
-void typeset_draw(const struct typeset *t, struct pdf *p, struct pdf_rgb color)
+long typeset_strength(const struct typeset *t)
 {
-    pdf_glyphs(p, t->lt.size, color, t->glyphs, t->n_glyphs);
+    long sum = 0;
+
+    for (size_t i = 0; i < t->lt.n_lines; i++)
+        sum += typeset_order_strength(t->text + t->lt.lines[i].off, t->lt.lines[i].len);
+    return sum;
+}
+
+void typeset_draw(const struct typeset *t, struct pdf *p, struct pdf_rgb color, int rtl_page)
+{
+    struct pdf_span *spans = t->n_spans ? xmalloc(t->n_spans * sizeof(*spans)) : NULL;
+    struct buf texts = BUF_INIT;
+    size_t *ends = t->n_spans ? xmalloc(t->n_spans * sizeof(*ends)) : NULL;
+
+    /* every span's text first: the buffer moves while it grows */
+    for (size_t i = 0; i < t->n_spans; i++) {
+        const struct typeset_span *sp = &t->spans[i];
+        struct buf line = BUF_INIT;
+        buf_add(&line, t->text + sp->off, sp->len);
+        if (sp->ellipsis)
+            buf_adds(&line, ELLIPSIS);
+        typeset_order_actual(line.data, line.len, rtl_page, &texts);
+        ends[i] = texts.len;
+        buf_free(&line);
+    }
+    for (size_t i = 0; i < t->n_spans; i++) {
+        size_t from = i ? ends[i - 1] : 0;
+        spans[i] =
+            (struct pdf_span){t->spans[i].first, t->spans[i].n, texts.data + from, ends[i] - from};
+    }
+    pdf_glyphs(p, t->lt.size, color, t->glyphs, t->n_glyphs, spans, t->n_spans);
+    free(spans);
+    free(ends);
+    buf_free(&texts);
 }
 
 void typeset_free(struct typeset *t)
 {
     shape_free(&t->sh);
     free(t->glyphs);
+    free(t->spans);
     t->glyphs = NULL;
-    t->n_glyphs = 0;
+    t->spans = NULL;
+    t->n_glyphs = t->n_spans = 0;
 }

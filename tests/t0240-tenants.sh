@@ -168,6 +168,36 @@ sed 's/DejaVuSerif-Bold.ttf/NoSuchFont.ttf/' "$TEN/41270033/templates/norte.json
 broken "missing font" "font file 'NoSuchFont.ttf' not found"
 printf '{"display_name": "x", "validity": 3}\n' > "$TMP/b/77001/courses/500.json"
 broken "unknown course key" "b/77001/courses/500.json: validity: unknown key"
+# a course file's texts print on the certificate: a character no font has stops the start
+printf '{"display_name": "Curso \356\200\200 Seguro", "syllabus": ["Riscos", "Fogo \364\217\277\275"]}\n' \
+	> "$TMP/b/77001/courses/500.json"
+broken "unprintable display_name" \
+	"b/77001/courses/500.json: display_name: U+E000 cannot be printed: no font has it"
+check "... and the syllabus item, each with its key" \
+	grep -qF "b/77001/courses/500.json: syllabus[1]: U+10FFFD cannot be printed: no font has it" "$TMP/out"
+# what the chosen template's fonts lack is refused per certificate, naming the course file
+printf '{"display_name": "مقدمة في البرمجة"}\n' > "$TMP/b/77001/courses/500.json"
+python3 - "$TOP/templates/participation.en.json" "$TMP/narrow.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["fonts"] = {k: {"file": v, "fallback": "none"} for k, v in t["fonts"].items()}
+json.dump(t, open(sys.argv[2], "w"))
+PY
+cert render --tenants "$TMP/b" --store "$TMP/narrow-store" --template "$TMP/narrow.json" \
+	"$TMP/horizonte.json" > /dev/null 2> "$TMP/out"
+is "$?" 2 "an Arabic display_name with a template without fallbacks: exit 2"
+check "... naming the course file's key and the character" \
+	grep -qF "courses/500.json: display_name: U+0645 cannot be printed: no font has it" "$TMP/out"
+is "$(sqlite3 "$TMP/narrow-store/index.sqlite" 'SELECT count(*) FROM certificates' 2>/dev/null || echo 0)" 0 \
+	"... nothing archived"
+try "... the shipped template prints it" cert render --tenants "$TMP/b" "$TMP/horizonte.json" -o "$TMP/ar.pdf"
+check "... and pdftotext gives it back" sh -c "pdftotext '$TMP/ar.pdf' - | grep -q 'مقدمة في البرمجة'"
+# the event's course name is not printed when a display_name replaces it
+python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); e["data"]["course"]["name"]="Curso \ue000"; json.dump(e, open(sys.argv[2], "w"))' \
+	"$TMP/horizonte.json" "$TMP/hpua.json"
+try "an event course name with U+E000 that the display_name replaces renders" \
+	cert render --tenants "$TMP/b" "$TMP/hpua.json" -o "$TMP/hpua.pdf"
+rm -rf "$TMP/b"; cp -r "$TEN" "$TMP/b"
 # a tenant's own fonts/ is looked up before the global fonts/
 mkdir -p "$TMP/b/41270033/fonts"
 cp -L "$TOP/fonts/DejaVuSerif.ttf" "$TMP/b/41270033/fonts/TenantOnly.ttf"

@@ -33,7 +33,7 @@ static int draw(const char *s, const struct shape_font *chain, size_t n_chain, c
     if (!p || typeset_fit(&t, s, chain, n_chain, box, &spec, TYPESET_LEFT, TYPESET_TOP) < 0 ||
         typeset_place(&t, p, err, sizeof(err)) < 0 || pdf_embed(p, err, sizeof(err)) < 0)
         goto out;
-    typeset_draw(&t, p, (struct pdf_rgb){0, 0, 0});
+    typeset_draw(&t, p, (struct pdf_rgb){0, 0, 0}, 0);
     snprintf(enc, enc_len, "%s", pdf_face_encoding(p, 0));
     if (pdf_save(p, &out, err, sizeof(err)) < 0)
         goto out;
