@@ -11,6 +11,7 @@
 #include "event.h"
 #include "i18n.h"
 #include "store.h"
+#include "tenant.h"
 
 struct issue_config {
     const char *store_dir;  /* the archive folder */
@@ -51,6 +52,10 @@ void issue_close(struct issue *is);
 void issue_verify_url(struct buf *out, const char *public_url, const char *code);
 /* The archive, for read-only queries (search, download, verify). */
 struct store *issue_store(struct issue *is);
+/* The tenant of an institution as loaded at open (name, logo, ...), or NULL
+ * when it has no folder. Read-only, shared by every thread; valid until
+ * issue_close. */
+const struct tenant *issue_tenant(struct issue *is, long long institution_id);
 
 /* Archive one event body. Always fills *r; free it with issue_result_free. */
 enum issue_status issue_event(struct issue *is, const char *body, size_t len,

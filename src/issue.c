@@ -19,6 +19,7 @@ struct issue {
     pthread_key_t key; /* this thread's render context */
     pthread_mutex_t lock;
     struct render_ctx **ctxs; /* every context made, freed at close */
+    struct render_ctx *first; /* the first of them, whose tenants the pages read */
     size_t n_ctxs;
     char ctx_err[256];
 };
@@ -129,7 +130,7 @@ struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errle
     pthread_key_create(&is->key, NULL);
     /* fail early, before the store, when fonts or templates are missing or
      * damaged: load both types' templates and their fonts now */
-    probe = thread_ctx(is, err, errlen);
+    probe = is->first = thread_ctx(is, err, errlen);
     if (!probe || render_preload(probe, CERT_PARTICIPATION, &o, err, errlen) < 0 ||
         render_preload(probe, CERT_ACHIEVEMENT, &o, err, errlen) < 0)
         goto fail;
@@ -164,6 +165,11 @@ struct store *issue_store(struct issue *is)
     return is->st;
 }
 
+const struct tenant *issue_tenant(struct issue *is, long long institution_id)
+{
+    return tenants_find(render_tenants(is->first), institution_id);
+}
+
 /* The number of characters of ev that cannot be printed (errors added to d), or -1 with err. */
 static int unprintable(struct issue *is, const struct event *ev, struct event_diags *d, char *err,
                        size_t errlen)
@@ -174,14 +180,21 @@ static int unprintable(struct issue *is, const struct event *ev, struct event_di
     return c ? render_check_event(c, ev, &o, d, err, errlen) : -1;
 }
 
-static void fields_of(const struct event *ev, const char *raw, size_t len, struct store_fields *f,
-                      char dates[4][20])
+/* dates: certified_at, concluded_at, enrolled_at, send_at and expires_at
+ * (render_expires_at: the same date the certificate prints). */
+static void fields_of(const struct event *ev, const char *raw, size_t len,
+                      const struct render_ctx *ctx, struct store_fields *f, char dates[5][20])
 {
+    struct caltime until;
+    int expires = render_expires_at(ctx, ev, &until);
+
     caltime_format(&ev->certified_at, dates[0]);
     caltime_format(&ev->concluded_at, dates[1]);
     if (ev->has_enrolled_at)
         caltime_format(&ev->enrolled_at, dates[2]);
     caltime_format(&ev->send_at, dates[3]);
+    if (expires)
+        caltime_format(&until, dates[4]);
     *f = (struct store_fields){
         .institution_id = ev->institution_id,
         .user_id = ev->user_id,
@@ -203,6 +216,7 @@ static void fields_of(const struct event *ev, const char *raw, size_t len, struc
         .send_at = dates[3],
         .raw = raw,
         .raw_len = len,
+        .expires_at = expires ? dates[4] : NULL,
     };
 }
 
@@ -212,8 +226,9 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
     struct event ev = {0};
     struct store_fields f;
     struct render_job job = {is, &ev, 0};
-    char dates[4][20];
+    char dates[5][20];
     enum event_status es;
+    struct render_ctx *c;
     double t0;
 
     memset(r, 0, sizeof(*r));
@@ -244,13 +259,15 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
         r->status = ISSUE_INVALID;
         goto out;
     }
-    {
-        struct render_ctx *c = thread_ctx(is, r->error, sizeof(r->error));
-        const char *base = c ? render_public_url(c, ev.institution_id) : NULL;
-        if (base)
-            snprintf(r->public_url, sizeof(r->public_url), "%s", base);
+    c = thread_ctx(is, r->error, sizeof(r->error));
+    if (!c) {
+        r->status = ISSUE_FAILED;
+        goto out;
     }
-    fields_of(&ev, body, len, &f, dates);
+    if (render_public_url(c, ev.institution_id))
+        snprintf(r->public_url, sizeof(r->public_url), "%s",
+                 render_public_url(c, ev.institution_id));
+    fields_of(&ev, body, len, c, &f, dates);
     t0 = now_ms();
     if (store_put(is->st, &f, render_cb, &job, &r->stored, r->error, sizeof(r->error)) < 0)
         r->status = ISSUE_FAILED;
