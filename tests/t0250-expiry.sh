@@ -42,6 +42,7 @@ mk livre 41270033 3 9000 "2001-03-10 09:00:00"   # no course file: never expires
 mk revogado 41270033 4 8811 "2001-03-10 09:00:00" # expired, then revoked
 mk horizonte 77001 5 500 "2001-01-31 12:00:00"   # + 12 months: expired in 2002
 mk sem 123 6 500 "2001-01-31 12:00:00"           # no tenant folder
+mk gancho 41270033 7 8811 "2001-03-10 09:00:00"  # posted to the webhook
 cat "$TMP/velho.json" "$TMP/novo.json" "$TMP/livre.json" "$TMP/revogado.json" \
 	"$TMP/horizonte.json" "$TMP/sem.json" | python3 -c '
 import json, sys
@@ -68,13 +69,17 @@ is $? 0 "revoke the fourth"
 ADMIN=$(cert staff add admin --store "$STORE" 2>/dev/null | grep -oE '^[A-Za-z0-9_-]{43}$')
 HOR=$(cert staff add horizonte --institution 77001 --store "$STORE" 2>/dev/null |
 	grep -oE '^[A-Za-z0-9_-]{43}$')
-serve_start "$STORE" "$TMP/serve.log" --tenants "$TEN" ||
+serve_start "$STORE" "$TMP/serve.log" --tenants "$TEN" --webhook-token tok-expiry-0123456789 ||
 	{ ok 1 "server starts"; done_testing; exit 1; }
 ok 0 "server starts"
 req() { : >"$TMP/body"; curl -s -o "$TMP/body" -w "%{http_code}" "$@"; }
 has() { grep -qF -- "$1" "$TMP/body" || { echo "# body lacks: $1"; return 1; }; }
 says() { sed 's/<[^>]*>//g' "$TMP/body" | grep -qF -- "$1" || { echo "# page does not say: $1"; return 1; }; }
 lacks() { ! grep -qF -- "$1" "$TMP/body" || { echo "# body has: $1"; return 1; }; }
+is "$(req -X POST -H 'Authorization: Bearer tok-expiry-0123456789' -H 'Content-Type: application/json' \
+	--data-binary "@$TMP/gancho.json" "$URL/webhooks")" 201 "the webhook issues an expiring course: 201"
+is "$(sql "SELECT expires_at FROM certificates WHERE user_id = 7")" "2003-03-10 09:00:00" \
+	"and archives its expires_at as import does"
 json() { python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$TMP/body" "$1"; }
 
 req -H 'Accept: application/json' "$URL/verify/$(code_of 1)" >/dev/null
@@ -121,10 +126,10 @@ check "the page's policy still allows only inline data: images" sh -c \
 
 # --- staff search ---
 ids() { python3 -c 'import json,sys; print(" ".join(sorted(r["id"] + ":" + r["status"] for r in json.load(open(sys.argv[1]))["results"])))' "$TMP/body"; }
-E1=$(id_of 1) E5=$(id_of 5)
+E1=$(id_of 1) E5=$(id_of 5) E7=$(id_of 7)
 is "$(req -H "Authorization: Bearer $ADMIN" "$URL/certificates?status=expired")" 200 "status=expired: 200"
-is "$(ids)" "$(printf '%s\n' "$E1:expired" "$E5:expired" | sort | tr '\n' ' ' | sed 's/ $//')" \
-	"status=expired: the two expired, not the revoked one"
+is "$(ids)" "$(printf '%s\n' "$E1:expired" "$E5:expired" "$E7:expired" | sort | tr '\n' ' ' | sed 's/ $//')" \
+	"status=expired: the three expired, not the revoked one"
 is "$(req -H "Authorization: Bearer $ADMIN" "$URL/certificates?status=valid")" 200 "status=valid: 200"
 is "$(json 'd["total"]')" 3 "status=valid: neither expired nor revoked (three)"
 req -H "Authorization: Bearer $ADMIN" "$URL/certificates?status=expired&q=pessoa+velho" >/dev/null
