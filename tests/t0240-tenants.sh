@@ -9,18 +9,9 @@
 
 TEN="$TOP/examples/tenants"
 mk() { # name institution school course type
-	python3 - "$TOP/examples/seed-example.json" "$TMP/$1.json" "$2" "$3" "$4" "$5" <<'PY'
-import json, sys
-src, dst, inst, school, course, typ = sys.argv[1:]
-e = json.load(open(src))
-d = e["data"]
-d["institution"]["id"] = int(inst)
-d["school"]["id"] = int(school)
-d["course"]["id"] = int(course)
-d["certified"]["type"] = typ
-d["user"]["cpf"] = None
-json.dump(e, open(dst, "w"), ensure_ascii=False)
-PY
+	python3 "$TOP/tests/event-set.py" "$TOP/examples/seed-example.json" "$TMP/$1.json" \
+		data.institution.id="$2" data.school.id="$3" data.course.id="$4" \
+		data.certified.type="$5" data.user.cpf=null
 }
 mk nr35 41270033 19 8811 participation  # rule 1: course 8811 -> nr35
 mk norte 41270033 20 9000 achievement   # rule 2: school 20 + achievement -> norte

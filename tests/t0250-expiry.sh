@@ -21,20 +21,10 @@ sed 's/"Instituto Horizonte"/"Instituto <Horizonte> \& Cia"/' "$TEN/77001/tenant
 mv "$TMP/t.json" "$TEN/77001/tenant.json"
 
 mk() { # name institution user course certified_at
-	python3 - "$TOP/examples/seed-example.json" "$TMP/$1.json" "$2" "$3" "$4" "$5" <<'PY'
-import json, sys
-src, dst, inst, user, course, when = sys.argv[1:]
-e = json.load(open(src))
-d = e["data"]
-d["institution"]["id"] = int(inst)
-d["user"]["id"] = int(user)
-d["user"]["name"] = "Pessoa " + dst.rsplit("/", 1)[1][:-5]
-d["course"]["id"] = int(course)
-d["course"]["enrolled_at"] = None
-d["course"]["concluded_at"] = when
-d["certified"]["certified_at"] = when
-json.dump(e, open(dst, "w"), ensure_ascii=False)
-PY
+	python3 "$TOP/tests/event-set.py" "$TOP/examples/seed-example.json" "$TMP/$1.json" \
+		data.institution.id="$2" data.user.id="$3" data.user.name="Pessoa $1" \
+		data.course.id="$4" data.course.enrolled_at=null data.course.concluded_at="$5" \
+		data.certified.certified_at="$5"
 }
 mk velho 41270033 1 8811 "2001-03-10 09:00:00"   # + 24 months: expired in 2003
 mk novo 41270033 2 7002 "2023-05-31 10:00:00"    # + 1200 months: valid until 2123
@@ -43,11 +33,9 @@ mk revogado 41270033 4 8811 "2001-03-10 09:00:00" # expired, then revoked
 mk horizonte 77001 5 500 "2001-01-31 12:00:00"   # + 12 months: expired in 2002
 mk sem 123 6 500 "2001-01-31 12:00:00"           # no tenant folder
 mk gancho 41270033 7 8811 "2001-03-10 09:00:00"  # posted to the webhook
-cat "$TMP/velho.json" "$TMP/novo.json" "$TMP/livre.json" "$TMP/revogado.json" \
-	"$TMP/horizonte.json" "$TMP/sem.json" | python3 -c '
-import json, sys
-for l in sys.stdin.read().replace("}{", "}\n{").splitlines():
-    print(json.dumps(json.loads(l), ensure_ascii=False))' >"$TMP/all.jsonl"
+for n in velho novo livre revogado horizonte sem; do
+	cat "$TMP/$n.json" && echo # one line each
+done >"$TMP/all.jsonl"
 
 # --- the PDF and the index ---
 try "render: an expiring course" cert render --tenants "$TEN" "$TMP/velho.json" -o "$TMP/velho.pdf"
