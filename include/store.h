@@ -66,10 +66,15 @@ typedef int (*store_render_fn)(void *ctx, const struct store_ticket *t, struct b
 
 /* Make again the PDF of an archived revision (rerender, crash recovery) from
  * its archived raw event body raw[0..raw_len) (raw[raw_len] is a NUL): append it
- * to pdf; 0, or -1 with err set. Same rules as store_render_fn; during
- * store_open it runs before the store is handed out. */
+ * to pdf, and write into expires_at (given as "") the expiry the new PDF
+ * prints, "yyyy-MM-dd HH:mm:ss", or leave it "" for none: for the latest
+ * revision the index takes it as the certificate's expires_at, so that the
+ * index and the PDF agree (a course's validity may have changed). 0, or -1
+ * with err set. Same rules as store_render_fn; during store_open it runs
+ * before the store is handed out. */
 typedef int (*store_rerender_fn)(void *ctx, const struct store_ticket *t, const char *raw,
-                                 size_t raw_len, struct buf *pdf, char *err, size_t errlen);
+                                 size_t raw_len, struct buf *pdf, char expires_at[20], char *err,
+                                 size_t errlen);
 
 struct store_result {
     struct store_ticket ticket;

@@ -89,13 +89,15 @@ static int render_cb(void *ctx, const struct store_ticket *t, struct buf *pdf, c
     return rc;
 }
 
-/* Make an archived revision again from its raw event body. */
+/* Make an archived revision again from its raw event body, with the
+ * expiry it now prints (the course file's validity may have changed). */
 static int rerender_cb(void *ctx, const struct store_ticket *t, const char *raw, size_t len,
-                       struct buf *pdf, char *err, size_t errlen)
+                       struct buf *pdf, char expires_at[20], char *err, size_t errlen)
 {
     struct issue *is = ctx;
     struct event ev = {0};
     struct event_diags d = {0};
+    struct caltime until;
     int rc = -1;
 
     if (event_parse(raw, len, &ev, &d) != EVENT_OK) {
@@ -105,6 +107,9 @@ static int rerender_cb(void *ctx, const struct store_ticket *t, const char *raw,
         goto out;
     }
     rc = render_ticket(is, &ev, t, pdf, err, errlen);
+    /* the context render_ticket just used, so the same course file */
+    if (rc == 0 && render_expires_at(thread_ctx(is, err, errlen), &ev, &until))
+        caltime_format(&until, expires_at);
 out:
     event_free(&ev);
     event_diags_free(&d);

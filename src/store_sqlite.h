@@ -46,6 +46,7 @@ enum store_sqlite_wq {
     W_REV_PATH,
     W_REMAKE_GET,
     W_REMAKE_SET,
+    W_REMAKE_EXPIRY,
     W_REVOKE,
     W_EXISTS,
     W_COUNT

@@ -54,6 +54,7 @@ static const char *const wsql[W_COUNT] = {
     [W_REMAKE_SET] = "UPDATE revisions SET pdf_path = ?3, sha256 = ?4, size = ?5,"
                      " generation = ?6, rendered_at = ?7"
                      " WHERE id = ?1 AND revision = ?2 AND pdf_path = ?8",
+    [W_REMAKE_EXPIRY] = "UPDATE certificates SET expires_at = ?3 WHERE id = ?1 AND latest = ?2",
     [W_REVOKE] = "UPDATE certificates SET revoked = 1, revoke_reason = ?2, revoked_at = ?3"
                  " WHERE id = ?1 AND revoked = 0",
     [W_EXISTS] = "SELECT 1 FROM certificates WHERE id = ?1",

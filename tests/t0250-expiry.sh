@@ -154,4 +154,15 @@ is "$(req -H "Authorization: Bearer $HOR" "$URL/certificates/$E1.pdf")" 404 "nor
 kill "$SERVE_PID" 2>/dev/null
 wait "$SERVE_PID" 2>/dev/null
 SERVE_PID=
+
+# --- rerender after the course's validity changed ---
+printf '{"display_name": "NR-35", "validity_months": 1200}\n' >"$TEN/41270033/courses/8811.json"
+try "rerender with the new course file" cert rerender --store "$STORE" --tenants "$TEN"
+is "$(sql "SELECT expires_at FROM certificates WHERE user_id = 1")" "2101-03-10 09:00:00" \
+	"the index follows the new validity"
+PDF1="$STORE/$(sql "SELECT r.pdf_path FROM revisions r JOIN certificates c ON c.id = r.id WHERE c.user_id = 1")"
+check "and agrees with the new PDF" sh -c \
+	"pdftotext '$PDF1' - | tr -s ' \n' '  ' | grep -q 'válido até 10 de março de 2101'"
+is "$(sql "SELECT coalesce(expires_at, 'NULL') FROM certificates WHERE user_id = 3")" NULL \
+	"a course without a file still never expires"
 done_testing

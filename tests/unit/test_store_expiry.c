@@ -1,7 +1,7 @@
 /* Expiry in the archive: store_fields.expires_at kept in the index, read back
  * into store_cert with whether it is past, searched with status=expired and
  * status=valid (against a given now and the real clock), refused when it is
- * not a calendar time; and an index of schema 5 upgraded to 6 with its rows
+ * not a calendar time, and taken from a re-make; and an index of schema 5 upgraded to 6 with its rows
  * kept and none of them expiring. */
 #include "search_tests.h"
 
@@ -147,6 +147,51 @@ static void test_plans(struct store *st)
     buf_free(&plan);
 }
 
+/* A re-make that now prints another expiry (its course's validity changed),
+ * or none; or a malformed one. */
+static const char *remade_expiry;
+
+static int expiring_rerender(void *ctx, const struct store_ticket *t, const char *raw,
+                             size_t raw_len, struct buf *pdf, char expires_at[20], char *err,
+                             size_t errlen)
+{
+    if (remade_expiry)
+        snprintf(expires_at, 20, "%s", remade_expiry);
+    return fake_rerender(ctx, t, raw, raw_len, pdf, expires_at, err, errlen);
+}
+
+static void test_rerender(struct store *st, char ids[4][STORE_ID_MAX])
+{
+    struct store_cert c;
+    char err[256] = "";
+    size_t n = 0;
+
+    remade_expiry = FAR_AHEAD;
+    ok(store_rerender(st, NULL, expiring_rerender, NULL, &n, err, sizeof(err)) == 0 && n == 4,
+       "rerender all four (%s)", err);
+    ok(store_get(st, ids[0], &c, err, sizeof(err)) == 0 && !strcmp(c.expires_at, FAR_AHEAD) &&
+           !c.expired,
+       "the index takes the expiry the new PDF prints");
+    store_cert_free(&c);
+    ok(store_get(st, ids[2], &c, err, sizeof(err)) == 0 && !strcmp(c.expires_at, FAR_AHEAD),
+       "also where there was none");
+    store_cert_free(&c);
+    remade_expiry = NULL;
+    store_rerender(st, NULL, expiring_rerender, NULL, &n, err, sizeof(err));
+    ok(store_get(st, ids[0], &c, err, sizeof(err)) == 0 && c.expires_at[0] == '\0' && !c.expired,
+       "a re-make without an expiry clears it");
+    store_cert_free(&c);
+    remade_expiry = "2003-02-30 00:00:00";
+    ok(store_rerender(st, NULL, expiring_rerender, NULL, &n, err, sizeof(err)) < 0 &&
+           strstr(err, "expires_at '2003-02-30 00:00:00' is not a calendar time"),
+       "a malformed expiry from the renderer is refused: %s", err);
+    ok(store_get(st, ids[0], &c, err, sizeof(err)) == 0 && c.expires_at[0] == '\0' &&
+           c.revs[0].generation == 2,
+       "and changes nothing");
+    store_cert_free(&c);
+    remade_expiry = NULL;
+}
+
 static void test_bad_field(struct store *st)
 {
     struct store_result r;
@@ -222,6 +267,7 @@ int main(void)
         test_search(st);
         test_plans(st);
         test_bad_field(st);
+        test_rerender(st, ids);
     }
     store_close(st);
     buf_reset(&sub);
