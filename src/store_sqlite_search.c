@@ -27,7 +27,8 @@
 #define FTS_DAY ((int64_t)1 << 36) /* a full-text rowid is day * FTS_DAY + seq */
 #define FTS_WHERE "certificates_fts MATCH :q AND rowid BETWEEN :lo AND :hi"
 /* The same for a status that depends on the clock: each match joined to its
- * row, whose expires_at the plan's expiry condition tests. */
+ * row (by seq, the rowid's low 36 bits: FTS_DAY - 1 = 68719476735), whose
+ * expires_at the plan's expiry condition tests. */
 #define FTS_JOIN                                                                                   \
     " FROM certificates_fts JOIN certificates c"                                                   \
     " ON c.seq = (certificates_fts.rowid & 68719476735) WHERE certificates_fts MATCH :q"           \
