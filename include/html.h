@@ -30,6 +30,7 @@ enum html_str {
     H_STATUS,
     H_VALID_PLURAL,
     H_REVOKED_PLURAL,
+    H_EXPIRED_PLURAL,
     H_NAME,
     H_COURSE,
     H_DATE,
@@ -45,6 +46,9 @@ enum html_str {
     H_SUPERSEDED,
     H_REVOKED,
     H_REVOKED_ON,
+    H_EXPIRED,
+    H_EXPIRED_ON,
+    H_VALID_UNTIL,
     H_HOLDER,
     H_EMAIL,
     H_CPF,
@@ -102,6 +106,7 @@ enum html_str {
 
 /* The text of id in loc (UTF-8, static). Some are printf formats: H_N_RESULTS
  * (%lld), H_PAGE_OF (%d %d), H_REVOKED_ON (%s date, %s reason),
+ * H_EXPIRED_ON and H_VALID_UNTIL (%s date),
  * H_CODE_NOT_FOUND (%s), H_BAD_PARAMETER (%s name, %s expectation),
  * H_EXPECT_TEXT (%d bytes, %d words). */
 const char *html_str(enum i18n_locale loc, enum html_str id);

@@ -71,6 +71,9 @@ enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, con
                                  size_t len, struct issue_result *r);
 /* The tenants of a held configuration (valid while it is held). */
 const struct tenants *issue_tenants(const struct issue_snapshot *s);
+/* The tenant of an institution in a held configuration (name, logo, ...),
+ * or NULL when it has no folder; valid while s is held. */
+const struct tenant *issue_tenant(const struct issue_snapshot *s, long long institution_id);
 
 /* Read and check tenants and templates again, exactly as issue_open does, and
  * when all is valid make that the configuration of every later issue_hold

@@ -62,6 +62,11 @@ const struct tenants *render_tenants(const struct render_ctx *ctx);
  * one, else NULL. */
 const char *render_public_url(const struct render_ctx *ctx, long long institution_id);
 
+/* When ev's certificate expires: certified_at plus the validity_months of its
+ * tenant's course file (tenant_add_months). 1 and *out, or 0 when it never
+ * expires. What {{expires_at}} prints and what the archive keeps. */
+int render_expires_at(const struct render_ctx *ctx, const struct event *ev, struct caltime *out);
+
 /* Append the PDF to out. The same event and options give the same bytes.
  * 0, or -1 with err naming the template, font or libharu error. */
 int render_pdf(struct render_ctx *ctx, const struct event *ev, const struct render_opts *o,

@@ -46,6 +46,9 @@ struct store_fields {
     const char *send_at;   /* event.send_at, "yyyy-MM-dd HH:mm:ss"; NULL: unknown */
     const char *raw;       /* the event body as received, archived with the revision */
     size_t raw_len;
+    /* "yyyy-MM-dd HH:mm:ss" after which the certificate has expired (the
+     * course's validity), NULL: it never expires */
+    const char *expires_at;
 };
 
 /* What store_put hands the renderer before it writes anything. */
@@ -63,10 +66,15 @@ typedef int (*store_render_fn)(void *ctx, const struct store_ticket *t, struct b
 
 /* Make again the PDF of an archived revision (rerender, crash recovery) from
  * its archived raw event body raw[0..raw_len) (raw[raw_len] is a NUL): append it
- * to pdf; 0, or -1 with err set. Same rules as store_render_fn; during
- * store_open it runs before the store is handed out. */
+ * to pdf, and write into expires_at (given as "") the expiry the new PDF
+ * prints, "yyyy-MM-dd HH:mm:ss", or leave it "" for none: for the latest
+ * revision the index takes it as the certificate's expires_at, so that the
+ * index and the PDF agree (a course's validity may have changed). 0, or -1
+ * with err set. Same rules as store_render_fn; during store_open it runs
+ * before the store is handed out. */
 typedef int (*store_rerender_fn)(void *ctx, const struct store_ticket *t, const char *raw,
-                                 size_t raw_len, struct buf *pdf, char *err, size_t errlen);
+                                 size_t raw_len, struct buf *pdf, char expires_at[20], char *err,
+                                 size_t errlen);
 
 struct store_result {
     struct store_ticket ticket;
@@ -96,6 +104,8 @@ struct store_cert {
     int revoked;
     char *revoke_reason;         /* NULL unless revoked */
     char revoked_at[20];         /* UTC, "" unless revoked */
+    char expires_at[20];         /* of the latest revision, "" when it never expires */
+    int expired;                 /* expires_at is past (store_expired) when read */
     struct store_revision *revs; /* oldest first */
     size_t n_revs;
 };
@@ -231,7 +241,10 @@ struct store_query {
     int64_t course_id, institution_id;
     const char *type;         /* "participation" / "achievement" */
     const char *from, *to;    /* certified_at, "yyyy-MM-dd", both inclusive */
-    const char *status;       /* "valid" (not revoked) or "revoked" */
+    const char *status;       /* "valid" (neither revoked nor expired), "revoked", or
+                                 "expired" (expired and not revoked) */
+    const char *now;          /* "yyyy-MM-dd HH:mm:ss" UTC that expiry compares with;
+                                 NULL: the clock */
     int page;                 /* 1-based; 0 means 1 */
     int per_page;             /* 1..100; 0 means 20 */
     struct store_scope scope; /* the searcher's wall, added to the filters */
@@ -246,6 +259,8 @@ struct store_hit {
     int revision;              /* the latest */
     char code[STORE_CODE_MAX]; /* of the latest revision */
     int revoked;
+    char expires_at[20]; /* "" when it never expires */
+    int expired;         /* expires_at is past the query's now */
 };
 
 struct store_page {
@@ -365,6 +380,10 @@ int store_code_normalize(const char *in, char out[STORE_CODE_MAX]);
  *   revision has this content (a late retry), else STORE_REVISED. */
 enum store_outcome store_decide(const char *latest_canonical, const char *latest_send_at,
                                 int earlier_same, const struct store_fields *f);
+/* 1 when a certificate with expires_at ("yyyy-MM-dd HH:mm:ss", NULL or "":
+ * never) has expired at now ("yyyy-MM-dd HH:mm:ss" UTC; NULL: the clock):
+ * now is past expires_at. Times compare as their text. */
+int store_expired(const char *expires_at, const char *now);
 /* 1 when s has the shape of a certificate id (16 characters of a-z, 2-7). */
 int store_id_valid(const char *s);
 /* 1 when name is a possible staff account name (see store_staff_add). */

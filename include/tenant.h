@@ -44,7 +44,13 @@ struct tenant {
     struct tenant_course *courses;
     size_t n_courses;
     size_t n_templates, n_images, n_signatures; /* files found */
+    /* images/logo.png as a data: URI ("data:image/png;base64,..."), read
+     * once at load for the verify page: NULL when absent, not a PNG, or over
+     * TENANT_LOGO_MAX bytes */
+    char *logo_uri;
 };
+
+#define TENANT_LOGO_MAX (512 * 1024)
 
 struct tenants {
     char *dir;

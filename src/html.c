@@ -32,6 +32,7 @@ static const char *const strs[H_COUNT][2] = {
     [H_STATUS] = {"Situação", "Status"},
     [H_VALID_PLURAL] = {"Válidos", "Valid"},
     [H_REVOKED_PLURAL] = {"Revogados", "Revoked"},
+    [H_EXPIRED_PLURAL] = {"Expirados", "Expired"},
     [H_NAME] = {"Nome", "Name"},
     [H_COURSE] = {"Curso", "Course"},
     [H_DATE] = {"Emissão", "Issued"},
@@ -47,6 +48,9 @@ static const char *const strs[H_COUNT][2] = {
     [H_SUPERSEDED] = {"substituído por uma revisão mais recente", "superseded by a newer revision"},
     [H_REVOKED] = {"revogado", "revoked"},
     [H_REVOKED_ON] = {"revogado em %s: %s", "revoked on %s: %s"},
+    [H_EXPIRED] = {"expirado", "expired"},
+    [H_EXPIRED_ON] = {"expirado em %s", "expired on %s"},
+    [H_VALID_UNTIL] = {"válido até %s", "valid until %s"},
     [H_HOLDER] = {"Titular", "Holder"},
     [H_EMAIL] = {"E-mail", "E-mail"},
     [H_CPF] = {"CPF", "CPF"},
@@ -88,7 +92,7 @@ static const char *const strs[H_COUNT][2] = {
     [H_EXPECT_DATE] = {"esperada uma data aaaa-mm-dd", "expected a date yyyy-mm-dd"},
     [H_EXPECT_TYPE] = {"esperado participation ou achievement",
                        "expected participation or achievement"},
-    [H_EXPECT_STATUS] = {"esperado valid ou revoked", "expected valid or revoked"},
+    [H_EXPECT_STATUS] = {"esperado valid, revoked ou expired", "expected valid, revoked or expired"},
     [H_EXPECT_PAGE] = {"esperado um número de página de 1 a 100000",
                        "expected a page number from 1 to 100000"},
     [H_EXPECT_PER_PAGE] = {"esperado um número de 1 a 100", "expected a number from 1 to 100"},
@@ -167,6 +171,8 @@ static const char style[] =
     ".pager{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;"
     "justify-content:space-between;margin:1rem 0}"
     ".muted{color:var(--muted);font-size:.9rem}"
+    ".institution{display:flex;align-items:center;gap:.75rem;margin:.6rem 0 0;font-size:1.1rem}"
+    ".logo{max-height:4rem;max-width:12rem}"
     ".code{font-family:ui-monospace,'DejaVu Sans Mono',monospace;letter-spacing:.03em}"
     "footer{max-width:64rem;margin:0 auto;padding:1rem;color:var(--muted);font-size:.85rem}"
     "@media (max-width:40rem){"

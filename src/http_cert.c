@@ -70,6 +70,11 @@ int http_cert_failed(struct http_request *rq, const char *what, const char *err)
 
 /* ---- JSON ---- */
 
+const char *http_status_name(int revoked, int expired)
+{
+    return revoked ? "revoked" : expired ? "expired" : "valid";
+}
+
 static void add_opt_string(cJSON *o, const char *key, const char *v)
 {
     if (v && *v)
@@ -124,9 +129,10 @@ cJSON *http_cert_json(struct http_request *rq, const struct store_cert *c)
     else
         cJSON_AddNullToObject(o, "approval_rate");
     cJSON_AddNumberToObject(o, "latest_revision", c->latest);
-    cJSON_AddStringToObject(o, "status", c->revoked ? "revoked" : "valid");
+    cJSON_AddStringToObject(o, "status", http_status_name(c->revoked, c->expired));
     add_opt_string(o, "revoked_at", c->revoked ? c->revoked_at : NULL);
     add_opt_string(o, "revoke_reason", c->revoked ? c->revoke_reason : NULL);
+    add_opt_string(o, "expires_at", c->expires_at);
     snprintf(path, sizeof(path), PREFIX "%s.pdf", c->id);
     cJSON_AddStringToObject(o, "pdf_url", path);
     revs = cJSON_AddArrayToObject(o, "revisions");
@@ -159,19 +165,24 @@ static void row_date(struct buf *o, enum i18n_locale loc, enum html_str label, c
     buf_adds(o, "</dd>");
 }
 
-/* "Status: valid" or "revoked on DATE: REASON", as a coloured line. */
+/* "Status: valid", "valid until DATE", "expired on DATE" or "revoked on
+ * DATE: REASON", as a coloured line. */
 static void status_line(struct buf *o, enum i18n_locale loc, const struct store_cert *c)
 {
     struct buf date = BUF_INIT;
-    buf_addf(o, "<p class=\"status %s\">", c->revoked ? "bad" : "ok");
+    const char *args[2];
+    buf_addf(o, "<p class=\"status %s\">", c->revoked ? "bad" : c->expired ? "warn" : "ok");
     html_escape(o, html_str(loc, H_STATUS));
     buf_adds(o, ": ");
     if (c->revoked) {
-        const char *args[2];
         html_date_text(&date, loc, c->revoked_at);
         args[0] = date.data ? date.data : "";
         args[1] = c->revoke_reason ? c->revoke_reason : "";
         html_textf(o, html_str(loc, H_REVOKED_ON), args);
+    } else if (c->expires_at[0]) {
+        html_date_text(&date, loc, c->expires_at);
+        args[0] = date.data ? date.data : "";
+        html_textf(o, html_str(loc, c->expired ? H_EXPIRED_ON : H_VALID_UNTIL), args);
     } else {
         html_escape(o, html_str(loc, H_VALID));
     }

@@ -82,6 +82,9 @@ struct http_cert_path {
 int http_cert_path_parse(const char *url, struct http_cert_path *p);
 /* The certificate's metadata with every revision (caller owns it). */
 struct cJSON *http_cert_json(struct http_request *rq, const struct store_cert *c);
+/* How staff JSON names a certificate's state: "revoked" (which beats
+ * expired), "expired" or "valid". A static string. */
+const char *http_status_name(int revoked, int expired);
 /* 404 "no such certificate"; 500 after a store failure (what: err logged). */
 int http_cert_not_found(struct http_request *rq);
 int http_cert_failed(struct http_request *rq, const char *what, const char *err);

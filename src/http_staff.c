@@ -127,10 +127,14 @@ static void parse_search(struct http_request *rq, struct search *s)
         set_bad(s, "type", H_EXPECT_TYPE, "expected participation or achievement");
     parse_dates(s);
     t = s->raw[P_STATUS];
-    if (t && (!strcasecmp(t, "valid") || !strcasecmp(t, "revoked")))
-        s->q.status = strcasecmp(t, "valid") ? "revoked" : "valid";
+    if (t && !strcasecmp(t, "valid"))
+        s->q.status = "valid";
+    else if (t && !strcasecmp(t, "revoked"))
+        s->q.status = "revoked";
+    else if (t && !strcasecmp(t, "expired"))
+        s->q.status = "expired";
     else if (t && strcasecmp(t, "all") != 0)
-        set_bad(s, "status", H_EXPECT_STATUS, "expected valid or revoked");
+        set_bad(s, "status", H_EXPECT_STATUS, "expected valid, revoked or expired");
     if (s->raw[P_PAGE] && parse_count(s->raw[P_PAGE], PAGE_MAX, &v) < 0)
         set_bad(s, "page", H_EXPECT_PAGE, "expected a page number from 1 to 100000");
     s->q.page = s->raw[P_PAGE] && !s->bad ? (int)v : 1;
@@ -183,7 +187,11 @@ static cJSON *hit_json(const struct store_hit *h)
     cJSON_AddStringToObject(o, "certified_at", h->certified_at);
     cJSON_AddNumberToObject(o, "revision", h->revision);
     cJSON_AddStringToObject(o, "verification_code", h->code);
-    cJSON_AddStringToObject(o, "status", h->revoked ? "revoked" : "valid");
+    cJSON_AddStringToObject(o, "status", http_status_name(h->revoked, h->expired));
+    if (h->expires_at[0])
+        cJSON_AddStringToObject(o, "expires_at", h->expires_at);
+    else
+        cJSON_AddNullToObject(o, "expires_at");
     snprintf(path, sizeof(path), "/certificates/%s", h->id);
     cJSON_AddStringToObject(o, "url", path);
     snprintf(path, sizeof(path), "/certificates/%s.pdf", h->id);
@@ -244,8 +252,9 @@ static void search_form(struct buf *o, enum i18n_locale loc, const struct search
 {
     static const char *const types[] = {"participation", "achievement", NULL};
     static const enum html_str type_words[] = {H_PARTICIPATION, H_ACHIEVEMENT};
-    static const char *const statuses[] = {"valid", "revoked", NULL};
-    static const enum html_str status_words[] = {H_VALID_PLURAL, H_REVOKED_PLURAL};
+    static const char *const statuses[] = {"valid", "revoked", "expired", NULL};
+    static const enum html_str status_words[] = {H_VALID_PLURAL, H_REVOKED_PLURAL,
+                                                 H_EXPIRED_PLURAL};
     buf_adds(o, "<form class=\"card grid\" method=\"get\" action=\"/certificates\" role=\"search\">"
                 "<div class=\"wide\"><label for=\"q\">");
     html_escape(o, html_str(loc, H_SEARCH_LABEL));
@@ -296,9 +305,20 @@ static void hit_row(struct buf *o, enum i18n_locale loc, const struct store_hit 
     cell_begin(o, loc, H_REVISION);
     buf_addf(o, "%d</td>", h->revision);
     cell_begin(o, loc, H_STATUS);
-    buf_addf(o, "<span class=\"badge %s\">", h->revoked ? "bad" : "ok");
-    html_escape(o, html_str(loc, h->revoked ? H_REVOKED : H_VALID));
-    buf_adds(o, "</span></td>");
+    buf_addf(o, "<span class=\"badge %s\">", h->revoked ? "bad" : h->expired ? "warn" : "ok");
+    html_escape(o, html_str(loc, h->revoked ? H_REVOKED : h->expired ? H_EXPIRED : H_VALID));
+    buf_adds(o, "</span>");
+    if (h->expires_at[0]) { /* "valid until ..." / "expired on ..." */
+        struct buf date = BUF_INIT;
+        const char *args[1];
+        html_date_text(&date, loc, h->expires_at);
+        args[0] = date.data ? date.data : "";
+        buf_adds(o, " <span class=\"muted\">");
+        html_textf(o, html_str(loc, h->expired ? H_EXPIRED_ON : H_VALID_UNTIL), args);
+        buf_adds(o, "</span>");
+        buf_free(&date);
+    }
+    buf_adds(o, "</td>");
     cell_begin(o, loc, H_OPEN_PDF);
     buf_addf(o, "<a href=\"/certificates/%s.pdf\" type=\"application/pdf\">PDF</a></td></tr>",
              h->id);

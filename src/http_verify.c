@@ -1,6 +1,7 @@
 /* Public verification: GET /verify/{code} tells anyone holding a certificate
- * whether it is genuine (valid, superseded by a newer revision, or revoked)
- * with what the certificate says; GET /verify is a form to type a code.
+ * whether it is genuine (valid, superseded by a newer revision, expired, or
+ * revoked) with what the certificate says, under its institution's name and
+ * logo when its tenant folder has them; GET /verify is a form to type a code.
  * Never an e-mail; a CPF only masked (***.456.789-**). A superseded
  * revision is shown as it was issued, from its archived event. */
 #include <stdio.h>
@@ -18,7 +19,9 @@
 #define PREFIX "/verify/"
 #define SHOWN_CODE_MAX 40 /* bytes of an unknown code echoed on the page */
 
-enum status { V_VALID, V_SUPERSEDED, V_REVOKED };
+/* Revoked beats superseded, which beats expired (the expiry is the latest
+ * revision's). */
+enum status { V_VALID, V_SUPERSEDED, V_REVOKED, V_EXPIRED };
 
 /* What one revision says, from the index (latest) or its archived event. */
 struct view {
@@ -30,6 +33,7 @@ struct view {
     int revision, latest;
     enum status status;
     const char *revoked_at, *reason;
+    const char *expires_at; /* "" when it never expires (or an older revision) */
 };
 
 static void view_from_cert(struct view *v, const struct store_cert *c)
@@ -79,7 +83,9 @@ static void make_view(struct http_request *rq, const struct store_cert *c, int r
     v->latest = c->latest;
     v->status = c->revoked                                         ? V_REVOKED
                 : (rev && rev->superseded) || revision < c->latest ? V_SUPERSEDED
+                : c->expired                                       ? V_EXPIRED
                                                                    : V_VALID;
+    v->expires_at = revision == c->latest ? c->expires_at : "";
     v->revoked_at = c->revoked_at;
     v->reason = c->revoke_reason ? c->revoke_reason : "";
     view_from_cert(v, c);
@@ -112,7 +118,8 @@ static void mask_cpf(const char *cpf, char out[16])
 
 static const char *status_name(enum status s)
 {
-    return s == V_REVOKED ? "revoked" : s == V_SUPERSEDED ? "superseded" : "valid";
+    static const char *const names[] = {"valid", "superseded", "revoked", "expired"};
+    return names[s];
 }
 
 /* key: v, or null when v is NULL or empty. */
@@ -145,6 +152,7 @@ static int reply_json(struct http_request *rq, const struct view *v)
     add_opt(o, "enrolled_at", v->enrolled_at);
     add_opt(o, "concluded_at", v->concluded_at);
     add_opt(o, "certified_at", v->certified_at);
+    add_opt(o, "expires_at", v->expires_at);
     add_opt(o, "revoked_at", v->status == V_REVOKED ? v->revoked_at : NULL);
     add_opt(o, "revoke_reason", v->status == V_REVOKED ? v->reason : NULL);
     return http_reply_json(rq, MHD_HTTP_OK, o, NULL);
@@ -171,8 +179,8 @@ static void code_form(struct buf *o, enum i18n_locale loc, const char *lang_quer
 
 static void status_line(struct buf *o, enum i18n_locale loc, const struct view *v)
 {
-    static const char *const cls[] = {"ok", "warn", "bad"};
-    static const char *const mark[] = {"✓ ", "⚠ ", "✕ "};
+    static const char *const cls[] = {"ok", "warn", "bad", "bad"};
+    static const char *const mark[] = {"✓ ", "⚠ ", "✕ ", "✕ "};
     buf_addf(o, "<p class=\"status %s\" role=\"status\">%s", cls[v->status], mark[v->status]);
     html_escape(o, html_str(loc, H_STATUS));
     buf_adds(o, ": ");
@@ -183,6 +191,13 @@ static void status_line(struct buf *o, enum i18n_locale loc, const struct view *
         args[0] = date.data ? date.data : "";
         args[1] = v->reason;
         html_textf(o, html_str(loc, H_REVOKED_ON), args);
+        buf_free(&date);
+    } else if (v->status == V_EXPIRED || (v->status == V_VALID && v->expires_at[0])) {
+        struct buf date = BUF_INIT;
+        const char *args[1];
+        html_date_text(&date, loc, v->expires_at);
+        args[0] = date.data ? date.data : "";
+        html_textf(o, html_str(loc, v->status == V_EXPIRED ? H_EXPIRED_ON : H_VALID_UNTIL), args);
         buf_free(&date);
     } else {
         html_escape(o, html_str(loc, v->status == V_VALID ? H_VALID : H_SUPERSEDED));
@@ -248,11 +263,33 @@ static void facts(struct buf *o, enum i18n_locale loc, const struct view *v)
     buf_adds(o, "</dl></section>");
 }
 
-static int reply_page(struct http_request *rq, const struct view *v)
+/* The institution's name and logo, when its tenant folder has them. */
+static void institution(struct buf *o, const struct tenant *t)
+{
+    if (!t || (!t->name && !t->logo_uri))
+        return;
+    buf_adds(o, "<p class=\"institution\">");
+    if (t->logo_uri) {
+        buf_adds(o, "<img class=\"logo\" alt=\"\" src=\"");
+        buf_adds(o, t->logo_uri); /* base64 and a fixed head: nothing to escape */
+        buf_adds(o, "\"> ");
+    }
+    if (t->name) {
+        buf_adds(o, "<strong>");
+        html_text(o, t->name);
+        buf_adds(o, "</strong>");
+    }
+    buf_adds(o, "</p>");
+}
+
+static int reply_page(struct http_request *rq, const struct view *v, int64_t institution_id)
 {
     struct http_page pg;
     enum i18n_locale loc = http_locale(rq, NULL);
+    struct issue_snapshot *snap = issue_hold(rq->opt->issue);
     http_page_begin(rq, &pg, html_str(loc, H_VERIFY_TITLE), 0);
+    institution(&pg.out, issue_tenant(snap, institution_id));
+    issue_release(rq->opt->issue, snap);
     html_elem(&pg.out, "h1", html_str(loc, H_VERIFY_TITLE));
     status_line(&pg.out, loc, v);
     facts(&pg.out, loc, v);
@@ -302,7 +339,7 @@ int http_verify_code(struct http_request *rq)
     snprintf(rq->cert_id, sizeof(rq->cert_id), "%s", c.id);
     memset(&ev, 0, sizeof(ev));
     make_view(rq, &c, revision, &ev, &v);
-    rc = http_wants_html(rq, 1) ? reply_page(rq, &v) : reply_json(rq, &v);
+    rc = http_wants_html(rq, 1) ? reply_page(rq, &v, c.institution_id) : reply_json(rq, &v);
     event_free(&ev);
     store_cert_free(&c);
     return rc;

@@ -165,15 +165,17 @@ static int render_cb(void *ctx, const struct store_ticket *t, struct buf *pdf, c
 }
 
 /* Make an archived revision again from its raw event body, with the
- * configuration in use now. */
+ * configuration in use now, and the expiry it now prints (the course file's
+ * validity may have changed). */
 static int rerender_cb(void *ctx, const struct store_ticket *t, const char *raw, size_t len,
-                       struct buf *pdf, char *err, size_t errlen)
+                       struct buf *pdf, char expires_at[20], char *err, size_t errlen)
 {
     struct issue *is = ctx;
     struct issue_snapshot *s = issue_hold(is);
     struct render_ctx *c = NULL;
     struct event ev = {0};
     struct event_diags d = {0};
+    struct caltime until;
     int rc = -1;
 
     if (event_parse(raw, len, &ev, &d) != EVENT_OK) {
@@ -184,6 +186,9 @@ static int rerender_cb(void *ctx, const struct store_ticket *t, const char *raw,
     }
     if ((c = ctx_take(is, s, err, errlen)))
         rc = render_ticket(is, c, &ev, t, pdf, err, errlen);
+    /* the same context, so the same course file */
+    if (rc == 0 && render_expires_at(c, &ev, &until))
+        caltime_format(&until, expires_at);
 out:
     ctx_give(is, s, c);
     issue_release(is, s);
@@ -238,6 +243,11 @@ struct store *issue_store(struct issue *is)
     return is->st;
 }
 
+const struct tenant *issue_tenant(const struct issue_snapshot *s, long long institution_id)
+{
+    return tenants_find(issue_tenants(s), institution_id);
+}
+
 /* The number of characters of ev that cannot be printed (errors added to d), or -1 with err. */
 static int unprintable(struct issue *is, struct render_ctx *c, const struct event *ev,
                        struct event_diags *d, char *err, size_t errlen)
@@ -247,14 +257,21 @@ static int unprintable(struct issue *is, struct render_ctx *c, const struct even
     return render_check_event(c, ev, &o, d, err, errlen);
 }
 
-static void fields_of(const struct event *ev, const char *raw, size_t len, struct store_fields *f,
-                      char dates[4][20])
+/* dates: certified_at, concluded_at, enrolled_at, send_at and expires_at
+ * (render_expires_at: the same date the certificate prints). */
+static void fields_of(const struct event *ev, const char *raw, size_t len,
+                      const struct render_ctx *ctx, struct store_fields *f, char dates[5][20])
 {
+    struct caltime until;
+    int expires = render_expires_at(ctx, ev, &until);
+
     caltime_format(&ev->certified_at, dates[0]);
     caltime_format(&ev->concluded_at, dates[1]);
     if (ev->has_enrolled_at)
         caltime_format(&ev->enrolled_at, dates[2]);
     caltime_format(&ev->send_at, dates[3]);
+    if (expires)
+        caltime_format(&until, dates[4]);
     *f = (struct store_fields){
         .institution_id = ev->institution_id,
         .user_id = ev->user_id,
@@ -276,6 +293,7 @@ static void fields_of(const struct event *ev, const char *raw, size_t len, struc
         .send_at = dates[3],
         .raw = raw,
         .raw_len = len,
+        .expires_at = expires ? dates[4] : NULL,
     };
 }
 
@@ -294,7 +312,7 @@ enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, con
     struct event ev = {0};
     struct store_fields f;
     struct render_job job = {is, NULL, &ev, 0};
-    char dates[4][20];
+    char dates[5][20];
     enum event_status es;
     double t0;
 
@@ -335,7 +353,7 @@ enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, con
         if (base)
             snprintf(r->public_url, sizeof(r->public_url), "%s", base);
     }
-    fields_of(&ev, body, len, &f, dates);
+    fields_of(&ev, body, len, job.ctx, &f, dates);
     t0 = now_ms();
     if (store_put(is->st, &f, render_cb, &job, &r->stored, r->error, sizeof(r->error)) < 0)
         r->status = ISSUE_FAILED;

@@ -226,15 +226,14 @@ static const char *lookup(void *ctx, const char *name)
 static void vars_init(struct vars *v, struct render_ctx *c, const struct event *ev,
                       const struct render_opts *o)
 {
+    struct caltime until;
+
     memset(v, 0, sizeof(*v));
     v->ev = ev;
     v->o = o;
     v->course = render_course(c, ev);
-    if (v->course && v->course->validity_months) {
-        struct caltime until;
-        tenant_add_months(&ev->certified_at, v->course->validity_months, &until);
+    if (render_expires_at(c, ev, &until))
         i18n_date(o->locale, &until, &v->expires);
-    }
     /* the syllabus: one item a line, each with a bullet */
     for (size_t i = 0; v->course && i < v->course->n_syllabus; i++)
         buf_addf(&v->syllabus, "%s\u2022 %s", i ? "\n" : "", v->course->syllabus[i]);

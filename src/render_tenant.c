@@ -25,6 +25,15 @@ const struct tenant_course *render_course(const struct render_ctx *c, const stru
     return tenant_course(tenants_find(c->tenants, ev->institution_id), ev->course_id);
 }
 
+int render_expires_at(const struct render_ctx *c, const struct event *ev, struct caltime *out)
+{
+    const struct tenant_course *course = render_course(c, ev);
+    if (!course || !course->validity_months)
+        return 0;
+    tenant_add_months(&ev->certified_at, course->validity_months, out);
+    return 1;
+}
+
 const struct render_opts *render_tenant_opts(const struct render_ctx *c, const struct event *ev,
                                              const struct render_opts *o, struct render_opts *copy)
 {

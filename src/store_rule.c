@@ -1,9 +1,11 @@
-/* The rule of store_put that every backend applies: whether an event for a
+/* The rules every backend applies: store_put's, whether an event for a
  * certificate is a new revision, the same content again, or a late delivery
- * of an older state (stale), by its content and its event.send_at. Pure. */
+ * of an older state (stale), by its content and its event.send_at; and when
+ * a certificate has expired. Pure, but for reading the clock. */
 #include <string.h>
 
 #include "store.h"
+#include "store_int.h"
 #include "banned.h"
 
 enum store_outcome store_decide(const char *latest_canonical, const char *latest_send_at,
@@ -22,4 +24,17 @@ enum store_outcome store_decide(const char *latest_canonical, const char *latest
     if (cmp > 0)
         return STORE_REVISED;
     return earlier_same ? STORE_STALE : STORE_REVISED;
+}
+
+int store_expired(const char *expires_at, const char *now)
+{
+    char clock[20];
+
+    if (!expires_at || !*expires_at)
+        return 0;
+    if (!now) {
+        store_now_utc(clock);
+        now = clock;
+    }
+    return strcmp(now, expires_at) > 0;
 }

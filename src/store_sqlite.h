@@ -24,7 +24,7 @@
 
 #define STORE_STRIPES 256 /* per-id serialisation of puts and re-makes */
 #define STORE_READERS 4   /* read-only connections for get, search, stats */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* A revision's send_at as SQL, for the revisions table as "r": its column,
  * else (rows archived before schema 3) the send_at of its archived raw event
@@ -46,6 +46,7 @@ enum store_sqlite_wq {
     W_REV_PATH,
     W_REMAKE_GET,
     W_REMAKE_SET,
+    W_REMAKE_EXPIRY,
     W_REVOKE,
     W_EXISTS,
     W_COUNT

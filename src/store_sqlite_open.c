@@ -29,9 +29,9 @@ static const char *const wsql[W_COUNT] = {
         "INSERT INTO certificates (id, institution_id, user_id, course_id, school_id,"
         " user_name, user_email, user_cpf, course_name, school_name, workload, type,"
         " certified_at, concluded_at, enrolled_at, approval_rate, latest, search_name,"
-        " search_course, search_grams)"
+        " search_course, search_grams, expires_at)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20)"
+        " ?18, ?19, ?20, ?21)"
         " ON CONFLICT (id) DO UPDATE SET school_id = excluded.school_id,"
         " user_name = excluded.user_name, user_email = excluded.user_email,"
         " user_cpf = excluded.user_cpf, course_name = excluded.course_name,"
@@ -40,7 +40,7 @@ static const char *const wsql[W_COUNT] = {
         " concluded_at = excluded.concluded_at, enrolled_at = excluded.enrolled_at,"
         " approval_rate = excluded.approval_rate, latest = excluded.latest,"
         " search_name = excluded.search_name, search_course = excluded.search_course,"
-        " search_grams = excluded.search_grams",
+        " search_grams = excluded.search_grams, expires_at = excluded.expires_at",
     [W_SUPERSEDE] = "UPDATE revisions SET superseded = 1"
                     " WHERE id = ?1 AND revision < ?2 AND superseded = 0",
     [W_REVISION] = "INSERT INTO revisions (id, revision, code, pdf_path, sha256, size, generation,"
@@ -54,6 +54,7 @@ static const char *const wsql[W_COUNT] = {
     [W_REMAKE_SET] = "UPDATE revisions SET pdf_path = ?3, sha256 = ?4, size = ?5,"
                      " generation = ?6, rendered_at = ?7"
                      " WHERE id = ?1 AND revision = ?2 AND pdf_path = ?8",
+    [W_REMAKE_EXPIRY] = "UPDATE certificates SET expires_at = ?3 WHERE id = ?1 AND latest = ?2",
     [W_REVOKE] = "UPDATE certificates SET revoked = 1, revoke_reason = ?2, revoked_at = ?3"
                  " WHERE id = ?1 AND revoked = 0",
     [W_EXISTS] = "SELECT 1 FROM certificates WHERE id = ?1",

@@ -40,6 +40,11 @@ static int check_fields(const struct store_fields *f, struct caltime *when, char
         snprintf(err, errlen, "cannot archive: send_at '%.40s' is not a calendar time", f->send_at);
         return -1;
     }
+    if (f->expires_at && caltime_parse(f->expires_at, &sent) < 0) {
+        snprintf(err, errlen, "cannot archive: expires_at '%.40s' is not a calendar time",
+                 f->expires_at);
+        return -1;
+    }
     return 0;
 }
 
@@ -186,6 +191,7 @@ static int commit_revision(struct store_sqlite *st, const struct store_fields *f
         sqlite3_bind_double(s, 16, f->approval_rate);
     sqlite3_bind_int(s, 17, t->revision);
     store_sqlite_search_text_bind(&search, s, 18);
+    store_sqlite_bind_text(s, 21, f->expires_at);
     if (step_done(st, s, err, errlen) < 0)
         goto fail;
 

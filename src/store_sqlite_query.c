@@ -23,7 +23,7 @@ static int read_cert(struct store_sqlite *st, sqlite3 *db, const struct store_sc
                            "SELECT institution_id, user_id, course_id, school_id, user_name,"
                            " user_email, user_cpf, course_name, school_name, workload, type,"
                            " certified_at, concluded_at, enrolled_at, approval_rate, latest,"
-                           " revoked, revoke_reason, revoked_at FROM certificates WHERE id = ?1"
+                           " revoked, revoke_reason, revoked_at, expires_at FROM certificates WHERE id = ?1"
                            " AND (?2 = 0 OR institution_id = ?2) AND (?3 = 0 OR school_id = ?3)",
                            -1, &s, NULL) != SQLITE_OK)
         goto fail;
@@ -58,6 +58,8 @@ static int read_cert(struct store_sqlite *st, sqlite3 *db, const struct store_sc
     out->revoked = sqlite3_column_int(s, 16);
     out->revoke_reason = store_sqlite_col_dup(s, 17);
     store_sqlite_col_copy(s, 18, out->revoked_at, sizeof(out->revoked_at));
+    store_sqlite_col_copy(s, 19, out->expires_at, sizeof(out->expires_at));
+    out->expired = store_expired(out->expires_at, NULL);
     sqlite3_finalize(s);
 
     if (sqlite3_prepare_v2(db,

@@ -30,6 +30,25 @@ static int keep_file(void *ctx, const char *rel, const char *id, int rev, char *
     return keep;
 }
 
+/* With db_mu held, in the re-make's transaction: the certificate's expiry as
+ * the new PDF of its revision prints it, when that revision is the latest. */
+static int set_expiry(struct store_sqlite *st, const char *id, int revision, const char *expires,
+                      char *err, size_t errlen)
+{
+    sqlite3_stmt *s = store_sqlite_wstmt(st, W_REMAKE_EXPIRY);
+    int step;
+
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, revision);
+    store_sqlite_bind_text(s, 3, expires[0] ? expires : NULL);
+    step = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (step == SQLITE_DONE)
+        return 0;
+    store_sqlite_error(st, st->db, "write", err, errlen);
+    return -1;
+}
+
 /* Re-make one revision's PDF (rev 0: the latest) as a new file; the caller
  * holds the id's stripe. 0 done, 1 no such revision, -1 error. */
 static int remake(struct store_sqlite *st, const char *id, int rev, store_rerender_fn fn, void *ctx,
@@ -38,9 +57,9 @@ static int remake(struct store_sqlite *st, const char *id, int rev, store_rerend
     struct store_ticket t = {0};
     struct store_fs_clock clk = {0, 0};
     struct buf raw = BUF_INIT, pdf = BUF_INIT, old = BUF_INIT, rel = BUF_INIT;
-    struct caltime when;
+    struct caltime when, stamp;
     sqlite3_stmt *s;
-    char sha[65], now[20], certified[20];
+    char sha[65], now[20], certified[20], expires[20] = "";
     int64_t inst = 0;
     int rc = -1, gen = 0, step, placed = 0;
 
@@ -77,8 +96,14 @@ static int remake(struct store_sqlite *st, const char *id, int rev, store_rerend
         goto out;
     }
     store_sqlite_count(&st->renders, 1);
-    if (fn(ctx, &t, raw.data ? raw.data : "", raw.len, &pdf, err, errlen) < 0)
+    if (fn(ctx, &t, raw.data ? raw.data : "", raw.len, &pdf, expires, err, errlen) < 0)
         goto out;
+    expires[sizeof(expires) - 1] = '\0';
+    if (expires[0] && caltime_parse(expires, &stamp) < 0) {
+        snprintf(err, errlen, "cannot re-make '%s' r%d: expires_at '%s' is not a calendar time",
+                 id, t.revision, expires);
+        goto out;
+    }
     if (pdf.len == 0) {
         snprintf(err, errlen, "cannot re-make '%s' r%d: the renderer made no bytes", id,
                  t.revision);
@@ -110,7 +135,8 @@ static int remake(struct store_sqlite *st, const char *id, int rev, store_rerend
         else if (sqlite3_changes(st->db) != 1)
             snprintf(err, errlen, "cannot re-make '%s' r%d: its row changed meanwhile", id,
                      t.revision);
-        else if (store_sqlite_tx_commit(st, 0, err, errlen) == 0)
+        else if (set_expiry(st, id, t.revision, expires, err, errlen) == 0 &&
+                 store_sqlite_tx_commit(st, 0, err, errlen) == 0)
             rc = 0;
         if (rc < 0)
             store_sqlite_tx_abort(st, 0);

@@ -1,5 +1,6 @@
-/* The SQLite index's schema: made at version 5 for a new store, and brought
- * up from version 1 (the first release), 2, 3 or 4 when an older index is opened.
+/* The SQLite index's schema: made at version 6 for a new store, and brought
+ * up from version 1 (the first release), 2, 3, 4 or 5 when an older index is
+ * opened.
  * Version 2 gives certificates a stable integer key (seq), a full-text table
  * (FTS5) keyed by it and the day, kept in step by triggers, indexes for the
  * staff listing, and staff accounts. Version 3 keeps each revision's
@@ -8,7 +9,8 @@
  * 4 gives staff accounts a scope and institutions their webhook tokens.
  * Version 5 keeps each certificate's search text (store_fold.c: names folded
  * per script, CJK bigrams) and makes the full-text table again from it, with
- * the school's tag. */
+ * the school's tag. Version 6 keeps each certificate's expiry (expires_at,
+ * NULL: none), also in the listing's indexes, which it makes again. */
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +37,8 @@
 /* Version 4's search text (see store_fold_text): the folded name and course
  * name, NULL when the same as the field, and their CJK bigrams, NULL when none. */
 #define SEARCH_COLUMNS " search_name TEXT, search_course TEXT, search_grams TEXT,"
+/* Version 6: when the certificate expires, "yyyy-MM-dd HH:mm:ss", NULL: never. */
+#define EXPIRY_COLUMNS " expires_at TEXT,"
 
 #define CERT_COLUMNS                                                                               \
     "id, institution_id, user_id, course_id, school_id, user_name, user_email, user_cpf,"          \
@@ -83,6 +87,9 @@ static const char revisions_v3[] =
  * name, e-mail, CPF digits and course name (certificates holds the latest
  * revision's fields) and of the tags; the triggers hand it the old values to
  * take out. */
+#define INDEX_REVOKED                                                                              \
+    "CREATE INDEX certificates_revoked ON certificates (certified_at DESC, id, revoked, type)"     \
+    " WHERE revoked = 1;"
 static const char indexes_v2[] =
     "CREATE INDEX certificates_recent"
     " ON certificates (certified_at DESC, id, revoked, type, institution_id, course_id);"
@@ -90,8 +97,22 @@ static const char indexes_v2[] =
     " ON certificates (course_id, certified_at DESC, id, revoked, type, institution_id);"
     "CREATE INDEX certificates_institution"
     " ON certificates (institution_id, certified_at DESC, id, revoked, type, course_id);"
-    "CREATE INDEX certificates_revoked ON certificates (certified_at DESC, id, revoked, type)"
-    " WHERE revoked = 1;";
+    INDEX_REVOKED;
+
+/* Version 6's: the same with expires_at, so that status=valid and
+ * status=expired read no rows either (the revoked need no expiry: revoked
+ * beats expired). */
+#define DROP_INDEXES_V2                                                                            \
+    "DROP INDEX IF EXISTS certificates_recent;"                                                    \
+    "DROP INDEX IF EXISTS certificates_course;"                                                    \
+    "DROP INDEX IF EXISTS certificates_institution;"
+static const char indexes_v6[] =
+    "CREATE INDEX certificates_recent ON certificates"
+    " (certified_at DESC, id, revoked, type, institution_id, course_id, expires_at);"
+    "CREATE INDEX certificates_course ON certificates"
+    " (course_id, certified_at DESC, id, revoked, type, institution_id, expires_at);"
+    "CREATE INDEX certificates_institution ON certificates"
+    " (institution_id, certified_at DESC, id, revoked, type, course_id, expires_at);";
 
 /* The full-text table of version 5. Combining marks are word characters
  * (categories M*), so that a word of Devanagari, Thai or Hebrew stays one
@@ -198,6 +219,15 @@ static const char *const migrate_v4_fts[] = {
     "PRAGMA user_version = 5",
 };
 
+/* Version 5 to 6: the expiry column (NULL in every row archived before it:
+ * those never expire) and the listing's indexes made again with it. */
+static const char *const migrate_v5[] = {
+    "ALTER TABLE certificates ADD COLUMN expires_at TEXT",
+    DROP_INDEXES_V2,
+    indexes_v6,
+    "PRAGMA user_version = 6",
+};
+
 static int read_version(struct store_sqlite *st, int *version, char *err, size_t errlen)
 {
     sqlite3_stmt *s = NULL;
@@ -289,14 +319,15 @@ static int create(struct store_sqlite *st, char *err, size_t errlen)
     if (read_version(st, &version, err, errlen) < 0)
         goto fail;
     if (version == 0 &&
-        (store_sqlite_exec(st, st->db, CERTIFICATES_TABLE("certificates", SEARCH_COLUMNS), "create",
+        (store_sqlite_exec(st, st->db, CERTIFICATES_TABLE("certificates", SEARCH_COLUMNS EXPIRY_COLUMNS), "create",
                            err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, revisions_v3, "create", err, errlen) < 0 ||
-         store_sqlite_exec(st, st->db, indexes_v2, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, indexes_v6, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, INDEX_REVOKED, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, fts_v5, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, staff_v2, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, walls_v4, "create", err, errlen) < 0 ||
-         store_sqlite_exec(st, st->db, "PRAGMA user_version = 5", "create", err, errlen) < 0))
+         store_sqlite_exec(st, st->db, "PRAGMA user_version = 6", "create", err, errlen) < 0))
         goto fail;
     if (store_sqlite_exec(st, st->db, "COMMIT", "create", err, errlen) < 0)
         goto fail;
@@ -346,6 +377,12 @@ static int migrate(struct store_sqlite *st, char *err, size_t errlen)
             goto out;
         for (size_t i = 0; i < sizeof(migrate_v4_fts) / sizeof(migrate_v4_fts[0]); i++)
             if (store_sqlite_exec(st, st->db, migrate_v4_fts[i], "upgrade", err, errlen) < 0)
+                goto out;
+        version = 5;
+    }
+    if (version == 5) {
+        for (size_t i = 0; i < sizeof(migrate_v5) / sizeof(migrate_v5[0]); i++)
+            if (store_sqlite_exec(st, st->db, migrate_v5[i], "upgrade", err, errlen) < 0)
                 goto out;
     }
     if (store_sqlite_exec(st, st->db, "COMMIT", "upgrade", err, errlen) < 0)

@@ -26,6 +26,15 @@
 
 #define FTS_DAY ((int64_t)1 << 36) /* a full-text rowid is day * FTS_DAY + seq */
 #define FTS_WHERE "certificates_fts MATCH :q AND rowid BETWEEN :lo AND :hi"
+/* The same for a status that depends on the clock: each match joined to its
+ * row (by seq, the rowid's low 36 bits: FTS_DAY - 1 = 68719476735), whose
+ * expires_at the plan's expiry condition tests. */
+#define FTS_JOIN                                                                                   \
+    " FROM certificates_fts JOIN certificates c"                                                   \
+    " ON c.seq = (certificates_fts.rowid & 68719476735) WHERE certificates_fts MATCH :q"           \
+    " AND certificates_fts.rowid BETWEEN :lo AND :hi AND "
+#define EXPIRED "c.expires_at < :now"
+#define NOT_EXPIRED "(c.expires_at IS NULL OR c.expires_at >= :now)"
 #define FTS_TEXT "{user_name user_email user_cpf course_name}"
 #define ORDER " ORDER BY c.certified_at DESC, c.id"
 
@@ -35,6 +44,8 @@ struct plan {
     struct buf match;   /* with words: the whole FTS5 query, filters as tags */
     struct buf where;   /* without words: the filters on c, " WHERE ... AND ..." */
     const char *from_c; /* " c" or, for the revoked alone, " c INDEXED BY ..." */
+    const char *expiry; /* NULL, or EXPIRED / NOT_EXPIRED: what the status asks of the clock */
+    char now[20];       /* what expires_at compares with */
     int nothing;        /* q holds no searchable word: nothing can match */
     char from[11], to[20], type[16];
     int64_t lo, hi; /* full-text rowids of the date range */
@@ -256,10 +267,21 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
         p->hi = (day_number(&d) + 1) * FTS_DAY - 1;
         add_filter(p, "c.certified_at <= :to", NULL);
     }
+    if (q->now && caltime_parse(q->now, &d) < 0) {
+        snprintf(err, errlen, "now: expected a time 'yyyy-MM-dd HH:mm:ss'");
+        return -1;
+    }
+    if (q->now)
+        snprintf(p->now, sizeof(p->now), "%s", q->now);
+    else
+        store_now_utc(p->now);
     if (q->status && *q->status) {
-        if (strcasecmp(q->status, "valid") == 0) {
-            /* Valid is "not revoked": only revoked certificates have a tag. */
+        if (strcasecmp(q->status, "valid") == 0 || strcasecmp(q->status, "expired") == 0) {
+            /* Neither is revoked (only revoked certificates have a tag);
+             * the expiry is a condition on the row, against the clock. */
+            p->expiry = strcasecmp(q->status, "valid") == 0 ? NOT_EXPIRED : EXPIRED;
             add_filter(p, "c.revoked = 0", NULL);
+            add_filter(p, p->expiry, NULL);
             valid = 1;
         } else if (strcasecmp(q->status, "revoked") == 0) {
             add_filter(p, "c.revoked = 1", "r");
@@ -268,7 +290,7 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
             if (!q->course_id && !q->institution_id && !q->scope.institution_id)
                 p->from_c = " c INDEXED BY certificates_revoked";
         } else {
-            snprintf(err, errlen, "status: must be 'valid' or 'revoked'");
+            snprintf(err, errlen, "status: must be 'valid', 'revoked' or 'expired'");
             return -1;
         }
     }
@@ -309,7 +331,8 @@ static void count_sql(const struct plan *p, struct buf *sql)
 static void page_sql(const struct plan *p, struct buf *sql)
 {
     buf_adds(sql, "SELECT c.id, c.user_name, c.course_name, c.school_name, c.type, c.course_id,"
-                  " c.institution_id, c.certified_at, c.latest, r.code, c.revoked"
+                  " c.institution_id, c.certified_at, c.latest, r.code, c.revoked, c.expires_at,"
+                  " " EXPIRED
                   " FROM (SELECT c.seq AS seq FROM certificates");
     if (p->match.len)
         buf_adds(sql, " c WHERE c.seq IN (SELECT value FROM json_each(:keys))");
@@ -345,6 +368,7 @@ static void bind_plan(sqlite3_stmt *s, const struct plan *p, const struct store_
     bind_named_text(s, ":type", p->type);
     bind_named_text(s, ":from", p->from);
     bind_named_text(s, ":to", p->to);
+    bind_named_text(s, ":now", p->now);
     bind_named_int(s, ":lo", p->lo);
     bind_named_int(s, ":hi", p->hi);
     bind_named_int(s, ":limit", p->per_page);
@@ -395,16 +419,29 @@ static int64_t day_of(int64_t key)
 #define WALK_SQL "SELECT rowid FROM certificates_fts WHERE " FTS_WHERE " ORDER BY rowid DESC"
 #define FTS_COUNT_SQL "SELECT count(*) FROM certificates_fts WHERE " FTS_WHERE
 
+/* The walk's query (count 0) or the count's, with the plan's expiry if any. */
+static void walk_sql(const struct plan *p, int count, struct buf *sql)
+{
+    if (!p->expiry)
+        buf_adds(sql, count ? FTS_COUNT_SQL : WALK_SQL);
+    else if (count)
+        buf_addf(sql, "SELECT count(*)" FTS_JOIN "%s", p->expiry);
+    else
+        buf_addf(sql, "SELECT certificates_fts.rowid" FTS_JOIN "%s ORDER BY 1 DESC", p->expiry);
+}
+
 static int fts_walk(struct store_sqlite *st, sqlite3 *db, struct plan *p,
                     const struct store_query *q, int64_t *total, struct buf *keys, char *err,
                     size_t errlen)
 {
     sqlite3_stmt *s = NULL;
+    struct buf sql = BUF_INIT;
     int64_t pos = 0, last = p->offset + p->per_page - 1, cur = 0, skip = 0;
     int rc = -1, step, closed = 0;
 
-    if (prepare(st, db, WALK_SQL, p, q, &s, err, errlen) < 0)
-        return -1;
+    walk_sql(p, 0, &sql);
+    if (prepare(st, db, sql.data, p, q, &s, err, errlen) < 0)
+        goto out;
     buf_adds(keys, "[");
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         int64_t key = sqlite3_column_int64(s, 0), day = day_of(key);
@@ -430,12 +467,15 @@ static int fts_walk(struct store_sqlite *st, sqlite3 *db, struct plan *p,
     }
     buf_adds(keys, "]");
     *total = pos;
-    if (step == SQLITE_ROW && query_int(st, db, FTS_COUNT_SQL, p, q, total, err, errlen) < 0)
+    buf_reset(&sql);
+    walk_sql(p, 1, &sql);
+    if (step == SQLITE_ROW && query_int(st, db, sql.data, p, q, total, err, errlen) < 0)
         goto out;
     p->offset -= skip;
     rc = 0;
 out:
     sqlite3_finalize(s);
+    buf_free(&sql);
     return rc;
 }
 
@@ -453,6 +493,8 @@ static void read_hit(sqlite3_stmt *s, struct store_hit *h)
     h->revision = sqlite3_column_int(s, 8);
     store_sqlite_col_copy(s, 9, h->code, sizeof(h->code));
     h->revoked = sqlite3_column_int(s, 10) != 0;
+    store_sqlite_col_copy(s, 11, h->expires_at, sizeof(h->expires_at));
+    h->expired = sqlite3_column_int(s, 12) != 0;
 }
 
 static const struct store_query no_query;
@@ -579,7 +621,8 @@ int store_sqlite_search_explain(struct store *base, const struct store_query *q,
     }
     db = store_sqlite_reader_get(st);
     if (p.match.len) {
-        if (explain(st, db, "matches, newest day first", WALK_SQL, &p, q, out, err, errlen) < 0)
+        walk_sql(&p, 0, &sql);
+        if (explain(st, db, "matches, newest day first", sql.data, &p, q, out, err, errlen) < 0)
             goto out;
     } else {
         count_sql(&p, &sql);

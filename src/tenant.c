@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "codec.h"
 #include "template.h"
 #include "tenant.h"
 #include "banned.h"
@@ -418,6 +419,34 @@ static void scan_files(struct checker *ck, struct tenant *t, const char *fonts_d
     free_list(names, n);
 }
 
+/* images/logo.png into t->logo_uri, when it is a PNG of at most
+ * TENANT_LOGO_MAX bytes (the verify page shows it inline; a bigger one it
+ * leaves out). */
+static void read_logo(struct tenant *t)
+{
+    static const unsigned char png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    char *path = tenant_file(t, "images", "logo.png");
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    unsigned char *b = NULL;
+    size_t n = 0;
+
+    if (f) {
+        b = xmalloc(TENANT_LOGO_MAX + 1);
+        n = fread(b, 1, TENANT_LOGO_MAX + 1, f);
+        fclose(f);
+    }
+    if (b && n <= TENANT_LOGO_MAX && n > sizeof(png) && !memcmp(b, png, sizeof(png))) {
+        static const char head[] = "data:image/png;base64,";
+        size_t len = sizeof(head) - 1 + codec_b64_len(n, 1);
+        t->logo_uri = xmalloc(len + 1);
+        memcpy(t->logo_uri, head, sizeof(head) - 1);
+        codec_b64_encode(CODEC_B64_STD, 1, b, n, t->logo_uri + sizeof(head) - 1,
+                         len - (sizeof(head) - 1) + 1);
+    }
+    free(b);
+    free(path);
+}
+
 static int by_id(const void *a, const void *b)
 {
     const struct tenant *x = a, *y = b;
@@ -463,6 +492,7 @@ struct tenants *tenants_load(const char *dir, const char *templates_dir, const c
         parse_tenant_json(&ck, t, templates_dir);
         scan_courses(&ck, t);
         scan_files(&ck, t, fonts_dir);
+        read_logo(t);
     }
     free_list(names, n);
     qsort(ts->t, ts->n, sizeof(*ts->t), by_id);
@@ -493,6 +523,7 @@ void tenants_free(struct tenants *ts)
         free(t->dir);
         free(t->name);
         free(t->public_url);
+        free(t->logo_uri);
     }
     free(ts->t);
     free(ts->dir);

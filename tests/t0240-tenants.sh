@@ -9,7 +9,9 @@
 
 TEN="$TOP/examples/tenants"
 mk() { # name institution school course type
-	python3 "$TOP/tests/tenant-event.py" "$TOP/examples/seed-example.json" "$TMP/$1.json" "$2" "$3" "$4" "$5"
+	python3 "$TOP/tests/event-set.py" "$TOP/examples/seed-example.json" "$TMP/$1.json" \
+		data.institution.id="$2" data.school.id="$3" data.course.id="$4" \
+		data.certified.type="$5" data.user.cpf=null
 }
 mk nr35 41270033 19 8811 participation  # rule 1: course 8811 -> nr35
 mk norte 41270033 20 9000 achievement   # rule 2: school 20 + achievement -> norte

@@ -36,10 +36,11 @@ static int render(void *ctx, const struct store_ticket *t, struct buf *pdf, char
 }
 
 static int rerender(void *ctx, const struct store_ticket *t, const char *raw, size_t raw_len,
-                    struct buf *pdf, char *err, size_t errlen)
+                    struct buf *pdf, char expires_at[20], char *err, size_t errlen)
 {
     (void)raw;
     (void)raw_len;
+    (void)expires_at;
     return render(ctx, t, pdf, err, errlen);
 }
 

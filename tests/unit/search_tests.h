@@ -72,10 +72,11 @@ __attribute__((unused)) static int fake_render(void *ctx, const struct store_tic
 
 __attribute__((unused)) static int fake_rerender(void *ctx, const struct store_ticket *t,
                                                  const char *raw, size_t raw_len, struct buf *pdf,
-                                                 char *err, size_t errlen)
+                                                 char expires_at[20], char *err, size_t errlen)
 {
     (void)raw;
     (void)raw_len;
+    (void)expires_at;
     return fake_render(ctx, t, pdf, err, errlen);
 }
 

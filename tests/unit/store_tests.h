@@ -142,9 +142,11 @@ static inline int fake_render(void *vctx, const struct store_ticket *t, struct b
 }
 
 static inline int fake_rerender(void *vctx, const struct store_ticket *t, const char *raw,
-                                size_t raw_len, struct buf *pdf, char *err, size_t errlen)
+                                size_t raw_len, struct buf *pdf, char expires_at[20], char *err,
+                                size_t errlen)
 {
     struct render_ctx *ctx = vctx;
+    (void)expires_at;
     pthread_mutex_lock(&ctx->mu);
     ctx->calls++;
     pthread_mutex_unlock(&ctx->mu);

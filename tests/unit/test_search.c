@@ -155,7 +155,7 @@ static void test_filters(struct store *st)
     } bad[] = {
         {{.from = "2024-3-01"}, "from: "},  {{.from = "2024-02-30"}, "from: "},
         {{.to = "2024-13-01"}, "to: "},     {{.to = "yesterday"}, "to: "},
-        {{.type = "diploma"}, "type: "},    {{.status = "expired"}, "status: "},
+        {{.type = "diploma"}, "type: "},    {{.status = "vencido"}, "status: "},
         {{.course_id = -1}, "course_id: "}, {{.institution_id = -5}, "institution_id: "},
         {{.page = -1}, "page: "},           {{.per_page = 101}, "per_page: "},
         {{.per_page = -3}, "per_page: "},
