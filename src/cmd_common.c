@@ -37,6 +37,27 @@ int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct 
     case 'T':
         o->tenants = arg;
         return 1;
+    case CMD_OPT_SIGN_CERT:
+        o->sign.cert = arg;
+        return 1;
+    case CMD_OPT_SIGN_KEY:
+        o->sign.key = arg;
+        return 1;
+    case CMD_OPT_SIGN_KEY_PASS:
+        o->sign.key_pass_file = arg;
+        return 1;
+    case CMD_OPT_SIGN_P12:
+        o->sign.p12 = arg;
+        return 1;
+    case CMD_OPT_SIGN_P12_PASS:
+        o->sign.p12_pass_file = arg;
+        return 1;
+    case CMD_OPT_SIGN_CHAIN:
+        o->sign.chain = arg;
+        return 1;
+    case CMD_OPT_TSA_URL:
+        o->sign.tsa_url = arg;
+        return 1;
     case 'l':
         if (i18n_parse(arg, &o->locale) == 0) {
             o->locale_given = 1;
@@ -46,6 +67,40 @@ int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct 
         return -1;
     }
     return 0;
+}
+
+/* The flag, else the environment variable when set and not empty. */
+static const char *flag_or_env(const char *flag, const char *var)
+{
+    const char *env = getenv(var);
+    if (flag && *flag)
+        return flag;
+    return env && *env ? env : NULL;
+}
+
+struct sign_key *cmd_sign_key(const struct cmd_entry *e, const struct cmd_common *o, int *failed)
+{
+    struct sign_settings s = {
+        flag_or_env(o->sign.cert, "CERTIFICA_SIGN_CERT"),
+        flag_or_env(o->sign.key, "CERTIFICA_SIGN_KEY"),
+        flag_or_env(o->sign.key_pass_file, "CERTIFICA_SIGN_KEY_PASS_FILE"),
+        flag_or_env(o->sign.p12, "CERTIFICA_SIGN_P12"),
+        flag_or_env(o->sign.p12_pass_file, "CERTIFICA_SIGN_P12_PASS_FILE"),
+        flag_or_env(o->sign.chain, "CERTIFICA_SIGN_CHAIN"),
+        flag_or_env(o->sign.tsa_url, "CERTIFICA_TSA_URL"),
+    };
+    struct sign_key *k;
+    char err[1024];
+
+    *failed = 0;
+    if (!sign_settings_any(&s) && !s.tsa_url)
+        return NULL;
+    k = sign_key_load(&s, err, sizeof(err));
+    if (!k) {
+        fprintf(stderr, "certifica %s: %s\n", e->name, err);
+        *failed = 1;
+    }
+    return k;
 }
 
 int cmd_usage_error(const struct cmd_entry *e, const char *msg)
