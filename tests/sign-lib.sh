@@ -63,7 +63,7 @@ tsa_name = yes
 ess_cert_id_chain = no
 ess_cert_id_alg = sha256
 EOF
-	python3 "$TOP/tests/tsa-server.py" "$_d/tsa.cnf" "$_d/port" 2>>"$_d/tsa.log" &
+	python3 "$TOP/tests/tsa-server.py" "$_d/tsa.cnf" "$_d/port" >/dev/null 2>>"$_d/tsa.log" &
 	TSA_PID=$!
 	_n=100
 	while [ ! -s "$_d/port" ] && [ $_n -gt 0 ]; do
