@@ -300,8 +300,9 @@ struct sign_key *sign_key_load(const struct sign_settings *s, char *err, size_t 
         (s->chain && load_chain(k, s->chain, err, errlen) < 0) || check_key(k, s, err, errlen) < 0)
         goto fail;
     X509_NAME_oneline(X509_get_subject_name(k->cert), k->subject, sizeof(k->subject));
-    /* a first signature, without the TSA: proves the key signs and sizes /Contents */
-    if (sign_cms_make(k, (const unsigned char *)data, 4, (const unsigned char *)data + 4, 5,
+    /* a first signature, without the TSA, through CMS_verify: proves the key
+     * signs what verifiers accept, and sizes /Contents */
+    if (sign_cms_make(k, (const unsigned char *)data, 4, (const unsigned char *)data + 4, 5, 1,
                       &probe, err, errlen) < 0)
         goto fail;
     k->cms_size = probe.len;

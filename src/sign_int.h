@@ -23,10 +23,12 @@ struct sign_key {
 
 /* The detached CMS over the two byte ranges a and b: SHA-256, CAdES
  * signing-certificate-v2, no signing-time, a timestamp token when the key
- * names a TSA; checked with CMS_verify before it is returned in der. 0, or
- * -1 with err. */
+ * names a TSA, in der. The signature value is always checked with the
+ * public key; with full_check (at key load) the whole encoded CMS also goes
+ * through CMS_verify against the data (~0.4 ms more). 0, or -1 with err. */
 int sign_cms_make(const struct sign_key *k, const unsigned char *a, size_t alen,
-                  const unsigned char *b, size_t blen, struct buf *der, char *err, size_t errlen);
+                  const unsigned char *b, size_t blen, int full_check, struct buf *der, char *err,
+                  size_t errlen);
 
 /* An RFC 3161 token over SHA-256(value) from url, DER in token. 0, or -1 with err. */
 int sign_tsa_stamp(const char *url, const unsigned char *value, size_t len, struct buf *token,

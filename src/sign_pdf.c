@@ -438,7 +438,7 @@ static int sign_once(const struct sign_key *k, const struct pdf *d, struct buf *
     snprintf(range, sizeof(range), "%10zu %10zu %10zu", hex, b, pdf->len - b);
     memcpy(pdf->data + br, range, strlen(range));
     if (sign_cms_make(k, (const unsigned char *)pdf->data, hex,
-                      (const unsigned char *)pdf->data + b, pdf->len - b, &der, err, errlen) < 0)
+                      (const unsigned char *)pdf->data + b, pdf->len - b, 0, &der, err, errlen) < 0)
         goto out;
     if (der.len > reserve) {
         *need = der.len;

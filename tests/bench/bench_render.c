@@ -3,7 +3,11 @@
  * mean PDF size and the peak memory; first names in Latin, Greek and
  * Cyrillic letters, then N events whose names are spread over many scripts
  * (Arabic, Hebrew, CJK, Indic, Thai...), checked for what can be printed as
- * the server does, and the ratio of the two rates. */
+ * the server does, and the ratio of the two rates.
+ * With a certificate and its key (bench_render N DIR CERT KEY), the Latin
+ * events are rendered unsigned and then signed (PAdES B-B): the signing
+ * time per certificate, the size it adds and the signed rate against the
+ * unsigned one. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +19,7 @@
 #include "buf.h"
 #include "event.h"
 #include "render.h"
+#include "sign.h"
 
 static const char *const names[] = {
     "Ana Luíza Gonçalves",
@@ -94,10 +99,12 @@ static void make_event(struct buf *b, int i, int world)
 
 struct part {
     double seconds, cpu, total_size, max_size;
+    double sign_seconds, sign_cpu; /* of seconds and cpu, in sign_pdf */
 };
 
 /* Render n events of one kind into dir; 0, or -1 with a message printed. */
-static int run(struct render_ctx *ctx, int n, int world, const char *dir, struct part *r)
+static int run(struct render_ctx *ctx, int n, int world, const struct sign_key *key,
+               const char *dir, struct part *r)
 {
     struct buf body = BUF_INIT, pdf = BUF_INIT, path = BUF_INIT;
     char err[1024];
@@ -109,7 +116,7 @@ static int run(struct render_ctx *ctx, int n, int world, const char *dir, struct
         struct event ev;
         struct event_diags d;
         struct render_opts o = {NULL, i % 3 == 2 ? I18N_EN : I18N_PT_BR, "ABCDE-FGHJK-MNPQR",
-                                "http://127.0.0.1:8080/verify/ABCDE-FGHJK-MNPQR"};
+                                "http://127.0.0.1:8080/verify/ABCDE-FGHJK-MNPQR", 0};
         int fd;
         make_event(&body, i, world);
         if (event_parse(body.data, body.len, &ev, &d) != EVENT_OK ||
@@ -122,6 +129,15 @@ static int run(struct render_ctx *ctx, int n, int world, const char *dir, struct
         if (render_pdf(ctx, &ev, &o, &pdf, err, sizeof(err)) < 0) {
             fprintf(stderr, "bench: %s\n", err);
             goto out;
+        }
+        if (key) {
+            double s0 = now(), sc = clock_s(CLOCK_THREAD_CPUTIME_ID);
+            if (sign_pdf(key, &pdf, time(NULL), err, sizeof(err)) < 0) {
+                fprintf(stderr, "bench: %s\n", err);
+                goto out;
+            }
+            r->sign_seconds += now() - s0;
+            r->sign_cpu += clock_s(CLOCK_THREAD_CPUTIME_ID) - sc;
         }
         buf_reset(&path);
         buf_addf(&path, "%s/%s%d.pdf", dir, world ? "world-" : "", i);
@@ -154,6 +170,37 @@ static void report(const char *what, int n, const struct part *r)
            r->total_size / n / 1024, r->max_size / 1024);
 }
 
+/* Latin unsigned, then Latin signed with the key of cert: the overhead. */
+static int bench_sign(struct render_ctx *ctx, int n, const char *dir, const char *cert,
+                      const char *key_file)
+{
+    struct sign_settings ss = {cert, key_file, NULL, NULL, NULL, NULL, NULL};
+    struct part plain, signed_;
+    struct sign_key *key;
+    char err[1024], who[512];
+
+    key = sign_key_load(&ss, err, sizeof(err));
+    if (!key) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    sign_key_describe(key, who, sizeof(who));
+    if (run(ctx, n, 0, NULL, dir, &plain) < 0 || run(ctx, n, 0, key, dir, &signed_) < 0) {
+        sign_key_free(key);
+        return 1;
+    }
+    report("latin unsigned", n, &plain);
+    report("latin signed", n, &signed_);
+    printf("signing (%s): %.3f ms per certificate (%.3f ms of CPU), %.1f KB more per PDF; "
+           "signed / unsigned latin rate: %.2f (by CPU time %.2f)\n",
+           who, signed_.sign_seconds * 1000 / n, signed_.sign_cpu * 1000 / n,
+           (signed_.total_size - plain.total_size) / n / 1024, plain.seconds / signed_.seconds,
+           plain.cpu / signed_.cpu);
+    sign_key_free(key);
+    render_ctx_free(ctx);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 1000;
@@ -168,7 +215,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: %s\n", err);
         return 1;
     }
-    if (run(ctx, n, 0, dir, &latin) < 0 || run(ctx, n, 1, dir, &world) < 0)
+    if (argc > 4)
+        return bench_sign(ctx, n, dir, argv[3], argv[4]);
+    if (run(ctx, n, 0, NULL, dir, &latin) < 0 || run(ctx, n, 1, NULL, dir, &world) < 0)
         return 1;
     getrusage(RUSAGE_SELF, &ru);
     report("latin", n, &latin);
