@@ -332,7 +332,10 @@ static void add_to_dict(struct buf *out, const struct pdf *d, size_t s, size_t e
         buf_addf(out, " %s ", item);
         buf_add(out, d->s + close - 1, e - (close - 1));
     } else {
-        buf_add(out, d->s + s, e - 2 - s);
+        size_t stop = e - 2;
+        while (stop > s + 2 && is_ws(d->s[stop - 1]))
+            stop--;
+        buf_add(out, d->s + s, stop - s);
         buf_addf(out, " %s >>", entry);
     }
 }
@@ -344,8 +347,8 @@ static int make_update(const struct pdf *d, struct buf *out, time_t now, size_t 
                        size_t *br, size_t *hex, char *err, size_t errlen)
 {
     size_t cs, ce, ps, pe, k, xref, base = d->len;
-    long page, sig = d->size, field = d->size + 1;
-    struct entry e[4];
+    long page, sig = d->size, field = d->size + 1, ap = d->size + 2;
+    struct entry e[5];
     char when[32], item[64], annots[96], form[128];
     struct tm tm;
 
@@ -378,12 +381,18 @@ static int make_update(const struct pdf *d, struct buf *out, time_t now, size_t 
     out->len += 2 * reserve;
     buf_adds(out, "> >>\nendobj\n");
 
-    /* invisible (no area) but printable, as PDF/A wants every annotation */
+    /* invisible (no area) but printable and with an (empty) appearance, as
+     * PDF/A wants every annotation */
     e[1] = (struct entry){field, base + out->len, 0};
     buf_addf(out,
              "%ld 0 obj\n<< /Type /Annot /Subtype /Widget /FT /Sig /T (" FIELD_NAME ") /V %ld 0 R "
-             "/F 4 /Rect [0 0 0 0] /P %ld %d R >>\nendobj\n",
-             field, sig, page, d->gen[page]);
+             "/F 4 /Rect [0 0 0 0] /P %ld %d R /AP << /N %ld 0 R >> >>\nendobj\n",
+             field, sig, page, d->gen[page], ap);
+    e[4] = (struct entry){ap, base + out->len, 0};
+    buf_addf(out,
+             "%ld 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 0 0] /Length 0 >>\nstream\n"
+             "\nendstream\nendobj\n",
+             ap);
 
     snprintf(item, sizeof(item), "%ld 0 R", field);
     snprintf(annots, sizeof(annots), "/Annots [%s]", item);
@@ -398,18 +407,18 @@ static int make_update(const struct pdf *d, struct buf *out, time_t now, size_t 
     add_to_dict(out, d, cs, ce, NULL, NULL, form);
     buf_adds(out, "\nendobj\n");
 
-    qsort(e, 4, sizeof(e[0]), entry_cmp);
+    qsort(e, 5, sizeof(e[0]), entry_cmp);
     xref = base + out->len;
     buf_adds(out, "xref\n0 1\n0000000000 65535 f \n");
-    for (int i = 0; i < 4;) {
+    for (int i = 0; i < 5;) {
         int j = i + 1;
-        while (j < 4 && e[j].num == e[j - 1].num + 1)
+        while (j < 5 && e[j].num == e[j - 1].num + 1)
             j++;
         buf_addf(out, "%ld %d\n", e[i].num, j - i);
         for (; i < j; i++)
             buf_addf(out, "%010zu %05d n \n", e[i].off, e[i].gen);
     }
-    buf_addf(out, "trailer\n<< /Size %ld /Root %ld %d R", d->size + 2, d->root, d->gen[d->root]);
+    buf_addf(out, "trailer\n<< /Size %ld /Root %ld %d R", d->size + 3, d->root, d->gen[d->root]);
     if (d->info > 0 && d->info < d->size)
         buf_addf(out, " /Info %ld %d R", d->info, d->gen[d->info]);
     if (d->id_len) {

@@ -46,6 +46,8 @@ check "/M is the signing time in UTC (within a minute)" \
 # an invisible field with the print flag, on page 1 (PDF/A wants both)
 check "the widget is invisible and printable" \
 	grep -a -q "/Subtype /Widget /FT /Sig .*/F 4 /Rect \[0 0 0 0\]" "$TMP/ec.pdf"
+check "the widget has an appearance (PDF/A-1 wants one even when empty)" \
+	grep -a -q "/Rect \[0 0 0 0\] /P [0-9]* 0 R /AP << /N [0-9]* 0 R >>" "$TMP/ec.pdf"
 check "the catalog has an AcroForm with SigFlags 3" grep -a -q "/SigFlags 3" "$TMP/ec.pdf"
 
 # --- tampering ---

@@ -8,7 +8,7 @@ The port is written to PORT_FILE once the socket listens. POST paths:
   /tsa      a real reply from `openssl ts -reply`
   /garbage  200 with bytes that are no timestamp reply
   /error    HTTP 500
-  /slow     answers nothing for 30 s (longer than any client should wait)
+  /slow     answers nothing for 60 s (longer than any client should wait)
 """
 import http.server
 import os
@@ -31,7 +31,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         query = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.path == "/slow":
-            time.sleep(30)
+            time.sleep(60)
             return self.reply(200, b"")
         if self.path == "/garbage":
             return self.reply(200, b"this is not a timestamp")
