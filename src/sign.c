@@ -285,6 +285,18 @@ static int check_key(const struct sign_key *k, const struct sign_settings *s, ch
     return 0;
 }
 
+/* The URL as messages show it: "https://user:pw@host/x" -> "https://host/x". */
+static char *shown_url(const char *url)
+{
+    const char *host = strstr(url, "://") + 3, *at = strchr(host, '@'), *slash = strchr(host, '/');
+    struct buf b = BUF_INIT;
+    if (!at || (slash && slash < at))
+        return xstrdup(url);
+    buf_add(&b, url, (size_t)(host - url));
+    buf_adds(&b, at + 1);
+    return buf_detach(&b, NULL);
+}
+
 struct sign_key *sign_key_load(const struct sign_settings *s, char *err, size_t errlen)
 {
     struct sign_key *k = xcalloc(1, sizeof(*k));
@@ -309,12 +321,12 @@ struct sign_key *sign_key_load(const struct sign_settings *s, char *err, size_t 
     buf_free(&probe);
     if (s->tsa_url) {
         if (strncmp(s->tsa_url, "http://", 7) != 0 && strncmp(s->tsa_url, "https://", 8) != 0) {
-            snprintf(err, errlen, "tsa_url: '%.200s' is not an http:// or https:// URL",
-                     s->tsa_url);
+            snprintf(err, errlen, "tsa_url: not an http:// or https:// URL");
             goto fail;
         }
         curl_global_init(CURL_GLOBAL_DEFAULT);
         k->tsa_url = xstrdup(s->tsa_url);
+        k->tsa_name = shown_url(s->tsa_url);
     }
     return k;
 fail:
@@ -330,6 +342,7 @@ void sign_key_free(struct sign_key *k)
     if (k->tsa_url) {
         curl_global_cleanup();
         free(k->tsa_url);
+        free(k->tsa_name);
     }
     EVP_PKEY_free(k->pkey);
     X509_free(k->cert);
@@ -342,5 +355,5 @@ void sign_key_describe(const struct sign_key *k, char *out, size_t outlen)
     int type = EVP_PKEY_get_base_id(k->pkey);
     snprintf(out, outlen, "%s, %s-%d%s%s", k->subject, type == EVP_PKEY_RSA ? "RSA" : "ECDSA",
              EVP_PKEY_get_bits(k->pkey), k->tsa_url ? ", PAdES B-T with " : ", PAdES B-B",
-             k->tsa_url ? k->tsa_url : "");
+             k->tsa_url ? k->tsa_name : "");
 }

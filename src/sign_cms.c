@@ -174,7 +174,7 @@ int sign_cms_make(const struct sign_key *k, const unsigned char *a, size_t alen,
         goto fail;
     if (k->tsa_url) {
         value = CMS_SignerInfo_get0_signature(si);
-        if (sign_tsa_stamp(k->tsa_url, ASN1_STRING_get0_data(value),
+        if (sign_tsa_stamp(k->tsa_url, k->tsa_name, ASN1_STRING_get0_data(value),
                            (size_t)ASN1_STRING_length(value), &token, err, errlen) < 0)
             goto out;
         step = "cannot add the timestamp";

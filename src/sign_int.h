@@ -17,6 +17,7 @@ struct sign_key {
     X509 *cert;
     STACK_OF(X509) *chain; /* issuers to embed, may be empty */
     char *tsa_url;         /* NULL: B-B */
+    char *tsa_name;        /* tsa_url without "user:password@", for messages */
     size_t cms_size;       /* DER bytes of a B-B CMS with this key, measured at load */
     char subject[256];
 };
@@ -30,9 +31,10 @@ int sign_cms_make(const struct sign_key *k, const unsigned char *a, size_t alen,
                   const unsigned char *b, size_t blen, int full_check, struct buf *der, char *err,
                   size_t errlen);
 
-/* An RFC 3161 token over SHA-256(value) from url, DER in token. 0, or -1 with err. */
-int sign_tsa_stamp(const char *url, const unsigned char *value, size_t len, struct buf *token,
-                   char *err, size_t errlen);
+/* An RFC 3161 token over SHA-256(value) from url, DER in token. 0, or -1
+ * with err, where the TSA is called name (the URL without user and password). */
+int sign_tsa_stamp(const char *url, const char *name, const unsigned char *value, size_t len,
+                   struct buf *token, char *err, size_t errlen);
 
 /* The first OpenSSL error's reason (never data), or "unknown error"; clears the queue. */
 const char *sign_ssl_reason(void);

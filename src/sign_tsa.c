@@ -59,8 +59,8 @@ out:
 }
 
 /* POST body to url; the reply in out. 0, or -1 with err. */
-static int post(const char *url, const unsigned char *body, size_t len, struct buf *out, char *err,
-                size_t errlen)
+static int post(const char *url, const char *name, const unsigned char *body, size_t len,
+                struct buf *out, char *err, size_t errlen)
 {
     CURL *c = curl_easy_init();
     struct curl_slist *h = NULL;
@@ -69,7 +69,7 @@ static int post(const char *url, const unsigned char *body, size_t len, struct b
     CURLcode rc;
 
     if (!c) {
-        snprintf(err, errlen, "timestamp authority '%s': cannot start libcurl", url);
+        snprintf(err, errlen, "timestamp authority '%s': cannot start libcurl", name);
         return -1;
     }
     h = curl_slist_append(h, "Content-Type: application/timestamp-query");
@@ -90,21 +90,21 @@ static int post(const char *url, const unsigned char *body, size_t len, struct b
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     if (rc != CURLE_OK) {
-        snprintf(err, errlen, "timestamp authority '%s': %s", url,
+        snprintf(err, errlen, "timestamp authority '%s': %s", name,
                  rc == CURLE_OPERATION_TIMEDOUT ? "no answer within 10 s"
                  : cerr[0]                      ? cerr
                                                 : curl_easy_strerror(rc));
         return -1;
     }
     if (status != 200) {
-        snprintf(err, errlen, "timestamp authority '%s': HTTP status %ld", url, status);
+        snprintf(err, errlen, "timestamp authority '%s': HTTP status %ld", name, status);
         return -1;
     }
     return 0;
 }
 
-int sign_tsa_stamp(const char *url, const unsigned char *value, size_t len, struct buf *token,
-                   char *err, size_t errlen)
+int sign_tsa_stamp(const char *url, const char *name, const unsigned char *value, size_t len,
+                   struct buf *token, char *err, size_t errlen)
 {
     TS_REQ *req = make_request(value, len);
     TS_RESP *resp = NULL;
@@ -120,19 +120,19 @@ int sign_tsa_stamp(const char *url, const unsigned char *value, size_t len, stru
         snprintf(err, errlen, "cannot make the timestamp request: %s", sign_ssl_reason());
         goto out;
     }
-    if (post(url, body, (size_t)n, &reply, err, errlen) < 0)
+    if (post(url, name, body, (size_t)n, &reply, err, errlen) < 0)
         goto out;
     p = (const unsigned char *)reply.data;
     resp = reply.len < LONG_MAX ? d2i_TS_RESP(NULL, &p, (long)reply.len) : NULL;
     if (!resp) {
         ERR_clear_error();
         snprintf(err, errlen, "timestamp authority '%s': the reply is not an RFC 3161 response",
-                 url);
+                 name);
         goto out;
     }
     status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(resp)));
     if (status != 0 && status != 1) {
-        snprintf(err, errlen, "timestamp authority '%s': request refused (status %ld)", url,
+        snprintf(err, errlen, "timestamp authority '%s': request refused (status %ld)", name,
                  status);
         goto out;
     }
@@ -141,12 +141,12 @@ int sign_tsa_stamp(const char *url, const unsigned char *value, size_t len, stru
     if (!vc || !TS_VERIFY_CTX_set_flags(vc, TS_VFY_VERSION | TS_VFY_IMPRINT | TS_VFY_NONCE) ||
         TS_RESP_verify_response(vc, resp) != 1) {
         snprintf(err, errlen, "timestamp authority '%s': the token does not match the request: %s",
-                 url, sign_ssl_reason());
+                 name, sign_ssl_reason());
         goto out;
     }
     n = i2d_PKCS7(TS_RESP_get_token(resp), &tok);
     if (n <= 0) {
-        snprintf(err, errlen, "timestamp authority '%s': the reply holds no token", url);
+        snprintf(err, errlen, "timestamp authority '%s': the reply holds no token", name);
         goto out;
     }
     buf_reset(token);

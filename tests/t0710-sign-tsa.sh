@@ -55,6 +55,17 @@ DOWN=$TSA TSA=$UP TSA_PID=$UP_PID
 no_tsa "TSA down" "$DOWN/tsa" "timestamp authority '$DOWN/tsa'"
 no_tsa "TSA answers 500" "$TSA/error" "HTTP status 500"
 no_tsa "TSA answers garbage" "$TSA/garbage" "not an RFC 3161 response"
+# a URL with a user and password: the messages never show the password
+no_tsa "TSA with credentials in its URL" "$(echo "$TSA" | sed 's|//|//ana:tsa-S3nha@|')/error" \
+	"timestamp authority '$TSA/error': HTTP status 500"
+check "... and the password is not in the message" sh -c "! grep -q 'tsa-S3nha' '$TMP/out'"
+# the archive commands fail alike: nothing archived
+printf '%s\n' "$(tr -d '\n' <"$EV")" >"$TMP/one.jsonl"
+# shellcheck disable=SC2086
+cert import "$TMP/one.jsonl" --store "$TMP/imp" $KEY --tsa-url "$TSA/garbage" >"$TMP/out" 2>&1
+is "$?" 1 "import with a failing TSA exits 1"
+check "import: the event is reported failed" grep -q "1 failed" "$TMP/out"
+check "import: no PDF archived" sh -c "! find '$TMP/imp' -name '*.pdf' | grep -q ."
 t0=$(date +%s)
 no_tsa "TSA silent" "$TSA/slow" "no answer within 10 s"
 t1=$(date +%s)
