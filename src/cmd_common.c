@@ -1,5 +1,6 @@
 /* Defaults every archive command shares. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,8 +23,36 @@ const char *cmd_public_url(const char *flag)
     return env && *env ? env : "http://127.0.0.1:8080";
 }
 
+/* The signing options: flag value, field of struct sign_settings, variable. */
+static const struct {
+    int opt;
+    size_t off;
+    const char *env;
+} sign_opts[] = {
+    {CMD_OPT_SIGN_CERT, offsetof(struct sign_settings, cert), "CERTIFICA_SIGN_CERT"},
+    {CMD_OPT_SIGN_KEY, offsetof(struct sign_settings, key), "CERTIFICA_SIGN_KEY"},
+    {CMD_OPT_SIGN_KEY_PASS, offsetof(struct sign_settings, key_pass_file),
+     "CERTIFICA_SIGN_KEY_PASS_FILE"},
+    {CMD_OPT_SIGN_P12, offsetof(struct sign_settings, p12), "CERTIFICA_SIGN_P12"},
+    {CMD_OPT_SIGN_P12_PASS, offsetof(struct sign_settings, p12_pass_file),
+     "CERTIFICA_SIGN_P12_PASS_FILE"},
+    {CMD_OPT_SIGN_CHAIN, offsetof(struct sign_settings, chain), "CERTIFICA_SIGN_CHAIN"},
+    {CMD_OPT_TSA_URL, offsetof(struct sign_settings, tsa_url), "CERTIFICA_TSA_URL"},
+};
+#define N_SIGN_OPTS (sizeof(sign_opts) / sizeof(sign_opts[0]))
+
+static const char **sign_field(struct sign_settings *s, size_t i)
+{
+    return (const char **)(void *)((char *)s + sign_opts[i].off);
+}
+
 int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct cmd_common *o)
 {
+    for (size_t i = 0; i < N_SIGN_OPTS; i++)
+        if (c == sign_opts[i].opt) {
+            *sign_field(&o->sign, i) = arg;
+            return 1;
+        }
     switch (c) {
     case 's':
         o->store = arg;
@@ -37,27 +66,6 @@ int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct 
     case 'T':
         o->tenants = arg;
         return 1;
-    case CMD_OPT_SIGN_CERT:
-        o->sign.cert = arg;
-        return 1;
-    case CMD_OPT_SIGN_KEY:
-        o->sign.key = arg;
-        return 1;
-    case CMD_OPT_SIGN_KEY_PASS:
-        o->sign.key_pass_file = arg;
-        return 1;
-    case CMD_OPT_SIGN_P12:
-        o->sign.p12 = arg;
-        return 1;
-    case CMD_OPT_SIGN_P12_PASS:
-        o->sign.p12_pass_file = arg;
-        return 1;
-    case CMD_OPT_SIGN_CHAIN:
-        o->sign.chain = arg;
-        return 1;
-    case CMD_OPT_TSA_URL:
-        o->sign.tsa_url = arg;
-        return 1;
     case 'l':
         if (i18n_parse(arg, &o->locale) == 0) {
             o->locale_given = 1;
@@ -69,29 +77,18 @@ int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct 
     return 0;
 }
 
-/* The flag, else the environment variable when set and not empty. */
-static const char *flag_or_env(const char *flag, const char *var)
-{
-    const char *env = getenv(var);
-    if (flag && *flag)
-        return flag;
-    return env && *env ? env : NULL;
-}
-
 struct sign_key *cmd_sign_key(const struct cmd_entry *e, const struct cmd_common *o, int *failed)
 {
-    struct sign_settings s = {
-        flag_or_env(o->sign.cert, "CERTIFICA_SIGN_CERT"),
-        flag_or_env(o->sign.key, "CERTIFICA_SIGN_KEY"),
-        flag_or_env(o->sign.key_pass_file, "CERTIFICA_SIGN_KEY_PASS_FILE"),
-        flag_or_env(o->sign.p12, "CERTIFICA_SIGN_P12"),
-        flag_or_env(o->sign.p12_pass_file, "CERTIFICA_SIGN_P12_PASS_FILE"),
-        flag_or_env(o->sign.chain, "CERTIFICA_SIGN_CHAIN"),
-        flag_or_env(o->sign.tsa_url, "CERTIFICA_TSA_URL"),
-    };
+    struct sign_settings s = o->sign;
     struct sign_key *k;
     char err[1024];
 
+    /* a flag beats its variable; an empty variable is not set */
+    for (size_t i = 0; i < N_SIGN_OPTS; i++) {
+        const char *env = getenv(sign_opts[i].env);
+        if (!*sign_field(&s, i) && env && *env)
+            *sign_field(&s, i) = env;
+    }
     *failed = 0;
     if (!sign_settings_any(&s) && !s.tsa_url)
         return NULL;
