@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "i18n.h"
+#include "sign.h"
 
 /* Exit statuses shared by every command (SPEC §4). */
 #define EXIT_OK 0
@@ -31,26 +32,52 @@ const char *cmd_public_url(const char *flag);
 
 /* The options the commands that render or archive share, parsed in one place:
  * --store DIR, --public-url URL, --template NAME|PATH, --locale pt-BR|en,
- * --tenants DIR. */
+ * --tenants DIR, and the signing key: --sign-cert FILE, --sign-key FILE,
+ * --sign-key-pass-file FILE, --sign-p12 FILE, --sign-p12-pass-file FILE,
+ * --sign-chain FILE, --tsa-url URL. */
 struct cmd_common {
     const char *store, *public_url, *template; /* NULL when not given */
     const char *tenants;                       /* NULL: $CERTIFICA_TENANTS, else home/tenants */
     enum i18n_locale locale;                   /* I18N_PT_BR unless given */
     int locale_given;                          /* --locale was given: it beats a tenant's */
+    struct sign_settings sign;                 /* the flags given (see cmd_sign_key) */
+};
+enum {
+    CMD_OPT_SIGN_CERT = 0x100,
+    CMD_OPT_SIGN_KEY,
+    CMD_OPT_SIGN_KEY_PASS,
+    CMD_OPT_SIGN_P12,
+    CMD_OPT_SIGN_P12_PASS,
+    CMD_OPT_SIGN_CHAIN,
+    CMD_OPT_TSA_URL,
 };
 /* Their getopt_long entries, to put first in a command's table; their short
- * values are 's', 'u', 't', 'l' and 'T'. */
+ * values are 's', 'u', 't', 'l', 'T' and CMD_OPT_*. */
 #define CMD_COMMON_OPTIONS                                                                         \
     {"store", required_argument, NULL, 's'}, {"public-url", required_argument, NULL, 'u'},         \
         {"template", required_argument, NULL, 't'}, {"tenants", required_argument, NULL, 'T'},     \
+        {"locale", required_argument, NULL, 'l'},                                                  \
+        {"sign-cert", required_argument, NULL, CMD_OPT_SIGN_CERT},                                 \
+        {"sign-key", required_argument, NULL, CMD_OPT_SIGN_KEY},                                   \
+        {"sign-key-pass-file", required_argument, NULL, CMD_OPT_SIGN_KEY_PASS},                    \
+        {"sign-p12", required_argument, NULL, CMD_OPT_SIGN_P12},                                   \
+        {"sign-p12-pass-file", required_argument, NULL, CMD_OPT_SIGN_P12_PASS},                    \
+        {"sign-chain", required_argument, NULL, CMD_OPT_SIGN_CHAIN},                               \
     {                                                                                              \
-        "locale", required_argument, NULL, 'l'                                                     \
+        "tsa-url", required_argument, NULL, CMD_OPT_TSA_URL                                        \
     }
 
 /* Take option c (getopt's value) with its argument when it is one of the
  * common ones: 1 taken, 0 not a common option, -1 a bad value (the usage
  * error is printed: return EXIT_USAGE). */
 int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct cmd_common *o);
+
+/* The signing key named by the flags in o, else by the CERTIFICA_SIGN_*
+ * and CERTIFICA_TSA_URL variables, loaded and checked. NULL when no key is
+ * named (*failed 0) or when it cannot be used (*failed 1, the reason
+ * printed as "certifica NAME: why", naming the file). Caller frees with
+ * sign_key_free. */
+struct sign_key *cmd_sign_key(const struct cmd_entry *e, const struct cmd_common *o, int *failed);
 
 /* An institution or school id as typed: a positive decimal integer. 0, or -1. */
 int cmd_parse_id(const char *arg, int64_t *out);

@@ -33,10 +33,13 @@ struct config {
     size_t connection_memory;        /* bytes per connection for headers and buffers */
     unsigned auth_fail_limit;        /* failed sign-ins per address per window; 0: no 429 */
     unsigned auth_fail_window;       /* seconds */
+    /* the signing key (src/sign.c): file names, NULL when not set */
+    char *sign_cert, *sign_key, *sign_key_pass_file, *sign_p12, *sign_p12_pass_file, *sign_chain;
+    char *tsa_url; /* RFC 3161 timestamps (PAdES B-T); NULL: none */
     char *config_file;               /* the file read, or NULL */
     int file_has_secrets;            /* it sets webhook_token or signing_secret */
     /* Where each setting came from, by key (read it with config_source_of). */
-    enum config_source source[24];
+    enum config_source source[32];
 };
 
 /* Fill c with the defaults. */

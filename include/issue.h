@@ -12,6 +12,7 @@
 
 #include "event.h"
 #include "i18n.h"
+#include "sign.h"
 #include "store.h"
 #include "tenant.h"
 
@@ -23,6 +24,8 @@ struct issue_config {
     enum i18n_locale locale;
     const char *tenants; /* the tenants folder, NULL: $CERTIFICA_TENANTS, else home/tenants */
     int locale_fixed;    /* locale was asked for: it beats a tenant's "locale" */
+    const struct sign_key *sign; /* sign every PDF before it is archived; NULL: unsigned.
+                                    Not owned: it must outlive the struct issue */
 };
 
 enum issue_status {
@@ -30,7 +33,7 @@ enum issue_status {
     ISSUE_IGNORED,  /* another slug: nothing done */
     ISSUE_BAD_JSON, /* not JSON / not UTF-8: diags has one entry */
     ISSUE_INVALID,  /* schema violations: diags has them all */
-    ISSUE_FAILED,   /* render or store failed: error says why (retry later) */
+    ISSUE_FAILED,   /* render, sign or store failed: error says why (retry later) */
 };
 
 struct issue_result {

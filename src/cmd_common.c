@@ -1,5 +1,6 @@
 /* Defaults every archive command shares. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,8 +23,36 @@ const char *cmd_public_url(const char *flag)
     return env && *env ? env : "http://127.0.0.1:8080";
 }
 
+/* The signing options: flag value, field of struct sign_settings, variable. */
+static const struct {
+    int opt;
+    size_t off;
+    const char *env;
+} sign_opts[] = {
+    {CMD_OPT_SIGN_CERT, offsetof(struct sign_settings, cert), "CERTIFICA_SIGN_CERT"},
+    {CMD_OPT_SIGN_KEY, offsetof(struct sign_settings, key), "CERTIFICA_SIGN_KEY"},
+    {CMD_OPT_SIGN_KEY_PASS, offsetof(struct sign_settings, key_pass_file),
+     "CERTIFICA_SIGN_KEY_PASS_FILE"},
+    {CMD_OPT_SIGN_P12, offsetof(struct sign_settings, p12), "CERTIFICA_SIGN_P12"},
+    {CMD_OPT_SIGN_P12_PASS, offsetof(struct sign_settings, p12_pass_file),
+     "CERTIFICA_SIGN_P12_PASS_FILE"},
+    {CMD_OPT_SIGN_CHAIN, offsetof(struct sign_settings, chain), "CERTIFICA_SIGN_CHAIN"},
+    {CMD_OPT_TSA_URL, offsetof(struct sign_settings, tsa_url), "CERTIFICA_TSA_URL"},
+};
+#define N_SIGN_OPTS (sizeof(sign_opts) / sizeof(sign_opts[0]))
+
+static const char **sign_field(struct sign_settings *s, size_t i)
+{
+    return (const char **)(void *)((char *)s + sign_opts[i].off);
+}
+
 int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct cmd_common *o)
 {
+    for (size_t i = 0; i < N_SIGN_OPTS; i++)
+        if (c == sign_opts[i].opt) {
+            *sign_field(&o->sign, i) = arg;
+            return 1;
+        }
     switch (c) {
     case 's':
         o->store = arg;
@@ -46,6 +75,29 @@ int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct 
         return -1;
     }
     return 0;
+}
+
+struct sign_key *cmd_sign_key(const struct cmd_entry *e, const struct cmd_common *o, int *failed)
+{
+    struct sign_settings s = o->sign;
+    struct sign_key *k;
+    char err[1024];
+
+    /* a flag beats its variable; an empty variable is not set */
+    for (size_t i = 0; i < N_SIGN_OPTS; i++) {
+        const char *env = getenv(sign_opts[i].env);
+        if (!*sign_field(&s, i) && env && *env)
+            *sign_field(&s, i) = env;
+    }
+    *failed = 0;
+    if (!sign_settings_any(&s) && !s.tsa_url)
+        return NULL;
+    k = sign_key_load(&s, err, sizeof(err));
+    if (!k) {
+        fprintf(stderr, "certifica %s: %s\n", e->name, err);
+        *failed = 1;
+    }
+    return k;
 }
 
 int cmd_usage_error(const struct cmd_entry *e, const char *msg)

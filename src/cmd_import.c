@@ -177,8 +177,9 @@ static int cmd_import(int argc, char **argv)
     struct issue_config cfg = {0};
     struct cmd_common co = {0};
     struct sigaction sa;
+    struct sign_key *sign;
     char err[1024];
-    int c, rc = EXIT_OK, stopped = 0;
+    int c, rc = EXIT_OK, stopped = 0, bad_key;
 
     st.batch = BATCH_DEFAULT;
     optind = 1;
@@ -209,9 +210,13 @@ static int cmd_import(int argc, char **argv)
     cfg.locale = co.locale;
     cfg.tenants = co.tenants;
     cfg.locale_fixed = co.locale_given;
+    cfg.sign = sign = cmd_sign_key(&cmd_import_entry, &co, &bad_key);
+    if (bad_key)
+        return EXIT_RUNTIME;
     st.is = issue_open(&cfg, err, sizeof(err));
     if (!st.is) {
         fprintf(stderr, "certifica: %s\n", err);
+        sign_key_free(sign);
         return EXIT_RUNTIME;
     }
     memset(&sa, 0, sizeof(sa));
@@ -241,6 +246,7 @@ static int cmd_import(int argc, char **argv)
            st.failed, interrupted ? " (interrupted: run again to go on)" : "");
     print_stats(&st);
     issue_close(st.is);
+    sign_key_free(sign);
     if (interrupted)
         return 130;
     if (st.failed || rc == EXIT_RUNTIME)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -15,12 +16,15 @@
 #include "render.h"
 #include "banned.h"
 
+#define OPT_SIGN 0x200
+
 struct render_state {
     struct render_ctx *ctx;
     struct render_opts opts;
     const char *out; /* -o, or NULL */
     int out_is_dir;
     struct issue *archive; /* --store: through the archive instead of files */
+    const struct sign_key *sign; /* --sign: sign each PDF before it is written */
     size_t max;            /* bytes of an event */
     int invalid, failed;
     size_t written;
@@ -178,7 +182,8 @@ static int render_one(void *ctx, const struct evsrc_item *it)
         goto out;
     }
     buf_reset(&st->pdf);
-    if (render_pdf(st->ctx, &ev, &st->opts, &st->pdf, err, sizeof(err)) < 0) {
+    if (render_pdf(st->ctx, &ev, &st->opts, &st->pdf, err, sizeof(err)) < 0 ||
+        (st->sign && sign_pdf(st->sign, &st->pdf, time(NULL), err, sizeof(err)) < 0)) {
         fprintf(stderr, "%s: %s\n", where, err);
         st->failed = 1;
         goto out;
@@ -223,15 +228,17 @@ static int cmd_render(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
+        {"sign", no_argument, NULL, OPT_SIGN},
         CMD_COMMON_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct render_state st = {0};
     struct cmd_common co = {0};
+    struct sign_key *key = NULL;
     struct stat sb;
     char err[1024];
-    int c, many, rc = EXIT_OK;
+    int c, many, rc = EXIT_OK, sign = 0, bad_key = 0;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:t:l:h", longopts, NULL)) != -1) {
@@ -243,6 +250,9 @@ static int cmd_render(int argc, char **argv)
         switch (c) {
         case 'o':
             st.out = optarg;
+            break;
+        case OPT_SIGN:
+            sign = 1;
             break;
         case 'h':
             printf("usage: certifica %s\n", cmd_render_entry.usage);
@@ -263,13 +273,24 @@ static int cmd_render(int argc, char **argv)
     if (co.store && st.out)
         return cmd_usage_error(&cmd_render_entry,
                                "--store archives the certificates: -o does not go with it");
+    /* plain files are signed when asked; the archive whenever a key is named */
+    if (sign || co.store)
+        key = cmd_sign_key(&cmd_render_entry, &co, &bad_key);
+    if (bad_key)
+        return EXIT_RUNTIME;
+    if (sign && !key)
+        return cmd_usage_error(&cmd_render_entry,
+                               "--sign: no key: give --sign-cert and --sign-key, or --sign-p12 "
+                               "(or CERTIFICA_SIGN_CERT, ...)");
+    st.sign = key;
     if (co.store) {
         struct issue_config cfg = {co.store,         NULL,           cmd_public_url(co.public_url),
                                    st.opts.template, st.opts.locale, co.tenants,
-                                   co.locale_given};
+                                   co.locale_given,  key};
         st.archive = issue_open(&cfg, err, sizeof(err));
         if (!st.archive) {
             fprintf(stderr, "certifica: %s\n", err);
+            sign_key_free(key);
             return EXIT_RUNTIME;
         }
     }
@@ -305,6 +326,7 @@ static int cmd_render(int argc, char **argv)
         rc = EXIT_RUNTIME;
     render_ctx_free(st.ctx);
     issue_close(st.archive);
+    sign_key_free(key);
     buf_free(&st.pdf);
     return rc;
 }
@@ -312,8 +334,9 @@ static int cmd_render(int argc, char **argv)
 const struct cmd_entry cmd_render_entry = {
     "render",
     "render EVENT.json|EVENTS.jsonl|- ... [-o FILE|DIR] [--template NAME|PATH] [--locale pt-BR|en] "
-    "[--tenants DIR] [--store DIR [--public-url URL]]",
+    "[--tenants DIR] [--store DIR [--public-url URL]] [--sign --sign-cert FILE --sign-key FILE | "
+    "--sign-p12 FILE] [--tsa-url URL]",
     "lay out certificates as PDF files (x.json -> x.pdf unless -o says otherwise); with --store, "
-    "archive them instead",
+    "archive them instead; --sign signs them (PAdES)",
     cmd_render,
 };

@@ -25,9 +25,10 @@ static int cmd_rerender(int argc, char **argv)
     char *end;
     struct caltime t;
     struct issue *is;
+    struct sign_key *sign;
     char err[1024];
     size_t count = 0;
-    int c, rc;
+    int c, rc, bad_key;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -62,9 +63,13 @@ static int cmd_rerender(int argc, char **argv)
     cfg.locale = co.locale;
     cfg.tenants = co.tenants;
     cfg.locale_fixed = co.locale_given;
+    cfg.sign = sign = cmd_sign_key(&cmd_rerender_entry, &co, &bad_key);
+    if (bad_key)
+        return EXIT_RUNTIME;
     is = issue_open(&cfg, err, sizeof(err));
     if (!is) {
         fprintf(stderr, "certifica: %s\n", err);
+        sign_key_free(sign);
         return EXIT_RUNTIME;
     }
     rc = issue_rerender(is, &filter, &count, err, sizeof(err));
@@ -72,13 +77,15 @@ static int cmd_rerender(int argc, char **argv)
         fprintf(stderr, "certifica: %s\n", err);
     printf("%zu certificates re-made\n", count);
     issue_close(is);
+    sign_key_free(sign);
     return rc < 0 ? EXIT_RUNTIME : EXIT_OK;
 }
 
 const struct cmd_entry cmd_rerender_entry = {
     "rerender",
-    "rerender [--since yyyy-MM-dd] [--institution ID] [--template NAME|PATH] [--locale pt-BR|en] [--tenants DIR] "
-    "[--store DIR]",
+    "rerender [--since yyyy-MM-dd] [--institution ID] [--template NAME|PATH] [--locale pt-BR|en] "
+    "[--tenants DIR] [--store DIR] [--sign-cert FILE --sign-key FILE | --sign-p12 FILE] "
+    "[--tsa-url URL]",
     "make the latest PDFs again from the archived events, as new files",
     cmd_rerender,
 };

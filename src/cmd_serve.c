@@ -18,6 +18,7 @@
 #include "issue.h"
 #include "log.h"
 #include "metrics.h"
+#include "sign.h"
 #include "store.h"
 #include "whsig.h"
 #include "banned.h"
@@ -175,7 +176,8 @@ static int serve_exec(int argc, char **argv)
     struct issue *issue = NULL;
     struct audit *audit = NULL;
     struct http_server *srv = NULL;
-    char err[512], token[300];
+    struct sign_key *sign = NULL;
+    char err[1024], token[300];
     enum i18n_locale loc = I18N_PT_BR;
     sigset_t sigs;
     struct stat st;
@@ -233,13 +235,22 @@ static int serve_exec(int argc, char **argv)
      * webhook answers 503, instead of the whole server being killed. */
     signal(SIGXFSZ, SIG_IGN);
 
+    {
+        struct sign_settings ss = {cfg.sign_cert,     cfg.sign_key,   cfg.sign_key_pass_file,
+                                   cfg.sign_p12,      cfg.sign_p12_pass_file, cfg.sign_chain,
+                                   cfg.tsa_url};
+        if ((sign_settings_any(&ss) || cfg.tsa_url) &&
+            !(sign = sign_key_load(&ss, err, sizeof(err))))
+            goto out;
+    }
     icfg = (struct issue_config){cfg.store,
                                  NULL,
                                  cfg.public_url,
                                  cfg.template,
                                  loc,
                                  cfg.tenants,
-                                 config_source_of(&cfg, "locale") != CONFIG_DEFAULT};
+                                 config_source_of(&cfg, "locale") != CONFIG_DEFAULT,
+                                 sign};
     issue = issue_open(&icfg, err, sizeof(err));
     if (!issue)
         goto out;
@@ -269,6 +280,11 @@ static int serve_exec(int argc, char **argv)
                    "webhook URL (%s token, kept in '%s/" TOKEN_FILE "'): "
                    "%s/webhooks?token=%s",
                    made ? "new" : "kept", cfg.store, cfg.public_url, token);
+    if (sign) {
+        char who[512];
+        sign_key_describe(sign, who, sizeof(who));
+        log_printf(LOG_LEVEL_INFO, "signing every archived PDF: %s", who);
+    }
     log_printf(LOG_LEVEL_INFO, "staff tokens: certifica staff add NAME --store %s", cfg.store);
     if (cfg.require_institution_tokens)
         log_printf(LOG_LEVEL_INFO, "require_institution_tokens: only institutions' own webhook "
@@ -301,6 +317,7 @@ out:
     if (issue)
         issue_close(issue);
     audit_close(audit);
+    sign_key_free(sign);
     memset(token, 0, sizeof(token));
     memset(&key, 0, sizeof(key));
     config_free(&cfg);

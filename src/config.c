@@ -63,6 +63,20 @@ static const struct key keys[] = {
     {"tenants", "CERTIFICA_TENANTS", K_TEXT, STR(tenants), 0, 0, "tenants/ beside templates/",
      "folder of the institutions' own folders (docs/tenants.md)"},
     {"locale", "CERTIFICA_LOCALE", K_LOCALE, STR(locale), 0, 0, "pt-BR", "pt-BR or en"},
+    {"sign_cert", "CERTIFICA_SIGN_CERT", K_TEXT, STR(sign_cert), 0, 0, "none",
+     "PEM certificate to sign every archived PDF with (PAdES), with sign_key"},
+    {"sign_key", "CERTIFICA_SIGN_KEY", K_TEXT, STR(sign_key), 0, 0, "none",
+     "PEM private key of sign_cert"},
+    {"sign_key_pass_file", "CERTIFICA_SIGN_KEY_PASS_FILE", K_TEXT, STR(sign_key_pass_file), 0, 0,
+     "none", "file whose first line is the password of an encrypted sign_key"},
+    {"sign_p12", "CERTIFICA_SIGN_P12", K_TEXT, STR(sign_p12), 0, 0, "none",
+     "PKCS#12 file (an ICP-Brasil A1 .pfx) instead of sign_cert and sign_key"},
+    {"sign_p12_pass_file", "CERTIFICA_SIGN_P12_PASS_FILE", K_TEXT, STR(sign_p12_pass_file), 0, 0,
+     "none", "file whose first line is the password of sign_p12"},
+    {"sign_chain", "CERTIFICA_SIGN_CHAIN", K_TEXT, STR(sign_chain), 0, 0, "none",
+     "PEM file of the issuing certificates to embed in each signature"},
+    {"tsa_url", "CERTIFICA_TSA_URL", K_TEXT, STR(tsa_url), 0, 0, "none",
+     "RFC 3161 timestamp authority for every signature (PAdES B-T)"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))

@@ -27,6 +27,7 @@ struct issue {
     char *home, *tenants, *public_url, *template;
     enum i18n_locale locale;
     int locale_fixed;
+    const struct sign_key *sign;
     pthread_mutex_t lock; /* guards cur and every snapshot's refs and idle */
     struct issue_snapshot *cur;
 };
@@ -151,6 +152,10 @@ static int render_ticket(struct issue *is, struct render_ctx *c, const struct ev
     o = (struct render_opts){is->template, is->locale, t->code, url.data, is->locale_fixed};
     rc = render_pdf(c, ev, &o, pdf, err, errlen);
     buf_free(&url);
+    /* signed before the store hashes and writes it: the archive keeps the
+     * SHA-256 of the signed file, and never an unsigned one */
+    if (rc == 0 && is->sign)
+        rc = sign_pdf(is->sign, pdf, time(NULL), err, errlen);
     return rc;
 }
 
@@ -210,6 +215,7 @@ struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errle
     is->template = cfg->template ? xstrdup(cfg->template) : NULL;
     is->locale = cfg->locale;
     is->locale_fixed = cfg->locale_fixed;
+    is->sign = cfg->sign;
     pthread_mutex_init(&is->lock, NULL);
     /* fail early, before the store, when tenants, fonts or templates are
      * missing or damaged: both types' templates and their fonts load now */

@@ -9,6 +9,17 @@ echo "== rendering: 1000 varied events in one process (parse, validate, lay out,
 out=build/bench/out
 rm -rf "$out" && mkdir -p "$out"
 build/bench/bench_render 1000 "$out"
+echo "== signing: the 1000 Latin events rendered, then rendered and signed (PAdES B-B),
+== with an RSA-2048 and an ECDSA P-256 key made here by openssl"
+keys=build/bench/keys
+rm -rf "$keys" && mkdir -p "$keys"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$keys/rsa.key" -out "$keys/rsa.crt" \
+	-days 2 -subj "/CN=certifica bench RSA" 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$keys/ec.key" \
+	-out "$keys/ec.crt" -days 2 -subj "/CN=certifica bench ECDSA" 2>/dev/null
+for k in rsa ec; do
+	build/bench/bench_render 1000 "$out" "$keys/$k.crt" "$keys/$k.key"
+done
 echo "== archiving: certifica import into a fresh store, every batch durable"
 sh tests/bench-import.sh
 echo "== webhook: wrk against certifica serve"

@@ -7,7 +7,11 @@
  * events of an institution of examples/tenants (its template, its logo and two
  * managers' signature images) beside the same N events of an institution
  * without a folder (the plain template), their rates, ratio and PDF sizes,
- * and how often the image cache decoded a file. */
+ * and how often the image cache decoded a file.
+ * With a certificate and its key (bench_render N DIR CERT KEY), only the
+ * Latin events, rendered unsigned and then signed (PAdES B-B): the signing
+ * time per certificate, the size it adds and the signed rate against the
+ * unsigned one. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@
 #include "event.h"
 #include "image.h"
 #include "render.h"
+#include "sign.h"
 
 static const char *const names[] = {
     "Ana Luíza Gonçalves",
@@ -105,12 +110,13 @@ static void make_event(struct buf *b, int i, enum kind k)
 
 struct part {
     double seconds, cpu, total_size, max_size;
+    double sign_seconds, sign_cpu; /* of seconds and cpu, in sign_pdf */
 };
 
 /* Render events from..to-1 of one kind into dir, adding to *r; 0, or -1 with a message
  * printed. */
-static int run_some(struct render_ctx *ctx, int from, int to, enum kind k, const char *dir,
-                    struct part *r)
+static int run_some(struct render_ctx *ctx, int from, int to, enum kind k,
+                    const struct sign_key *key, const char *dir, struct part *r)
 {
     struct buf body = BUF_INIT, pdf = BUF_INIT, path = BUF_INIT;
     char err[1024];
@@ -136,6 +142,15 @@ static int run_some(struct render_ctx *ctx, int from, int to, enum kind k, const
             fprintf(stderr, "bench: %s\n", err);
             goto out;
         }
+        if (key) {
+            double s0 = now(), sc = clock_s(CLOCK_THREAD_CPUTIME_ID);
+            if (sign_pdf(key, &pdf, time(NULL), err, sizeof(err)) < 0) {
+                fprintf(stderr, "bench: %s\n", err);
+                goto out;
+            }
+            r->sign_seconds += now() - s0;
+            r->sign_cpu += clock_s(CLOCK_THREAD_CPUTIME_ID) - sc;
+        }
         buf_reset(&path);
         buf_addf(&path, "%s/%s%d.pdf", dir, prefix[k], i);
         fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -159,10 +174,11 @@ out:
     return rc;
 }
 
-static int run(struct render_ctx *ctx, int n, enum kind k, const char *dir, struct part *r)
+static int run(struct render_ctx *ctx, int n, enum kind k, const struct sign_key *key,
+               const char *dir, struct part *r)
 {
     memset(r, 0, sizeof(*r));
-    return run_some(ctx, 0, n, k, dir, r);
+    return run_some(ctx, 0, n, k, key, dir, r);
 }
 
 static void report(const char *what, int n, const struct part *r)
@@ -171,6 +187,37 @@ static void report(const char *what, int n, const struct part *r)
            "(%.2f ms of CPU), PDF mean %.1f KB, largest %.1f KB\n",
            what, n, r->seconds, n / r->seconds, r->seconds * 1000 / n, r->cpu * 1000 / n,
            r->total_size / n / 1024, r->max_size / 1024);
+}
+
+/* Latin unsigned, then Latin signed with the key of cert: the overhead. */
+static int bench_sign(struct render_ctx *ctx, int n, const char *dir, const char *cert,
+                      const char *key_file)
+{
+    struct sign_settings ss = {cert, key_file, NULL, NULL, NULL, NULL, NULL};
+    struct part plain, signed_;
+    struct sign_key *key;
+    char err[1024], who[512];
+
+    key = sign_key_load(&ss, err, sizeof(err));
+    if (!key) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    sign_key_describe(key, who, sizeof(who));
+    if (run(ctx, n, LATIN, NULL, dir, &plain) < 0 || run(ctx, n, LATIN, key, dir, &signed_) < 0) {
+        sign_key_free(key);
+        return 1;
+    }
+    report("latin unsigned", n, &plain);
+    report("latin signed", n, &signed_);
+    printf("signing (%s): %.3f ms per certificate (%.3f ms of CPU), %.1f KB more per PDF; "
+           "signed / unsigned latin rate: %.2f (by CPU time %.2f)\n",
+           who, signed_.sign_seconds * 1000 / n, signed_.sign_cpu * 1000 / n,
+           (signed_.total_size - plain.total_size) / n / 1024, plain.seconds / signed_.seconds,
+           plain.cpu / signed_.cpu);
+    sign_key_free(key);
+    render_ctx_free(ctx);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -188,7 +235,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: %s\n", err);
         return 1;
     }
-    if (run(ctx, n, LATIN, dir, &latin) < 0 || run(ctx, n, WORLD, dir, &world) < 0)
+    if (argc > 4)
+        return bench_sign(ctx, n, dir, argv[3], argv[4]);
+    if (run(ctx, n, LATIN, NULL, dir, &latin) < 0 || run(ctx, n, WORLD, NULL, dir, &world) < 0)
         return 1;
     getrusage(RUSAGE_SELF, &ru);
     report("latin", n, &latin);
@@ -207,8 +256,8 @@ int main(int argc, char **argv)
     memset(&tenant, 0, sizeof(tenant));
     for (int i = 0; i < n; i += 50) {
         int to = i + 50 < n ? i + 50 : n;
-        if (run_some(ctx, i, to, PLAIN, dir, &plain) < 0 ||
-            run_some(ctx, i, to, TENANT, dir, &tenant) < 0)
+        if (run_some(ctx, i, to, PLAIN, NULL, dir, &plain) < 0 ||
+            run_some(ctx, i, to, TENANT, NULL, dir, &tenant) < 0)
             return 1;
     }
     image_stats(&is);
