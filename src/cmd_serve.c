@@ -134,6 +134,11 @@ static void usage(FILE *f)
     free(h);
 }
 
+static int audit_to_store(void *ctx, const struct audit_record *r, char *err, size_t errlen)
+{
+    return store_audit_append(ctx, r, err, errlen);
+}
+
 static unsigned cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -215,9 +220,8 @@ static int serve_exec(int argc, char **argv)
     issue = issue_open(&icfg, err, sizeof(err));
     if (!issue)
         goto out;
-    audit = audit_open(cfg.store, NULL, NULL, err, sizeof(err));
-    if (!audit)
-        goto out;
+    /* The audit lines go into the store, whatever its kind. */
+    audit = audit_open_sink(audit_to_store, issue_store(issue), NULL, NULL);
     opt.cfg = &cfg;
     /* A webhook holds its thread while the PDF and the index row are fsync'd,
      * so each core gets several threads to keep the CPU busy meanwhile. */

@@ -42,7 +42,7 @@ int http_webhook_institution_token(struct http_request *rq, const char *tok, siz
     if (rc < 0)
         snprintf(rq->error, sizeof(rq->error), "webhook token check: %s", err);
     else if (rc == 0)
-        rq->webhook_institution = inst;
+        rq->webhook_institution = rq->institution_id = inst;
     return rc;
 }
 
@@ -83,6 +83,8 @@ int http_webhook_wall(struct http_request *rq, const char *body, size_t len)
 
     if (body_institution(body, len, &inst) != 0 || inst == rq->webhook_institution)
         return 1;
+    if (inst > 0)
+        rq->institution_id = inst;
     snprintf(msg, sizeof(msg),
              "token of institution %" PRId64 " may not issue for institution %" PRId64,
              rq->webhook_institution, inst);

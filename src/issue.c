@@ -220,6 +220,7 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
     es = event_parse(body, len, &ev, &r->diags);
     if (ev.slug)
         snprintf(r->slug, sizeof(r->slug), "%s", ev.slug);
+    r->institution_id = ev.institution_id > 0 ? ev.institution_id : 0;
     switch (es) {
     case EVENT_IGNORED:
         r->status = ISSUE_IGNORED;
