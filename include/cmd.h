@@ -3,7 +3,9 @@
 #ifndef CMD_H
 #define CMD_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "i18n.h"
 
@@ -52,6 +54,10 @@ struct cmd_common {
  * error is printed: return EXIT_USAGE). */
 int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct cmd_common *o);
 
+/* Draw a progress bar on a terminal f, over the line before:
+ * "[####......] done/total  rate/s  ETA m:ss" and tail (may be NULL). */
+void cmd_progress_bar(FILE *f, size_t done, size_t total, double rate, const char *tail);
+
 /* An institution or school id as typed: a positive decimal integer. 0, or -1. */
 int cmd_parse_id(const char *arg, int64_t *out);
 
@@ -64,5 +70,7 @@ extern const struct cmd_entry cmd_staff_entry;
 extern const struct cmd_entry cmd_revoke_entry;
 extern const struct cmd_entry cmd_tenants_entry;
 extern const struct cmd_entry cmd_webhook_token_entry;
+extern const struct cmd_entry cmd_audit_entry;
+extern const struct cmd_entry cmd_copy_entry;
 
 #endif

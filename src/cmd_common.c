@@ -70,3 +70,15 @@ int cmd_parse_id(const char *arg, int64_t *out)
     *out = (int64_t)v;
     return 0;
 }
+
+void cmd_progress_bar(FILE *f, size_t done, size_t total, double rate, const char *tail)
+{
+    char bar[31];
+    size_t full = total ? (done > total ? total : done) * 30 / total : 0;
+    double eta = rate > 0 && total > done ? (double)(total - done) / rate : 0;
+    for (size_t i = 0; i < 30; i++)
+        bar[i] = i < full ? '#' : '.';
+    bar[30] = '\0';
+    fprintf(f, "\r\033[K[%s] %zu/%zu  %.0f/s  ETA %d:%02d%s", bar, done, total, rate, (int)eta / 60,
+            (int)eta % 60, tail ? tail : "");
+}

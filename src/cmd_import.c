@@ -46,14 +46,9 @@ static void progress(struct import_state *st, int final)
 {
     double el = now() - st->start, rate = el > 0 ? (double)st->seen / el : 0;
     if (st->tty) {
-        char bar[31];
-        size_t done = st->total ? st->seen * 30 / st->total : 0;
-        double eta = rate > 0 && st->total > st->seen ? (double)(st->total - st->seen) / rate : 0;
-        for (size_t i = 0; i < 30; i++)
-            bar[i] = i < done ? '#' : '.';
-        bar[30] = '\0';
-        fprintf(stderr, "\r\033[K[%s] %zu/%zu  %.0f/s  ETA %d:%02d  (%zu rejected)", bar, st->seen,
-                st->total, rate, (int)eta / 60, (int)eta % 60, st->rejected);
+        char tail[48];
+        snprintf(tail, sizeof(tail), "  (%zu rejected)", st->rejected);
+        cmd_progress_bar(stderr, st->seen, st->total, rate, tail);
         if (final)
             fputc('\n', stderr);
     } else if (final || el - st->last_report >= 2.0) {
