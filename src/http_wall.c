@@ -46,8 +46,7 @@ int http_webhook_institution_token(struct http_request *rq, const char *tok, siz
     return rc;
 }
 
-/* The institution body[0..len) names: 0 and *out, or 1 when it names none. */
-static int body_institution(const char *body, size_t len, int64_t *out)
+int http_webhook_body_institution(const char *body, size_t len, int64_t *out)
 {
     struct event ev;
     struct event_diags d;
@@ -81,7 +80,7 @@ int http_webhook_wall(struct http_request *rq, const char *body, size_t len)
     int64_t inst;
     char msg[160];
 
-    if (body_institution(body, len, &inst) != 0 || inst == rq->webhook_institution)
+    if (http_webhook_body_institution(body, len, &inst) != 0 || inst == rq->webhook_institution)
         return 1;
     if (inst > 0)
         rq->institution_id = inst;
