@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "i18n.h"
@@ -57,6 +58,13 @@ int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct 
 /* Draw a progress bar on a terminal f, over the line before:
  * "[####......] done/total  rate/s  ETA m:ss" and tail (may be NULL). */
 void cmd_progress_bar(FILE *f, size_t done, size_t total, double rate, const char *tail);
+
+/* Commands that stop cleanly at Ctrl-C (import, copy): after
+ * cmd_catch_interrupts, SIGINT and SIGTERM set cmd_interrupted. */
+extern volatile sig_atomic_t cmd_interrupted;
+void cmd_catch_interrupts(void);
+/* Seconds on the monotonic clock, for rates. */
+double cmd_seconds(void);
 
 /* An institution or school id as typed: a positive decimal integer. 0, or -1. */
 int cmd_parse_id(const char *arg, int64_t *out);

@@ -5,7 +5,6 @@
  * every PDF's SHA-256 on both sides. */
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +17,6 @@
 #include "cmd.h"
 #include "store.h"
 #include "banned.h"
-
-static volatile sig_atomic_t interrupted;
 
 struct copy_state {
     struct store *src, *dst;
@@ -34,22 +31,9 @@ struct copy_state {
     char *audit_last;
 };
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void progress(struct copy_state *cs, int final)
 {
-    double el = now() - cs->start, rate = el > 0 ? (double)cs->done / el : 0;
+    double el = cmd_seconds() - cs->start, rate = el > 0 ? (double)cs->done / el : 0;
     char tail[48];
     if (cs->tty) {
         snprintf(tail, sizeof(tail), "  %s", cs->phase);
@@ -100,8 +84,8 @@ static int copy_cert(void *ctx, const struct store_cert *c, char *err, size_t er
     size_t n = 0;
     int have, rc = -1;
 
-    if (interrupted) {
-        snprintf(err, errlen, "interrupted");
+    if (cmd_interrupted) {
+        snprintf(err, errlen, "cmd_interrupted");
         return -1;
     }
     have = store_get(cs->dst, c->id, &d, err, errlen);
@@ -166,8 +150,8 @@ static int count_audit(void *ctx, const struct audit_record *r, char *err, size_
 static int copy_audit(void *ctx, const struct audit_record *r, char *err, size_t errlen)
 {
     struct copy_state *cs = ctx;
-    if (interrupted) {
-        snprintf(err, errlen, "interrupted");
+    if (cmd_interrupted) {
+        snprintf(err, errlen, "cmd_interrupted");
         return -1;
     }
     if (++cs->audit_seen <= cs->audit_have) {
@@ -202,8 +186,8 @@ static void sha256_hex(const struct buf *b, char hex[65])
 static int check_cert(void *ctx, const struct store_cert *c, char *err, size_t errlen)
 {
     struct copy_state *cs = ctx;
-    if (interrupted) {
-        snprintf(err, errlen, "interrupted");
+    if (cmd_interrupted) {
+        snprintf(err, errlen, "cmd_interrupted");
         return -1;
     }
     for (size_t i = 0; i < c->n_revs; i++) {
@@ -322,7 +306,7 @@ static int run(struct copy_state *cs, char *err, size_t errlen)
         return EXIT_RUNTIME;
     cs->total = (size_t)a.s.certificates;
     cs->phase = "copy";
-    cs->start = now();
+    cs->start = cmd_seconds();
     if (store_cert_each(cs->src, copy_cert, cs, err, errlen) < 0)
         goto fail;
     progress(cs, 1);
@@ -341,7 +325,7 @@ static int run(struct copy_state *cs, char *err, size_t errlen)
 
     cs->phase = "check";
     cs->done = 0;
-    cs->start = now();
+    cs->start = cmd_seconds();
     cs->last_report = 0;
     if (store_cert_each(cs->src, check_cert, cs, err, errlen) < 0)
         goto fail;
@@ -358,9 +342,9 @@ static int run(struct copy_state *cs, char *err, size_t errlen)
 fail:
     if (cs->tty)
         fputc('\n', stderr);
-    if (interrupted)
+    if (cmd_interrupted)
         snprintf(err, errlen,
-                 "interrupted: %zu certificates copied; run the same command again to finish",
+                 "cmd_interrupted: %zu certificates copied; run the same command again to finish",
                  cs->certs_copied);
     return EXIT_RUNTIME;
 }
@@ -376,7 +360,6 @@ static int cmd_copy(int argc, char **argv)
     struct copy_state cs;
     const char *from = NULL, *to = NULL;
     char err[1024];
-    struct sigaction sa;
     int opt, rc = EXIT_RUNTIME;
 
     memset(&cs, 0, sizeof(cs));
@@ -426,10 +409,7 @@ static int cmd_copy(int argc, char **argv)
         fprintf(stderr, "certifica copy: --to: %s\n", err);
         goto out;
     }
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cmd_catch_interrupts();
     cs.tty = isatty(STDERR_FILENO);
     err[0] = '\0';
     rc = run(&cs, err, sizeof(err));

@@ -271,5 +271,9 @@ int store_exists(const char *where, char *err, size_t errlen)
 {
     if (store_check_location(where, err, errlen) < 0)
         return -1;
+    /* A database: store_open connects and tells (a backend that makes its
+     * schema on open should say here whether the schema is there). */
+    if (scheme_len(where) > 0)
+        return 1;
     return store_sqlite_exists(where, err, errlen);
 }
