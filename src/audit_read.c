@@ -110,6 +110,10 @@ static int read_file(const struct reader *rd, const char *path, char *err, size_
     size_t start = 0;
 
     if (!z) {
+        /* Compressed since the folder was listed (at a change of day): its
+         * lines are in the .gz now, not read this time. */
+        if (errno == ENOENT)
+            return 0;
         snprintf(err, errlen, "cannot open audit log '%s': %s", path, strerror(errno));
         return -1;
     }
