@@ -20,10 +20,11 @@ fi
 
 # on_day DAY: start the server with its clock at noon UTC of DAY (not under
 # valgrind: libfaketime is an LD_PRELOAD). faketime(1) would stay the
-# server's parent: take the environment it sets and start the server with it.
+# server's parent: take the environment it sets and start the server with it
+# (from the real clock, should this script already run under faketime).
 on_day() {
 	_v=$VALGRIND
-	VALGRIND="env $(faketime "${1}T12:00:00Z" sh -c 'printf "LD_PRELOAD=%s FAKETIME=%s" "$LD_PRELOAD" "$FAKETIME"')"
+	VALGRIND="env -u FAKETIME_SHARED $(env -u LD_PRELOAD -u FAKETIME -u FAKETIME_SHARED faketime "${1}T12:00:00Z" sh -c 'printf "LD_PRELOAD=%s FAKETIME=%s" "$LD_PRELOAD" "$FAKETIME"')"
 	serve_start "$STORE" "$TMP/serve.log"
 	_rc=$?
 	VALGRIND=$_v
