@@ -55,6 +55,10 @@ struct http_request {
     struct store_scope scope;
     /* The institution a webhook token is for; 0: the server-wide token. */
     int64_t webhook_institution;
+    /* The tenants and templates a webhook is issued with: those in use when
+     * its headers were accepted, held until completion (a SIGHUP while the
+     * body arrives changes nothing for it). NULL for other routes. */
+    struct issue_snapshot *snap;
     char outcome_buf[64]; /* room for an outcome made up at run time */
 };
 

@@ -1,8 +1,10 @@
 /* The one place that turns an event body into an archived certificate:
  * validate -> render -> store. Used alike by `render --store`, `import`,
  * `rerender` and the webhook.
- * Thread safety: one struct issue may be shared by many threads; it keeps a
- * render context per thread internally. */
+ * Thread safety: one struct issue may be shared by many threads. It draws
+ * with a configuration snapshot (tenants and templates, read and checked at
+ * once); issue_reload swaps in a new one while requests holding the old one
+ * finish with it, and the old one is freed when the last of them ends. */
 #ifndef ISSUE_H
 #define ISSUE_H
 
@@ -11,6 +13,7 @@
 #include "event.h"
 #include "i18n.h"
 #include "store.h"
+#include "tenant.h"
 
 struct issue_config {
     const char *store_dir;  /* the archive folder */
@@ -53,15 +56,35 @@ void issue_verify_url(struct buf *out, const char *public_url, const char *code)
 /* The archive, for read-only queries (search, download, verify). */
 struct store *issue_store(struct issue *is);
 
-/* Archive one event body. Always fills *r; free it with issue_result_free. */
+/* Archive one event body with the configuration in use now. Always fills
+ * *r; free it with issue_result_free. */
 enum issue_status issue_event(struct issue *is, const char *body, size_t len,
                               struct issue_result *r);
+
+/* The configuration in use now, held (counted) until issue_release: a
+ * request that holds it from its start uses it to its end, whatever reloads
+ * happen meanwhile. Never NULL; release NULL is fine. */
+struct issue_snapshot;
+struct issue_snapshot *issue_hold(struct issue *is);
+void issue_release(struct issue *is, struct issue_snapshot *s);
+/* issue_event with a held configuration. */
+enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, const char *body,
+                                 size_t len, struct issue_result *r);
+/* The tenants of a held configuration (valid while it is held). */
+const struct tenants *issue_tenants(const struct issue_snapshot *s);
+
+/* Read and check tenants and templates again, exactly as issue_open does, and
+ * when all is valid make that the configuration of every later issue_hold
+ * (0). Otherwise keep the running one: -1 with err naming each file and key
+ * that is wrong, one a line. Call it from one thread at a time. */
+int issue_reload(struct issue *is, char *err, size_t errlen);
 void issue_result_free(struct issue_result *r);
 
-/* Re-make the PDFs of the latest revisions certified on or after since
- * ("yyyy-MM-dd" or NULL) with the configured template and locale; *count
- * says how many. 0, or -1 with err set. */
-int issue_rerender(struct issue *is, const char *since, size_t *count, char *err, size_t errlen);
+/* Re-make the PDFs of the latest revisions the filter takes (NULL: all; see
+ * store_rerender) with the configured template and locale, or each tenant's
+ * rules; *count says how many. 0, or -1 with err set. */
+int issue_rerender(struct issue *is, const struct store_rerender_filter *f, size_t *count,
+                   char *err, size_t errlen);
 
 /* Group many issue_event calls into one durable batch (import). */
 int issue_batch_begin(struct issue *is, char *err, size_t errlen);

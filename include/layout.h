@@ -116,4 +116,42 @@ int layout_sign(const char *const *names, size_t n, const struct layout_sign_spe
                 const struct layout_measure *m, struct layout_sign *out);
 void layout_sign_free(struct layout_sign *s);
 
+/* A list (a course's syllabus): items flowed top-down through columns of a box, each after
+ * a bullet and wrapped on word boundaries under its first word, all at one size. */
+#define LAYOUT_LIST_MAX_COLS 6
+#define LAYOUT_LIST_GAP 0.25     /* room between two items, times the size */
+#define LAYOUT_LIST_COL_GAP 2.0  /* room between two columns, times the size */
+
+struct layout_list_spec {
+    struct layout_rect box;
+    double size, min_size; /* shrink from size down to min_size (never below LAYOUT_FLOOR_SIZE) */
+    double leading;
+    int max_cols;  /* 1..LAYOUT_LIST_MAX_COLS */
+    int max_pages; /* the box may be repeated on this many pages, 1 or more */
+    double bullet_w; /* width of the bullet and its space at size 1 */
+};
+
+struct layout_list_item {
+    int page;          /* which repetition of the box, from 0 */
+    double bullet_x;   /* the bullet's left edge; it sits on the first line */
+    struct layout_rect text; /* the item's lines */
+    int n_lines;
+};
+
+struct layout_list {
+    double size, line_height;
+    int cols, pages;
+    struct layout_list_item *items; /* one per item; free with layout_list_free */
+};
+
+/* Plan items[0..n) in the box. Order of preference: one page before more; then the
+ * largest size, from spec->size down to min_size in half points; then the fewest columns.
+ * A word wider than its column is broken between characters. Returns 0 with out filled,
+ * 1 when they need more than max_pages boxes even at min_size and max_cols (out->pages
+ * then says how many they would need, 0 when one item alone is too tall for the box),
+ * or -1 on an unusable spec. */
+int layout_list(const char *const *items, size_t n, const struct layout_list_spec *spec,
+                const struct layout_measure *m, struct layout_list *out);
+void layout_list_free(struct layout_list *l);
+
 #endif

@@ -38,6 +38,9 @@ void metrics_certificate(enum metrics_cert outcome);
 void metrics_observe(enum metrics_hist h, double seconds);
 /* +1 when a connection opens, -1 when it closes. */
 void metrics_connection(int delta);
+/* A configuration reload (SIGHUP): ok 1 when the new one was taken, 0 when it
+ * was refused and the running one kept. */
+void metrics_reload(int ok);
 
 /* Append the exposition text (# HELP, # TYPE, samples) to out. */
 void metrics_render(struct buf *out);

@@ -25,6 +25,26 @@ struct render_opts {
     int locale_fixed;       /* 1: locale was asked for and beats the tenant's "locale" */
 };
 
+/* A checked configuration: the tenants folder and the text of every template
+ * (global templates/ and each tenant's templates/), read at one moment.
+ * Contexts made on it use exactly that, whatever changes on disk later; fonts
+ * and images are read from disk. Immutable once loaded: share it between
+ * threads, each with its own context. */
+struct render_conf;
+
+/* Read and check the configuration: home as for render_ctx_new, tenants as
+ * for render_ctx_new_tenants; every tenant file is checked (tenants_load) and,
+ * when o is not NULL, the templates o chooses for both certificate types are
+ * loaded with their fonts. The one check of start-up, SIGHUP and `tenants
+ * check`. NULL with err naming each file and key that is wrong, one a line. */
+struct render_conf *render_conf_load(const char *home, const char *tenants,
+                                     const struct render_opts *o, char *err, size_t errlen);
+/* Free it after every context made on it. NULL is fine. */
+void render_conf_free(struct render_conf *conf);
+const struct tenants *render_conf_tenants(const struct render_conf *conf);
+/* A context drawing with conf, which must outlive it. NULL with err set. */
+struct render_ctx *render_ctx_new_conf(const struct render_conf *conf, char *err, size_t errlen);
+
 /* home: the folder holding fonts/ and templates/ (NULL: the folder of the
  * running program, else CERTIFICA_HOME when set). Returns NULL with err set. */
 struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen);

@@ -194,15 +194,23 @@ void store_cert_free(struct store_cert *c);
 int store_raw_event(struct store *st, const char *id, int revision, struct buf *out, char *err,
                     size_t errlen);
 
-/* Re-make the latest revision's PDF of every certificate certified on or
- * after since ("yyyy-MM-dd", NULL: all), in id order: fn gets the same ticket
+/* Which certificates store_rerender re-makes: those certified on or after
+ * since ("yyyy-MM-dd", NULL: any date) and, when institution_id is not 0,
+ * only that institution's. A NULL filter, or one all zero: every certificate. */
+struct store_rerender_filter {
+    const char *since;
+    int64_t institution_id;
+};
+
+/* Re-make the latest revision's PDF of every certificate the filter f takes
+ * (NULL: all), in id order: fn gets the same ticket
  * (id, revision, code) and the archived raw event. Each new PDF is a new file
  * (generation + 1, see the README) written durably, its path, SHA-256 and size
  * recorded in the index; the previous file is removed only after that commit.
  * *count (may be NULL) says how many were re-made, also on failure, which
  * stops at the first certificate fn fails for. */
-int store_rerender(struct store *st, const char *since, store_rerender_fn fn, void *ctx,
-                   size_t *count, char *err, size_t errlen);
+int store_rerender(struct store *st, const struct store_rerender_filter *f, store_rerender_fn fn,
+                   void *ctx, size_t *count, char *err, size_t errlen);
 
 /* Mark a certificate revoked with a reason (all its revisions stop verifying
  * as valid). 0 done (revoking again keeps the first reason and time), 1 no

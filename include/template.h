@@ -20,7 +20,7 @@
 
 #define TEMPLATE_MAX_PAGES 8 /* "page": 1..8 */
 
-enum tpl_kind { TPL_TEXT, TPL_LINE, TPL_RECT, TPL_IMAGE, TPL_SIGNATURES, TPL_QR };
+enum tpl_kind { TPL_TEXT, TPL_LINE, TPL_RECT, TPL_IMAGE, TPL_SIGNATURES, TPL_QR, TPL_LIST };
 enum tpl_align { TPL_LEFT, TPL_CENTER, TPL_RIGHT };
 enum tpl_valign { TPL_TOP, TPL_MIDDLE, TPL_BOTTOM };
 
@@ -76,6 +76,9 @@ struct tpl_element {
     struct tpl_color stroke; /* TPL_RECT, TPL_LINE */
     /* images */
     char *image_path; /* TPL_IMAGE: resolved path of a PNG or JPEG */
+    /* lists: "items" names the list ("syllabus"), flowed through up to `columns` columns
+     * and continued on copies of its page; at most one list to a page */
+    int columns;
 };
 
 struct template

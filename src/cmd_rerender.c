@@ -1,7 +1,10 @@
 /* certifica rerender: make the PDFs of the latest revisions again from their
- * archived events (after a template change, say), as new files. */
+ * archived events (after a template change, say, or one institution's
+ * rebrand), as new files. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "caltime.h"
 #include "cmd.h"
@@ -13,11 +16,13 @@ static int cmd_rerender(int argc, char **argv)
     static const struct option longopts[] = {
         CMD_COMMON_OPTIONS,
         {"since", required_argument, NULL, 'S'},
+        {"institution", required_argument, NULL, 'I'},
         {NULL, 0, NULL, 0},
     };
     struct issue_config cfg = {0};
     struct cmd_common co = {0};
-    const char *since = NULL;
+    struct store_rerender_filter filter = {NULL, 0};
+    char *end;
     struct caltime t;
     struct issue *is;
     char err[1024];
@@ -36,7 +41,14 @@ static int cmd_rerender(int argc, char **argv)
             if (caltime_parse_date(optarg, &t) < 0)
                 return cmd_usage_error(&cmd_rerender_entry,
                                        "--since: expected a date 'yyyy-MM-dd'");
-            since = optarg;
+            filter.since = optarg;
+            break;
+        case 'I':
+            errno = 0;
+            filter.institution_id = strtoll(optarg, &end, 10);
+            if (errno || end == optarg || *end || filter.institution_id <= 0)
+                return cmd_usage_error(&cmd_rerender_entry,
+                                       "--institution: expected an institution id > 0");
             break;
         default:
             return cmd_usage_error(&cmd_rerender_entry, NULL);
@@ -55,7 +67,7 @@ static int cmd_rerender(int argc, char **argv)
         fprintf(stderr, "certifica: %s\n", err);
         return EXIT_RUNTIME;
     }
-    rc = issue_rerender(is, since, &count, err, sizeof(err));
+    rc = issue_rerender(is, &filter, &count, err, sizeof(err));
     if (rc < 0)
         fprintf(stderr, "certifica: %s\n", err);
     printf("%zu certificates re-made\n", count);
@@ -65,7 +77,7 @@ static int cmd_rerender(int argc, char **argv)
 
 const struct cmd_entry cmd_rerender_entry = {
     "rerender",
-    "rerender [--since yyyy-MM-dd] [--template NAME|PATH] [--locale pt-BR|en] [--tenants DIR] "
+    "rerender [--since yyyy-MM-dd] [--institution ID] [--template NAME|PATH] [--locale pt-BR|en] [--tenants DIR] "
     "[--store DIR]",
     "make the latest PDFs again from the archived events, as new files",
     cmd_rerender,

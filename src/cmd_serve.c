@@ -1,5 +1,6 @@
 /* `certifica serve`: load the configuration, open the archive and the
- * audit log, start the HTTP server, and stop cleanly on SIGTERM or SIGINT. */
+ * audit log, start the HTTP server, reload tenants and templates on SIGHUP,
+ * and stop cleanly on SIGTERM or SIGINT. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include "i18n.h"
 #include "issue.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "whsig.h"
 #include "banned.h"
@@ -139,6 +141,30 @@ static int audit_to_store(void *ctx, const struct audit_record *r, char *err, si
     return store_audit_append(ctx, r, err, errlen);
 }
 
+/* SIGHUP: tenants and templates read and checked again, swapped in when all
+ * is valid, else the running ones kept and every problem logged. */
+static void reload(struct issue *issue)
+{
+    char err[8192];
+    if (issue_reload(issue, err, sizeof(err)) == 0) {
+        struct issue_snapshot *s = issue_hold(issue);
+        const struct tenants *ts = issue_tenants(s);
+        metrics_reload(1);
+        log_printf(LOG_LEVEL_INFO, "SIGHUP: tenants and templates reloaded (%zu %s in '%s')",
+                   ts->n, ts->n == 1 ? "tenant" : "tenants", ts->dir);
+        issue_release(issue, s);
+        return;
+    }
+    metrics_reload(0);
+    for (char *line = err, *nl; line && *line; line = nl) {
+        if ((nl = strchr(line, '\n')))
+            *nl++ = '\0';
+        log_printf(LOG_LEVEL_ERROR, "SIGHUP: %s", line);
+    }
+    log_printf(LOG_LEVEL_ERROR, "SIGHUP: reload refused, still serving the previous tenants and "
+                                "templates");
+}
+
 static unsigned cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -200,10 +226,12 @@ static int serve_exec(int argc, char **argv)
         goto out;
 
     /* Every thread started from here on inherits the blocked signals, so
-     * that only sigwait below sees them. */
+     * that only sigwait below sees them: no handler runs, and a reload is
+     * ordinary code on this thread. */
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     /* Past a file size limit (ulimit -f) a write fails with EFBIG and the
@@ -250,8 +278,13 @@ static int serve_exec(int argc, char **argv)
         log_printf(LOG_LEVEL_INFO, "require_institution_tokens: only institutions' own webhook "
                                    "tokens are accepted, the server-wide one gets 401");
 
-    if (sigwait(&sigs, &sig) != 0)
-        sig = SIGTERM;
+    for (;;) {
+        if (sigwait(&sigs, &sig) != 0)
+            sig = SIGTERM;
+        if (sig != SIGHUP)
+            break;
+        reload(issue);
+    }
     log_printf(LOG_LEVEL_INFO, "%s: no new connections, finishing requests in flight",
                sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_quiesce(srv);

@@ -36,9 +36,11 @@ static int cmd_tenants(int argc, char **argv)
 {
     static const struct option longopts[] = {{"tenants", required_argument, NULL, 'T'},
                                              {NULL, 0, NULL, 0}};
+    /* the templates a server would load at start, in its default locale */
+    const struct render_opts o = {NULL, I18N_PT_BR, NULL, NULL, 0};
     const char *dir = NULL;
     const struct tenants *ts;
-    struct render_ctx *ctx;
+    struct render_conf *conf;
     char err[8192];
     int c;
 
@@ -50,7 +52,8 @@ static int cmd_tenants(int argc, char **argv)
     }
     if (optind != argc - 1 || strcmp(argv[optind], "check"))
         return cmd_usage_error(&cmd_tenants_entry, "expected 'check'");
-    if (!(ctx = render_ctx_new_tenants(NULL, dir, err, sizeof(err)))) {
+    /* the same check as the start of serve, render, import, rerender and SIGHUP */
+    if (!(conf = render_conf_load(NULL, dir, &o, err, sizeof(err)))) {
         /* one problem per line, each naming its file */
         for (char *line = err, *nl; line && *line; line = nl) {
             if ((nl = strchr(line, '\n')))
@@ -59,11 +62,11 @@ static int cmd_tenants(int argc, char **argv)
         }
         return EXIT_RUNTIME;
     }
-    ts = render_tenants(ctx);
+    ts = render_conf_tenants(conf);
     for (size_t i = 0; i < ts->n; i++)
         print_tenant(&ts->t[i]);
     printf("%zu %s in '%s': ok\n", ts->n, plural(ts->n, "tenant", "tenants"), ts->dir);
-    render_ctx_free(ctx);
+    render_conf_free(conf);
     return EXIT_OK;
 }
 

@@ -390,6 +390,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                    rq->route ? rq->route->path : "-", rq->status, rq->cert_id[0] ? " id=" : "",
                    rq->cert_id, rq->peer, secs * 1000.0, rq->error[0] ? rq->error : "-");
     }
+    issue_release(srv->opt->issue, rq->snap);
     buf_free(&rq->body);
     free(rq);
     *con_cls = NULL;

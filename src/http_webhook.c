@@ -142,6 +142,7 @@ int http_webhook_begin(struct http_request *rq)
                  coding);
         return http_reply_error(rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, msg, h);
     }
+    rq->snap = issue_hold(opt->issue);
     return 0;
 }
 
@@ -236,7 +237,10 @@ int http_webhook_end(struct http_request *rq)
     if (rq->webhook_institution && (rc = http_webhook_wall(rq, body, rq->body.len)) != 1)
         return rc;
     memset(&r, 0, sizeof(r));
-    issue_event(opt->issue, body, rq->body.len, &r);
+    if (rq->snap)
+        issue_event_on(opt->issue, rq->snap, body, rq->body.len, &r);
+    else
+        issue_event(opt->issue, body, rq->body.len, &r);
     status = http_webhook_status(&r);
     snprintf(rq->slug, sizeof(rq->slug), "%s", r.slug);
     if (r.institution_id > 0) {

@@ -11,21 +11,30 @@
 #include "render.h"
 #include "banned.h"
 
+/* A configuration snapshot (tenants and templates as read at one moment) and
+ * the render contexts made on it. A request holds one from start to end; a
+ * reload puts a new one in place, and the old is freed when its last holder
+ * lets it go. */
+struct issue_snapshot {
+    struct render_conf *conf;
+    unsigned refs;            /* holders; being the current one counts as one */
+    struct render_ctx **idle; /* contexts made on conf and not in use now */
+    size_t n_idle;
+};
+
 struct issue {
     struct store *st;
     char *home, *tenants, *public_url, *template;
     enum i18n_locale locale;
     int locale_fixed;
-    pthread_key_t key; /* this thread's render context */
-    pthread_mutex_t lock;
-    struct render_ctx **ctxs; /* every context made, freed at close */
-    size_t n_ctxs;
-    char ctx_err[256];
+    pthread_mutex_t lock; /* guards cur and every snapshot's refs and idle */
+    struct issue_snapshot *cur;
 };
 
 /* What the store's render callback needs. */
 struct render_job {
     struct issue *is;
+    struct render_ctx *ctx;
     const struct event *ev;
     double ms;
 };
@@ -37,20 +46,90 @@ static double now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-static struct render_ctx *thread_ctx(struct issue *is, char *err, size_t errlen)
+/* Read and check tenants and templates: the same check at start and on reload. */
+static struct issue_snapshot *snapshot_load(struct issue *is, char *err, size_t errlen)
 {
-    struct render_ctx *c = pthread_getspecific(is->key);
-    if (c)
-        return c;
-    c = render_ctx_new_tenants(is->home, is->tenants, err, errlen);
-    if (!c)
+    struct render_opts o = {is->template, is->locale, NULL, NULL, is->locale_fixed};
+    struct render_conf *conf = render_conf_load(is->home, is->tenants, &o, err, errlen);
+    struct issue_snapshot *s;
+
+    if (!conf)
         return NULL;
+    s = xcalloc(1, sizeof(*s));
+    s->conf = conf;
+    s->refs = 1;
+    return s;
+}
+
+static void snapshot_free(struct issue_snapshot *s)
+{
+    for (size_t i = 0; i < s->n_idle; i++)
+        render_ctx_free(s->idle[i]);
+    free(s->idle);
+    render_conf_free(s->conf);
+    free(s);
+}
+
+struct issue_snapshot *issue_hold(struct issue *is)
+{
+    struct issue_snapshot *s;
     pthread_mutex_lock(&is->lock);
-    is->ctxs = xrealloc(is->ctxs, (is->n_ctxs + 1) * sizeof(*is->ctxs));
-    is->ctxs[is->n_ctxs++] = c;
+    s = is->cur;
+    s->refs++;
     pthread_mutex_unlock(&is->lock);
-    pthread_setspecific(is->key, c);
-    return c;
+    return s;
+}
+
+void issue_release(struct issue *is, struct issue_snapshot *s)
+{
+    unsigned left;
+    if (!s)
+        return;
+    pthread_mutex_lock(&is->lock);
+    left = --s->refs;
+    pthread_mutex_unlock(&is->lock);
+    if (!left)
+        snapshot_free(s);
+}
+
+int issue_reload(struct issue *is, char *err, size_t errlen)
+{
+    struct issue_snapshot *s = snapshot_load(is, err, errlen), *old;
+    if (!s)
+        return -1;
+    pthread_mutex_lock(&is->lock);
+    old = is->cur;
+    is->cur = s;
+    pthread_mutex_unlock(&is->lock);
+    issue_release(is, old);
+    return 0;
+}
+
+const struct tenants *issue_tenants(const struct issue_snapshot *s)
+{
+    return render_conf_tenants(s->conf);
+}
+
+/* A render context on s for this thread's use until ctx_give. NULL with err set. */
+static struct render_ctx *ctx_take(struct issue *is, struct issue_snapshot *s, char *err,
+                                   size_t errlen)
+{
+    struct render_ctx *c = NULL;
+    pthread_mutex_lock(&is->lock);
+    if (s->n_idle)
+        c = s->idle[--s->n_idle];
+    pthread_mutex_unlock(&is->lock);
+    return c ? c : render_ctx_new_conf(s->conf, err, errlen);
+}
+
+static void ctx_give(struct issue *is, struct issue_snapshot *s, struct render_ctx *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&is->lock);
+    s->idle = xrealloc(s->idle, (s->n_idle + 1) * sizeof(*s->idle));
+    s->idle[s->n_idle++] = c;
+    pthread_mutex_unlock(&is->lock);
 }
 
 void issue_verify_url(struct buf *out, const char *public_url, const char *code)
@@ -58,17 +137,14 @@ void issue_verify_url(struct buf *out, const char *public_url, const char *code)
     buf_addf(out, "%s/verify/%s", public_url, code);
 }
 
-static int render_ticket(struct issue *is, const struct event *ev, const struct store_ticket *t,
-                         struct buf *pdf, char *err, size_t errlen)
+static int render_ticket(struct issue *is, struct render_ctx *c, const struct event *ev,
+                         const struct store_ticket *t, struct buf *pdf, char *err, size_t errlen)
 {
-    struct render_ctx *c = thread_ctx(is, err, errlen);
     struct buf url = BUF_INIT;
     struct render_opts o;
     const char *base;
     int rc;
 
-    if (!c)
-        return -1;
     /* a tenant with its own public_url verifies on its own host */
     base = render_public_url(c, ev->institution_id);
     issue_verify_url(&url, base ? base : is->public_url, t->code);
@@ -83,16 +159,19 @@ static int render_cb(void *ctx, const struct store_ticket *t, struct buf *pdf, c
 {
     struct render_job *job = ctx;
     double t0 = now_ms();
-    int rc = render_ticket(job->is, job->ev, t, pdf, err, errlen);
+    int rc = render_ticket(job->is, job->ctx, job->ev, t, pdf, err, errlen);
     job->ms += now_ms() - t0;
     return rc;
 }
 
-/* Make an archived revision again from its raw event body. */
+/* Make an archived revision again from its raw event body, with the
+ * configuration in use now. */
 static int rerender_cb(void *ctx, const struct store_ticket *t, const char *raw, size_t len,
                        struct buf *pdf, char *err, size_t errlen)
 {
     struct issue *is = ctx;
+    struct issue_snapshot *s = issue_hold(is);
+    struct render_ctx *c = NULL;
     struct event ev = {0};
     struct event_diags d = {0};
     int rc = -1;
@@ -103,8 +182,11 @@ static int rerender_cb(void *ctx, const struct store_ticket *t, const char *raw,
                  d.n_errors ? d.errors[0].message : "");
         goto out;
     }
-    rc = render_ticket(is, &ev, t, pdf, err, errlen);
+    if ((c = ctx_take(is, s, err, errlen)))
+        rc = render_ticket(is, c, &ev, t, pdf, err, errlen);
 out:
+    ctx_give(is, s, c);
+    issue_release(is, s);
     event_free(&ev);
     event_diags_free(&d);
     return rc;
@@ -113,8 +195,6 @@ out:
 struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errlen)
 {
     struct issue *is = xcalloc(1, sizeof(*is));
-    struct render_opts o = {cfg->template, cfg->locale, NULL, NULL, cfg->locale_fixed};
-    struct render_ctx *probe;
 
     is->home = cfg->home ? xstrdup(cfg->home) : NULL;
     is->tenants = cfg->tenants ? xstrdup(cfg->tenants) : NULL;
@@ -126,12 +206,9 @@ struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errle
     is->locale = cfg->locale;
     is->locale_fixed = cfg->locale_fixed;
     pthread_mutex_init(&is->lock, NULL);
-    pthread_key_create(&is->key, NULL);
-    /* fail early, before the store, when fonts or templates are missing or
-     * damaged: load both types' templates and their fonts now */
-    probe = thread_ctx(is, err, errlen);
-    if (!probe || render_preload(probe, CERT_PARTICIPATION, &o, err, errlen) < 0 ||
-        render_preload(probe, CERT_ACHIEVEMENT, &o, err, errlen) < 0)
+    /* fail early, before the store, when tenants, fonts or templates are
+     * missing or damaged: both types' templates and their fonts load now */
+    if (!(is->cur = snapshot_load(is, err, errlen)))
         goto fail;
     is->st = store_open(cfg->store_dir, rerender_cb, is, err, errlen);
     if (!is->st)
@@ -147,10 +224,7 @@ void issue_close(struct issue *is)
     if (!is)
         return;
     store_close(is->st);
-    for (size_t i = 0; i < is->n_ctxs; i++)
-        render_ctx_free(is->ctxs[i]);
-    free(is->ctxs);
-    pthread_key_delete(is->key);
+    issue_release(is, is->cur); /* every request has ended: the last holder */
     pthread_mutex_destroy(&is->lock);
     free(is->home);
     free(is->tenants);
@@ -165,13 +239,12 @@ struct store *issue_store(struct issue *is)
 }
 
 /* The number of characters of ev that cannot be printed (errors added to d), or -1 with err. */
-static int unprintable(struct issue *is, const struct event *ev, struct event_diags *d, char *err,
-                       size_t errlen)
+static int unprintable(struct issue *is, struct render_ctx *c, const struct event *ev,
+                       struct event_diags *d, char *err, size_t errlen)
 {
-    struct render_ctx *c = thread_ctx(is, err, errlen);
     struct render_opts o = {is->template, is->locale, NULL, NULL, is->locale_fixed};
 
-    return c ? render_check_event(c, ev, &o, d, err, errlen) : -1;
+    return render_check_event(c, ev, &o, d, err, errlen);
 }
 
 static void fields_of(const struct event *ev, const char *raw, size_t len, struct store_fields *f,
@@ -209,9 +282,18 @@ static void fields_of(const struct event *ev, const char *raw, size_t len, struc
 enum issue_status issue_event(struct issue *is, const char *body, size_t len,
                               struct issue_result *r)
 {
+    struct issue_snapshot *s = issue_hold(is);
+    enum issue_status st = issue_event_on(is, s, body, len, r);
+    issue_release(is, s);
+    return st;
+}
+
+enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, const char *body,
+                                 size_t len, struct issue_result *r)
+{
     struct event ev = {0};
     struct store_fields f;
-    struct render_job job = {is, &ev, 0};
+    struct render_job job = {is, NULL, &ev, 0};
     char dates[4][20];
     enum event_status es;
     double t0;
@@ -234,8 +316,12 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
     case EVENT_OK:
         break;
     }
+    if (!(job.ctx = ctx_take(is, s, r->error, sizeof(r->error)))) {
+        r->status = ISSUE_FAILED;
+        goto out;
+    }
     /* a character no font has would print blank: refuse it before anything is archived */
-    switch (unprintable(is, &ev, &r->diags, r->error, sizeof(r->error))) {
+    switch (unprintable(is, job.ctx, &ev, &r->diags, r->error, sizeof(r->error))) {
     case -1:
         r->status = ISSUE_FAILED;
         goto out;
@@ -246,8 +332,7 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
         goto out;
     }
     {
-        struct render_ctx *c = thread_ctx(is, r->error, sizeof(r->error));
-        const char *base = c ? render_public_url(c, ev.institution_id) : NULL;
+        const char *base = render_public_url(job.ctx, ev.institution_id);
         if (base)
             snprintf(r->public_url, sizeof(r->public_url), "%s", base);
     }
@@ -260,6 +345,7 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
     r->render_ms = job.ms;
     r->store_ms = now_ms() - t0 - job.ms;
 out:
+    ctx_give(is, s, job.ctx);
     event_free(&ev);
     return r->status;
 }
@@ -269,9 +355,10 @@ void issue_result_free(struct issue_result *r)
     event_diags_free(&r->diags);
 }
 
-int issue_rerender(struct issue *is, const char *since, size_t *count, char *err, size_t errlen)
+int issue_rerender(struct issue *is, const struct store_rerender_filter *f, size_t *count,
+                   char *err, size_t errlen)
 {
-    return store_rerender(is->st, since, rerender_cb, is, count, err, errlen);
+    return store_rerender(is->st, f, rerender_cb, is, count, err, errlen);
 }
 
 int issue_batch_begin(struct issue *is, char *err, size_t errlen)

@@ -23,6 +23,7 @@ struct hist {
 static atomic_ullong requests[METRICS_N_ROUTES][N_STATUS];
 static atomic_ullong certs[METRICS_N_CERTS];
 static atomic_llong connections;
+static atomic_ullong reloads[2]; /* [0] refused, [1] taken */
 static struct hist request_hist[METRICS_N_ROUTES];
 static struct hist hists[METRICS_N_HISTS];
 
@@ -66,6 +67,11 @@ void metrics_observe(enum metrics_hist h, double seconds)
 void metrics_connection(int delta)
 {
     atomic_fetch_add_explicit(&connections, delta, memory_order_relaxed);
+}
+
+void metrics_reload(int ok)
+{
+    atomic_fetch_add_explicit(&reloads[ok ? 1 : 0], 1, memory_order_relaxed);
 }
 
 static unsigned long long load(atomic_ullong *v)
@@ -137,6 +143,11 @@ void metrics_render(struct buf *out)
            "Time spent writing a certificate to the archive, fsync included.");
     render_hist(out, "certifica_store_seconds", "", &hists[METRICS_STORE]);
 
+    header(out, "certifica_config_reloads_total", "counter",
+           "Configuration reloads (SIGHUP) of tenants and templates, by result.");
+    buf_addf(out, "certifica_config_reloads_total{result=\"ok\"} %llu\n", load(&reloads[1]));
+    buf_addf(out, "certifica_config_reloads_total{result=\"failed\"} %llu\n", load(&reloads[0]));
+
     header(out, "certifica_open_connections", "gauge", "HTTP connections open now.");
     buf_addf(out, "certifica_open_connections %lld\n",
              (long long)atomic_load_explicit(&connections, memory_order_relaxed));
@@ -159,4 +170,6 @@ void metrics_reset(void)
         atomic_store(&hists[h].sum_us, 0);
     }
     atomic_store(&connections, 0);
+    atomic_store(&reloads[0], 0);
+    atomic_store(&reloads[1], 0);
 }

@@ -1,5 +1,5 @@
-/* One-page PDFs with libharu: the document, the page, lines, rectangles,
- * images and document information. Fonts and text are in pdf_font.c. */
+/* PDFs with libharu: the document, its pages, lines, rectangles and document
+ * information. Fonts and text are in pdf_font.c, images in pdf_image.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +67,7 @@ void pdf_free(struct pdf *p)
     if (p->doc)
         HPDF_Free(p->doc);
     pdf_faces_free(p);
+    pdf_images_free(p);
     buf_free(&p->scratch);
     free(p);
 }
@@ -111,50 +112,6 @@ void pdf_fill_rects(struct pdf *p, const double *r, size_t n, struct pdf_rgb c)
         HPDF_Page_Rectangle(p->page, (HPDF_REAL)r[0], (HPDF_REAL)(p->page_h - r[1] - r[3]),
                             (HPDF_REAL)r[2], (HPDF_REAL)r[3]);
     HPDF_Page_Fill(p->page);
-}
-
-static HPDF_Image load_image(struct pdf *p, const char *path, char *err, size_t errlen)
-{
-    size_t len = strlen(path);
-    HPDF_Image img;
-    char tmp[64];
-
-    if (len > 4 && !strcasecmp(path + len - 4, ".png"))
-        img = HPDF_LoadPngImageFromFile(p->doc, path);
-    else
-        img = HPDF_LoadJpegImageFromFile(p->doc, path);
-    if (!img)
-        snprintf(err, errlen, "image '%s': cannot load it: %s", path,
-                 pdf_status_text(p, tmp, sizeof(tmp)));
-    return img;
-}
-
-int pdf_image(struct pdf *p, const char *path, double x, double y, double w, double h, char *err,
-              size_t errlen)
-{
-    HPDF_Image img = load_image(p, path, err, errlen);
-    if (!img)
-        return -1;
-    HPDF_Page_DrawImage(p->page, img, (HPDF_REAL)x, (HPDF_REAL)(p->page_h - y - h), (HPDF_REAL)w,
-                        (HPDF_REAL)h);
-    return 0;
-}
-
-int pdf_image_fit(struct pdf *p, const char *path, double x, double y, double w, double h,
-                  char *err, size_t errlen)
-{
-    HPDF_Image img = load_image(p, path, err, errlen);
-    double iw, ih, k;
-    if (!img)
-        return -1;
-    iw = HPDF_Image_GetWidth(img);
-    ih = HPDF_Image_GetHeight(img);
-    if (iw <= 0 || ih <= 0 || w <= 0 || h <= 0)
-        return 0;
-    k = w / iw < h / ih ? w / iw : h / ih;
-    HPDF_Page_DrawImage(p->page, img, (HPDF_REAL)(x + (w - iw * k) / 2),
-                        (HPDF_REAL)(p->page_h - y - h), (HPDF_REAL)(iw * k), (HPDF_REAL)(ih * k));
-    return 0;
 }
 
 /* Info strings in PDFDocEncoding when they are Latin-1 (which it is above 0xA0), else as

@@ -1,5 +1,5 @@
 /* Internals shared by the files of the pdf module (pdf.c: document, page,
- * drawing; pdf_font.c: fonts and text). Not for other modules. */
+ * drawing; pdf_font.c: fonts and text; pdf_image.c: images). Not for other modules. */
 #ifndef PDF_INT_H
 #define PDF_INT_H
 
@@ -30,6 +30,13 @@ struct pdf_face {
     int shaped; /* codes chosen per glyph, with a rebuilt cmap and a ToUnicode map */
 };
 
+/* An image file and the XObject that draws it in this document. */
+struct pdf_image_use {
+    char *path;
+    HPDF_Image img;
+    unsigned w, h;
+};
+
 struct pdf {
     HPDF_Doc doc;
     HPDF_Page page;
@@ -39,9 +46,12 @@ struct pdf {
     int n_faces;
     int utf_enabled;
     struct buf scratch;
+    struct pdf_image_use *images; /* each image file drawn, once per document */
+    size_t n_images;
 };
 
 const char *pdf_status_text(const struct pdf *p, char *tmp, size_t n);
 void pdf_faces_free(struct pdf *p);
+void pdf_images_free(struct pdf *p);
 
 #endif

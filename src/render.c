@@ -33,84 +33,61 @@ struct vars {
     char ids[4][24];
 };
 
-/* A laid-out block of text ready to draw. */
-struct block {
-    struct tpl_color color;
-    struct typeset ts; /* its text points into owned storage */
-};
-
-struct page_plan {
-    struct block *blocks;
-    size_t n_blocks, cap_blocks;
-    char **texts; /* owned expanded strings */
-    size_t n_texts, cap_texts;
-    struct layout_sign *signs; /* one per signatures element planned, in element order */
-    size_t n_signs;
-};
-
-static int is_dir(const char *p)
+struct render_conf *render_conf_load(const char *home, const char *tenants,
+                                     const struct render_opts *o, char *err, size_t errlen)
 {
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
+    struct render_conf *cf = render_conf_read(home, tenants, err, errlen);
 
-static char *join(const char *a, const char *b)
-{
-    struct buf x = BUF_INIT;
-    buf_addf(&x, "%s/%s", a, b);
-    return buf_detach(&x, NULL);
-}
-
-/* The folder with templates/: $CERTIFICA_HOME, else the program's folder or
- * one of its parents (build/tests/ programs find the repository's). */
-static char *find_home(void)
-{
-    char exe[PATH_MAX], *slash, *t;
-    const char *env = getenv("CERTIFICA_HOME");
-    ssize_t n;
-
-    if (env && *env)
-        return xstrdup(env);
-    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0)
-        return xstrdup(".");
-    exe[n] = '\0';
-    for (int up = 0; up < 4 && (slash = strrchr(exe, '/')); up++) {
-        *slash = '\0';
-        t = join(exe[0] ? exe : "/", "templates");
-        if (is_dir(t)) {
-            free(t);
-            return xstrdup(exe[0] ? exe : "/");
-        }
-        free(t);
-    }
-    return xstrdup(".");
-}
-
-struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen)
-{
-    return render_ctx_new_tenants(home, NULL, err, errlen);
-}
-
-struct render_ctx *render_ctx_new_tenants(const char *home, const char *tenants, char *err,
-                                          size_t errlen)
-{
-    struct render_ctx *c = xcalloc(1, sizeof(*c));
-    c->home = home ? xstrdup(home) : find_home();
-    c->fonts_dir = join(c->home, "fonts");
-    c->templates_dir = join(c->home, "templates");
-    if (!is_dir(c->templates_dir)) {
-        snprintf(err, errlen, "no templates folder at '%s' (set CERTIFICA_HOME)", c->templates_dir);
-        render_ctx_free(c);
+    if (cf && o &&
+        (!(cf->probe = render_ctx_new_conf(cf, err, errlen)) ||
+         render_preload(cf->probe, CERT_PARTICIPATION, o, err, errlen) < 0 ||
+         render_preload(cf->probe, CERT_ACHIEVEMENT, o, err, errlen) < 0)) {
+        render_conf_free(cf);
         return NULL;
     }
-    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen)) ||
-        render_tenants_open(c, tenants, err, errlen) < 0) {
+    return cf;
+}
+
+void render_conf_free(struct render_conf *cf)
+{
+    if (!cf)
+        return;
+    render_ctx_free(cf->probe);
+    render_conf_drop(cf);
+}
+
+struct render_ctx *render_ctx_new_conf(const struct render_conf *cf, char *err, size_t errlen)
+{
+    struct render_ctx *c = xcalloc(1, sizeof(*c));
+    c->conf = cf;
+    c->home = cf->home;
+    c->fonts_dir = cf->fonts_dir;
+    c->templates_dir = cf->templates_dir;
+    c->tenants = cf->tenants;
+    if (!(c->fallback = fallback_load(c->fonts_dir, err, errlen))) {
         render_ctx_free(c);
         return NULL;
     }
     pdf_global_init();
     return c;
+}
+
+struct render_ctx *render_ctx_new_tenants(const char *home, const char *tenants, char *err,
+                                          size_t errlen)
+{
+    struct render_conf *cf = render_conf_load(home, tenants, NULL, err, errlen);
+    struct render_ctx *c = cf ? render_ctx_new_conf(cf, err, errlen) : NULL;
+    if (!c) {
+        render_conf_free(cf);
+        return NULL;
+    }
+    c->own_conf = cf;
+    return c;
+}
+
+struct render_ctx *render_ctx_new(const char *home, char *err, size_t errlen)
+{
+    return render_ctx_new_tenants(home, NULL, err, errlen);
 }
 
 static void drop_templates(struct render_ctx *c)
@@ -137,10 +114,7 @@ void render_ctx_free(struct render_ctx *c)
     }
     free(c->fonts);
     fallback_free(c->fallback);
-    free(c->home);
-    free(c->fonts_dir);
-    free(c->templates_dir);
-    tenants_free(c->tenants);
+    render_conf_free(c->own_conf);
     free(c);
 }
 
@@ -152,7 +126,7 @@ struct cached_template *render_get_template(struct render_ctx *c, const char *pa
     for (size_t i = 0; i < c->n_templates; i++)
         if (!strcmp(c->templates[i].path, path))
             return &c->templates[i];
-    t = template_load(path, c->fonts_dir, err, errlen);
+    t = render_conf_template(c->conf, path, err, errlen);
     if (!t)
         return NULL;
     if (c->n_templates == CACHE_MAX) /* a process using 32 templates: start over */
@@ -304,80 +278,13 @@ static int cond_holds(const char *cond, struct vars *v)
     return neg ? val[0] == '\0' : val[0] != '\0';
 }
 
-static char *plan_keep(struct page_plan *pl, char *s)
-{
-    if (pl->n_texts == pl->cap_texts) {
-        pl->cap_texts = pl->cap_texts ? pl->cap_texts * 2 : 16;
-        pl->texts = xrealloc(pl->texts, pl->cap_texts * sizeof(*pl->texts));
-    }
-    pl->texts[pl->n_texts++] = s;
-    return s;
-}
-
-static struct block *plan_block(struct page_plan *pl)
-{
-    if (pl->n_blocks == pl->cap_blocks) {
-        pl->cap_blocks = pl->cap_blocks ? pl->cap_blocks * 2 : 16;
-        pl->blocks = xrealloc(pl->blocks, pl->cap_blocks * sizeof(*pl->blocks));
-    }
-    memset(&pl->blocks[pl->n_blocks], 0, sizeof(pl->blocks[0]));
-    return &pl->blocks[pl->n_blocks++];
-}
-
-static void plan_free(struct page_plan *pl)
-{
-    for (size_t i = 0; i < pl->n_blocks; i++)
-        typeset_free(&pl->blocks[i].ts);
-    for (size_t i = 0; i < pl->n_texts; i++)
-        free(pl->texts[i]);
-    free(pl->texts);
-    for (size_t i = 0; i < pl->n_signs; i++)
-        layout_sign_free(&pl->signs[i]);
-    free(pl->signs);
-    free(pl->blocks);
-}
-
-/* Lay out one text box; text is owned by the plan. */
-static int add_block(struct page_plan *pl, const struct chain *chains, int font, const char *text,
-                     struct layout_rect box, double size, double min_size, double leading,
-                     int max_lines, enum tpl_align align, enum tpl_valign valign,
-                     struct tpl_color color, char *err, size_t errlen)
-{
-    struct layout_spec spec = {box.w, box.h, size, min_size, leading, max_lines};
-    struct block *b;
-
-    if (!text[0])
-        return 0;
-    b = plan_block(pl);
-    b->color = color;
-    if (typeset_fit(&b->ts, text, chains[font].f, chains[font].n, box, &spec,
-                    (enum typeset_align)align, (enum typeset_valign)valign) < 0) {
-        snprintf(err, errlen, "cannot lay out '%.40s' in a %.0fx%.0f box", text, box.w, box.h);
-        return -1;
-    }
-    return 0;
-}
-
-/* The shaped width of s[0..n) set in a font chain (ctx) at size points. */
-static double chain_width(void *ctx, const char *s, size_t n, double size)
-{
-    const struct chain *c = ctx;
-    struct shaped sh;
-    double w;
-
-    shape_text(&sh, s, n, c->f, c->n);
-    w = shape_width(&sh, 0, n, size);
-    shape_free(&sh);
-    return w;
-}
-
 /* One cell per manager shown, names whole at one size, the last line counting those left
  * out (layout_sign); the plan keeps the cells for drawing the lines. */
 static int plan_signatures(struct page_plan *pl, const struct tpl_element *e,
                            const struct chain *fonts, const struct event *ev, struct vars *v,
                            char *err, size_t errlen)
 {
-    struct layout_measure m = {chain_width, (void *)&fonts[e->font]};
+    struct layout_measure m = {render_chain_width, (void *)&fonts[e->font]};
     struct layout_rect box = {e->x, e->y, e->w, e->h};
     struct layout_sign_spec spec = {box,        e->per_row,   e->size, e->min_size,
                                     e->leading, e->max_lines, 0,       e->label_size};
@@ -389,7 +296,7 @@ static int plan_signatures(struct page_plan *pl, const struct tpl_element *e,
 
     if (e->label) {
         template_expand(e->label, lookup, v, &text);
-        label = plan_keep(pl, buf_detach(&text, NULL));
+        label = render_plan_keep(pl, buf_detach(&text, NULL));
     }
     spec.has_label = label[0] != '\0';
     for (size_t i = 0; i < ev->n_managers; i++)
@@ -402,20 +309,35 @@ static int plan_signatures(struct page_plan *pl, const struct tpl_element *e,
     }
     for (size_t i = 0; rc == 0 && i < sg->shown; i++) {
         const struct layout_sign_cell *c = &sg->cells[i];
-        rc = add_block(pl, fonts, e->font, names[i], c->name, sg->size, sg->size, e->leading,
+        rc = render_add_block(pl, fonts, e->font, names[i], c->name, sg->size, sg->size, e->leading,
                        e->max_lines, TPL_CENTER, TPL_TOP, e->color, err, errlen);
         if (rc == 0 && spec.has_label)
-            rc = add_block(pl, fonts, e->label_font, label, c->label, sg->label_size,
+            rc = render_add_block(pl, fonts, e->label_font, label, c->label, sg->label_size,
                            sg->label_size * 0.7, LAYOUT_SIGN_LABEL_LEADING, 1, TPL_CENTER, TPL_TOP,
                            e->color, err, errlen);
     }
     if (rc == 0 && sg->others) {
         i18n_others(v->o->locale, sg->others, &text);
-        rc = add_block(pl, fonts, e->font, plan_keep(pl, buf_detach(&text, NULL)), sg->others_box,
+        rc = render_add_block(pl, fonts, e->font, render_plan_keep(pl, buf_detach(&text, NULL)), sg->others_box,
                        sg->others_size, sg->others_size, e->leading, 1, TPL_CENTER, TPL_TOP,
                        e->color, err, errlen);
     }
     free(names);
+    return rc;
+}
+
+/* A list element: the course's syllabus, errors naming its course file. */
+static int plan_list(struct render_ctx *c, struct page_plan *pl, const struct tpl_element *e,
+                     const struct chain *fonts, const struct event *ev,
+                     const struct tenant_course *course, char *err, size_t errlen)
+{
+    const struct tenant *tn = tenants_find(c->tenants, ev->institution_id);
+    struct buf src = BUF_INIT;
+    int rc;
+    buf_addf(&src, "%s/courses/%lld.json", tn ? tn->dir : "courses", course->id);
+    rc = render_plan_list(pl, e, fonts, (const char *const *)course->syllabus, course->n_syllabus,
+                          src.data, err, errlen);
+    buf_free(&src);
     return rc;
 }
 
@@ -424,10 +346,12 @@ static struct pdf_rgb rgb(struct tpl_color c)
     return (struct pdf_rgb){c.r, c.g, c.b};
 }
 
-static void draw_blocks(struct pdf *p, const struct page_plan *pl, size_t first, size_t n)
+/* Draw blocks first..first+n-1 that belong on this copy of their page. */
+static void draw_blocks(struct pdf *p, const struct page_plan *pl, size_t first, size_t n, int copy)
 {
     for (size_t b = first; b < first + n; b++)
-        typeset_draw(&pl->blocks[b].ts, p, rgb(pl->blocks[b].color));
+        if (!pl->blocks[b].copy || pl->blocks[b].copy == copy + 1)
+            typeset_draw(&pl->blocks[b].ts, p, rgb(pl->blocks[b].color));
 }
 
 /* QR modules as filled squares, one rectangle per horizontal run. */
@@ -469,10 +393,12 @@ static int draw_qr(struct pdf *p, const struct tpl_element *e, const char *url, 
     return 0;
 }
 
-/* Draw the elements of page pg in element order; *sign counts the signature plans used. */
+/* Draw the elements of copy `copy` of page pg in element order; *sign counts the signature
+ * plans used. */
 static int draw_page(struct render_ctx *c, struct pdf *p, const struct template *t,
-                     const struct page_plan *pl, struct vars *v, int pg, const size_t *first,
-                     const size_t *count, size_t *sign, char *err, size_t errlen)
+                     const struct page_plan *pl, struct vars *v, int pg, int copy,
+                     const size_t *first, const size_t *count, size_t *sign, char *err,
+                     size_t errlen)
 {
     if (t->has_background)
         pdf_rect(p, 0, 0, t->page_w, t->page_h, 0, NULL,
@@ -490,7 +416,8 @@ static int draw_page(struct render_ctx *c, struct pdf *p, const struct template 
             continue;
         switch (e->kind) {
         case TPL_TEXT:
-            draw_blocks(p, pl, first[i], count[i]);
+        case TPL_LIST:
+            draw_blocks(p, pl, first[i], count[i], copy);
             break;
         case TPL_SIGNATURES: {
             const struct layout_sign *sg = &pl->signs[(*sign)++];
@@ -499,7 +426,7 @@ static int draw_page(struct render_ctx *c, struct pdf *p, const struct template 
                          sg->cells[m].line_y, e->line_width, rgb(e->line_color));
             if (render_signature_images(c, p, v->ev, sg, e->y, err, errlen) < 0)
                 return -1;
-            draw_blocks(p, pl, first[i], count[i]);
+            draw_blocks(p, pl, first[i], count[i], copy);
             break;
         }
         case TPL_LINE:
@@ -542,6 +469,8 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
 
     o = render_tenant_opts(c, ev, o, &copy);
     vars_init(&v, c, ev, o);
+    for (int pg = 0; pg <= TEMPLATE_MAX_PAGES; pg++)
+        pl.copies[pg] = 1;
     path = render_template_path(c, ev, o, err, errlen);
     if (!path || !(ct = render_get_template(c, path, err, errlen)))
         goto out;
@@ -564,12 +493,16 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
             template_expand(e->text, lookup, &v, &tmp);
             if (strstr(e->text, "{{") && strspn(tmp.data ? tmp.data : "", " \n\t") < tmp.len)
                 keep[e->page] = 1;
-            if (add_block(&pl, fonts, e->font, plan_keep(&pl, buf_detach(&tmp, NULL)), box, e->size,
+            if (render_add_block(&pl, fonts, e->font, render_plan_keep(&pl, buf_detach(&tmp, NULL)), box, e->size,
                           e->min_size, e->leading, e->max_lines, e->align, e->valign, e->color, err,
                           errlen) < 0)
                 goto out;
         } else if (e->kind == TPL_SIGNATURES) {
             if (plan_signatures(&pl, e, fonts, ev, &v, err, errlen) < 0)
+                goto out;
+        } else if (e->kind == TPL_LIST && v.course && v.course->n_syllabus) {
+            keep[e->page] = 1;
+            if (plan_list(c, &pl, e, fonts, ev, v.course, err, errlen) < 0)
                 goto out;
         }
         count[i] = pl.n_blocks - first[i];
@@ -584,15 +517,16 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
     if (pdf_embed(p, err, errlen) < 0)
         goto out;
 
-    /* 3. draw in element order, page by page; a later page with nothing to say is left out */
+    /* 3. draw in element order, page by page (a list continues on copies of its page); a
+     * later page with nothing to say is left out */
     for (int pg = 1; pg <= n_pages; pg++) {
-        sign = 0;
-        if (!keep[pg])
-            continue;
-        if (pg > 1 && pdf_add_page(p, err, errlen) < 0)
-            goto out;
-        if (draw_page(c, p, t, &pl, &v, pg, first, count, &sign, err, errlen) < 0)
-            goto out;
+        for (int k = 0; keep[pg] && k < pl.copies[pg]; k++) {
+            sign = 0;
+            if ((pg > 1 || k > 0) && pdf_add_page(p, err, errlen) < 0)
+                goto out;
+            if (draw_page(c, p, t, &pl, &v, pg, k, first, count, &sign, err, errlen) < 0)
+                goto out;
+        }
     }
 
     buf_addf(&title, "%s - %s", o->locale == I18N_EN ? "Certificate" : "Certificado",
@@ -603,7 +537,7 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
     rc = 0;
 out:
     pdf_free(p);
-    plan_free(&pl);
+    render_plan_free(&pl);
     free(first);
     free(count);
     vars_free(&v);

@@ -1,15 +1,20 @@
 /* Internals shared by the files of the render module (render.c: contexts,
- * templates, drawing; render_cover.c: what can be printed). */
+ * templates, drawing; render_plan.c: the page plan and lists; render_cover.c:
+ * what can be printed). */
 #ifndef RENDER_INT_H
 #define RENDER_INT_H
 
 #include "fallback.h"
+#include "layout.h"
 #include "render.h"
 #include "shape.h"
 #include "template.h"
 #include "tenant.h"
+#include "typeset.h"
 
 #define CACHE_MAX 32
+#define RENDER_LIST_MAX_COPIES 8 /* a list continues on at most this many copies of its page */
+#define RENDER_BULLET "\u2022"
 
 /* A font role's chain: the template's own font, then the fallbacks. */
 struct chain {
@@ -30,21 +35,83 @@ struct cached_font {
     struct font *f;
 };
 
+/* A laid-out block of text ready to draw. */
+struct block {
+    struct tpl_color color;
+    struct typeset ts; /* its text points into owned storage */
+    int copy;          /* 0: on every copy of its page; k: on copy k only (a list's items) */
+};
+
+struct page_plan {
+    struct block *blocks;
+    size_t n_blocks, cap_blocks;
+    char **texts; /* owned expanded strings */
+    size_t n_texts, cap_texts;
+    struct layout_sign *signs; /* one per signatures element planned, in element order */
+    size_t n_signs;
+    int copies[TEMPLATE_MAX_PAGES + 1]; /* how many times each page is drawn: 1, more for a
+                                           list that continues */
+};
+
+/* Keep s (malloc'd) with the plan; returns s. */
+char *render_plan_keep(struct page_plan *pl, char *s);
+void render_plan_free(struct page_plan *pl);
+/* Lay out one text box (text owned by the plan, or static) as a new block. 0, or -1 with
+ * err. */
+int render_add_block(struct page_plan *pl, const struct chain *chains, int font, const char *text,
+                     struct layout_rect box, double size, double min_size, double leading,
+                     int max_lines, enum tpl_align align, enum tpl_valign valign,
+                     struct tpl_color color, char *err, size_t errlen);
+/* A layout_measure width: the shaped width of s[0..n) in the chain ctx at size points. */
+double render_chain_width(void *ctx, const char *s, size_t n, double size);
+/* Plan list element e with items[0..n): a bullet and a text block per item, at one size,
+ * through its columns and as many copies of its page as it needs (pl->copies). When they
+ * do not fit on RENDER_LIST_MAX_COPIES copies even at the smallest size: -1 with err naming
+ * source (the course file) and its syllabus. */
+int render_plan_list(struct page_plan *pl, const struct tpl_element *e, const struct chain *fonts,
+                     const char *const *items, size_t n, const char *source, char *err,
+                     size_t errlen);
+
 struct render_ctx {
-    char *home;
-    char *fonts_dir;
-    char *templates_dir;
+    const struct render_conf *conf; /* what it draws with */
+    struct render_conf *own_conf;   /* conf, when the context frees it (render_ctx_new_tenants) */
+    const char *home;               /* these three and tenants are conf's */
+    const char *fonts_dir;
+    const char *templates_dir;
     struct fallback *fallback;
-    struct tenants *tenants; /* checked at start; never NULL once open */
+    const struct tenants *tenants; /* checked at start; never NULL once open */
     struct cached_template templates[CACHE_MAX];
     size_t n_templates;
     struct cached_font *fonts;
     size_t n_fonts;
 };
 
-/* Read and check the tenants folder (NULL: $CERTIFICA_TENANTS, else
- * home/tenants) into c->tenants. 0, or -1 with err naming file and key. */
-int render_tenants_open(struct render_ctx *c, const char *dir, char *err, size_t errlen);
+struct conf_text {
+    char *path; /* as render_template_path builds it: "<dir>/<file>.json" */
+    char *text;
+    size_t len;
+};
+
+struct render_conf {
+    char *home, *fonts_dir, *templates_dir;
+    struct tenants *tenants;
+    struct conf_text *texts;
+    size_t n_texts;
+    struct render_ctx *probe; /* the context the checks used: keeps their fonts open */
+};
+
+/* The tenants folder (checked) and every template's text, without a context
+ * (render_conf_load adds the checks that need one). NULL with err set. */
+struct render_conf *render_conf_read(const char *home, const char *tenants, char *err,
+                                     size_t errlen);
+/* Free what render_conf_read made (not the probe). NULL is fine. */
+void render_conf_drop(struct render_conf *cf);
+/* 1 when the configuration holds the template file at path (as read at its load). */
+int render_conf_has(const struct render_conf *cf, const char *path);
+/* The template at path as the configuration read it (a path it does not hold, one named
+ * on the command line, is read now). NULL with err set; free with template_free. */
+struct template *render_conf_template(const struct render_conf *cf, const char *path, char *err,
+                                      size_t errlen);
 /* o, or a copy of it in *copy with the locale of ev's tenant when o's is not fixed. */
 const struct render_opts *render_tenant_opts(const struct render_ctx *c, const struct event *ev,
                                              const struct render_opts *o, struct render_opts *copy);

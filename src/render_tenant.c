@@ -15,14 +15,6 @@
 #include "tenant.h"
 #include "banned.h"
 
-int render_tenants_open(struct render_ctx *c, const char *dir, char *err, size_t errlen)
-{
-    char *d = tenants_dir(dir, c->home);
-    c->tenants = tenants_load(d, c->templates_dir, c->fonts_dir, err, errlen);
-    free(d);
-    return c->tenants ? 0 : -1;
-}
-
 const struct tenants *render_tenants(const struct render_ctx *c)
 {
     return c->tenants;
@@ -56,19 +48,19 @@ static int file_exists(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* NAME.<locale>.json, then NAME.json, in dir: appended to out when found (1), else the
- * paths tried are appended to tried (0). */
-static int look_in(const char *dir, const char *name, enum i18n_locale loc, struct buf *out,
-                   struct buf *tried)
+/* NAME.<locale>.json, then NAME.json, in dir as the configuration read it: appended to out
+ * when found (1), else the paths tried are appended to tried (0). */
+static int look_in(const struct render_conf *cf, const char *dir, const char *name,
+                   enum i18n_locale loc, struct buf *out, struct buf *tried)
 {
     struct buf a = BUF_INIT, b = BUF_INIT;
     int hit = 0;
     buf_addf(&a, "%s/%s.%s.json", dir, name, i18n_name(loc));
     buf_addf(&b, "%s/%s.json", dir, name);
-    if (file_exists(a.data)) {
+    if (render_conf_has(cf, a.data)) {
         buf_adds(out, a.data);
         hit = 1;
-    } else if (file_exists(b.data)) {
+    } else if (render_conf_has(cf, b.data)) {
         buf_adds(out, b.data);
         hit = 1;
     } else {
@@ -107,11 +99,11 @@ const char *render_template_path(struct render_ctx *c, const struct event *ev,
     if (tn) {
         struct buf own = BUF_INIT;
         buf_addf(&own, "%s/templates", tn->dir);
-        ok = look_in(own.data, name, o->locale, &hit, &tried);
+        ok = look_in(c->conf, own.data, name, o->locale, &hit, &tried);
         buf_free(&own);
     }
     if (!ok)
-        ok = look_in(c->templates_dir, name, o->locale, &hit, &tried);
+        ok = look_in(c->conf, c->templates_dir, name, o->locale, &hit, &tried);
     if (ok && hit.len < sizeof(found))
         snprintf(found, sizeof(found), "%s", hit.data);
     else

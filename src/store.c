@@ -111,10 +111,11 @@ int store_raw_event(struct store *st, const char *id, int revision, struct buf *
     return st->ops->raw_event(st, id, revision, out, err, errlen);
 }
 
-int store_rerender(struct store *st, const char *since, store_rerender_fn fn, void *ctx,
-                   size_t *count, char *err, size_t errlen)
+int store_rerender(struct store *st, const struct store_rerender_filter *f, store_rerender_fn fn,
+                   void *ctx, size_t *count, char *err, size_t errlen)
 {
-    return st->ops->rerender(st, since, fn, ctx, count, err, errlen);
+    static const struct store_rerender_filter all = {NULL, 0};
+    return st->ops->rerender(st, f ? f : &all, fn, ctx, count, err, errlen);
 }
 
 int store_revoke(struct store *st, const char *id, const char *reason, char *err, size_t errlen)

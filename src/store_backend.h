@@ -28,8 +28,8 @@ struct store_ops {
                        char *err, size_t errlen);
     int (*raw_event)(struct store *st, const char *id, int revision, struct buf *out, char *err,
                      size_t errlen);
-    int (*rerender)(struct store *st, const char *since, store_rerender_fn fn, void *ctx,
-                    size_t *count, char *err, size_t errlen);
+    int (*rerender)(struct store *st, const struct store_rerender_filter *f, store_rerender_fn fn,
+                    void *ctx, size_t *count, char *err, size_t errlen);
     int (*revoke)(struct store *st, const char *id, const char *reason, char *err, size_t errlen);
     int (*stats)(struct store *st, struct store_stats *out, char *err, size_t errlen);
 

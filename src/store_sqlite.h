@@ -167,8 +167,10 @@ int store_sqlite_get_by_code(struct store *st, const char *code, struct store_ce
 int store_sqlite_raw_event(struct store *st, const char *id, int revision, struct buf *out,
                            char *err, size_t errlen);
 int store_sqlite_stats(struct store *st, struct store_stats *out, char *err, size_t errlen);
-int store_sqlite_rerender(struct store *st, const char *since, store_rerender_fn fn, void *ctx,
-                          size_t *count, char *err, size_t errlen);
+/* f is never NULL (store_rerender passes an empty filter for NULL). */
+int store_sqlite_rerender(struct store *st, const struct store_rerender_filter *f,
+                          store_rerender_fn fn, void *ctx, size_t *count, char *err,
+                          size_t errlen);
 int store_sqlite_search(struct store *st, const struct store_query *q, struct store_page *out,
                         char *err, size_t errlen);
 int store_sqlite_search_explain(struct store *st, const struct store_query *q, struct buf *out,

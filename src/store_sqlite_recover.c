@@ -250,9 +250,11 @@ out:
     return rc;
 }
 
-int store_sqlite_rerender(struct store *base, const char *since, store_rerender_fn fn, void *ctx,
-                          size_t *count, char *err, size_t errlen)
+int store_sqlite_rerender(struct store *base, const struct store_rerender_filter *f,
+                          store_rerender_fn fn, void *ctx, size_t *count, char *err,
+                          size_t errlen)
 {
+    const char *since = f->since;
     struct store_sqlite *st = store_sqlite_of(base);
     struct caltime d;
     char(*ids)[STORE_ID_MAX] = NULL;
@@ -269,14 +271,15 @@ int store_sqlite_rerender(struct store *base, const char *since, store_rerender_
     }
     db = store_sqlite_reader_get(st);
     if (sqlite3_prepare_v2(db,
-                           "SELECT id FROM certificates WHERE ?1 IS NULL OR certified_at >= ?1"
-                           " ORDER BY id",
+                           "SELECT id FROM certificates WHERE (?1 IS NULL OR certified_at >= ?1)"
+                           " AND (?2 = 0 OR institution_id = ?2) ORDER BY id",
                            -1, &s, NULL) != SQLITE_OK) {
         store_sqlite_error(st, db, "read", err, errlen);
         store_sqlite_reader_put(st, db);
         return -1;
     }
     store_sqlite_bind_text(s, 1, since);
+    sqlite3_bind_int64(s, 2, f->institution_id);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (n == cap) {
             cap = cap ? 2 * cap : 256;

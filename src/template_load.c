@@ -313,10 +313,14 @@ static const char *const sig_keys[] = {
     "font",  "size",    "min_size", "leading",    "max_lines",  "color", "line_color",
     "width", "per_row", "label",    "label_font", "label_size", NULL};
 static const char *const qr_keys[] = {"type", "if", "page", "x", "y", "size", "color", NULL};
+static const char *const list_keys[] = {"type", "if",       "page",    "x",       "y",
+                                        "w",    "h",        "items",   "font",    "size",
+                                        "min_size", "leading", "columns", "color", NULL};
 
-static const char *const kind_names[] = {"text", "line", "rect", "image", "signatures", "qr", NULL};
-static const char *const *const kind_keys[] = {text_keys,  line_keys, rect_keys,
-                                               image_keys, sig_keys,  qr_keys};
+static const char *const kind_names[] = {"text", "line",       "rect", "image",
+                                         "signatures", "qr", "list", NULL};
+static const char *const *const kind_keys[] = {text_keys, line_keys, rect_keys, image_keys,
+                                               sig_keys,  qr_keys,   list_keys};
 
 /* x, y, w, h of a box: 0, or -1 when one is missing or wrong (reported). */
 static int load_box(struct tpl_loader *ld, const cJSON *o, const char *at, struct tpl_element *e)
@@ -413,7 +417,7 @@ static void load_element(struct tpl_loader *ld, const cJSON *o, const char *at,
         for (i = 0; kind_names[i]; i++)
             tpl_near_try(&nr, kind_names[i]);
         if (!nr.best)
-            snprintf(hint, sizeof(hint), " (use text, line, rect, image, signatures or qr)");
+            snprintf(hint, sizeof(hint), " (use text, line, rect, image, signatures, qr or list)");
         else
             tpl_near_hint(&nr, hint, sizeof(hint));
         tpl_fail_at(ld, tpl_key_path(path, sizeof(path), at, "type"), "unknown element type '%s'%s",
@@ -480,6 +484,18 @@ static void load_element(struct tpl_loader *ld, const cJSON *o, const char *at,
         e->label_size = e->size * 0.8;
         tpl_get_pos(ld, o, at, "label_size", 0, &e->label_size);
         break;
+    case TPL_LIST: {
+        static const char *const lists[] = {"syllabus", NULL};
+        int which;
+        placed = load_box(ld, o, at, e) == 0;
+        tpl_get_enum(ld, o, at, "items", lists, &which);
+        if (!tpl_get(o, "items"))
+            tpl_fail_at(ld, tpl_key_path(path, sizeof(path), at, "items"), "required, missing");
+        load_text_style(ld, o, at, df, e);
+        e->columns = 1;
+        tpl_get_int(ld, o, at, "columns", 1, LAYOUT_LIST_MAX_COLS, &e->columns);
+        break;
+    }
     case TPL_QR:
         placed = tpl_get_num(ld, o, at, "x", 1, &e->x) > 0;
         placed &= tpl_get_num(ld, o, at, "y", 1, &e->y) > 0;
@@ -514,6 +530,16 @@ static void load_elements(struct tpl_loader *ld, const cJSON *elems, const struc
         snprintf(at, sizeof(at), "elements[%zu]", t->n_elems);
         load_element(ld, it, at, df, &t->elems[t->n_elems++]);
     }
+    /* a list continues on copies of its page: one list to a page */
+    for (size_t i = 0; i < t->n_elems; i++)
+        for (size_t k = 0; k < i; k++)
+            if (t->elems[i].kind == TPL_LIST && t->elems[k].kind == TPL_LIST &&
+                t->elems[i].page == t->elems[k].page) {
+                snprintf(at, sizeof(at), "elements[%zu]", i);
+                tpl_fail_at(ld, at, "a second list on page %d (elements[%zu] is one): one list "
+                                    "to a page", t->elems[i].page, k);
+                break;
+            }
 }
 
 void tpl_load_root(struct tpl_loader *ld, const cJSON *root)

@@ -12,6 +12,7 @@ trap 'rm -f "$log"' EXIT
 pass=0 fail=0
 
 count() { # name status
+	secs=$(($(date +%s) - started))
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	if [ "$2" != 0 ] && [ "$f" = 0 ]; then
@@ -20,7 +21,7 @@ count() { # name status
 	fi
 	# each failure with the comment lines that follow it (what it got)
 	awk '/^not ok / { p = 1; print; next } p && /^#/ { print; next } { p = 0 }' "$log"
-	echo "# $1: $p passed, $f failed"
+	echo "# $1: $p passed, $f failed (${secs}s)"
 	pass=$((pass + p)); fail=$((fail + f))
 }
 
@@ -28,12 +29,14 @@ count() { # name status
 mkdir -p "$TOP/build/tests"
 for t in "$UNIT_DIR"/test_*; do
 	[ -x "$t" ] || continue
+	started=$(date +%s)
 	(cd "$TOP" && $VALGRIND "$t") >"$log" 2>&1
 	count "$(basename "$t")" $?
 	[ -n "$VERBOSE" ] && cat "$log"
 done
 for t in "$TOP"/tests/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
+	started=$(date +%s)
 	(cd "$TOP" && sh "$t") >"$log" 2>&1
 	count "$(basename "$t")" $?
 	[ -n "$VERBOSE" ] && cat "$log"
@@ -53,6 +56,7 @@ case "${LD_PRELOAD:-}" in
 esac
 dated() { # NAME TZ CLOCK
 	for s in $DATED_SCRIPTS; do
+		started=$(date +%s)
 		(cd "$TOP" && TZ=$2 TEST_CLOCK=$3 $unfake faketime "$3" sh "tests/$s") >"$log" 2>&1
 		count "$s@$1" $?
 		[ -n "$VERBOSE" ] && cat "$log"

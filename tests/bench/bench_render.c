@@ -3,7 +3,11 @@
  * mean PDF size and the peak memory; first names in Latin, Greek and
  * Cyrillic letters, then N events whose names are spread over many scripts
  * (Arabic, Hebrew, CJK, Indic, Thai...), checked for what can be printed as
- * the server does, and the ratio of the two rates. */
+ * the server does, and the ratio of the two rates; then the tenant part: N
+ * events of an institution of examples/tenants (its template, its logo and two
+ * managers' signature images) beside the same N events of an institution
+ * without a folder (the plain template), their rates, ratio and PDF sizes,
+ * and how often the image cache decoded a file. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +18,7 @@
 
 #include "buf.h"
 #include "event.h"
+#include "image.h"
 #include "render.h"
 
 static const char *const names[] = {
@@ -63,9 +68,14 @@ static double now(void)
     return clock_s(CLOCK_MONOTONIC);
 }
 
-static void make_event(struct buf *b, int i, int world)
+enum kind { LATIN, WORLD, PLAIN, TENANT };
+
+/* PLAIN and TENANT: the same Latin events with managers 410 and 411, of an institution
+ * without a tenant folder, or of examples/tenants/41270033 (whose catch-all template has
+ * the logo, and whose signatures/ has both managers). */
+static void make_event(struct buf *b, int i, enum kind k)
 {
-    int managers = i % 8;
+    int world = k == WORLD, managers = k >= PLAIN ? 2 : i % 8;
     const char *user = world ? world_names[i % 16] : names[i % 8];
     const char *course = world ? world_courses[i % 4] : courses[i % 4];
     buf_reset(b);
@@ -76,15 +86,16 @@ static void make_event(struct buf *b, int i, int world)
              "\"cpf\":\"123.456.789-09\",\"nickname\":null,\"uuid\":null},"
              "\"course\":{\"id\":%d,\"name\":\"%s\",\"workload\":\"%s\","
              "\"enrolled_at\":\"2023-07-03 09:12:00\",\"concluded_at\":\"2023-08-25 18:40:12\"},"
-             "\"school\":{\"id\":7,\"name\":\"Escola Técnica São João\",\"managers\":[",
-             1 + i % 3, 1000 + i, user, 1 + i % 4, course, workloads[i % 5]);
+             "\"school\":{\"id\":%d,\"name\":\"Escola Técnica São João\",\"managers\":[",
+             k == TENANT ? 41270033 : 1 + i % 3, 1000 + i, user, k >= PLAIN ? 9000 : 1 + i % 4,
+             course, workloads[i % 5], k >= PLAIN ? 19 : 7);
     for (int m = 0; m < managers; m++) {
         if (world)
             buf_addf(b, "%s{\"manager_id\":%d,\"manager_name\":\"%s\"}", m ? "," : "", m + 1,
                      world_managers[(i + m) % 6]);
         else
             buf_addf(b, "%s{\"manager_id\":%d,\"manager_name\":\"Gestora %c. da Silva\"}",
-                     m ? "," : "", m + 1, 'A' + m);
+                     m ? "," : "", k >= PLAIN ? 410 + m : m + 1, 'A' + m);
     }
     buf_addf(b,
              "]},\"certified\":{\"certified_at\":\"2023-08-28 10:00:00\",\"type\":\"%s\","
@@ -96,22 +107,24 @@ struct part {
     double seconds, cpu, total_size, max_size;
 };
 
-/* Render n events of one kind into dir; 0, or -1 with a message printed. */
-static int run(struct render_ctx *ctx, int n, int world, const char *dir, struct part *r)
+/* Render events from..to-1 of one kind into dir, adding to *r; 0, or -1 with a message
+ * printed. */
+static int run_some(struct render_ctx *ctx, int from, int to, enum kind k, const char *dir,
+                    struct part *r)
 {
     struct buf body = BUF_INIT, pdf = BUF_INIT, path = BUF_INIT;
     char err[1024];
+    static const char *const prefix[] = {"", "world-", "plain-", "tenant-"};
     double t0 = now(), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     int rc = -1;
 
-    memset(r, 0, sizeof(*r));
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < to; i++) {
         struct event ev;
         struct event_diags d;
         struct render_opts o = {NULL, i % 3 == 2 ? I18N_EN : I18N_PT_BR, "ABCDE-FGHJK-MNPQR",
-                                "http://127.0.0.1:8080/verify/ABCDE-FGHJK-MNPQR"};
+                                "http://127.0.0.1:8080/verify/ABCDE-FGHJK-MNPQR", 0};
         int fd;
-        make_event(&body, i, world);
+        make_event(&body, i, k);
         if (event_parse(body.data, body.len, &ev, &d) != EVENT_OK ||
             render_check_event(ctx, &ev, &o, &d, err, sizeof(err)) != 0) {
             fprintf(stderr, "bench: event %d not printable: %s: %s\n", i,
@@ -124,7 +137,7 @@ static int run(struct render_ctx *ctx, int n, int world, const char *dir, struct
             goto out;
         }
         buf_reset(&path);
-        buf_addf(&path, "%s/%s%d.pdf", dir, world ? "world-" : "", i);
+        buf_addf(&path, "%s/%s%d.pdf", dir, prefix[k], i);
         fd = open(path.data, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd < 0 || write(fd, pdf.data, pdf.len) != (ssize_t)pdf.len || close(fd) < 0) {
             perror(path.data);
@@ -136,14 +149,20 @@ static int run(struct render_ctx *ctx, int n, int world, const char *dir, struct
         event_free(&ev);
         event_diags_free(&d);
     }
-    r->seconds = now() - t0;
-    r->cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    r->seconds += now() - t0;
+    r->cpu += clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
     rc = 0;
 out:
     buf_free(&body);
     buf_free(&pdf);
     buf_free(&path);
     return rc;
+}
+
+static int run(struct render_ctx *ctx, int n, enum kind k, const char *dir, struct part *r)
+{
+    memset(r, 0, sizeof(*r));
+    return run_some(ctx, 0, n, k, dir, r);
 }
 
 static void report(const char *what, int n, const struct part *r)
@@ -160,21 +179,43 @@ int main(int argc, char **argv)
     const char *dir = argc > 2 ? argv[2] : "build/bench/out";
     struct render_ctx *ctx;
     struct rusage ru;
-    struct part latin, world;
+    struct part latin, world, plain, tenant;
+    struct image_stats is;
     char err[1024];
 
-    ctx = render_ctx_new(NULL, err, sizeof(err));
+    ctx = render_ctx_new_tenants(NULL, "examples/tenants", err, sizeof(err));
     if (!ctx) {
         fprintf(stderr, "bench: %s\n", err);
         return 1;
     }
-    if (run(ctx, n, 0, dir, &latin) < 0 || run(ctx, n, 1, dir, &world) < 0)
+    if (run(ctx, n, LATIN, dir, &latin) < 0 || run(ctx, n, WORLD, dir, &world) < 0)
         return 1;
     getrusage(RUSAGE_SELF, &ru);
     report("latin", n, &latin);
     report("mixed scripts", n, &world);
     printf("mixed scripts / latin rate: %.2f (by CPU time %.2f); peak RSS %.1f MB\n",
            latin.seconds / world.seconds, latin.cpu / world.cpu, ru.ru_maxrss / 1024.0);
+
+    /* the tenant part: plain and tenant taken in turns, 50 events at a time, so that a busy
+     * moment of the machine weighs on both alike */
+    printf("== tenants: the plain template and examples/tenants/41270033's (a logo and two "
+           "signature images), %d events each, in turns\n", n);
+    memset(&plain, 0, sizeof(plain));
+    memset(&tenant, 0, sizeof(tenant));
+    for (int i = 0; i < n; i += 50) {
+        int to = i + 50 < n ? i + 50 : n;
+        if (run_some(ctx, i, to, PLAIN, dir, &plain) < 0 ||
+            run_some(ctx, i, to, TENANT, dir, &tenant) < 0)
+            return 1;
+    }
+    image_stats(&is);
+    report("plain", n, &plain);
+    report("tenant", n, &tenant);
+    printf("tenant / plain rate: %.2f (by CPU time %.2f; target at least 0.80); tenant PDF "
+           "largest %.1f KB (target under 60 KB); image files decoded %zu times for %d "
+           "certificates (%zu taken from the cache)\n",
+           plain.seconds / tenant.seconds, plain.cpu / tenant.cpu, tenant.max_size / 1024,
+           is.decodes, n, is.hits);
     render_ctx_free(ctx);
     return 0;
 }

@@ -41,6 +41,9 @@ static void test_render(void)
     metrics_connection(1);
     metrics_connection(1);
     metrics_connection(-1);
+    metrics_reload(1);
+    metrics_reload(0);
+    metrics_reload(0);
     metrics_render(&b);
 
     ok(has_line(b.data, "# TYPE certifica_http_requests_total counter"), "requests TYPE");
@@ -89,6 +92,10 @@ static void test_render(void)
     ok(has_line(b.data, "certifica_store_seconds_bucket{le=\"10\"} 0"), "store 11 s above 10");
     ok(has_line(b.data, "certifica_store_seconds_bucket{le=\"+Inf\"} 1"), "store +Inf");
 
+    ok(has_line(b.data, "# TYPE certifica_config_reloads_total counter"), "reloads TYPE");
+    ok(has_line(b.data, "certifica_config_reloads_total{result=\"ok\"} 1"), "a reload taken");
+    ok(has_line(b.data, "certifica_config_reloads_total{result=\"failed\"} 2"),
+       "two reloads refused");
     ok(has_line(b.data, "# TYPE certifica_open_connections gauge"), "gauge TYPE");
     ok(has_line(b.data, "certifica_open_connections 1"), "open connections");
     is_int(b.data[b.len - 1], '\n', "ends with a newline");
@@ -105,6 +112,7 @@ static void test_render(void)
     ok(has_line(b.data, "certifica_http_request_duration_seconds_count{route=\"webhook\"} 0"),
        "webhook histogram shown even when empty");
     ok(has_line(b.data, "certifica_open_connections 0"), "gauge reset");
+    ok(has_line(b.data, "certifica_config_reloads_total{result=\"failed\"} 0"), "reloads reset");
     buf_free(&b);
 }
 

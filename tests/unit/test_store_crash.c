@@ -560,11 +560,11 @@ static void test_rerender(const char *dir)
     }
     rc.variant = 1;
     rc.calls = 0;
-    is_int(store_rerender(st, "2020-06-10", fake_rerender, &rc, &count, err, sizeof(err)), 0,
+    is_int(store_rerender(st, &(struct store_rerender_filter){"2020-06-10", 0}, fake_rerender, &rc, &count, err, sizeof(err)), 0,
            "rerender since 2020-06-10 (%s)", err);
     is_int(count, 2, "re-made 2 of 3 certificates");
     is_int(rc.calls, 2, "calling the function once each");
-    is_int(store_rerender(st, "2020-13-01", fake_rerender, &rc, &count, err, sizeof(err)), -1,
+    is_int(store_rerender(st, &(struct store_rerender_filter){"2020-13-01", 0}, fake_rerender, &rc, &count, err, sizeof(err)), -1,
            "a bad date is refused");
     for (int i = 0; i < 3; i++) {
         int touched = i > 0;
@@ -580,6 +580,28 @@ static void test_rerender(const char *dir)
         is_str(after[i].revs[0].sha256, before[i].revs[0].sha256,
                "cert %d: the superseded revision is untouched", i);
         ok(cert_files_ok(st, ids[i]), "cert %d: files match their hashes", i);
+        store_cert_free(&before[i]);
+        store_cert_free(&after[i]);
+    }
+    /* another institution's certificates, then only those re-made */
+    for (int i = 0; i < 2; i++) {
+        ev_init(&e, 9, 1 + i, 1, "Other", dates[0]);
+        store_put(st, &e.f, fake_render, &rc, &r, err, sizeof(err));
+    }
+    store_get(st, ids[2], &before[2], err, sizeof(err));
+    store_get(st, r.ticket.id, &before[1], err, sizeof(err));
+    rc.calls = 0;
+    is_int(store_rerender(st, &(struct store_rerender_filter){NULL, 9}, fake_rerender, &rc, &count,
+                          err, sizeof(err)),
+           0, "rerender of institution 9 (%s)", err);
+    is_int(count, 2, "re-made its 2 certificates");
+    is_int(rc.calls, 2, "and called the function for no other");
+    store_get(st, ids[2], &after[2], err, sizeof(err));
+    store_get(st, r.ticket.id, &after[1], err, sizeof(err));
+    is_str(after[2].revs[1].sha256, before[2].revs[1].sha256, "institution 4 is untouched");
+    is_int(after[1].revs[0].generation, 1, "institution 9's file is a new generation");
+    is_str(after[1].revs[0].code, before[1].revs[0].code, "with the same code");
+    for (int i = 1; i < 3; i++) {
         store_cert_free(&before[i]);
         store_cert_free(&after[i]);
     }

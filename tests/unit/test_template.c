@@ -490,7 +490,7 @@ static void test_errors(void)
            "unknown element type, with a suggestion");
     is_str(load_err("{" FONTS ", \"elements\": [{\"type\": \"barcode\"}]}"),
            E "elements[0].type: unknown element type 'barcode' (use text, line, rect, image, "
-             "signatures or qr)",
+             "signatures, qr or list)",
            "unknown element type");
     is_str(load_err("{" FONTS ", \"page\": \"A4\", \"colors\": {\"a\\nb\": \"#00\"}, "
                     "\"elements\": []}"),
