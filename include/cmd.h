@@ -3,7 +3,10 @@
 #ifndef CMD_H
 #define CMD_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
 
 #include "i18n.h"
 #include "sign.h"
@@ -79,6 +82,17 @@ int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct 
  * sign_key_free. */
 struct sign_key *cmd_sign_key(const struct cmd_entry *e, const struct cmd_common *o, int *failed);
 
+/* Draw a progress bar on a terminal f, over the line before:
+ * "[####......] done/total  rate/s  ETA m:ss" and tail (may be NULL). */
+void cmd_progress_bar(FILE *f, size_t done, size_t total, double rate, const char *tail);
+
+/* Commands that stop cleanly at Ctrl-C (import, copy): after
+ * cmd_catch_interrupts, SIGINT and SIGTERM set cmd_interrupted. */
+extern volatile sig_atomic_t cmd_interrupted;
+void cmd_catch_interrupts(void);
+/* Seconds on the monotonic clock, for rates. */
+double cmd_seconds(void);
+
 /* An institution or school id as typed: a positive decimal integer. 0, or -1. */
 int cmd_parse_id(const char *arg, int64_t *out);
 
@@ -91,5 +105,7 @@ extern const struct cmd_entry cmd_staff_entry;
 extern const struct cmd_entry cmd_revoke_entry;
 extern const struct cmd_entry cmd_tenants_entry;
 extern const struct cmd_entry cmd_webhook_token_entry;
+extern const struct cmd_entry cmd_audit_entry;
+extern const struct cmd_entry cmd_copy_entry;
 
 #endif

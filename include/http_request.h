@@ -44,6 +44,7 @@ struct http_request {
     struct http_throttle_verdict fail;
     /* What the audit log and the request's log line say. */
     char slug[128];
+    int64_t institution_id; /* the delivery's institution, 0 when not known */
     char cert_id[64];
     int revision;
     const char *outcome; /* static string or NULL */

@@ -41,6 +41,7 @@ struct issue_result {
     struct store_result stored;
     struct event_diags diags;
     char slug[128]; /* event.slug when there was one */
+    int64_t institution_id; /* data.institution.id as far as it was read, 0 otherwise */
     char error[256];
     char public_url[512]; /* the institution's own verification base (tenant.json), or "" */
     double render_ms;     /* time spent rendering, 0 when nothing rendered */

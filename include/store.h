@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit.h"
 #include "buf.h"
 
 #define STORE_ID_MAX 40   /* bytes of an id, with the NUL */
@@ -350,6 +351,82 @@ int store_webhook_token_revoke(struct store *st, const char *label, char *err, s
  * token, -1 error. Looked up by its SHA-256 digest. */
 int store_webhook_token_check(struct store *st, const char *token, int64_t *institution_id,
                               char *err, size_t errlen);
+
+/* The audit log of the webhook (audit.h formats the lines; the store keeps
+ * them, so that every node of a shared store writes to one log). SQLite
+ * store: the day files of audit.h under <store>/audit. */
+
+/* Keep one record (r->line, no newline, and its keys). Thread-safe; one
+ * record is never mixed with another. 0, or -1 with err. */
+int store_audit_append(struct store *st, const struct audit_record *r, char *err, size_t errlen);
+/* Call fn for every record f lets through (NULL: all), oldest first, in the
+ * order they were appended; r is valid during the call only. A stable order:
+ * the same records come in the same order every time. 0, or -1 with err
+ * (fn's, or the store's). */
+int store_audit_each(struct store *st, const struct audit_filter *f, audit_each_fn fn, void *ctx,
+                     char *err, size_t errlen);
+
+/* Moving an archive between stores (certifica copy): each backend yields
+ * its content and writes another's exactly, with the same ids, revisions,
+ * codes, times and token digests. */
+
+/* What a revision holds beyond struct store_revision: its bytes. */
+struct store_copy_rev {
+    int revision;
+    char code[STORE_CODE_MAX];
+    char created_at[20], rendered_at[20]; /* UTC "yyyy-MM-dd HH:mm:ss" */
+    char send_at[20];                     /* "" when unknown */
+    int superseded, generation;
+    char sha256[65];      /* of pdf, hex, as the source's index says */
+    struct buf canonical; /* the canonical text (decides unchanged vs revised) */
+    struct buf raw;       /* the event body as received */
+    struct buf pdf;       /* the PDF, byte for byte */
+};
+void store_copy_rev_free(struct store_copy_rev *r);
+
+/* Called with each certificate (as store_get fills it, revisions without
+ * their bytes): 0 to go on, -1 to stop with err set. */
+typedef int (*store_cert_each_fn)(void *ctx, const struct store_cert *c, char *err,
+                                  size_t errlen);
+/* Every certificate, by id (byte order), unscoped: fn as above. 0, or -1. */
+int store_cert_each(struct store *st, store_cert_each_fn fn, void *ctx, char *err, size_t errlen);
+/* One revision with its bytes into *out (zeroed first; free with
+ * store_copy_rev_free): 0, 1 no such revision, -1 error (also when the PDF
+ * cannot be read). */
+int store_copy_read(struct store *st, const char *id, int revision, struct store_copy_rev *out,
+                    char *err, size_t errlen);
+/* Write certificate c (its fields, latest, revocation) and the revisions
+ * revs[0..n) exactly as given, in one transaction, durably: PDFs byte for
+ * byte, the same codes, times, superseded flags and send_at. Idempotent: a
+ * revision the store has already with the same code is left as it is; one it
+ * has with another code, or a code another certificate holds, is an error
+ * naming the certificate, and nothing is written. 0, or -1 with err. */
+int store_copy_put(struct store *st, const struct store_cert *c, const struct store_copy_rev *revs,
+                   size_t n, char *err, size_t errlen);
+
+/* A staff account or webhook token as copy moves it: its digest, never a
+ * token. */
+enum store_cred_kind { STORE_CRED_STAFF, STORE_CRED_WEBHOOK };
+struct store_cred {
+    enum store_cred_kind kind;
+    char name[64];            /* staff name, or webhook token label */
+    struct store_scope scope; /* staff: its scope; webhook: institution_id only */
+    unsigned char sha256[32]; /* of the token */
+    char created_at[20];
+    char revoked_at[20]; /* "" while active */
+};
+typedef int (*store_cred_each_fn)(void *ctx, const struct store_cred *c, char *err, size_t errlen);
+/* Every staff account (by name, then created_at) then every webhook token
+ * (by label, then created_at), active and revoked. 0, or -1. */
+int store_cred_each(struct store *st, store_cred_each_fn fn, void *ctx, char *err, size_t errlen);
+/* Keep c exactly. Idempotent: the same digest already there is left as it is
+ * (0), except that a revocation the store lacks is added. An active name or
+ * label already held by another digest is an error naming it. 0, or -1. */
+int store_cred_put(struct store *st, const struct store_cred *c, char *err, size_t errlen);
+/* 1 when a store is at where (SQLite: the folder has its index), 0 when
+ * there is none (nothing made), -1 with err when that cannot be told. For
+ * commands that must not make a store by reading one (copy --from). */
+int store_exists(const char *where, char *err, size_t errlen);
 
 /* Helpers shared by every backend. Pure or thread-safe. */
 

@@ -1,5 +1,7 @@
-/* The webhook audit log: JSON Lines per UTC day, earlier days compressed
- * with zlib, written under a mutex with one write(2) per line. */
+/* The webhook audit log: each call formatted as one JSON line and handed to
+ * a sink, by default files of JSON Lines per UTC day, earlier days
+ * compressed with zlib, written under a mutex with one write(2) per line
+ * (audit_read.c reads them back). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +32,8 @@ struct audit {
     char day[DAY_LEN + 1];
     audit_clock_fn clock;
     void *clock_ctx;
+    audit_sink_fn sink; /* NULL: the files */
+    void *sink_ctx;
 };
 
 static void real_clock(void *ctx, struct timespec *now)
@@ -205,6 +209,19 @@ fail:
     return NULL;
 }
 
+struct audit *audit_open_sink(audit_sink_fn sink, void *sink_ctx, audit_clock_fn clock,
+                              void *clock_ctx)
+{
+    struct audit *a = xcalloc(1, sizeof(*a));
+    a->fd = -1;
+    a->clock = clock ? clock : real_clock;
+    a->clock_ctx = clock_ctx;
+    a->sink = sink;
+    a->sink_ctx = sink_ctx;
+    pthread_mutex_init(&a->mu, NULL);
+    return a;
+}
+
 void audit_close(struct audit *a)
 {
     if (!a)
@@ -230,22 +247,26 @@ static void add_text(cJSON *o, const char *key, const char *v)
     free(copy);
 }
 
-static char *format_line(const struct audit_entry *e, const struct timespec *now)
+/* The line of e (no newline; free it), its time and keys into r. */
+static char *format_line(const struct audit_entry *e, const struct timespec *now,
+                         struct audit_record *r)
 {
     cJSON *o = cJSON_CreateObject();
     struct tm tm;
     char when[40];
-    char *json;
-    struct buf b = BUF_INIT;
+    char *json, *line;
     gmtime_r(&now->tv_sec, &tm);
-    if (strftime(when, 24, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-        when[0] = '\0';
-    snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03dZ",
-             (int)(now->tv_nsec / 1000000) % 1000);
+    if (strftime(when, 24, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
+        memcpy(when, "0000-00-00T00:00:00", 20);
+    snprintf(when + 19, sizeof(when) - 19, ".%03dZ", (int)(now->tv_nsec / 1000000) % 1000);
     cJSON_AddStringToObject(o, "time", when);
     add_text(o, "peer", e->peer);
     add_text(o, "method", e->method);
     add_text(o, "slug", e->slug);
+    if (e->institution_id > 0)
+        cJSON_AddNumberToObject(o, "institution_id", (double)e->institution_id);
+    else
+        cJSON_AddNullToObject(o, "institution_id");
     add_text(o, "id", e->cert_id);
     if (e->revision > 0)
         cJSON_AddNumberToObject(o, "revision", e->revision);
@@ -261,28 +282,49 @@ static char *format_line(const struct audit_entry *e, const struct timespec *now
     cJSON_Delete(o);
     if (!json)
         return NULL;
-    buf_adds(&b, json);
-    buf_addc(&b, '\n');
+    line = xstrdup(json);
     cJSON_free(json);
-    return buf_detach(&b, NULL);
+    snprintf(r->time, sizeof(r->time), "%.24s", when);
+    r->institution_id = e->institution_id > 0 ? e->institution_id : 0;
+    r->status = e->status;
+    r->line = line;
+    r->len = strlen(line);
+    return line;
 }
 
 int audit_write(struct audit *a, const struct audit_entry *e, char *err, size_t errlen)
 {
     struct timespec now;
-    char today[DAY_LEN + 1], path[4096];
-    struct stat st;
+    struct audit_record r;
     char *line;
-    int rc = -1, rotated = 0;
+    int rc;
     a->clock(a->clock_ctx, &now);
-    day_of(now.tv_sec, today);
-    line = format_line(e, &now);
+    line = format_line(e, &now, &r);
     if (!line) {
         snprintf(err, errlen, "cannot format an audit line");
         return -1;
     }
+    rc = a->sink ? a->sink(a->sink_ctx, &r, err, errlen) : audit_append(a, &r, err, errlen);
+    free(line);
+    return rc;
+}
+
+int audit_append(struct audit *a, const struct audit_record *r, char *err, size_t errlen)
+{
+    char day[DAY_LEN + 1], path[4096];
+    struct stat st;
+    struct buf line = BUF_INIT;
+    int rc = -1, rotated = 0;
+    if (a->sink || strlen(r->time) < DAY_LEN) {
+        snprintf(err, errlen, a->sink ? "not a file audit log" : "audit record without a time");
+        return -1;
+    }
+    memcpy(day, r->time, DAY_LEN);
+    day[DAY_LEN] = '\0';
+    buf_add(&line, r->line, r->len);
+    buf_addc(&line, '\n');
     pthread_mutex_lock(&a->mu);
-    if (a->fd >= 0 && strcmp(a->day, today) != 0) {
+    if (a->fd >= 0 && strcmp(a->day, day) != 0) {
         close(a->fd);
         a->fd = -1;
         /* A failed compression keeps the plain file (retried at the next
@@ -290,7 +332,7 @@ int audit_write(struct audit *a, const struct audit_entry *e, char *err, size_t 
         rotated = compress_day(a, a->day, err, errlen);
     }
     if (a->fd < 0) {
-        if (path_of(a, today, "", path, sizeof(path)) < 0) {
+        if (path_of(a, day, "", path, sizeof(path)) < 0) {
             snprintf(err, errlen, "audit folder path too long");
             goto fail;
         }
@@ -299,13 +341,13 @@ int audit_write(struct audit *a, const struct audit_entry *e, char *err, size_t 
             snprintf(err, errlen, "cannot open audit log '%s': %s", path, strerror(errno));
             goto fail;
         }
-        memcpy(a->day, today, sizeof(today));
+        memcpy(a->day, day, sizeof(day));
     }
     if (fstat(a->fd, &st) < 0) {
         snprintf(err, errlen, "cannot write audit log: %s", strerror(errno));
         goto fail;
     }
-    if (write_all(a->fd, line, strlen(line)) < 0) {
+    if (write_all(a->fd, line.data, line.len) < 0) {
         snprintf(err, errlen, "cannot write audit log: %s", strerror(errno));
         /* A disk that fills up mid-line would leave half a line for the
          * next one to be glued to: cut the file back to whole lines. */
@@ -318,6 +360,6 @@ int audit_write(struct audit *a, const struct audit_entry *e, char *err, size_t 
     rc = rotated;
 fail:
     pthread_mutex_unlock(&a->mu);
-    free(line);
+    buf_free(&line);
     return rc;
 }

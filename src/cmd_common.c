@@ -1,8 +1,11 @@
 /* Defaults every archive command shares. */
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "banned.h"
@@ -121,4 +124,40 @@ int cmd_parse_id(const char *arg, int64_t *out)
         return -1;
     *out = (int64_t)v;
     return 0;
+}
+
+void cmd_progress_bar(FILE *f, size_t done, size_t total, double rate, const char *tail)
+{
+    char bar[31];
+    size_t full = total ? (done > total ? total : done) * 30 / total : 0;
+    double eta = rate > 0 && total > done ? (double)(total - done) / rate : 0;
+    for (size_t i = 0; i < 30; i++)
+        bar[i] = i < full ? '#' : '.';
+    bar[30] = '\0';
+    fprintf(f, "\r\033[K[%s] %zu/%zu  %.0f/s  ETA %d:%02d%s", bar, done, total, rate, (int)eta / 60,
+            (int)eta % 60, tail ? tail : "");
+}
+
+volatile sig_atomic_t cmd_interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    cmd_interrupted = 1;
+}
+
+void cmd_catch_interrupts(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+double cmd_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }

@@ -2,7 +2,6 @@
  * files) in durable batches, with a progress bar on a terminal. */
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +15,6 @@
 
 #define BATCH_DEFAULT 200
 
-static volatile sig_atomic_t interrupted;
-
 struct import_state {
     struct issue *is;
     size_t max; /* bytes of an event */
@@ -29,31 +26,13 @@ struct import_state {
     char err[1024];
 };
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void progress(struct import_state *st, int final)
 {
-    double el = now() - st->start, rate = el > 0 ? (double)st->seen / el : 0;
+    double el = cmd_seconds() - st->start, rate = el > 0 ? (double)st->seen / el : 0;
     if (st->tty) {
-        char bar[31];
-        size_t done = st->total ? st->seen * 30 / st->total : 0;
-        double eta = rate > 0 && st->total > st->seen ? (double)(st->total - st->seen) / rate : 0;
-        for (size_t i = 0; i < 30; i++)
-            bar[i] = i < done ? '#' : '.';
-        bar[30] = '\0';
-        fprintf(stderr, "\r\033[K[%s] %zu/%zu  %.0f/s  ETA %d:%02d  (%zu rejected)", bar, st->seen,
-                st->total, rate, (int)eta / 60, (int)eta % 60, st->rejected);
+        char tail[48];
+        snprintf(tail, sizeof(tail), "  (%zu rejected)", st->rejected);
+        cmd_progress_bar(stderr, st->seen, st->total, rate, tail);
         if (final)
             fputc('\n', stderr);
     } else if (final || el - st->last_report >= 2.0) {
@@ -80,7 +59,7 @@ static void print_stats(struct import_state *st)
             "stats: %" PRIu64 " renders, %" PRIu64 " fsyncs in %.2f s, %" PRIu64
             " commits in %.2f s, %.2f s elapsed\n",
             ss.renders, ss.fsyncs, ss.fsync_seconds, ss.commits, ss.commit_seconds,
-            now() - st->start);
+            cmd_seconds() - st->start);
 }
 
 /* The ETA needs the total: on a terminal the inputs are read once to count
@@ -112,7 +91,7 @@ static int import_one(void *ctx, const struct evsrc_item *it)
     struct issue_result r;
     char where[512];
 
-    if (interrupted)
+    if (cmd_interrupted)
         return -1;
     if (it->too_large) {
         st->seen++;
@@ -176,7 +155,6 @@ static int cmd_import(int argc, char **argv)
     struct import_state st = {0};
     struct issue_config cfg = {0};
     struct cmd_common co = {0};
-    struct sigaction sa;
     struct sign_key *sign;
     char err[1024];
     int c, rc = EXIT_OK, stopped = 0, bad_key;
@@ -219,15 +197,12 @@ static int cmd_import(int argc, char **argv)
         sign_key_free(sign);
         return EXIT_RUNTIME;
     }
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    cmd_catch_interrupts();
     st.tty = isatty(STDERR_FILENO);
     for (int i = optind; st.tty && i < argc; i++)
         if (evsrc_each(argv[i], 1, st.max, count_one, &st.total, err, sizeof(err)) < 0)
             break;
-    st.start = now();
+    st.start = cmd_seconds();
     for (int i = optind; i < argc && !stopped; i++) {
         int r = evsrc_each(argv[i], 1, st.max, import_one, &st, err, sizeof(err));
         if (r < 0) {
@@ -243,11 +218,11 @@ static int cmd_import(int argc, char **argv)
     printf("%zu events: %zu issued, %zu unchanged, %zu revised, %zu stale, %zu ignored, "
            "%zu rejected, %zu failed%s\n",
            st.seen, st.issued, st.unchanged, st.revised, st.stale, st.ignored, st.rejected,
-           st.failed, interrupted ? " (interrupted: run again to go on)" : "");
+           st.failed, cmd_interrupted ? " (interrupted: run again to go on)" : "");
     print_stats(&st);
     issue_close(st.is);
     sign_key_free(sign);
-    if (interrupted)
+    if (cmd_interrupted)
         return 130;
     if (st.failed || rc == EXIT_RUNTIME)
         return EXIT_RUNTIME;

@@ -137,6 +137,11 @@ static void usage(FILE *f)
     free(h);
 }
 
+static int audit_to_store(void *ctx, const struct audit_record *r, char *err, size_t errlen)
+{
+    return store_audit_append(ctx, r, err, errlen);
+}
+
 /* SIGHUP: tenants and templates read and checked again, swapped in when all
  * is valid, else the running ones kept and every problem logged. */
 static void reload(struct issue *issue)
@@ -254,9 +259,8 @@ static int serve_exec(int argc, char **argv)
     issue = issue_open(&icfg, err, sizeof(err));
     if (!issue)
         goto out;
-    audit = audit_open(cfg.store, NULL, NULL, err, sizeof(err));
-    if (!audit)
-        goto out;
+    /* The audit lines go into the store, whatever its kind. */
+    audit = audit_open_sink(audit_to_store, issue_store(issue), NULL, NULL);
     opt.cfg = &cfg;
     /* A webhook holds its thread while the PDF and the index row are fsync'd,
      * so each core gets several threads to keep the CPU busy meanwhile. */

@@ -29,6 +29,9 @@ int http_webhook_institution_token(struct http_request *rq, const char *tok, siz
  * the body may go on to be issued, else the 403 was answered (0, or -1 as
  * http_reply). */
 int http_webhook_wall(struct http_request *rq, const char *body, size_t len);
+/* The institution body[0..len) names, read as the validator reads it, else
+ * as far as the JSON can be read: 0 and *out, or 1 when it names none. */
+int http_webhook_body_institution(const char *body, size_t len, int64_t *out);
 
 /* Staff routes. http_staff_begin checks the staff token (Bearer, or the
  * password of HTTP Basic) and answers 401 without one (http_auth.c); the

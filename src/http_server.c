@@ -315,7 +315,8 @@ static void report_fails(struct http_server *srv, const struct http_throttle_sum
                             s->limited ? MHD_HTTP_TOO_MANY_REQUESTS : MHD_HTTP_UNAUTHORIZED,
                             msg,
                             0.0,
-                            s->quiet};
+                            s->quiet,
+                            0};
     snprintf(msg, sizeof(msg),
              "%u more failed sign-ins in %.0f s (%u answered 429), counted, not written one by one",
              s->quiet, s->seconds, s->limited);
@@ -379,7 +380,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                                 rq->status,
                                 rq->error[0] ? rq->error : NULL,
                                 secs * 1000.0,
-                                1};
+                                1,
+                                rq->institution_id};
         log_webhook(rq, secs * 1000.0);
         if (srv->opt->audit && audit_write(srv->opt->audit, &e, err, sizeof(err)) < 0)
             log_printf(LOG_LEVEL_ERROR, "audit: %s", err);

@@ -42,12 +42,11 @@ int http_webhook_institution_token(struct http_request *rq, const char *tok, siz
     if (rc < 0)
         snprintf(rq->error, sizeof(rq->error), "webhook token check: %s", err);
     else if (rc == 0)
-        rq->webhook_institution = inst;
+        rq->webhook_institution = rq->institution_id = inst;
     return rc;
 }
 
-/* The institution body[0..len) names: 0 and *out, or 1 when it names none. */
-static int body_institution(const char *body, size_t len, int64_t *out)
+int http_webhook_body_institution(const char *body, size_t len, int64_t *out)
 {
     struct event ev;
     struct event_diags d;
@@ -81,8 +80,10 @@ int http_webhook_wall(struct http_request *rq, const char *body, size_t len)
     int64_t inst;
     char msg[160];
 
-    if (body_institution(body, len, &inst) != 0 || inst == rq->webhook_institution)
+    if (http_webhook_body_institution(body, len, &inst) != 0 || inst == rq->webhook_institution)
         return 1;
+    if (inst > 0)
+        rq->institution_id = inst;
     snprintf(msg, sizeof(msg),
              "token of institution %" PRId64 " may not issue for institution %" PRId64,
              rq->webhook_institution, inst);

@@ -243,6 +243,14 @@ int http_webhook_end(struct http_request *rq)
         issue_event(opt->issue, body, rq->body.len, &r);
     status = http_webhook_status(&r);
     snprintf(rq->slug, sizeof(rq->slug), "%s", r.slug);
+    if (r.institution_id > 0) {
+        rq->institution_id = r.institution_id;
+    } else if (r.status == ISSUE_INVALID) {
+        /* Refused: the audit still says which institution it was for. */
+        int64_t inst;
+        if (http_webhook_body_institution(body, rq->body.len, &inst) == 0 && inst > 0)
+            rq->institution_id = inst;
+    }
     if (r.render_ms > 0)
         metrics_observe(METRICS_RENDER, r.render_ms / 1000.0);
     if (r.store_ms > 0)

@@ -326,6 +326,7 @@ enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, con
     es = event_parse(body, len, &ev, &r->diags);
     if (ev.slug)
         snprintf(r->slug, sizeof(r->slug), "%s", ev.slug);
+    r->institution_id = ev.institution_id > 0 ? ev.institution_id : 0;
     switch (es) {
     case EVENT_IGNORED:
         r->status = ISSUE_IGNORED;

@@ -9,6 +9,7 @@ static const struct cmd_entry *const commands[] = {
     &cmd_render_entry, &cmd_validate_entry, &cmd_import_entry,
     &cmd_serve_entry,  &cmd_rerender_entry, &cmd_staff_entry,
     &cmd_revoke_entry, &cmd_tenants_entry,  &cmd_webhook_token_entry,
+    &cmd_audit_entry,  &cmd_copy_entry,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

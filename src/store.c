@@ -228,3 +228,53 @@ const char *store_outcome_name(enum store_outcome o)
     }
     return "unknown";
 }
+
+int store_audit_append(struct store *st, const struct audit_record *r, char *err, size_t errlen)
+{
+    return st->ops->audit_append(st, r, err, errlen);
+}
+
+int store_audit_each(struct store *st, const struct audit_filter *f, audit_each_fn fn, void *ctx,
+                     char *err, size_t errlen)
+{
+    return st->ops->audit_each(st, f, fn, ctx, err, errlen);
+}
+
+int store_cert_each(struct store *st, store_cert_each_fn fn, void *ctx, char *err, size_t errlen)
+{
+    return st->ops->cert_each(st, fn, ctx, err, errlen);
+}
+
+int store_copy_read(struct store *st, const char *id, int revision, struct store_copy_rev *out,
+                    char *err, size_t errlen)
+{
+    memset(out, 0, sizeof(*out));
+    return st->ops->copy_read(st, id, revision, out, err, errlen);
+}
+
+int store_copy_put(struct store *st, const struct store_cert *c, const struct store_copy_rev *revs,
+                   size_t n, char *err, size_t errlen)
+{
+    return st->ops->copy_put(st, c, revs, n, err, errlen);
+}
+
+int store_cred_each(struct store *st, store_cred_each_fn fn, void *ctx, char *err, size_t errlen)
+{
+    return st->ops->cred_each(st, fn, ctx, err, errlen);
+}
+
+int store_cred_put(struct store *st, const struct store_cred *c, char *err, size_t errlen)
+{
+    return st->ops->cred_put(st, c, err, errlen);
+}
+
+int store_exists(const char *where, char *err, size_t errlen)
+{
+    if (store_check_location(where, err, errlen) < 0)
+        return -1;
+    /* A database: store_open connects and tells (a backend that makes its
+     * schema on open should say here whether the schema is there). */
+    if (scheme_len(where) > 0)
+        return 1;
+    return store_sqlite_exists(where, err, errlen);
+}

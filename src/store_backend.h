@@ -53,6 +53,40 @@ struct store_ops {
     int (*webhook_token_revoke)(struct store *st, const char *label, char *err, size_t errlen);
     int (*webhook_token_check)(struct store *st, const char *token, int64_t *institution_id,
                                char *err, size_t errlen);
+
+    /* The audit log (store.h: store_audit_append, store_audit_each). A
+     * backend keeps each record's line exactly as given and may index
+     * r->time, r->institution_id and r->status to filter; records come back
+     * in append order (PostgreSQL: a serial key), as audit_filter_match says. */
+    int (*audit_append)(struct store *st, const struct audit_record *r, char *err, size_t errlen);
+    int (*audit_each)(struct store *st, const struct audit_filter *f, audit_each_fn fn, void *ctx,
+                      char *err, size_t errlen);
+
+    /* Copying (store.h: store_cert_each, store_copy_read, store_copy_put,
+     * store_cred_each, store_cred_put). cert_each hands fn what get gives
+     * (revisions oldest first; pdf_path may be NULL for a backend without
+     * files), by id in byte order. copy_read fills every field of
+     * store_copy_rev from the index and the PDF's bytes. copy_put, in one
+     * transaction: insert the certificate row when absent, else set its
+     * fields, latest and revocation to c's; for each of revs, skip it when
+     * (id, revision) exists with the same code, fail when it exists with
+     * another, else insert it with exactly the given code, times, send_at,
+     * superseded, generation (a backend with files may take the next
+     * generation if that file name is taken), canonical, raw and PDF bytes
+     * (the SHA-256 and size recorded are those of the bytes given); the
+     * search text is derived again from c's fields. Durable on return.
+     * cred_each / cred_put keep the digest, scope, times and revocation
+     * exactly; cred_put inserts when no row has the digest, else sets a
+     * missing revoked_at. */
+    int (*cert_each)(struct store *st, store_cert_each_fn fn, void *ctx, char *err,
+                     size_t errlen);
+    int (*copy_read)(struct store *st, const char *id, int revision, struct store_copy_rev *out,
+                     char *err, size_t errlen);
+    int (*copy_put)(struct store *st, const struct store_cert *c,
+                    const struct store_copy_rev *revs, size_t n, char *err, size_t errlen);
+    int (*cred_each)(struct store *st, store_cred_each_fn fn, void *ctx, char *err,
+                     size_t errlen);
+    int (*cred_put)(struct store *st, const struct store_cred *c, char *err, size_t errlen);
 };
 
 /* The head of every backend's store. */
@@ -64,5 +98,7 @@ struct store {
  * folder (store_sqlite_open.c). */
 struct store *store_sqlite_open(const char *dir, store_rerender_fn rerender_fn, void *rerender_ctx,
                                 char *err, size_t errlen);
+/* store_exists for a folder: 1 when its index is there, 0 when not. */
+int store_sqlite_exists(const char *dir, char *err, size_t errlen);
 
 #endif

@@ -36,3 +36,11 @@ void store_page_free(struct store_page *p)
     free(p->hits);
     memset(p, 0, sizeof(*p));
 }
+
+void store_copy_rev_free(struct store_copy_rev *r)
+{
+    buf_free(&r->canonical);
+    buf_free(&r->raw);
+    buf_free(&r->pdf);
+    memset(r, 0, sizeof(*r));
+}

@@ -3,7 +3,8 @@
  * store_sqlite_schema.c (schema and upgrades), store_sqlite_recover.c (crash
  * recovery, rerender), store_sqlite_put.c (writes), store_sqlite_query.c
  * (reads), store_sqlite_search.c (the staff listing), store_sqlite_staff.c
- * (staff accounts) and store_sqlite_open.c (open and close). Not part of the
+ * (staff accounts), store_sqlite_audit.c (the audit log), store_sqlite_copy.c
+ * and store_sqlite_cred.c (copying) and store_sqlite_open.c (open and close). Not part of the
  * store interface: other modules include store.h only.
  *
  * Locks, always taken in this order: the batch gate (a counter, not held),
@@ -82,6 +83,8 @@ struct store_sqlite {
     size_t n_batch_files, cap_batch_files;
 
     struct store_recovery rec;
+    pthread_mutex_t audit_mu; /* opening the audit log */
+    struct audit *audit;      /* the audit files, NULL until the first record */
     _Atomic uint64_t renders, fsyncs, fsync_ns, commits, commit_ns;
 };
 
@@ -188,6 +191,20 @@ int store_sqlite_webhook_token_revoke(struct store *st, const char *label, char 
                                       size_t errlen);
 int store_sqlite_webhook_token_check(struct store *st, const char *token, int64_t *institution_id,
                                      char *err, size_t errlen);
+
+int store_sqlite_audit_append(struct store *st, const struct audit_record *r, char *err,
+                              size_t errlen);
+int store_sqlite_audit_each(struct store *st, const struct audit_filter *f, audit_each_fn fn,
+                            void *ctx, char *err, size_t errlen);
+int store_sqlite_cert_each(struct store *st, store_cert_each_fn fn, void *ctx, char *err,
+                           size_t errlen);
+int store_sqlite_copy_read(struct store *st, const char *id, int revision,
+                           struct store_copy_rev *out, char *err, size_t errlen);
+int store_sqlite_copy_put(struct store *st, const struct store_cert *c,
+                          const struct store_copy_rev *revs, size_t n, char *err, size_t errlen);
+int store_sqlite_cred_each(struct store *st, store_cred_each_fn fn, void *ctx, char *err,
+                           size_t errlen);
+int store_sqlite_cred_put(struct store *st, const struct store_cred *c, char *err, size_t errlen);
 
 /* Tokens (store_sqlite_staff.c): a fresh one, 32 random bytes in base64url,
  * and its SHA-256; the digest of a presented one. 0, or -1 with err. */

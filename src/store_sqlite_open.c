@@ -238,6 +238,7 @@ struct store *store_sqlite_open(const char *dir, store_rerender_fn rerender_fn, 
     pthread_cond_init(&st->rd_cv, NULL);
     pthread_mutex_init(&st->gate_mu, NULL);
     pthread_cond_init(&st->gate_cv, NULL);
+    pthread_mutex_init(&st->audit_mu, NULL);
     for (int i = 0; i < STORE_STRIPES; i++)
         pthread_mutex_init(&st->stripes[i], NULL);
     st->lock_fd = -1;
@@ -281,6 +282,8 @@ static void close_store(struct store_sqlite *st)
     }
     free(st->batch_files);
     store_dirset_free(&st->batch_dirs);
+    audit_close(st->audit);
+    pthread_mutex_destroy(&st->audit_mu);
     for (int q = 0; q < W_COUNT; q++)
         sqlite3_finalize(st->wq[q]);
     for (int i = 0; i < STORE_READERS; i++)
@@ -338,4 +341,30 @@ static const struct store_ops sqlite_ops = {
     .webhook_token_list = store_sqlite_webhook_token_list,
     .webhook_token_revoke = store_sqlite_webhook_token_revoke,
     .webhook_token_check = store_sqlite_webhook_token_check,
+    .audit_append = store_sqlite_audit_append,
+    .audit_each = store_sqlite_audit_each,
+    .cert_each = store_sqlite_cert_each,
+    .copy_read = store_sqlite_copy_read,
+    .copy_put = store_sqlite_copy_put,
+    .cred_each = store_sqlite_cred_each,
+    .cred_put = store_sqlite_cred_put,
 };
+
+int store_sqlite_exists(const char *dir, char *err, size_t errlen)
+{
+    struct buf b = BUF_INIT;
+    struct stat sb;
+    int rc;
+
+    buf_addf(&b, "%s/index.sqlite", dir);
+    if (stat(b.data, &sb) == 0)
+        rc = S_ISREG(sb.st_mode) ? 1 : 0;
+    else if (errno == ENOENT || errno == ENOTDIR)
+        rc = 0;
+    else {
+        snprintf(err, errlen, "cannot look at '%s': %s", b.data, strerror(errno));
+        rc = -1;
+    }
+    buf_free(&b);
+    return rc;
+}

@@ -73,7 +73,7 @@ static void test_lines(void)
     struct audit *a;
     struct audit_entry e = {
         "127.0.0.1", "POST", "activities.certificate.issued", "c-123", 1, "issued", 201, NULL,
-        12.3456,     1};
+        12.3456,     1,      98765432};
     char *text;
     cJSON *o;
     fake_now = DAY1 + 3600;
@@ -82,7 +82,7 @@ static void test_lines(void)
     if (!a)
         return;
     is_int(audit_write(a, &e, err, sizeof(err)), 0, "write an accepted call");
-    e = (struct audit_entry){"::1", "POST", NULL, NULL, 0, NULL, 422, NULL, 1, 5};
+    e = (struct audit_entry){"::1", "POST", NULL, NULL, 0, NULL, 422, NULL, 1, 5, 0};
     e.error =
         "data.user.cpf: '123.456.789-09' has wrong check digits; data.user.id: 12345678901234";
     is_int(audit_write(a, &e, err, sizeof(err)), 0, "write a refused call");
@@ -99,6 +99,9 @@ static void test_lines(void)
         is_str(cJSON_GetStringValue(cJSON_GetObjectItem(o, "slug")),
                "activities.certificate.issued", "slug");
         is_str(cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")), "c-123", "certificate id");
+        ok(cJSON_GetObjectItem(o, "institution_id") &&
+               cJSON_GetObjectItem(o, "institution_id")->valuedouble == 98765432,
+           "institution id");
         is_int(cJSON_GetObjectItem(o, "status")->valuedouble, 201, "status");
         is_int(cJSON_GetObjectItem(o, "revision")->valuedouble, 1, "revision");
         ok(cJSON_GetObjectItem(o, "duration_ms")->valuedouble == 12.346, "duration rounded");
@@ -126,7 +129,7 @@ static void test_rotation(void)
 {
     char err[256];
     struct audit *a;
-    struct audit_entry e = {"127.0.0.1", "POST", "x", NULL, 0, "ignored", 202, NULL, 0.5, 1};
+    struct audit_entry e = {"127.0.0.1", "POST", "x", NULL, 0, "ignored", 202, NULL, 0.5, 1, 0};
     char *text;
 
     fake_now = DAY1 + 86400 - 1; /* 2024-06-01 23:59:59 */
@@ -185,7 +188,7 @@ static void *work(void *p)
     char err[256], slug[64];
     for (int i = 0; i < N_LINES; i++) {
         struct audit_entry e = {
-            "10.0.0.1", "POST", slug, NULL, 0, NULL, 401, "missing or wrong credentials", i, 1};
+            "10.0.0.1", "POST", slug, NULL, 0, NULL, 401, "missing or wrong credentials", i, 1, 0};
         snprintf(slug, sizeof(slug), "thread-%d-line-%d", w->id, i);
         if (audit_write(w->a, &e, err, sizeof(err)) < 0)
             w->failures++;
@@ -228,6 +231,99 @@ static void test_threads(void)
     free(text);
 }
 
+struct seen {
+    int n;
+    char first[25], last[25];
+    int statuses[16];
+};
+
+static int collect(void *ctx, const struct audit_record *r, char *err, size_t errlen)
+{
+    struct seen *s = ctx;
+    (void)err;
+    (void)errlen;
+    if (s->n == 0)
+        snprintf(s->first, sizeof(s->first), "%s", r->time);
+    snprintf(s->last, sizeof(s->last), "%s", r->time);
+    if (s->n < 16)
+        s->statuses[s->n] = r->status;
+    s->n++;
+    return 0;
+}
+
+static int count_with(const struct audit_filter *f, struct seen *s)
+{
+    char err[256];
+    memset(s, 0, sizeof(*s));
+    if (audit_each(dir, f, collect, s, err, sizeof(err)) < 0) {
+        fprintf(stderr, "# %s\n", err);
+        return -1;
+    }
+    return s->n;
+}
+
+/* After test_rotation: day 1 compressed (201 of institution 98765432, 422,
+ * 202, and the 202 written when the clock went back), day 2 compressed (202,
+ * 202). */
+static void test_each(void)
+{
+    struct audit_filter f;
+    struct seen s;
+    is_int(count_with(NULL, &s), 6, "every record is read back, compressed days too");
+    is_str(s.first, "2024-06-01T01:00:00.123Z", "oldest first");
+    ok(s.statuses[0] == 201 && s.statuses[1] == 422 && s.statuses[3] == 202, "in the order written");
+    memset(&f, 0, sizeof(f));
+    f.institution_id = 98765432;
+    is_int(count_with(&f, &s), 1, "--institution keeps that institution's record");
+    is_int(s.statuses[0], 201, "the institution's record is the 201");
+    memset(&f, 0, sizeof(f));
+    f.status_min = 400;
+    f.status_max = 499;
+    is_int(count_with(&f, &s), 1, "4xx keeps the 422");
+    memset(&f, 0, sizeof(f));
+    snprintf(f.since, sizeof(f.since), "2024-06-02");
+    is_int(count_with(&f, &s), 2, "since day 2 keeps day 2");
+    ok(strncmp(s.first, "2024-06-02", 10) == 0, "and nothing earlier");
+    f.status_min = f.status_max = 201;
+    is_int(count_with(&f, &s), 0, "filters combine");
+}
+
+static int sink_lines;
+static int count_sink(void *ctx, const struct audit_record *r, char *err, size_t errlen)
+{
+    (void)ctx;
+    (void)err;
+    (void)errlen;
+    if (r->len == strlen(r->line) && r->line[0] == '{' && r->line[r->len - 1] == '}' &&
+        r->status == 503 && r->institution_id == 7 && strncmp(r->time, "2024-06-01T", 11) == 0)
+        sink_lines++;
+    return 0;
+}
+
+static void test_sink(void)
+{
+    char err[256];
+    struct audit_entry e = {"::1", "POST", "x", NULL, 0, NULL, 503, "db down", 1, 1, 7};
+    struct audit *a;
+    struct audit_record r;
+    fake_now = DAY1 + 10;
+    a = audit_open_sink(count_sink, NULL, fake_clock, NULL);
+    is_int(audit_write(a, &e, err, sizeof(err)), 0, "a sink takes the line");
+    is_int(sink_lines, 1, "with its time, status and institution");
+    ok(audit_append(a, &(struct audit_record){"2024-06-01T00:00:00.000Z", 0, 200, "{}", 2}, err,
+                    sizeof(err)) < 0,
+       "a sink log has no files to append to");
+    audit_close(a);
+    {
+        const char *bad = "{\"time\":\"yesterday\"}";
+        ok(audit_record_parse(bad, strlen(bad), &r) < 0, "a line without a time is no record");
+    }
+    const char *good = "{\"time\":\"2024-06-01T00:00:00.000Z\",\"status\":401}";
+    ok(audit_record_parse(good, strlen(good), &r) == 0 &&
+           r.status == 401 && r.institution_id == 0,
+       "a record line parses");
+}
+
 static void test_errors(void)
 {
     char err[256];
@@ -254,6 +350,8 @@ int main(void)
     }
     test_lines();
     test_rotation();
+    test_each();
+    test_sink();
     test_threads();
     test_errors();
     cleanup();
