@@ -1,5 +1,5 @@
-/* The SQLite index's schema: made at version 5 for a new store, and brought
- * up from version 1 (the first release), 2, 3 or 4 when an older index is opened.
+/* The SQLite index's schema: made at version 6 for a new store, and brought
+ * up from version 1 (the first release), 2, 3, 4 or 5 when an older index is opened.
  * Version 2 gives certificates a stable integer key (seq), a full-text table
  * (FTS5) keyed by it and the day, kept in step by triggers, indexes for the
  * staff listing, and staff accounts. Version 3 keeps each revision's
@@ -8,7 +8,8 @@
  * 4 gives staff accounts a scope and institutions their webhook tokens.
  * Version 5 keeps each certificate's search text (store_fold.c: names folded
  * per script, CJK bigrams) and makes the full-text table again from it, with
- * the school's tag. */
+ * the school's tag. Version 6 finds a revision by its file's SHA-256 and keeps
+ * the hashes of files that rerender or recovery replaced (/verify/check). */
 #include <stdio.h>
 #include <string.h>
 
@@ -167,6 +168,17 @@ static const char *const migrate_v1[] = {
     "PRAGMA user_version = 2",
 };
 
+/* Version 6: a file's hash finds its revision; a file that rerender or
+ * recovery replaced keeps its hash here, so that a copy handed out before
+ * is still recognised ("an earlier rendering"). */
+static const char files_v6[] =
+    "CREATE INDEX revisions_sha256 ON revisions (sha256);"
+    "CREATE TABLE earlier_files ("
+    " sha256 TEXT NOT NULL, id TEXT NOT NULL, revision INTEGER NOT NULL,"
+    " replaced_at TEXT NOT NULL,"
+    " FOREIGN KEY (id, revision) REFERENCES revisions (id, revision));"
+    "CREATE INDEX earlier_files_sha256 ON earlier_files (sha256);";
+
 /* Version 2 to 3: instant, whatever the archive's size (no row is rewritten). */
 static const char *const migrate_v2[] = {
     "ALTER TABLE revisions ADD COLUMN send_at TEXT",
@@ -196,6 +208,12 @@ static const char *const migrate_v4_fts[] = {
     fts_v5,
     fts_fill,
     "PRAGMA user_version = 5",
+};
+
+/* Version 5 to 6: an index over the revisions, and an empty table. */
+static const char *const migrate_v5[] = {
+    files_v6,
+    "PRAGMA user_version = 6",
 };
 
 static int read_version(struct store_sqlite *st, int *version, char *err, size_t errlen)
@@ -296,7 +314,8 @@ static int create(struct store_sqlite *st, char *err, size_t errlen)
          store_sqlite_exec(st, st->db, fts_v5, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, staff_v2, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, walls_v4, "create", err, errlen) < 0 ||
-         store_sqlite_exec(st, st->db, "PRAGMA user_version = 5", "create", err, errlen) < 0))
+         store_sqlite_exec(st, st->db, files_v6, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, "PRAGMA user_version = 6", "create", err, errlen) < 0))
         goto fail;
     if (store_sqlite_exec(st, st->db, "COMMIT", "create", err, errlen) < 0)
         goto fail;
@@ -346,6 +365,12 @@ static int migrate(struct store_sqlite *st, char *err, size_t errlen)
             goto out;
         for (size_t i = 0; i < sizeof(migrate_v4_fts) / sizeof(migrate_v4_fts[0]); i++)
             if (store_sqlite_exec(st, st->db, migrate_v4_fts[i], "upgrade", err, errlen) < 0)
+                goto out;
+        version = 5;
+    }
+    if (version == 5) {
+        for (size_t i = 0; i < sizeof(migrate_v5) / sizeof(migrate_v5[0]); i++)
+            if (store_sqlite_exec(st, st->db, migrate_v5[i], "upgrade", err, errlen) < 0)
                 goto out;
     }
     if (store_sqlite_exec(st, st->db, "COMMIT", "upgrade", err, errlen) < 0)

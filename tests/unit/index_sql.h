@@ -9,6 +9,9 @@
 
 #include "buf.h"
 
+/* What version 6 added: the files' hash index and the earlier files. */
+#define UNDO_V6_SQL "DROP TABLE earlier_files; DROP INDEX revisions_sha256;"
+
 /* What version 5 added: the search text columns and the full-text table
  * made from them (an older index is then given its own table, or none: the
  * upgrade makes the table again either way). */
@@ -28,7 +31,7 @@
     "ALTER TABLE staff DROP COLUMN school_id;"
 
 /* Everything after version 3. */
-#define UNDO_TO_V3_SQL UNDO_V5_SQL UNDO_V4_SQL
+#define UNDO_TO_V3_SQL UNDO_V6_SQL UNDO_V5_SQL UNDO_V4_SQL
 
 /* Run sql on dir's index; 0, or -1 with the error printed as a comment. */
 static inline int index_exec(const char *dir, const char *sql)
@@ -47,6 +50,27 @@ static inline int index_exec(const char *dir, const char *sql)
     sqlite3_close(db);
     buf_free(&path);
     return rc;
+}
+
+/* The first column of sql's first row on dir's index, or -1 (the error
+ * printed as a comment). */
+static inline long long index_int(const char *dir, const char *sql)
+{
+    struct buf path = BUF_INIT;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    long long v = -1;
+
+    buf_addf(&path, "%s/index.sqlite", dir);
+    if (sqlite3_open_v2(path.data, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    else
+        printf("# %s: %s\n", sql, sqlite3_errmsg(db));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    buf_free(&path);
+    return v;
 }
 
 #endif
