@@ -67,7 +67,7 @@ int http_check_begin(struct http_request *rq)
     const char *ct = http_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
     char boundary[72];
     if (strcmp(rq->method, "POST") != 0)
-        return 0; /* GET: the form (the language link of a result page) */
+        return 0; /* GET: to the form (the language link of a result page) */
     if (is_type(ct, "application/pdf"))
         return 0;
     if (is_type(ct, "multipart/form-data") &&
@@ -237,8 +237,12 @@ int http_check_end(struct http_request *rq)
     struct store_cert c;
     char boundary[72], err[256];
 
-    if (strcmp(rq->method, "POST") != 0)
-        return http_verify_form(rq);
+    if (strcmp(rq->method, "POST") != 0) { /* the form is on /verify */
+        const char *lang = http_arg(rq, "lang");
+        return http_redirect(rq, !lang                       ? "/verify"
+                                 : strncasecmp(lang, "en", 2) ? "/verify?lang=pt"
+                                                              : "/verify?lang=en");
+    }
     memset(&a, 0, sizeof(a));
     file = rq->body.data ? rq->body.data : "";
     len = rq->body.len;

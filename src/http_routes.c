@@ -17,7 +17,7 @@ static const struct http_route routes[] = {
     {"/certificates/*", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_cert_get, 0},
     {"/verify", METRICS_VERIFY, "GET, HEAD", NULL, http_verify_form, 0},
     /* a PDF to check, raw or uploaded by the form (before the codes' route);
-     * GET: the form, for the language links of a result page */
+     * GET redirects to the form, for the language links of a result page */
     {"/verify/check", METRICS_VERIFY, "GET, HEAD, POST", http_check_begin, http_check_end, HTTP_CHECK_MAX_BODY},
     {"/verify/*", METRICS_VERIFY, "GET, HEAD", NULL, http_verify_code, 0},
 };

@@ -86,8 +86,8 @@ check "naming the 5 MB limit" grep -q "larger than 5242880 bytes" "$TMP/body"
 python3 -c 'open("'"$TMP"'/five.pdf", "wb").write(b"%PDF-1.4\n" + b"0" * ((5 << 20) - 100))'
 is "$(check_raw "$TMP/five.pdf")" 200 "just under 5 MB is read"
 is "$(field match)" none "and is not an archived file"
-is "$(req "$URL/verify/check?lang=en")" 200 "GET /verify/check (the result page's language link): 200"
-check "shows the verify form with the upload" grep -q 'action="/verify/check?lang=en"' "$TMP/body"
+is "$(req -L "$URL/verify/check?lang=en")" 200 "GET /verify/check (a result page's language link) leads to the form"
+check "in that language, with the upload" grep -q 'action="/verify/check?lang=en"' "$TMP/body"
 
 # An earlier rendering: rerender with a changed template replaces the file.
 kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null; SERVE_PID=
