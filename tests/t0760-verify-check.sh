@@ -90,7 +90,7 @@ is "$(req -L "$URL/verify/check?lang=en")" 200 "GET /verify/check (a result page
 check "in that language, with the upload" grep -q 'action="/verify/check?lang=en"' "$TMP/body"
 
 # An earlier rendering: rerender with a changed template replaces the file.
-kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null; SERVE_PID=
+serve_stop
 mkdir -p "$TMP/tpl"
 sed 's/"Certificamos que"/"Certificamos, para os devidos fins, que"/' "$TOP/templates/participation.pt-BR.json" \
 	>"$TMP/tpl/participation.pt-BR.json"
@@ -115,7 +115,7 @@ python3 -c '
 import json, sys
 e = json.load(open(sys.argv[1])); e["data"]["course"]["name"] += " (2ª edição)"
 json.dump(e, open(sys.argv[2], "w"), ensure_ascii=False)' "$DATA/participation-accented.json" "$TMP/r2.json"
-kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null; SERVE_PID=
+serve_stop
 cert import "$TMP/r2.json" --store "$STORE" >/dev/null 2>&1
 serve_start "$STORE" "$TMP/serve.log" || { ok 1 "server starts again"; done_testing; exit 1; }
 is "$(sqlite3 "$STORE/index.sqlite" "SELECT latest FROM certificates")" 2 "a second revision"
@@ -125,7 +125,7 @@ is "$(field latest_revision)" 2 "by revision 2"
 check_raw "$(file_of 2)" >/dev/null
 is "$(field status)" valid "revision 2's file: valid"
 is "$(field verification_code)" "$(code_of 2)" "with revision 2's code"
-kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null; SERVE_PID=
+serve_stop
 cert revoke "$C1" --reason "emitido por engano" --store "$STORE" >/dev/null 2>&1
 is $? 0 "revoked"
 serve_start "$STORE" "$TMP/serve.log" || { ok 1 "server starts again"; done_testing; exit 1; }
@@ -135,4 +135,5 @@ check "with the date" grep -q '"revoked_at":"20' "$TMP/body"
 st=$(req -H "Accept: text/html" -F "file=@$(file_of 2)" "$URL/verify/check")
 check "the page says revoked, with the reason" grep -q "revogado em .*emitido por engano" "$TMP/body"
 
+serve_stop
 done_testing
