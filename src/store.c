@@ -105,6 +105,12 @@ int store_get_by_code(struct store *st, const char *code, struct store_cert *out
     return st->ops->get_by_code(st, code, out, revision, err, errlen);
 }
 
+int store_find_file(struct store *st, const char *sha256, struct store_file_match *out, char *err,
+                    size_t errlen)
+{
+    return st->ops->find_file(st, sha256, out, err, errlen);
+}
+
 int store_raw_event(struct store *st, const char *id, int revision, struct buf *out, char *err,
                     size_t errlen)
 {

@@ -26,6 +26,8 @@ struct store_ops {
                struct store_cert *out, char *err, size_t errlen);
     int (*get_by_code)(struct store *st, const char *code, struct store_cert *out, int *revision,
                        char *err, size_t errlen);
+    int (*find_file)(struct store *st, const char *sha256, struct store_file_match *out,
+                     char *err, size_t errlen);
     int (*raw_event)(struct store *st, const char *id, int revision, struct buf *out, char *err,
                      size_t errlen);
     int (*rerender)(struct store *st, const struct store_rerender_filter *f, store_rerender_fn fn,
