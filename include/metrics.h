@@ -27,7 +27,13 @@ enum metrics_cert {
     METRICS_N_CERTS
 };
 
-enum metrics_hist { METRICS_RENDER, METRICS_STORE, METRICS_N_HISTS };
+enum metrics_hist {
+    METRICS_RENDER, /* rendering one PDF */
+    METRICS_STORE,  /* one put into the archive, fsyncs included */
+    METRICS_FSYNC,  /* one put's fsyncs of its PDF file and folders */
+    METRICS_COMMIT, /* one index commit (a group of puts) */
+    METRICS_N_HISTS
+};
 
 /* One answered request: status 100..599 (anything else counts as "0", no
  * answer sent) and its duration in seconds (also into the request histogram). */
@@ -38,6 +44,8 @@ void metrics_certificate(enum metrics_cert outcome);
 void metrics_observe(enum metrics_hist h, double seconds);
 /* +1 when a connection opens, -1 when it closes. */
 void metrics_connection(int delta);
+/* One group commit of n puts (a histogram of group sizes). */
+void metrics_group(size_t n);
 
 /* Append the exposition text (# HELP, # TYPE, samples) to out. */
 void metrics_render(struct buf *out);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
@@ -95,6 +96,19 @@ void store_sqlite_add_clock(struct store_sqlite *st, const struct store_fs_clock
 {
     store_sqlite_count(&st->fsyncs, clk->fsyncs);
     store_sqlite_count(&st->fsync_ns, clk->ns);
+    if (clk->fsyncs)
+        metrics_observe(METRICS_FSYNC, (double)clk->ns / 1e9);
+}
+
+int store_sqlite_step_done(struct store_sqlite *st, sqlite3_stmt *s, char *err, size_t errlen)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        store_sqlite_error(st, st->db, "write", err, errlen);
+        return -1;
+    }
+    return 0;
 }
 
 /* Transactions on the writer (db_mu held). Inside the caller's own batch an

@@ -59,6 +59,11 @@ static const char *const wsql[W_COUNT] = {
     [W_EXISTS] = "SELECT 1 FROM certificates WHERE id = ?1",
 };
 
+const char *store_sqlite_wsql(enum store_sqlite_wq q)
+{
+    return wsql[q];
+}
+
 /* --- opening ------------------------------------------------------------ */
 
 /* Take the store's lock file: exclusive when no other process has the store
@@ -217,6 +222,12 @@ static int open_readers(struct store_sqlite *st, char *err, size_t errlen)
         st->rd[i] = open_db(st, SQLITE_OPEN_READONLY, err, errlen);
         if (!st->rd[i])
             return -1;
+        /* One read now opens the write-ahead log's file too, so that a
+         * reader never opens a file of the store later (a store folder
+         * remounted read-only could then not be unmounted). */
+        if (store_sqlite_exec(st, st->rd[i], "SELECT count(*) FROM sqlite_schema", "read", err,
+                              errlen) < 0)
+            return -1;
     }
     return 0;
 }
@@ -237,6 +248,9 @@ struct store *store_sqlite_open(const char *dir, store_rerender_fn rerender_fn, 
     pthread_cond_init(&st->rd_cv, NULL);
     pthread_mutex_init(&st->gate_mu, NULL);
     pthread_cond_init(&st->gate_cv, NULL);
+    pthread_mutex_init(&st->gc_mu, NULL);
+    pthread_cond_init(&st->gc_cv, NULL);
+    st->gc_tail = &st->gc_head;
     for (int i = 0; i < STORE_STRIPES; i++)
         pthread_mutex_init(&st->stripes[i], NULL);
     st->lock_fd = -1;
@@ -292,6 +306,8 @@ static void close_store(struct store_sqlite *st)
     pthread_cond_destroy(&st->rd_cv);
     pthread_mutex_destroy(&st->gate_mu);
     pthread_cond_destroy(&st->gate_cv);
+    pthread_mutex_destroy(&st->gc_mu);
+    pthread_cond_destroy(&st->gc_cv);
     for (int i = 0; i < STORE_STRIPES; i++)
         pthread_mutex_destroy(&st->stripes[i]);
     free(st->dir);
