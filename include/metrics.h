@@ -27,7 +27,13 @@ enum metrics_cert {
     METRICS_N_CERTS
 };
 
-enum metrics_hist { METRICS_RENDER, METRICS_STORE, METRICS_N_HISTS };
+enum metrics_hist {
+    METRICS_RENDER, /* rendering one PDF */
+    METRICS_STORE,  /* one put into the archive, fsyncs included */
+    METRICS_FSYNC,  /* one put's fsyncs of its PDF file and folders */
+    METRICS_COMMIT, /* one index commit (a group of puts) */
+    METRICS_N_HISTS
+};
 
 /* One answered request: status 100..599 (anything else counts as "0", no
  * answer sent) and its duration in seconds (also into the request histogram). */
@@ -41,6 +47,8 @@ void metrics_connection(int delta);
 /* A configuration reload (SIGHUP): ok 1 when the new one was taken, 0 when it
  * was refused and the running one kept. */
 void metrics_reload(int ok);
+/* One group commit of n puts (a histogram of group sizes). */
+void metrics_group(size_t n);
 
 /* Append the exposition text (# HELP, # TYPE, samples) to out. */
 void metrics_render(struct buf *out);

@@ -24,6 +24,10 @@ static atomic_ullong requests[METRICS_N_ROUTES][N_STATUS];
 static atomic_ullong certs[METRICS_N_CERTS];
 static atomic_llong connections;
 static atomic_ullong reloads[2]; /* [0] refused, [1] taken */
+/* Group sizes: upper bounds, the last bucket +Inf. */
+static const unsigned group_bounds[] = {1, 2, 4, 8, 16, 32, 64};
+#define N_GROUP_BOUNDS (sizeof(group_bounds) / sizeof(group_bounds[0]))
+static atomic_ullong groups[N_GROUP_BOUNDS + 1], group_puts;
 static struct hist request_hist[METRICS_N_ROUTES];
 static struct hist hists[METRICS_N_HISTS];
 
@@ -62,6 +66,15 @@ void metrics_observe(enum metrics_hist h, double seconds)
 {
     if ((unsigned)h < METRICS_N_HISTS)
         observe(&hists[h], seconds);
+}
+
+void metrics_group(size_t n)
+{
+    size_t i = 0;
+    while (i < N_GROUP_BOUNDS && n > group_bounds[i])
+        i++;
+    atomic_fetch_add_explicit(&groups[i], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&group_puts, n, memory_order_relaxed);
 }
 
 void metrics_connection(int delta)
@@ -147,6 +160,28 @@ void metrics_render(struct buf *out)
            "Configuration reloads (SIGHUP) of tenants and templates, by result.");
     buf_addf(out, "certifica_config_reloads_total{result=\"ok\"} %llu\n", load(&reloads[1]));
     buf_addf(out, "certifica_config_reloads_total{result=\"failed\"} %llu\n", load(&reloads[0]));
+    header(out, "certifica_fsync_seconds", "histogram",
+           "Time spent in fsync by one write: a certificate's PDF file (and new folders), or the "
+           "folders of a commit group.");
+    render_hist(out, "certifica_fsync_seconds", "", &hists[METRICS_FSYNC]);
+    header(out, "certifica_commit_seconds", "histogram",
+           "Time one index commit took (a group of certificates, one WAL fsync).");
+    render_hist(out, "certifica_commit_seconds", "", &hists[METRICS_COMMIT]);
+    header(out, "certifica_commit_group_size", "histogram",
+           "Certificates committed together by one index commit.");
+    {
+        unsigned long long cum = 0;
+        for (size_t i = 0; i <= N_GROUP_BOUNDS; i++) {
+            cum += load(&groups[i]);
+            if (i < N_GROUP_BOUNDS)
+                buf_addf(out, "certifica_commit_group_size_bucket{le=\"%u\"} %llu\n",
+                         group_bounds[i], cum);
+            else
+                buf_addf(out, "certifica_commit_group_size_bucket{le=\"+Inf\"} %llu\n", cum);
+        }
+        buf_addf(out, "certifica_commit_group_size_sum %llu\ncertifica_commit_group_size_count %llu\n",
+                 load(&group_puts), cum);
+    }
 
     header(out, "certifica_open_connections", "gauge", "HTTP connections open now.");
     buf_addf(out, "certifica_open_connections %lld\n",
@@ -169,6 +204,9 @@ void metrics_reset(void)
             atomic_store(&hists[h].bucket[i], 0);
         atomic_store(&hists[h].sum_us, 0);
     }
+    for (size_t i = 0; i <= N_GROUP_BOUNDS; i++)
+        atomic_store(&groups[i], 0);
+    atomic_store(&group_puts, 0);
     atomic_store(&connections, 0);
     atomic_store(&reloads[0], 0);
     atomic_store(&reloads[1], 0);

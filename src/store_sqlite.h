@@ -4,11 +4,13 @@
  * recovery, rerender), store_sqlite_put.c (writes), store_sqlite_query.c
  * (reads), store_sqlite_search.c (the staff listing), store_sqlite_staff.c
  * (staff accounts), store_sqlite_audit.c (the audit log), store_sqlite_copy.c
- * and store_sqlite_cred.c (copying) and store_sqlite_open.c (open and close). Not part of the
+ * and store_sqlite_cred.c (copying), store_sqlite_group.c (group commit) and
+ * store_sqlite_open.c (open and close). Not part of the
  * store interface: other modules include store.h only.
  *
  * Locks, always taken in this order: the batch gate (a counter, not held),
- * a stripe of the id, db_mu (the writer connection). A reader connection is
+ * a stripe of the id, gc_mu (the group commit queue; never held while
+ * taking db_mu), db_mu (the writer connection). A reader connection is
  * taken from the pool without holding any of them. */
 #ifndef STORE_SQLITE_H
 #define STORE_SQLITE_H
@@ -54,6 +56,22 @@ enum store_sqlite_wq {
     W_COUNT
 };
 
+/* One put's rows, as store_sqlite_write_rows writes them and the group
+ * commit queues them. */
+struct store_sqlite_rows {
+    const struct store_fields *f;
+    const struct store_ticket *t;
+    const char *rel, *sha; /* the placed file and its SHA-256 */
+    int64_t size;
+    int gen;
+    struct store_dirset *dirs; /* folders to fsync before the commit */
+    /* The group commit's: the outcome, and the queue. */
+    int rc, done;
+    char *err;
+    size_t errlen;
+    struct store_sqlite_rows *next;
+};
+
 struct store_sqlite {
     struct store base; /* first: ops, see store_backend.h */
 
@@ -83,6 +101,11 @@ struct store_sqlite {
     char **batch_files;             /* files placed, removed if the batch fails */
     size_t n_batch_files, cap_batch_files;
 
+    pthread_mutex_t gc_mu; /* the group commit queue */
+    pthread_cond_t gc_cv;
+    struct store_sqlite_rows *gc_head, **gc_tail;
+    int gc_leading; /* a put is committing a group now */
+
     struct store_recovery rec;
     pthread_mutex_t audit_mu; /* opening the audit log */
     struct audit *audit;      /* the audit files, NULL until the first record */
@@ -102,8 +125,12 @@ void store_sqlite_error(const struct store_sqlite *st, sqlite3 *db, const char *
 /* Run SQL on a connection; -1 with err from store_sqlite_error. */
 int store_sqlite_exec(struct store_sqlite *st, sqlite3 *db, const char *sql, const char *what,
                       char *err, size_t errlen);
+/* The SQL of a writer's statement (to prepare it on a reader too). */
+const char *store_sqlite_wsql(enum store_sqlite_wq q);
 /* A statement of the writer, reset and unbound (db_mu held). */
 sqlite3_stmt *store_sqlite_wstmt(struct store_sqlite *st, enum store_sqlite_wq q);
+/* Step a writer's statement that returns no row, and reset it; -1 with err. */
+int store_sqlite_step_done(struct store_sqlite *st, sqlite3_stmt *s, char *err, size_t errlen);
 /* Bind v, or NULL when v is NULL; v must outlive the step. */
 void store_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* A row's search text (version 4): store_fold_text of its name and course
@@ -140,6 +167,16 @@ pthread_mutex_t *store_sqlite_stripe(struct store_sqlite *st, const char *id);
 /* A reader connection from the pool (waits for one), and its return. */
 sqlite3 *store_sqlite_reader_get(struct store_sqlite *st);
 void store_sqlite_reader_put(struct store_sqlite *st, sqlite3 *db);
+
+/* --- store_sqlite_group.c ---------------------------------------------- */
+
+/* With db_mu held, inside a transaction: the rows of one new revision
+ * (certificate upserted, older revisions superseded, the revision). */
+int store_sqlite_write_rows(struct store_sqlite *st, const struct store_sqlite_rows *w, char *err,
+                            size_t errlen);
+/* Commit w's rows with whatever other puts queue meanwhile (db_mu not
+ * held); returns once they are committed (0) or failed (-1, w->err set). */
+int store_sqlite_group_commit(struct store_sqlite *st, struct store_sqlite_rows *w);
 
 /* --- the other files -------------------------------------------------- */
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
@@ -95,6 +96,19 @@ void store_sqlite_add_clock(struct store_sqlite *st, const struct store_fs_clock
 {
     store_sqlite_count(&st->fsyncs, clk->fsyncs);
     store_sqlite_count(&st->fsync_ns, clk->ns);
+    if (clk->fsyncs)
+        metrics_observe(METRICS_FSYNC, (double)clk->ns / 1e9);
+}
+
+int store_sqlite_step_done(struct store_sqlite *st, sqlite3_stmt *s, char *err, size_t errlen)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        store_sqlite_error(st, st->db, "write", err, errlen);
+        return -1;
+    }
+    return 0;
 }
 
 /* Transactions on the writer (db_mu held). Inside the caller's own batch an
@@ -208,4 +222,57 @@ void store_sqlite_batch_discard(struct store_sqlite *st)
         free(st->batch_files[i]);
     }
     st->n_batch_files = 0;
+}
+
+/* The writer's statements, prepared once at open (store_sqlite_open.c). */
+static const char *const wsql[W_COUNT] = {
+    [W_LATEST] = "SELECT c.institution_id, c.user_id, c.course_id, c.latest, r.code, r.canonical,"
+                 " " STORE_SQLITE_SEND_AT " FROM certificates c"
+                 " JOIN revisions r ON r.id = c.id AND r.revision = c.latest WHERE c.id = ?1",
+    [W_EARLIER] = "SELECT 1 FROM revisions WHERE id = ?1 AND revision < ?2 AND canonical = ?3"
+                  " LIMIT 1",
+    [W_CODE] = "SELECT 1 FROM revisions WHERE code = ?1",
+    [W_CERT] =
+        "INSERT INTO certificates (id, institution_id, user_id, course_id, school_id,"
+        " user_name, user_email, user_cpf, course_name, school_name, workload, type,"
+        " certified_at, concluded_at, enrolled_at, approval_rate, latest, search_name,"
+        " search_course, search_grams, expires_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18, ?19, ?20, ?21)"
+        " ON CONFLICT (id) DO UPDATE SET school_id = excluded.school_id,"
+        " user_name = excluded.user_name, user_email = excluded.user_email,"
+        " user_cpf = excluded.user_cpf, course_name = excluded.course_name,"
+        " school_name = excluded.school_name, workload = excluded.workload,"
+        " type = excluded.type, certified_at = excluded.certified_at,"
+        " concluded_at = excluded.concluded_at, enrolled_at = excluded.enrolled_at,"
+        " approval_rate = excluded.approval_rate, latest = excluded.latest,"
+        " search_name = excluded.search_name, search_course = excluded.search_course,"
+        " search_grams = excluded.search_grams, expires_at = excluded.expires_at",
+    [W_SUPERSEDE] = "UPDATE revisions SET superseded = 1"
+                    " WHERE id = ?1 AND revision < ?2 AND superseded = 0",
+    [W_REVISION] = "INSERT INTO revisions (id, revision, code, pdf_path, sha256, size, generation,"
+                   " created_at, rendered_at, canonical, raw, send_at)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11)",
+    [W_REV_PATH] = "SELECT pdf_path FROM revisions WHERE id = ?1 AND revision = ?2",
+    [W_REMAKE_GET] = "SELECT r.revision, r.code, r.pdf_path, r.generation, c.institution_id,"
+                     " c.certified_at, r.raw"
+                     " FROM revisions r JOIN certificates c ON c.id = r.id"
+                     " WHERE r.id = ?1 AND r.revision = CASE WHEN ?2 > 0 THEN ?2 ELSE c.latest END",
+    [W_REMAKE_SET] = "UPDATE revisions SET pdf_path = ?3, sha256 = ?4, size = ?5,"
+                     " generation = ?6, rendered_at = ?7"
+                     " WHERE id = ?1 AND revision = ?2 AND pdf_path = ?8",
+    [W_REMAKE_EXPIRY] = "UPDATE certificates SET expires_at = ?3 WHERE id = ?1 AND latest = ?2",
+    /* Before W_REMAKE_SET: the hash of the file it replaces, unless the new
+     * file has the same bytes. */
+    [W_REPLACED] = "INSERT INTO earlier_files (sha256, id, revision, replaced_at)"
+                   " SELECT sha256, id, revision, ?4 FROM revisions"
+                   " WHERE id = ?1 AND revision = ?2 AND sha256 <> ?3",
+    [W_REVOKE] = "UPDATE certificates SET revoked = 1, revoke_reason = ?2, revoked_at = ?3"
+                 " WHERE id = ?1 AND revoked = 0",
+    [W_EXISTS] = "SELECT 1 FROM certificates WHERE id = ?1",
+};
+
+const char *store_sqlite_wsql(enum store_sqlite_wq q)
+{
+    return wsql[q];
 }

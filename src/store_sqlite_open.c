@@ -17,53 +17,6 @@
 
 #define LOCK_WAIT_MS 5000 /* for the store's lock file and SQLite's busy handler */
 
-/* Statements kept prepared on the writer connection. */
-static const char *const wsql[W_COUNT] = {
-    [W_LATEST] = "SELECT c.institution_id, c.user_id, c.course_id, c.latest, r.code, r.canonical,"
-                 " " STORE_SQLITE_SEND_AT " FROM certificates c"
-                 " JOIN revisions r ON r.id = c.id AND r.revision = c.latest WHERE c.id = ?1",
-    [W_EARLIER] = "SELECT 1 FROM revisions WHERE id = ?1 AND revision < ?2 AND canonical = ?3"
-                  " LIMIT 1",
-    [W_CODE] = "SELECT 1 FROM revisions WHERE code = ?1",
-    [W_CERT] =
-        "INSERT INTO certificates (id, institution_id, user_id, course_id, school_id,"
-        " user_name, user_email, user_cpf, course_name, school_name, workload, type,"
-        " certified_at, concluded_at, enrolled_at, approval_rate, latest, search_name,"
-        " search_course, search_grams, expires_at)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20, ?21)"
-        " ON CONFLICT (id) DO UPDATE SET school_id = excluded.school_id,"
-        " user_name = excluded.user_name, user_email = excluded.user_email,"
-        " user_cpf = excluded.user_cpf, course_name = excluded.course_name,"
-        " school_name = excluded.school_name, workload = excluded.workload,"
-        " type = excluded.type, certified_at = excluded.certified_at,"
-        " concluded_at = excluded.concluded_at, enrolled_at = excluded.enrolled_at,"
-        " approval_rate = excluded.approval_rate, latest = excluded.latest,"
-        " search_name = excluded.search_name, search_course = excluded.search_course,"
-        " search_grams = excluded.search_grams, expires_at = excluded.expires_at",
-    [W_SUPERSEDE] = "UPDATE revisions SET superseded = 1"
-                    " WHERE id = ?1 AND revision < ?2 AND superseded = 0",
-    [W_REVISION] = "INSERT INTO revisions (id, revision, code, pdf_path, sha256, size, generation,"
-                   " created_at, rendered_at, canonical, raw, send_at)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11)",
-    [W_REV_PATH] = "SELECT pdf_path FROM revisions WHERE id = ?1 AND revision = ?2",
-    [W_REMAKE_GET] = "SELECT r.revision, r.code, r.pdf_path, r.generation, c.institution_id,"
-                     " c.certified_at, r.raw"
-                     " FROM revisions r JOIN certificates c ON c.id = r.id"
-                     " WHERE r.id = ?1 AND r.revision = CASE WHEN ?2 > 0 THEN ?2 ELSE c.latest END",
-    [W_REMAKE_SET] = "UPDATE revisions SET pdf_path = ?3, sha256 = ?4, size = ?5,"
-                     " generation = ?6, rendered_at = ?7"
-                     " WHERE id = ?1 AND revision = ?2 AND pdf_path = ?8",
-    [W_REMAKE_EXPIRY] = "UPDATE certificates SET expires_at = ?3 WHERE id = ?1 AND latest = ?2",
-    /* Before W_REMAKE_SET: the hash of the file it replaces, unless the new
-     * file has the same bytes. */
-    [W_REPLACED] = "INSERT INTO earlier_files (sha256, id, revision, replaced_at)"
-                   " SELECT sha256, id, revision, ?4 FROM revisions"
-                   " WHERE id = ?1 AND revision = ?2 AND sha256 <> ?3",
-    [W_REVOKE] = "UPDATE certificates SET revoked = 1, revoke_reason = ?2, revoked_at = ?3"
-                 " WHERE id = ?1 AND revoked = 0",
-    [W_EXISTS] = "SELECT 1 FROM certificates WHERE id = ?1",
-};
 
 /* --- opening ------------------------------------------------------------ */
 
@@ -208,7 +161,8 @@ static int open_writer(struct store_sqlite *st, int exclusive, char *err, size_t
         store_sqlite_exec(st, st->db, "PRAGMA foreign_keys = ON", "set up", err, errlen) < 0)
         return -1;
     for (int q = 0; q < W_COUNT; q++) {
-        if (sqlite3_prepare_v3(st->db, wsql[q], -1, SQLITE_PREPARE_PERSISTENT, &st->wq[q], NULL) !=
+        if (sqlite3_prepare_v3(st->db, store_sqlite_wsql(q), -1, SQLITE_PREPARE_PERSISTENT,
+                               &st->wq[q], NULL) !=
             SQLITE_OK) {
             store_sqlite_error(st, st->db, "prepare", err, errlen);
             return -1;
@@ -222,6 +176,12 @@ static int open_readers(struct store_sqlite *st, char *err, size_t errlen)
     for (int i = 0; i < STORE_READERS; i++) {
         st->rd[i] = open_db(st, SQLITE_OPEN_READONLY, err, errlen);
         if (!st->rd[i])
+            return -1;
+        /* One read now opens the write-ahead log's file too, so that a
+         * reader never opens a file of the store later (a store folder
+         * remounted read-only could then not be unmounted). */
+        if (store_sqlite_exec(st, st->rd[i], "SELECT count(*) FROM sqlite_schema", "read", err,
+                              errlen) < 0)
             return -1;
     }
     return 0;
@@ -244,6 +204,9 @@ struct store *store_sqlite_open(const char *dir, store_rerender_fn rerender_fn, 
     pthread_mutex_init(&st->gate_mu, NULL);
     pthread_cond_init(&st->gate_cv, NULL);
     pthread_mutex_init(&st->audit_mu, NULL);
+    pthread_mutex_init(&st->gc_mu, NULL);
+    pthread_cond_init(&st->gc_cv, NULL);
+    st->gc_tail = &st->gc_head;
     for (int i = 0; i < STORE_STRIPES; i++)
         pthread_mutex_init(&st->stripes[i], NULL);
     st->lock_fd = -1;
@@ -301,6 +264,8 @@ static void close_store(struct store_sqlite *st)
     pthread_cond_destroy(&st->rd_cv);
     pthread_mutex_destroy(&st->gate_mu);
     pthread_cond_destroy(&st->gate_cv);
+    pthread_mutex_destroy(&st->gc_mu);
+    pthread_cond_destroy(&st->gc_cv);
     for (int i = 0; i < STORE_STRIPES; i++)
         pthread_mutex_destroy(&st->stripes[i]);
     free(st->dir);

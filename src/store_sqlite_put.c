@@ -1,5 +1,5 @@
-/* Writes of the SQLite store: puts (decide, render, place the PDF, commit),
- * batches, and revocation. */
+/* Writes of the SQLite store: puts (decide, render, place the PDF, commit
+ * with other puts: store_sqlite_group.c), batches, and revocation. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,12 +48,11 @@ static int check_fields(const struct store_fields *f, struct caltime *when, char
     return 0;
 }
 
-/* With db_mu held: whether a revision of id before revision has canonical.
- * 1 yes, 0 no, -1 error. */
-static int earlier_same(struct store_sqlite *st, const char *id, int revision,
-                        const char *canonical, char *err, size_t errlen)
+/* Whether a revision of id before revision has canonical (s: W_EARLIER's
+ * statement on db). 1 yes, 0 no, -1 error. */
+static int earlier_same(struct store_sqlite *st, sqlite3 *db, sqlite3_stmt *s, const char *id,
+                        int revision, const char *canonical, char *err, size_t errlen)
 {
-    sqlite3_stmt *s = store_sqlite_wstmt(st, W_EARLIER);
     int rc;
 
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
@@ -63,53 +62,100 @@ static int earlier_same(struct store_sqlite *st, const char *id, int revision,
     sqlite3_reset(s);
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return rc == SQLITE_ROW;
-    store_sqlite_error(st, st->db, "read", err, errlen);
+    store_sqlite_error(st, db, "read", err, errlen);
     return -1;
 }
 
-/* With db_mu held: decide (store_decide). 0 nothing to write (res filled:
- * unchanged or stale), 1 a new revision is due (t filled with its number and
- * a fresh code), -1 error. */
-static int decide(struct store_sqlite *st, const struct store_fields *f, struct store_ticket *t,
-                  struct store_result *res, char *err, size_t errlen)
+/* What the archive holds of t->id decides (store_decide), read on db with
+ * W_LATEST's and W_EARLIER's statements: 0 nothing to write (res filled:
+ * unchanged or stale), 1 a new revision is due (t->revision set to its
+ * number), -1 error. */
+static int judge(struct store_sqlite *st, sqlite3 *db, sqlite3_stmt *latest, sqlite3_stmt *earlier,
+                 const struct store_fields *f, struct store_ticket *t, struct store_result *res,
+                 char *err, size_t errlen)
 {
-    sqlite3_stmt *s = store_sqlite_wstmt(st, W_LATEST);
     const char *canonical, *send_at;
     enum store_outcome o;
     int rc, same = 0;
 
-    sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        if (sqlite3_column_int64(s, 0) != f->institution_id ||
-            sqlite3_column_int64(s, 1) != f->user_id ||
-            sqlite3_column_int64(s, 2) != f->course_id) {
-            snprintf(err, errlen, "certificate id '%s' collides with another certificate's", t->id);
-            goto fail;
-        }
-        t->revision = sqlite3_column_int(s, 3);
-        canonical = (const char *)sqlite3_column_text(s, 5);
-        send_at = (const char *)sqlite3_column_text(s, 6);
-        if (strcmp(canonical, f->canonical) != 0 &&
-            (same = earlier_same(st, t->id, t->revision, f->canonical, err, errlen)) < 0)
-            goto fail;
-        o = store_decide(canonical, send_at, same, f);
-        if (o == STORE_UNCHANGED || o == STORE_STALE) {
-            res->ticket = *t;
-            store_sqlite_col_copy(s, 4, res->ticket.code, sizeof(res->ticket.code));
-            res->outcome = o;
-            sqlite3_reset(s);
-            return 0;
-        }
-    } else if (rc == SQLITE_DONE) {
-        t->revision = 0;
-    } else {
-        store_sqlite_error(st, st->db, "read", err, errlen);
+    sqlite3_bind_text(latest, 1, t->id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(latest);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(latest);
+        t->revision = 1;
+        return 1;
+    }
+    if (rc != SQLITE_ROW) {
+        store_sqlite_error(st, db, "read", err, errlen);
         goto fail;
     }
-    sqlite3_reset(s);
+    if (sqlite3_column_int64(latest, 0) != f->institution_id ||
+        sqlite3_column_int64(latest, 1) != f->user_id ||
+        sqlite3_column_int64(latest, 2) != f->course_id) {
+        snprintf(err, errlen, "certificate id '%s' collides with another certificate's", t->id);
+        goto fail;
+    }
+    t->revision = sqlite3_column_int(latest, 3);
+    canonical = (const char *)sqlite3_column_text(latest, 5);
+    send_at = (const char *)sqlite3_column_text(latest, 6);
+    if (strcmp(canonical, f->canonical) != 0 &&
+        (same = earlier_same(st, db, earlier, t->id, t->revision, f->canonical, err, errlen)) < 0)
+        goto fail;
+    o = store_decide(canonical, send_at, same, f);
+    if (o == STORE_UNCHANGED || o == STORE_STALE) {
+        res->ticket = *t;
+        store_sqlite_col_copy(latest, 4, res->ticket.code, sizeof(res->ticket.code));
+        res->outcome = o;
+        sqlite3_reset(latest);
+        return 0;
+    }
+    sqlite3_reset(latest);
     t->revision++;
+    return 1;
+fail:
+    sqlite3_reset(latest);
+    return -1;
+}
 
+/* Before the writer: a redelivery decided on a reader connection, so that
+ * it never waits behind a commit it does not need (in WAL, readers do not
+ * wait for the writer). 0 nothing to write (res filled), 1 the writer must
+ * decide (also when this look failed: the writer's look reports it). The
+ * caller holds the id's stripe, so no put of this process changes it
+ * meanwhile. */
+static int judge_on_reader(struct store_sqlite *st, const struct store_fields *f,
+                           const struct store_ticket *t, struct store_result *res)
+{
+    sqlite3 *db = store_sqlite_reader_get(st);
+    sqlite3_stmt *latest = NULL, *earlier = NULL;
+    struct store_ticket look = *t;
+    char err[256];
+    int rc = 1;
+
+    if (sqlite3_prepare_v2(db, store_sqlite_wsql(W_LATEST), -1, &latest, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, store_sqlite_wsql(W_EARLIER), -1, &earlier, NULL) == SQLITE_OK &&
+        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK) {
+        rc = judge(st, db, latest, earlier, f, &look, res, err, sizeof(err)) == 0 ? 0 : 1;
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    }
+    sqlite3_finalize(latest);
+    sqlite3_finalize(earlier);
+    store_sqlite_reader_put(st, db);
+    if (rc)
+        memset(res, 0, sizeof(*res));
+    return rc;
+}
+
+/* With db_mu held: decide on the writer; when a new revision is due, a
+ * fresh code for it. As judge, with t->code set for 1. */
+static int decide(struct store_sqlite *st, const struct store_fields *f, struct store_ticket *t,
+                  struct store_result *res, char *err, size_t errlen)
+{
+    sqlite3_stmt *s;
+    int rc = judge(st, st->db, store_sqlite_wstmt(st, W_LATEST), store_sqlite_wstmt(st, W_EARLIER),
+                   f, t, res, err, errlen);
+    if (rc <= 0)
+        return rc;
     /* A fresh code, unique among committed ones; a clash with a concurrent
      * uncommitted put (odds 2^-75) is caught by the UNIQUE constraint. */
     for (int i = 0;; i++) {
@@ -128,103 +174,24 @@ static int decide(struct store_sqlite *st, const struct store_fields *f, struct 
             return -1;
         }
     }
-fail:
-    sqlite3_reset(s);
-    return -1;
 }
 
-static int step_done(struct store_sqlite *st, sqlite3_stmt *s, char *err, size_t errlen)
+/* Inside the caller's own batch (db_mu not held): the rows as a savepoint
+ * of the batch's transaction. */
+static int commit_in_batch(struct store_sqlite *st, const struct store_sqlite_rows *w, char *err,
+                           size_t errlen)
 {
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        store_sqlite_error(st, st->db, "write", err, errlen);
-        return -1;
+    int rc = -1;
+    pthread_mutex_lock(&st->db_mu);
+    if (store_sqlite_tx_begin(st, 1, err, errlen) == 0) {
+        if (store_sqlite_write_rows(st, w, err, errlen) == 0 &&
+            store_sqlite_tx_commit(st, 1, err, errlen) == 0)
+            rc = 0;
+        else
+            store_sqlite_tx_abort(st, 1);
     }
-    return 0;
-}
-
-/* After a failed write of a revision: say so plainly when another process
- * archived the same revision first (two processes sharing the store). */
-static void explain_clash(struct store_sqlite *st, const struct store_ticket *t, char *err,
-                          size_t errlen)
-{
-    int ext = sqlite3_extended_errcode(st->db);
-    if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
-        snprintf(err, errlen,
-                 "cannot archive '%s' r%d: another writer archived it meanwhile; try again", t->id,
-                 t->revision);
-}
-
-/* With db_mu held: the rows of a new revision, in one transaction. */
-static int commit_revision(struct store_sqlite *st, const struct store_fields *f,
-                           const struct store_ticket *t, const char *rel, const char *sha,
-                           int64_t size, int gen, int in_batch, char *err, size_t errlen)
-{
-    char now[20];
-    sqlite3_stmt *s;
-    struct store_search_text search;
-
-    store_now_utc(now);
-    store_sqlite_search_text(&search, f->user_name, f->course_name);
-    if (store_sqlite_tx_begin(st, in_batch, err, errlen) < 0) {
-        store_sqlite_search_text_free(&search);
-        return -1;
-    }
-    s = store_sqlite_wstmt(st, W_CERT);
-    sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, f->institution_id);
-    sqlite3_bind_int64(s, 3, f->user_id);
-    sqlite3_bind_int64(s, 4, f->course_id);
-    sqlite3_bind_int64(s, 5, f->school_id);
-    store_sqlite_bind_text(s, 6, f->user_name);
-    store_sqlite_bind_text(s, 7, f->user_email);
-    store_sqlite_bind_text(s, 8, f->user_cpf);
-    store_sqlite_bind_text(s, 9, f->course_name);
-    store_sqlite_bind_text(s, 10, f->school_name);
-    store_sqlite_bind_text(s, 11, f->workload);
-    store_sqlite_bind_text(s, 12, f->type);
-    store_sqlite_bind_text(s, 13, f->certified_at);
-    store_sqlite_bind_text(s, 14, f->concluded_at);
-    store_sqlite_bind_text(s, 15, f->enrolled_at);
-    if (f->has_approval_rate)
-        sqlite3_bind_double(s, 16, f->approval_rate);
-    sqlite3_bind_int(s, 17, t->revision);
-    store_sqlite_search_text_bind(&search, s, 18);
-    store_sqlite_bind_text(s, 21, f->expires_at);
-    if (step_done(st, s, err, errlen) < 0)
-        goto fail;
-
-    s = store_sqlite_wstmt(st, W_SUPERSEDE);
-    sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, t->revision);
-    if (step_done(st, s, err, errlen) < 0)
-        goto fail;
-
-    s = store_sqlite_wstmt(st, W_REVISION);
-    sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, t->revision);
-    sqlite3_bind_text(s, 3, t->code, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, rel, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, sha, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 6, size);
-    sqlite3_bind_int(s, 7, gen);
-    sqlite3_bind_text(s, 8, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 9, f->canonical, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(s, 10, f->raw ? f->raw : "", (int)(f->raw ? f->raw_len : 0), SQLITE_STATIC);
-    store_sqlite_bind_text(s, 11, f->send_at && *f->send_at ? f->send_at : NULL);
-    if (step_done(st, s, err, errlen) < 0) {
-        explain_clash(st, t, err, errlen);
-        goto fail;
-    }
-    if (store_sqlite_tx_commit(st, in_batch, err, errlen) < 0)
-        goto fail;
-    store_sqlite_search_text_free(&search);
-    return 0;
-fail:
-    store_sqlite_tx_abort(st, in_batch);
-    store_sqlite_search_text_free(&search);
-    return -1;
+    pthread_mutex_unlock(&st->db_mu);
+    return rc;
 }
 
 int store_sqlite_put(struct store *base, const struct store_fields *f, store_render_fn fn,
@@ -235,6 +202,8 @@ int store_sqlite_put(struct store *base, const struct store_fields *f, store_ren
     struct store_ticket t = {0};
     struct store_fs_clock clk = {0, 0};
     struct buf pdf = BUF_INIT, rel = BUF_INIT;
+    struct store_dirset dirs = {0};
+    struct store_sqlite_rows rows;
     struct caltime when;
     pthread_mutex_t *stripe;
     char sha[65];
@@ -259,6 +228,10 @@ int store_sqlite_put(struct store *base, const struct store_fields *f, store_ren
     stripe = store_sqlite_stripe(st, t.id);
     pthread_mutex_lock(stripe);
 
+    if (!owner && judge_on_reader(st, f, &t, res) == 0) {
+        rc = 0;
+        goto out;
+    }
     pthread_mutex_lock(&st->db_mu);
     if (owner && st->batch_failed) {
         snprintf(err, errlen, "the batch was rolled back: %s", st->batch_err);
@@ -280,13 +253,14 @@ int store_sqlite_put(struct store *base, const struct store_fields *f, store_ren
     }
     store_fs_sha256(pdf.data, pdf.len, sha);
     if (store_pdf_place(st->dir, f->institution_id, when.year, when.mon, &t, &gen, &pdf,
-                        owner ? &st->batch_dirs : NULL, &clk, &rel, err, errlen) < 0)
+                        owner ? &st->batch_dirs : &dirs, &clk, &rel, err, errlen) < 0)
         goto out;
     placed = 1;
 
-    pthread_mutex_lock(&st->db_mu);
-    rc = commit_revision(st, f, &t, rel.data, sha, (int64_t)pdf.len, gen, owner, err, errlen);
-    pthread_mutex_unlock(&st->db_mu);
+    rows = (struct store_sqlite_rows){.f = f, .t = &t, .rel = rel.data, .sha = sha,
+                                      .size = (int64_t)pdf.len, .gen = gen, .dirs = &dirs,
+                                      .err = err, .errlen = errlen};
+    rc = owner ? commit_in_batch(st, &rows, err, errlen) : store_sqlite_group_commit(st, &rows);
     if (rc < 0)
         goto out;
     if (owner) {
@@ -308,6 +282,7 @@ out:
     pthread_mutex_unlock(stripe);
     store_sqlite_gate_leave(st, owner);
     store_sqlite_add_clock(st, &clk);
+    store_dirset_free(&dirs);
     buf_free(&pdf);
     buf_free(&rel);
     return rc;
@@ -425,7 +400,7 @@ int store_sqlite_revoke(struct store *base, const char *id, const char *reason, 
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, now, -1, SQLITE_STATIC);
-    if (step_done(st, s, err, errlen) < 0)
+    if (store_sqlite_step_done(st, s, err, errlen) < 0)
         goto fail;
     rc = 0;
     if (sqlite3_changes(st->db) == 0) {

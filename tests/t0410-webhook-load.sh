@@ -123,6 +123,17 @@ is "$(sql 'SELECT count(*), count(DISTINCT code) FROM revisions')" "200|200" \
 	"200 revisions with 200 distinct verification codes"
 is "$(missing_rows "$TMP/r1")" 0 "every answered id, revision and code is in the index"
 check "every PDF matches its SHA-256 in the index" pdfs_match "$TMP/r1"
+# /metrics shows how the 200 were committed: every one in some commit group.
+curl -s "$URL/metrics" >"$TMP/metrics"
+is "$(sed -n 's/^certifica_commit_group_size_sum //p' "$TMP/metrics")" 200 \
+	"/metrics: the commit groups hold the 200 certificates"
+groups=$(sed -n 's/^certifica_commit_group_size_count //p' "$TMP/metrics")
+check "in 1 to 200 index commits ($groups)" test "${groups:-0}" -ge 1 -a "${groups:-0}" -le 200
+is "$(sed -n 's/^certifica_commit_seconds_count //p' "$TMP/metrics")" "$groups" \
+	"one commit time per group"
+fsyncs=$(sed -n 's/^certifica_fsync_seconds_count //p' "$TMP/metrics")
+check "and fsync times: the 200 PDF files', and the groups' folders ($fsyncs)" \
+	test "${fsyncs:-0}" -ge 200 -a "${fsyncs:-0}" -le $((200 + groups))
 
 # --- 2. one event delivered 50 times at once ---
 python3 "$GEN" 1 --seed 42 --offset 500 >"$TMP/one.jsonl"

@@ -84,6 +84,9 @@ static void test_concurrency(const char *dir)
     store_stats(st, &s1, err, sizeof(err));
     is_int(s1.certificates - s0.certificates, 402, "402 certificates in the index");
     is_int(s1.revisions - s0.revisions, 401 + 8, "409 revisions in the index");
+    ok(s1.commits - s0.commits >= 1 && s1.commits - s0.commits <= 409,
+       "in at most one index commit per revision (%llu: puts share commits)",
+       (unsigned long long)(s1.commits - s0.commits));
 
     store_id_make(5, 3000, 1, id);
     is_int(store_get(st, id, &c, err, sizeof(err)), 0, "the contested certificate");
