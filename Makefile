@@ -3,15 +3,16 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libcjson libmicrohttpd zlib harfbuzz harfbuzz-subset fribidi sqlite3 libcrypto libqrencode
+PKGS    := libcjson libmicrohttpd zlib harfbuzz harfbuzz-subset fribidi sqlite3 libcrypto libqrencode libpng
 
 # Debian packages: what the build needs, then what the tests and benchmark use.
 DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib1g-dev \
              libharfbuzz-dev libfribidi-dev libsqlite3-dev libssl-dev libqrencode-dev \
-             libunistring-dev fonts-dejavu-core fonts-dejavu-extra fonts-noto-core \
-             fonts-wqy-microhei fonts-nanum fonts-ipafont-gothic fonts-symbola
+             libunistring-dev libpng-dev fonts-dejavu-core fonts-dejavu-extra fonts-noto-core \
+             fonts-wqy-microhei fonts-nanum fonts-ipafont-gothic fonts-symbola \
+             icc-profiles-free
 DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl faketime time \
-             libharfbuzz-bin
+             libharfbuzz-bin libpdfbox2-java libactivation-java libjaxb-api-java
 DEB_BENCH := wrk
 DEB_BROWSER := chromium
 DEB_FUZZ  := clang libclang-rt-14-dev
@@ -79,6 +80,8 @@ endef
 fonts/%.ttf:
 	$(LINK_FONT)
 fonts/%.ttc:
+	$(LINK_FONT)
+fonts/%.icc:
 	$(LINK_FONT)
 
 # Install missing Debian packages; when not root, print the line to run.

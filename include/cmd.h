@@ -37,20 +37,26 @@ struct cmd_common {
     const char *tenants;                       /* NULL: $CERTIFICA_TENANTS, else home/tenants */
     enum i18n_locale locale;                   /* I18N_PT_BR unless given */
     int locale_given;                          /* --locale was given: it beats a tenant's */
+    int pdfa_off;   /* --pdfa off, else $CERTIFICA_PDFA=off: plain PDFs (see cmd_common_done) */
+    int pdfa_given; /* --pdfa was given */
 };
 /* Their getopt_long entries, to put first in a command's table; their short
- * values are 's', 'u', 't', 'l' and 'T'. */
+ * values are 's', 'u', 't', 'l', 'T' and 'P'. */
 #define CMD_COMMON_OPTIONS                                                                         \
     {"store", required_argument, NULL, 's'}, {"public-url", required_argument, NULL, 'u'},         \
         {"template", required_argument, NULL, 't'}, {"tenants", required_argument, NULL, 'T'},     \
-    {                                                                                              \
-        "locale", required_argument, NULL, 'l'                                                     \
+        {"locale", required_argument, NULL, 'l'}, {                                                \
+        "pdfa", required_argument, NULL, 'P'                                                       \
     }
 
 /* Take option c (getopt's value) with its argument when it is one of the
  * common ones: 1 taken, 0 not a common option, -1 a bad value (the usage
  * error is printed: return EXIT_USAGE). */
 int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct cmd_common *o);
+/* After the options: what the flags left unsaid taken from the environment
+ * ($CERTIFICA_PDFA). 0, or -1 when a value is bad (the usage error is
+ * printed: return EXIT_USAGE). */
+int cmd_common_done(const struct cmd_entry *e, struct cmd_common *o);
 
 /* An institution or school id as typed: a positive decimal integer. 0, or -1. */
 int cmd_parse_id(const char *arg, int64_t *out);

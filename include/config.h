@@ -33,10 +33,11 @@ struct config {
     size_t connection_memory;        /* bytes per connection for headers and buffers */
     unsigned auth_fail_limit;        /* failed sign-ins per address per window; 0: no 429 */
     unsigned auth_fail_window;       /* seconds */
+    int pdfa_off;                    /* pdfa = off: plain PDFs; default 1b: PDF/A-1b */
     char *config_file;               /* the file read, or NULL */
     int file_has_secrets;            /* it sets webhook_token or signing_secret */
     /* Where each setting came from, by key (read it with config_source_of). */
-    enum config_source source[24];
+    enum config_source source[32];
 };
 
 /* Fill c with the defaults. */
@@ -61,6 +62,9 @@ int config_set(struct config *c, const char *key, const char *value, enum config
 /* Read a config file: "key = value" lines, blank lines, '#' comments (a
  * whole line, or after white space), values optionally in double quotes. */
 int config_read_file(struct config *c, const char *path, char *err, size_t errlen);
+
+/* The pdfa setting: "1b" 0, "off" 1 (any case), else -1. */
+int config_parse_pdfa(const char *v);
 
 /* Parse "1.2.3.4:8080" or "[::1]:8080" into a socket address. 0, or -1 with err. */
 int config_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,

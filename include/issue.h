@@ -20,6 +20,7 @@ struct issue_config {
     enum i18n_locale locale;
     const char *tenants; /* the tenants folder, NULL: $CERTIFICA_TENANTS, else home/tenants */
     int locale_fixed;    /* locale was asked for: it beats a tenant's "locale" */
+    int pdfa_off;        /* 1: plain PDFs; 0 (the default): PDF/A-1b */
 };
 
 enum issue_status {

@@ -44,12 +44,15 @@ static int cmd_rerender(int argc, char **argv)
     }
     if (optind < argc)
         return cmd_usage_error(&cmd_rerender_entry, "unexpected argument");
+    if (cmd_common_done(&cmd_rerender_entry, &co) < 0)
+        return EXIT_USAGE;
     cfg.store_dir = cmd_store_dir(co.store);
     cfg.public_url = cmd_public_url(co.public_url);
     cfg.template = co.template;
     cfg.locale = co.locale;
     cfg.tenants = co.tenants;
     cfg.locale_fixed = co.locale_given;
+    cfg.pdfa_off = co.pdfa_off;
     is = issue_open(&cfg, err, sizeof(err));
     if (!is) {
         fprintf(stderr, "certifica: %s\n", err);
@@ -66,7 +69,7 @@ static int cmd_rerender(int argc, char **argv)
 const struct cmd_entry cmd_rerender_entry = {
     "rerender",
     "rerender [--since yyyy-MM-dd] [--template NAME|PATH] [--locale pt-BR|en] [--tenants DIR] "
-    "[--store DIR]",
+    "[--pdfa 1b|off] [--store DIR]",
     "make the latest PDFs again from the archived events, as new files",
     cmd_rerender,
 };

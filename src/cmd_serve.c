@@ -211,7 +211,8 @@ static int serve_exec(int argc, char **argv)
                                  cfg.template,
                                  loc,
                                  cfg.tenants,
-                                 config_source_of(&cfg, "locale") != CONFIG_DEFAULT};
+                                 config_source_of(&cfg, "locale") != CONFIG_DEFAULT,
+                                 cfg.pdfa_off};
     issue = issue_open(&icfg, err, sizeof(err));
     if (!issue)
         goto out;

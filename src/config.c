@@ -14,7 +14,7 @@
 #include "config.h"
 #include "banned.h"
 
-enum kind { K_LISTEN, K_TEXT, K_URL, K_TOKEN, K_SECRET, K_LOCALE, K_SIZE, K_UINT, K_BOOL };
+enum kind { K_LISTEN, K_TEXT, K_URL, K_TOKEN, K_SECRET, K_LOCALE, K_SIZE, K_UINT, K_BOOL, K_PDFA };
 
 struct key {
     const char *name; /* file key; the flag is "--" + name with '-' for '_' */
@@ -63,6 +63,8 @@ static const struct key keys[] = {
     {"tenants", "CERTIFICA_TENANTS", K_TEXT, STR(tenants), 0, 0, "tenants/ beside templates/",
      "folder of the institutions' own folders (docs/tenants.md)"},
     {"locale", "CERTIFICA_LOCALE", K_LOCALE, STR(locale), 0, 0, "pt-BR", "pt-BR or en"},
+    {"pdfa", "CERTIFICA_PDFA", K_PDFA, STR(pdfa_off), 0, 0, "1b",
+     "1b: every certificate is PDF/A-1b (sRGB profile fonts/sRGB.icc); off: plain PDF"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -88,7 +90,8 @@ void config_init(struct config *c)
 void config_free(struct config *c)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
-        if (keys[i].kind == K_SIZE || keys[i].kind == K_UINT || keys[i].kind == K_BOOL)
+        if (keys[i].kind == K_SIZE || keys[i].kind == K_UINT || keys[i].kind == K_BOOL ||
+            keys[i].kind == K_PDFA)
             continue;
         char **p = (char **)((char *)c + keys[i].off);
         if (keys[i].kind == K_TOKEN || keys[i].kind == K_SECRET) {
@@ -219,6 +222,13 @@ static int parse_bool(const char *v)
     return -1;
 }
 
+int config_parse_pdfa(const char *v)
+{
+    if (!strcasecmp(v, "1b"))
+        return 0;
+    return !strcasecmp(v, "off") ? 1 : -1;
+}
+
 static int has_control(const char *v)
 {
     for (; *v; v++)
@@ -290,6 +300,12 @@ static int check_value(const struct key *k, const char *v, char *err, size_t err
             return -1;
         }
         return 0;
+    case K_PDFA:
+        if (config_parse_pdfa(v) < 0) {
+            snprintf(err, errlen, "%s: '%.40s' is not 1b or off", k->name, v);
+            return -1;
+        }
+        return 0;
     case K_SIZE:
     case K_UINT:
         if (parse_number(v, k->kind == K_SIZE, &n) < 0 || n < k->min || n > k->max) {
@@ -311,6 +327,8 @@ static void store_value(struct config *c, const struct key *k, const char *v)
         *(size_t *)(void *)field = (size_t)n;
     } else if (k->kind == K_BOOL) {
         *(int *)(void *)field = parse_bool(v) == 1;
+    } else if (k->kind == K_PDFA) {
+        *(int *)(void *)field = config_parse_pdfa(v) == 1;
     } else if (k->kind == K_UINT) {
         parse_number(v, 0, &n);
         *(unsigned *)(void *)field = (unsigned)n;

@@ -16,6 +16,7 @@ struct issue {
     char *home, *tenants, *public_url, *template;
     enum i18n_locale locale;
     int locale_fixed;
+    int pdfa_off;
     pthread_key_t key; /* this thread's render context */
     pthread_mutex_t lock;
     struct render_ctx **ctxs; /* every context made, freed at close */
@@ -72,7 +73,8 @@ static int render_ticket(struct issue *is, const struct event *ev, const struct 
     /* a tenant with its own public_url verifies on its own host */
     base = render_public_url(c, ev->institution_id);
     issue_verify_url(&url, base ? base : is->public_url, t->code);
-    o = (struct render_opts){is->template, is->locale, t->code, url.data, is->locale_fixed};
+    o = (struct render_opts){is->template, is->locale, t->code,
+                             url.data,    is->locale_fixed, is->pdfa_off};
     rc = render_pdf(c, ev, &o, pdf, err, errlen);
     buf_free(&url);
     return rc;
@@ -113,7 +115,8 @@ out:
 struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errlen)
 {
     struct issue *is = xcalloc(1, sizeof(*is));
-    struct render_opts o = {cfg->template, cfg->locale, NULL, NULL, cfg->locale_fixed};
+    struct render_opts o = {cfg->template, cfg->locale, NULL, NULL, cfg->locale_fixed,
+                            cfg->pdfa_off};
     struct render_ctx *probe;
 
     is->home = cfg->home ? xstrdup(cfg->home) : NULL;
@@ -125,6 +128,7 @@ struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errle
     is->template = cfg->template ? xstrdup(cfg->template) : NULL;
     is->locale = cfg->locale;
     is->locale_fixed = cfg->locale_fixed;
+    is->pdfa_off = cfg->pdfa_off;
     pthread_mutex_init(&is->lock, NULL);
     pthread_key_create(&is->key, NULL);
     /* fail early, before the store, when fonts or templates are missing or
@@ -169,7 +173,7 @@ static int unprintable(struct issue *is, const struct event *ev, struct event_di
                        size_t errlen)
 {
     struct render_ctx *c = thread_ctx(is, err, errlen);
-    struct render_opts o = {is->template, is->locale, NULL, NULL, is->locale_fixed};
+    struct render_opts o = {is->template, is->locale, NULL, NULL, is->locale_fixed, is->pdfa_off};
 
     return c ? render_check_event(c, ev, &o, d, err, errlen) : -1;
 }

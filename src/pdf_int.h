@@ -39,9 +39,24 @@ struct pdf {
     int n_faces;
     int utf_enabled;
     struct buf scratch;
+    int pdfa;               /* PDF/A-1b (pdf_pdfa) */
+    const void *icc;        /* its OutputIntent's profile, not owned */
+    size_t icc_len;
+    struct pdf_rgb backdrop; /* what transparent image pixels are flattened onto */
+    char *info[4];          /* title, author, subject, keywords as given (UTF-8), for the XMP */
+    struct caltime created;
+    int has_created;
 };
 
 const char *pdf_status_text(const struct pdf *p, char *tmp, size_t n);
 void pdf_faces_free(struct pdf *p);
+
+/* PDF/A fix-ups (pdf_pdfa.c): a PNG with transparency flattened onto
+ * p->backdrop (one without is loaded by libharu as before), NULL with err; the
+ * catalog and trailer entries PDF/A needs, before saving (0 or -1); the
+ * document ID patched in over the saved bytes out[0..n). */
+HPDF_Image pdf_png_flat(struct pdf *p, const char *path, char *err, size_t errlen);
+int pdf_pdfa_prepare(struct pdf *p);
+void pdf_pdfa_finish(char *out, size_t n);
 
 #endif

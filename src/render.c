@@ -139,6 +139,7 @@ void render_ctx_free(struct render_ctx *c)
     fallback_free(c->fallback);
     free(c->home);
     free(c->fonts_dir);
+    buf_free(&c->icc);
     free(c->templates_dir);
     tenants_free(c->tenants);
     free(c);
@@ -195,7 +196,7 @@ int render_preload(struct render_ctx *c, enum cert_type type, const struct rende
     path = render_template_path(c, &ev, o, err, errlen);
     if (!path || !render_get_template(c, path, err, errlen))
         return -1;
-    return 0;
+    return o->pdfa_off ? 0 : render_icc(c, err, errlen);
 }
 
 static const char *lookup(void *ctx, const char *name)
@@ -474,6 +475,9 @@ static int draw_page(struct render_ctx *c, struct pdf *p, const struct template 
                      const struct page_plan *pl, struct vars *v, int pg, const size_t *first,
                      const size_t *count, size_t *sign, char *err, size_t errlen)
 {
+    pdf_backdrop(p, t->has_background
+                        ? (struct pdf_rgb){t->background.r, t->background.g, t->background.b}
+                        : (struct pdf_rgb){1, 1, 1});
     if (t->has_background)
         pdf_rect(p, 0, 0, t->page_w, t->page_h, 0, NULL,
                  &(struct pdf_rgb){t->background.r, t->background.g, t->background.b});
@@ -576,8 +580,12 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
     }
 
     /* 2. the document and its fonts, each a subset of what it draws */
+    if (!o->pdfa_off && render_icc(c, err, errlen) < 0)
+        goto out;
     if (!(p = pdf_new(t->page_w, t->page_h, err, errlen)))
         goto out;
+    if (!o->pdfa_off)
+        pdf_pdfa(p, c->icc.data, c->icc.len);
     for (size_t b = 0; b < pl.n_blocks; b++)
         if (typeset_place(&pl.blocks[b].ts, p, err, errlen) < 0)
             goto out;

@@ -40,7 +40,13 @@ struct render_ctx {
     size_t n_templates;
     struct cached_font *fonts;
     size_t n_fonts;
+    struct buf icc; /* fonts/sRGB.icc, read when the first PDF/A needs it */
 };
+
+#define RENDER_ICC_FILE "sRGB.icc"
+/* The colour profile of PDF/A certificates, read once: 0, or -1 with err naming the
+ * file and the package that ships it. */
+int render_icc(struct render_ctx *c, char *err, size_t errlen);
 
 /* Read and check the tenants folder (NULL: $CERTIFICA_TENANTS, else
  * home/tenants) into c->tenants. 0, or -1 with err naming file and key. */

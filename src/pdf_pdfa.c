@@ -1,0 +1,225 @@
+/* PDF/A-1b: what libharu 2.3.0 does not do, or does wrongly, done here. Its
+ * own PDF/A support is not used: HPDF_PDFA_SetPDFAConformance writes the XMP
+ * with /SubType for /Subtype, copies info strings into XML unescaped and in
+ * their PDF encoding, leaves out text strings in UTF-16, fails on a 'Z' date,
+ * and makes the ID from the clock; HPDF_PDFA_AppendOutputIntents names the
+ * profile "/DestOutputProfile " with a trailing space. So: our own XMP and
+ * OutputIntent, an ID hashed from the saved bytes, the CP1252 encoding written
+ * as plain /WinAnsiEncoding, and PNGs with transparency flattened (no SMask). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hpdf.h>
+#include <hpdf_doc.h>
+#include <hpdf_encoder.h>
+#include <hpdf_objects.h>
+#include <openssl/evp.h>
+#include <png.h>
+
+#include "pdf_int.h"
+#include "banned.h"
+
+#define PNG_MAX_PIXELS (40u * 1000u * 1000u)
+#define ID_ZEROS "<00000000000000000000000000000000>"
+
+HPDF_Image pdf_png_flat(struct pdf *p, const char *path, char *err, size_t errlen)
+{
+    png_image im;
+    unsigned char *rgba = NULL, *rgb = NULL;
+    unsigned bg[3] = {(unsigned)(p->backdrop.r * 255 + 0.5f), (unsigned)(p->backdrop.g * 255 + 0.5f),
+                      (unsigned)(p->backdrop.b * 255 + 0.5f)};
+    HPDF_Image img = NULL;
+    char tmp[64];
+    size_t n;
+
+    memset(&im, 0, sizeof(im));
+    im.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_file(&im, path)) {
+        snprintf(err, errlen, "image '%s': cannot read it: %s", path, im.message);
+        return NULL;
+    }
+    if (!(im.format & PNG_FORMAT_FLAG_ALPHA)) { /* nothing to flatten */
+        png_image_free(&im);
+        img = HPDF_LoadPngImageFromFile(p->doc, path);
+        goto out;
+    }
+    if (!im.width || !im.height || (size_t)im.width * im.height > PNG_MAX_PIXELS) {
+        png_image_free(&im);
+        snprintf(err, errlen, "image '%s': %ux%u pixels is too large", path, im.width, im.height);
+        return NULL;
+    }
+    n = (size_t)im.width * im.height;
+    im.format = PNG_FORMAT_RGBA;
+    rgba = xmalloc(n * 4);
+    if (!png_image_finish_read(&im, NULL, rgba, 0, NULL)) {
+        snprintf(err, errlen, "image '%s': cannot read it: %s", path, im.message);
+        png_image_free(&im);
+        goto fail;
+    }
+    /* blended on the encoded values, as viewers blend an SMask over DeviceRGB */
+    rgb = xmalloc(n * 3);
+    for (size_t i = 0; i < n; i++) {
+        unsigned a = rgba[i * 4 + 3];
+        for (int k = 0; k < 3; k++)
+            rgb[i * 3 + k] = (unsigned char)((rgba[i * 4 + k] * a + bg[k] * (255 - a) + 127) / 255);
+    }
+    img = HPDF_LoadRawImageFromMem(p->doc, rgb, im.width, im.height, HPDF_CS_DEVICE_RGB, 8);
+out:
+    if (!img)
+        snprintf(err, errlen, "image '%s': cannot load it: %s", path,
+                 pdf_status_text(p, tmp, sizeof(tmp)));
+fail:
+    free(rgba);
+    free(rgb);
+    return img;
+}
+
+static void xml_text(struct buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': buf_adds(b, "&amp;"); break;
+        case '<': buf_adds(b, "&lt;"); break;
+        case '>': buf_adds(b, "&gt;"); break;
+        default: buf_addc(b, *s);
+        }
+    }
+}
+
+static void xmp_prop(struct buf *b, const char *tag, const char *wrap, const char *s)
+{
+    if (!s)
+        return;
+    buf_addf(b, "<%s>", tag);
+    if (wrap)
+        buf_addf(b, "<rdf:%s><rdf:li%s>", wrap,
+                 strcmp(wrap, "Alt") ? "" : " xml:lang=\"x-default\"");
+    xml_text(b, s);
+    if (wrap)
+        buf_addf(b, "</rdf:li></rdf:%s>", wrap);
+    buf_addf(b, "</%s>", tag);
+}
+
+/* The XMP packet: the document information again, in the same words and at the same time
+ * (no zone, as in the information dictionary), and the PDF/A-1b claim. */
+static void write_xmp(const struct pdf *p, struct buf *b)
+{
+    const char *producer = HPDF_GetInfoAttr(p->doc, HPDF_INFO_PRODUCER);
+    char date[32];
+
+    buf_adds(b, "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+                "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">"
+                "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
+                "<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
+                "xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\" "
+                "xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">"
+                "<dc:format>application/pdf</dc:format>");
+    xmp_prop(b, "dc:title", "Alt", p->info[0]);
+    xmp_prop(b, "dc:creator", "Seq", p->info[1]);
+    xmp_prop(b, "dc:description", "Alt", p->info[2]);
+    xmp_prop(b, "pdf:Keywords", NULL, p->info[3]);
+    xmp_prop(b, "pdf:Producer", NULL, producer);
+    xmp_prop(b, "xmp:CreatorTool", NULL, HPDF_GetInfoAttr(p->doc, HPDF_INFO_CREATOR));
+    if (p->has_created) {
+        snprintf(date, sizeof(date), "%04d-%02d-%02dT%02d:%02d:%02d", p->created.year,
+                 p->created.mon, p->created.day, p->created.hour, p->created.min,
+                 p->created.sec);
+        xmp_prop(b, "xmp:CreateDate", NULL, date);
+        xmp_prop(b, "xmp:ModifyDate", NULL, date);
+    }
+    buf_adds(b, "<pdfaid:part>1</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance>"
+                "</rdf:Description></rdf:RDF></x:xmpmeta>\n<?xpacket end=\"w\"?>");
+}
+
+static int add_metadata(struct pdf *p)
+{
+    HPDF_Dict xmp = HPDF_DictStream_New(p->doc->mmgr, p->doc->xref);
+    struct buf b = BUF_INIT;
+    int rc = -1;
+
+    if (!xmp)
+        return -1;
+    xmp->filter = HPDF_STREAM_FILTER_NONE; /* PDF/A: metadata stays readable as it is */
+    write_xmp(p, &b);
+    if (HPDF_Dict_AddName(xmp, "Type", "Metadata") == HPDF_OK &&
+        HPDF_Dict_AddName(xmp, "Subtype", "XML") == HPDF_OK &&
+        HPDF_Stream_Write(xmp->stream, (const HPDF_BYTE *)b.data, (HPDF_UINT)b.len) == HPDF_OK &&
+        HPDF_Dict_Add(p->doc->catalog, "Metadata", xmp) == HPDF_OK)
+        rc = 0;
+    buf_free(&b);
+    return rc;
+}
+
+static int add_output_intent(struct pdf *p)
+{
+    HPDF_MMgr mm = p->doc->mmgr;
+    HPDF_Dict icc = HPDF_DictStream_New(mm, p->doc->xref), oi = HPDF_Dict_New(mm);
+    HPDF_Array list = HPDF_Array_New(mm);
+    const char *name = "sRGB IEC61966-2.1";
+
+    if (!icc || !oi || !list || HPDF_Xref_Add(p->doc->xref, oi) != HPDF_OK)
+        return -1;
+    icc->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    if (HPDF_Dict_AddNumber(icc, "N", 3) != HPDF_OK ||
+        HPDF_Stream_Write(icc->stream, p->icc, (HPDF_UINT)p->icc_len) != HPDF_OK ||
+        HPDF_Dict_AddName(oi, "Type", "OutputIntent") != HPDF_OK ||
+        HPDF_Dict_AddName(oi, "S", "GTS_PDFA1") != HPDF_OK ||
+        HPDF_Dict_Add(oi, "OutputConditionIdentifier", HPDF_String_New(mm, name, NULL)) !=
+            HPDF_OK ||
+        HPDF_Dict_Add(oi, "Info", HPDF_String_New(mm, name, NULL)) != HPDF_OK ||
+        HPDF_Dict_Add(oi, "DestOutputProfile", icc) != HPDF_OK || HPDF_Array_Add(list, oi) ||
+        HPDF_Dict_Add(p->doc->catalog, "OutputIntents", list) != HPDF_OK)
+        return -1;
+    return 0;
+}
+
+/* An ID of zeros now; pdf_pdfa_finish writes the hash of the file over it. */
+static int add_id(struct pdf *p)
+{
+    static const HPDF_BYTE zero[16];
+    HPDF_Array id = HPDF_Array_New(p->doc->mmgr);
+
+    if (!id || HPDF_Array_Add(id, HPDF_Binary_New(p->doc->mmgr, (HPDF_BYTE *)zero, 16)) ||
+        HPDF_Array_Add(id, HPDF_Binary_New(p->doc->mmgr, (HPDF_BYTE *)zero, 16)))
+        return -1;
+    return HPDF_Dict_Add(p->doc->trailer, "ID", id) == HPDF_OK ? 0 : -1;
+}
+
+int pdf_pdfa_prepare(struct pdf *p)
+{
+    /* libharu writes CP1252 as WinAnsiEncoding with Differences [127 /.notdef], which
+     * PDF/A refuses for a non-symbolic TrueType font; code 127 is never drawn */
+    HPDF_Encoder enc = HPDF_GetEncoder(p->doc, "CP1252");
+
+    if (enc && enc->type == HPDF_ENCODER_TYPE_SINGLE_BYTE)
+        ((HPDF_BasicEncoderAttr)enc->attr)->has_differences = HPDF_FALSE;
+    p->doc->pdf_version = HPDF_VER_14;
+    if (!p->icc || add_output_intent(p) < 0 || add_metadata(p) < 0 || add_id(p) < 0) {
+        if (!p->error)
+            p->error = HPDF_FAILD_TO_ALLOC_MEM;
+        return -1;
+    }
+    return 0;
+}
+
+void pdf_pdfa_finish(char *out, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0;
+    size_t zl = strlen(ID_ZEROS), from = n > 512 ? n - 512 : 0;
+    char *id = memmem(out + from, n - from, "/ID ", 4), *z[2] = {NULL, NULL};
+
+    if (id)
+        z[0] = memmem(id, (size_t)(out + n - id), ID_ZEROS, zl);
+    if (z[0])
+        z[1] = memmem(z[0] + zl, (size_t)(out + n - z[0] - zl), ID_ZEROS, zl);
+    if (!z[1] || !EVP_Digest(out, n, md, &mdlen, EVP_md5(), NULL) || mdlen != 16)
+        return;
+    for (int k = 0; k < 2; k++)
+        for (unsigned i = 0; i < 16; i++) {
+            z[k][1 + i * 2] = hex[md[i] >> 4];
+            z[k][2 + i * 2] = hex[md[i] & 15];
+        }
+}
