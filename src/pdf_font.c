@@ -347,7 +347,9 @@ static int add_cidset(struct pdf *p, struct pdf_face *fc)
         }
     }
     set = HPDF_DictStream_New(p->doc->mmgr, p->doc->xref);
-    if (set) {
+    /* the CID descriptor libharu writes lacks CapHeight, which PDF/A requires */
+    if (set && HPDF_Dict_AddNumber(fa->fontdef->descriptor, "CapHeight", fa->fontdef->cap_height) ==
+                   HPDF_OK) {
         set->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
         if (HPDF_Stream_Write(set->stream, bits, (HPDF_UINT)top) == HPDF_OK &&
             HPDF_Dict_Add(fa->fontdef->descriptor, "CIDSet", set) == HPDF_OK)
