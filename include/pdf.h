@@ -38,6 +38,12 @@ void pdf_free(struct pdf *p);
  * information, and a document ID made from the file's own bytes (the same
  * input still gives the same bytes). */
 void pdf_pdfa(struct pdf *p, const void *icc, size_t n);
+/* An sRGB ICC profile made smaller for embedding: when its three tone curves are one
+ * curve of more than 256 points (as Debian's sRGB.icc, 1024), they become one curve of
+ * 256 points that all three tags share (within 0.1% of the original; deflated, 2.4 KB of
+ * profile become 0.85 KB). 0 with the new profile in out, or -1 when the profile is not
+ * of that shape or is damaged (then embed it as it is). */
+int pdf_icc_compact(const void *icc, size_t n, struct buf *out);
 /* The colour under images from here on (the page's background, white unless
  * set): under PDF/A, what their transparent pixels are flattened onto. */
 void pdf_backdrop(struct pdf *p, struct pdf_rgb c);

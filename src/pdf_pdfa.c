@@ -6,6 +6,7 @@
  * profile "/DestOutputProfile " with a trailing space. So: our own XMP and
  * OutputIntent, an ID hashed from the saved bytes, the CP1252 encoding written
  * as plain /WinAnsiEncoding, and PNGs with transparency flattened (no SMask). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "banned.h"
 
 #define PNG_MAX_PIXELS (40u * 1000u * 1000u)
+#define ICC_CURVE 256u /* points of a compacted tone curve */
 #define ID_ZEROS "<00000000000000000000000000000000>"
 
 HPDF_Image pdf_png_flat(struct pdf *p, const char *path, char *err, size_t errlen)
@@ -222,4 +224,98 @@ void pdf_pdfa_finish(char *out, size_t n)
             z[k][1 + i * 2] = hex[md[i] >> 4];
             z[k][2 + i * 2] = hex[md[i] & 15];
         }
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put32(struct buf *b, uint32_t v)
+{
+    char c[4] = {(char)(v >> 24), (char)(v >> 16), (char)(v >> 8), (char)v};
+    buf_add(b, c, 4);
+}
+
+/* The tone curves of an ICC v2 profile: the index of each of rTRC, gTRC, bTRC in the tag
+ * table when all three are one 'curv' of more than ICC_CURVE points, else -1. */
+static int same_curves(const unsigned char *d, size_t n, uint32_t tags, int idx[3])
+{
+    static const char *const names[] = {"rTRC", "gTRC", "bTRC"};
+    for (int c = 0; c < 3; c++) {
+        idx[c] = -1;
+        for (uint32_t t = 0; t < tags; t++)
+            if (!memcmp(d + 132 + 12 * t, names[c], 4))
+                idx[c] = (int)t;
+        if (idx[c] < 0)
+            return -1;
+    }
+    for (int c = 0; c < 3; c++) {
+        const unsigned char *e = d + 132 + 12 * idx[c], *e0 = d + 132 + 12 * idx[0];
+        uint32_t off = be32(e + 4), size = be32(e + 8);
+        if (off > n || size > n - off || size < 12 || memcmp(d + off, "curv", 4) ||
+            be32(d + off + 8) <= ICC_CURVE || 12 + 2 * (uint64_t)be32(d + off + 8) > size ||
+            size != be32(e0 + 8) || memcmp(d + off, d + be32(e0 + 4), size))
+            return -1;
+    }
+    return 0;
+}
+
+int pdf_icc_compact(const void *icc, size_t n, struct buf *out)
+{
+    const unsigned char *d = icc;
+    uint32_t tags = n >= 132 ? be32(d + 128) : 0, cnt;
+    struct buf table = BUF_INIT, body = BUF_INIT;
+    size_t base, curve_at = 0;
+    int idx[3];
+
+    if (n < 132 || tags > 256 || 132 + 12 * (size_t)tags > n || same_curves(d, n, tags, idx) < 0)
+        return -1;
+    base = 132 + 12 * (size_t)tags;
+    cnt = be32(d + be32(d + 132 + 12 * idx[0] + 4) + 8);
+    for (uint32_t t = 0; t < tags; t++) {
+        const unsigned char *e = d + 132 + 12 * t;
+        uint32_t off = be32(e + 4), size = be32(e + 8);
+        int trc = (int)t == idx[0] || (int)t == idx[1] || (int)t == idx[2];
+        if (!trc && (off > n || size > n - off))
+            goto fail;
+        while (body.len % 4)
+            buf_addc(&body, 0);
+        buf_add(&table, e, 4);
+        if (trc && curve_at) {
+            put32(&table, (uint32_t)curve_at);
+            put32(&table, 12 + 2 * ICC_CURVE);
+            continue;
+        }
+        put32(&table, (uint32_t)(base + body.len));
+        if (!trc) {
+            put32(&table, size);
+            buf_add(&body, d + off, size);
+            continue;
+        }
+        /* the curve sampled at ICC_CURVE points, which readers interpolate linearly */
+        curve_at = base + body.len;
+        put32(&table, 12 + 2 * ICC_CURVE);
+        buf_add(&body, "curv\0\0\0\0", 8);
+        put32(&body, ICC_CURVE);
+        for (uint32_t i = 0; i < ICC_CURVE; i++) {
+            const unsigned char *v = d + off + 12 + 2 * ((i * (uint64_t)(cnt - 1) + (ICC_CURVE - 1) / 2) / (ICC_CURVE - 1));
+            buf_add(&body, v, 2);
+        }
+    }
+    while (body.len % 4)
+        buf_addc(&body, 0);
+    buf_reset(out);
+    put32(out, (uint32_t)(base + body.len));
+    buf_add(out, d + 4, 124);
+    put32(out, tags);
+    buf_add(out, table.data, table.len);
+    buf_add(out, body.data, body.len);
+    buf_free(&table);
+    buf_free(&body);
+    return 0;
+fail:
+    buf_free(&table);
+    buf_free(&body);
+    return -1;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pdf.h"
 #include "render_int.h"
 #include "banned.h"
 
@@ -19,6 +20,7 @@ struct shared_font {
 };
 int render_icc(struct render_ctx *c, char *err, size_t errlen)
 {
+    struct buf small = BUF_INIT;
     char path[4096];
 
     if (c->icc.len)
@@ -31,6 +33,10 @@ int render_icc(struct render_ctx *c, char *err, size_t errlen)
                  "deps'), or set pdfa = off",
                  path);
         return -1;
+    }
+    if (pdf_icc_compact(c->icc.data, c->icc.len, &small) == 0) {
+        buf_free(&c->icc);
+        c->icc = small;
     }
     return 0;
 }

@@ -89,6 +89,8 @@ is "$(pdfimages -list "$TMP/off.pdf" | awk 'NR > 2 {print $3}' | sort | uniq -c 
 	" 3 image 3 smask " "--pdfa off: the images keep their soft masks"
 CERTIFICA_PDFA=off cert render "$TMP/latin.json" -o "$TMP/env-off.pdf" >/dev/null 2>&1
 check "CERTIFICA_PDFA=off: no OutputIntent" sh -c "! grep -aq OutputIntent '$TMP/env-off.pdf'"
+grow=$(( $(stat -c %s "$TMP/latin.pdf") - $(stat -c %s "$TMP/env-off.pdf") ))
+check "PDF/A costs at most 3 KB over pdfa = off (here $grow bytes)" test "$grow" -gt 0 -a "$grow" -le 3072
 CERTIFICA_PDFA=off cert render --pdfa 1b "$TMP/latin.json" -o "$TMP/flag-on.pdf" >/dev/null 2>&1
 check "--pdfa 1b beats CERTIFICA_PDFA=off" cmp -s "$TMP/latin.pdf" "$TMP/flag-on.pdf"
 cert render --pdfa 2u "$TMP/latin.json" -o "$TMP/x.pdf" 2>"$TMP/err"

@@ -97,7 +97,8 @@ struct part {
 };
 
 /* Render n events of one kind into dir; 0, or -1 with a message printed. */
-static int run(struct render_ctx *ctx, int n, int world, const char *dir, struct part *r)
+static int run(struct render_ctx *ctx, int n, int world, int pdfa_off, const char *dir,
+               struct part *r)
 {
     struct buf body = BUF_INIT, pdf = BUF_INIT, path = BUF_INIT;
     char err[1024];
@@ -109,7 +110,7 @@ static int run(struct render_ctx *ctx, int n, int world, const char *dir, struct
         struct event ev;
         struct event_diags d;
         struct render_opts o = {NULL, i % 3 == 2 ? I18N_EN : I18N_PT_BR, "ABCDE-FGHJK-MNPQR",
-                                "http://127.0.0.1:8080/verify/ABCDE-FGHJK-MNPQR"};
+                                "http://127.0.0.1:8080/verify/ABCDE-FGHJK-MNPQR", 0, pdfa_off};
         int fd;
         make_event(&body, i, world);
         if (event_parse(body.data, body.len, &ev, &d) != EVENT_OK ||
@@ -160,7 +161,7 @@ int main(int argc, char **argv)
     const char *dir = argc > 2 ? argv[2] : "build/bench/out";
     struct render_ctx *ctx;
     struct rusage ru;
-    struct part latin, world;
+    struct part latin, world, plain;
     char err[1024];
 
     ctx = render_ctx_new(NULL, err, sizeof(err));
@@ -168,11 +169,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: %s\n", err);
         return 1;
     }
-    if (run(ctx, n, 0, dir, &latin) < 0 || run(ctx, n, 1, dir, &world) < 0)
+    if (run(ctx, n, 0, 0, dir, &latin) < 0 || run(ctx, n, 1, 0, dir, &world) < 0 ||
+        run(ctx, n, 0, 1, dir, &plain) < 0)
         return 1;
     getrusage(RUSAGE_SELF, &ru);
-    report("latin", n, &latin);
-    report("mixed scripts", n, &world);
+    report("latin (PDF/A-1b)", n, &latin);
+    report("mixed scripts (PDF/A-1b)", n, &world);
+    report("latin, pdfa = off", n, &plain);
+    printf("PDF/A-1b / off: rate %.2f (by CPU time %.2f), %+.0f bytes per PDF\n",
+           plain.seconds / latin.seconds, plain.cpu / latin.cpu,
+           (latin.total_size - plain.total_size) / n);
     printf("mixed scripts / latin rate: %.2f (by CPU time %.2f); peak RSS %.1f MB\n",
            latin.seconds / world.seconds, latin.cpu / world.cpu, ru.ru_maxrss / 1024.0);
     render_ctx_free(ctx);
