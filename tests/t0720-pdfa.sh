@@ -152,4 +152,8 @@ check "no fonts/sRGB.icc: names the file and the package" \
 	sh -c "grep -q 'sRGB.icc' '$TMP/err' && grep -q icc-profiles-free '$TMP/err'"
 CERTIFICA_HOME=$TMP/home cert render --pdfa off "$TMP/latin.json" -o "$TMP/x.pdf" >/dev/null 2>&1
 is "$?" 0 "no fonts/sRGB.icc: --pdfa off still renders"
+CERTIFICA_HOME=$TMP/home cert import --store "$TMP/store4" "$TMP/latin.json" >/dev/null 2>"$TMP/err"
+is "$?" 1 "no fonts/sRGB.icc: import stops at start, exit 1"
+check "no fonts/sRGB.icc: import says why" grep -q "colour profile .*sRGB.icc' for PDF/A is missing" "$TMP/err"
+check "no fonts/sRGB.icc: import archived nothing" sh -c "! find '$TMP/store4' -name '*.pdf' 2>/dev/null | grep -q ."
 done_testing
