@@ -48,11 +48,13 @@ ev("tenant", institution_id=41270033, school_id=19, course_id=8811,
    school_managers=[{"manager_id": i, "manager_name": "Gestor %d" % i} for i in (410, 411)])
 hanzi = "".join(bytes([0xB0 + i // 94, 0xA1 + i % 94]).decode("gb2312") for i in range(240))
 ev("cid", user_name="王小明", course_name=hanzi)
+ev("markup", user_name="Ana & <Bia> \"Lu\" O'Neil", school_name="Escola Arte & Ofício <Norte>",
+   course_name="Curso (1) \\ [2] çãõ\u00a0fim")
 PY
 cp "$TOP/examples/seed-example.json" "$TMP/latin.json"
 for s in arabic devanagari chinese japanese; do cp "$DATA/scripts-$s.json" "$TMP/$s.json"; done
 
-for n in latin arabic devanagari chinese japanese cid tenant; do
+for n in latin arabic devanagari chinese japanese cid markup tenant; do
 	try "$n: renders" cert render --tenants "$TEN" "$TMP/$n.json" -o "$TMP/$n.pdf"
 	valid "$TMP/$n.pdf" "$n"
 	check "$n: every font is embedded" all_embedded "$TMP/$n.pdf"
@@ -122,6 +124,9 @@ PY
 try "import: archives" cert import --store "$TMP/store" --tenants "$TEN" "$TMP/tenant.json"
 f=$(find "$TMP/store" -name '*-r1.pdf' | head -n 1)
 valid "$f" "import: the archived PDF"
+try "rerender --pdfa off: makes the PDFs again" cert rerender --store "$TMP/store" --tenants "$TEN" --pdfa off
+f=$(find "$TMP/store" -name '*.pdf' | head -n 1)
+check "rerender --pdfa off: the new file has no OutputIntent" sh -c "[ -s '$f' ] && ! grep -aq OutputIntent '$f'"
 printf 'pdfa = off\ntenants = %s\n' "$TEN" > "$TMP/off.conf"
 if serve_start "$TMP/store2" "$TMP/serve.log" --config "$TMP/off.conf" --webhook-token tok-0123456789abcdef; then
 	code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer tok-0123456789abcdef" \
