@@ -45,7 +45,8 @@ struct cmd_common {
 #define CMD_COMMON_OPTIONS                                                                         \
     {"store", required_argument, NULL, 's'}, {"public-url", required_argument, NULL, 'u'},         \
         {"template", required_argument, NULL, 't'}, {"tenants", required_argument, NULL, 'T'},     \
-        {"locale", required_argument, NULL, 'l'}, {                                                \
+        {"locale", required_argument, NULL, 'l'},                                                  \
+    {                                                                                              \
         "pdfa", required_argument, NULL, 'P'                                                       \
     }
 

@@ -73,8 +73,8 @@ static int render_ticket(struct issue *is, const struct event *ev, const struct 
     /* a tenant with its own public_url verifies on its own host */
     base = render_public_url(c, ev->institution_id);
     issue_verify_url(&url, base ? base : is->public_url, t->code);
-    o = (struct render_opts){is->template, is->locale, t->code,
-                             url.data,    is->locale_fixed, is->pdfa_off};
+    o = (struct render_opts){is->template, is->locale,       t->code,
+                             url.data,     is->locale_fixed, is->pdfa_off};
     rc = render_pdf(c, ev, &o, pdf, err, errlen);
     buf_free(&url);
     return rc;
@@ -115,8 +115,8 @@ out:
 struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errlen)
 {
     struct issue *is = xcalloc(1, sizeof(*is));
-    struct render_opts o = {cfg->template, cfg->locale, NULL, NULL, cfg->locale_fixed,
-                            cfg->pdfa_off};
+    struct render_opts o = {cfg->template, cfg->locale,       NULL,
+                            NULL,          cfg->locale_fixed, cfg->pdfa_off};
     struct render_ctx *probe;
 
     is->home = cfg->home ? xstrdup(cfg->home) : NULL;

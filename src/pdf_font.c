@@ -322,8 +322,8 @@ static int add_cidset(struct pdf *p, struct pdf_face *fc)
     size_t pos = 0, top = 1, total = 0;
     int rc = -1;
 
-    if (!fa || !fa->map_stream || !font->before_write_fn || font->before_write_fn(font) != HPDF_OK ||
-        !fa->fontdef->descriptor)
+    if (!fa || !fa->map_stream || !font->before_write_fn ||
+        font->before_write_fn(font) != HPDF_OK || !fa->fontdef->descriptor)
         return -1;
     map = fa->map_stream->stream;
     for (HPDF_UINT i = 0; i < HPDF_MemStream_GetBufCount(map); i++) {

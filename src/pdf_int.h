@@ -39,11 +39,11 @@ struct pdf {
     int n_faces;
     int utf_enabled;
     struct buf scratch;
-    int pdfa;               /* PDF/A-1b (pdf_pdfa) */
-    const void *icc;        /* its OutputIntent's profile, not owned */
+    int pdfa;        /* PDF/A-1b (pdf_pdfa) */
+    const void *icc; /* its OutputIntent's profile, not owned */
     size_t icc_len;
     struct pdf_rgb backdrop; /* what transparent image pixels are flattened onto */
-    char *info[4];          /* title, author, subject, keywords as given (UTF-8), for the XMP */
+    char *info[4];           /* title, author, subject, keywords as given (UTF-8), for the XMP */
     struct caltime created;
     int has_created;
 };

@@ -29,7 +29,8 @@ HPDF_Image pdf_png_flat(struct pdf *p, const char *path, char *err, size_t errle
 {
     png_image im;
     unsigned char *rgba = NULL, *rgb = NULL;
-    unsigned bg[3] = {(unsigned)(p->backdrop.r * 255 + 0.5f), (unsigned)(p->backdrop.g * 255 + 0.5f),
+    unsigned bg[3] = {(unsigned)(p->backdrop.r * 255 + 0.5f),
+                      (unsigned)(p->backdrop.g * 255 + 0.5f),
                       (unsigned)(p->backdrop.b * 255 + 0.5f)};
     HPDF_Image img = NULL;
     char tmp[64];
@@ -81,10 +82,17 @@ static void xml_text(struct buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': buf_adds(b, "&amp;"); break;
-        case '<': buf_adds(b, "&lt;"); break;
-        case '>': buf_adds(b, "&gt;"); break;
-        default: buf_addc(b, *s);
+        case '&':
+            buf_adds(b, "&amp;");
+            break;
+        case '<':
+            buf_adds(b, "&lt;");
+            break;
+        case '>':
+            buf_adds(b, "&gt;");
+            break;
+        default:
+            buf_addc(b, *s);
         }
     }
 }
@@ -110,13 +118,14 @@ static void write_xmp(const struct pdf *p, struct buf *b)
     const char *producer = HPDF_GetInfoAttr(p->doc, HPDF_INFO_PRODUCER);
     char date[32];
 
-    buf_adds(b, "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
-                "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">"
-                "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
-                "<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
-                "xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\" "
-                "xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">"
-                "<dc:format>application/pdf</dc:format>");
+    buf_adds(
+        b, "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+           "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">"
+           "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
+           "<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
+           "xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\" "
+           "xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">"
+           "<dc:format>application/pdf</dc:format>");
     xmp_prop(b, "dc:title", "Alt", p->info[0]);
     xmp_prop(b, "dc:creator", "Seq", p->info[1]);
     xmp_prop(b, "dc:description", "Alt", p->info[2]);
@@ -125,8 +134,7 @@ static void write_xmp(const struct pdf *p, struct buf *b)
     xmp_prop(b, "xmp:CreatorTool", NULL, HPDF_GetInfoAttr(p->doc, HPDF_INFO_CREATOR));
     if (p->has_created) {
         snprintf(date, sizeof(date), "%04d-%02d-%02dT%02d:%02d:%02d", p->created.year,
-                 p->created.mon, p->created.day, p->created.hour, p->created.min,
-                 p->created.sec);
+                 p->created.mon, p->created.day, p->created.hour, p->created.min, p->created.sec);
         xmp_prop(b, "xmp:CreateDate", NULL, date);
         xmp_prop(b, "xmp:ModifyDate", NULL, date);
     }
@@ -299,7 +307,9 @@ int pdf_icc_compact(const void *icc, size_t n, struct buf *out)
         buf_add(&body, "curv\0\0\0\0", 8);
         put32(&body, ICC_CURVE);
         for (uint32_t i = 0; i < ICC_CURVE; i++) {
-            const unsigned char *v = d + off + 12 + 2 * ((i * (uint64_t)(cnt - 1) + (ICC_CURVE - 1) / 2) / (ICC_CURVE - 1));
+            const unsigned char *v =
+                d + off + 12 +
+                2 * ((i * (uint64_t)(cnt - 1) + (ICC_CURVE - 1) / 2) / (ICC_CURVE - 1));
             buf_add(&body, v, 2);
         }
     }

@@ -1,12 +1,13 @@
 #!/bin/sh
 # Certificates are PDF/A-1b unless `pdfa = off`: Apache PDFBox Preflight (Debian's
-# libpdfbox2-java) says each is valid PDF/A-1b, for Latin, shaped (Arabic, Devanagari)
-# and CJK names (a CJK name of many characters takes a CID font), with a tenant's logo
-# and managers' signature images that have transparency, on one page and on two
-# (syllabus); every font is embedded and pdftotext gives the names back; the same input
-# gives the same bytes; the flattened images look as the transparent ones did; `off`
-# (flag, environment, config file of `serve`) gives a file without an OutputIntent;
-# bad values and a missing colour profile are refused, naming them.
+# libpdfbox2-java) says each is valid PDF/A-1b, for Latin (CP1252 and beyond), shaped
+# (Arabic, Devanagari) and CJK names (a CJK name of many characters takes a CID font),
+# names with markup characters, a tenant's logo and managers' signature images that have
+# transparency, on one page and on two (syllabus); every font is embedded and pdftotext
+# gives the names back; a PDF/A file is at most 3 KB larger; the same input gives the same
+# bytes; the flattened images look as the transparent ones did; `off` (flag, environment,
+# config file of `serve`, rerender) gives a file without an OutputIntent; bad values and a
+# missing colour profile are refused, naming them.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve.sh"
 trap '[ -n "$SERVE_PID" ] && kill -9 "$SERVE_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
@@ -48,13 +49,14 @@ ev("tenant", institution_id=41270033, school_id=19, course_id=8811,
    school_managers=[{"manager_id": i, "manager_name": "Gestor %d" % i} for i in (410, 411)])
 hanzi = "".join(bytes([0xB0 + i // 94, 0xA1 + i % 94]).decode("gb2312") for i in range(240))
 ev("cid", user_name="王小明", course_name=hanzi)
+ev("cp1250", user_name="Łukasz Dvořák Ősz")  # plain letters of CP1250, not of CP1252
 ev("markup", user_name="Ana & <Bia> \"Lu\" O'Neil", school_name="Escola Arte & Ofício <Norte>",
    course_name="Curso (1) \\ [2] çãõ\u00a0fim")
 PY
 cp "$TOP/examples/seed-example.json" "$TMP/latin.json"
 for s in arabic devanagari chinese japanese; do cp "$DATA/scripts-$s.json" "$TMP/$s.json"; done
 
-for n in latin arabic devanagari chinese japanese cid markup tenant; do
+for n in latin cp1250 arabic devanagari chinese japanese cid markup tenant; do
 	try "$n: renders" cert render --tenants "$TEN" "$TMP/$n.json" -o "$TMP/$n.pdf"
 	valid "$TMP/$n.pdf" "$n"
 	check "$n: every font is embedded" all_embedded "$TMP/$n.pdf"

@@ -109,8 +109,12 @@ static int run(struct render_ctx *ctx, int n, int world, int pdfa_off, const cha
     for (int i = 0; i < n; i++) {
         struct event ev;
         struct event_diags d;
-        struct render_opts o = {NULL, i % 3 == 2 ? I18N_EN : I18N_PT_BR, "ABCDE-FGHJK-MNPQR",
-                                "http://127.0.0.1:8080/verify/ABCDE-FGHJK-MNPQR", 0, pdfa_off};
+        struct render_opts o = {NULL,
+                                i % 3 == 2 ? I18N_EN : I18N_PT_BR,
+                                "ABCDE-FGHJK-MNPQR",
+                                "http://127.0.0.1:8080/verify/ABCDE-FGHJK-MNPQR",
+                                0,
+                                pdfa_off};
         int fd;
         make_event(&body, i, world);
         if (event_parse(body.data, body.len, &ev, &d) != EVENT_OK ||

@@ -105,8 +105,8 @@ static void test_pdfa(void)
 {
     struct config c;
     char err[256];
-    char *env_off[] = {(char *)"CERTIFICA_PDFA=off", NULL}, *env_bad[] = {(char *)"CERTIFICA_PDFA=2b",
-                                                                         NULL};
+    char *env_off[] = {(char *)"CERTIFICA_PDFA=off", NULL},
+         *env_bad[] = {(char *)"CERTIFICA_PDFA=2b", NULL};
     char *env[] = {NULL};
 
     write_conf("pdfa = OFF\n");

@@ -155,7 +155,8 @@ static void test_icc_compact(void)
     struct buf icc = BUF_INIT, out = BUF_INIT;
 
     make_icc(&icc, 0);
-    is_int(pdf_icc_compact(icc.data, icc.len, &out), 0, "icc: three equal 1024-point curves compact");
+    is_int(pdf_icc_compact(icc.data, icc.len, &out), 0,
+           "icc: three equal 1024-point curves compact");
     is_int(get32(out.data), out.len, "icc: the header gives the new size");
     is_int(out.len, 132 + 48 + 20 + 12 + 512, "icc: one 256-point curve instead of three of 1024");
     ok(!memcmp(out.data + 4, icc.data + 4, 124), "icc: the rest of the header is kept");
