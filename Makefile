@@ -12,7 +12,8 @@ DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib
              fonts-wqy-microhei fonts-nanum fonts-ipafont-gothic fonts-symbola \
              icc-profiles-free
 DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl faketime time \
-             libharfbuzz-bin libpdfbox2-java libactivation-java libjaxb-api-java
+             libharfbuzz-bin default-jre-headless libpdfbox2-java libactivation-java \
+             libjaxb-api-java
 DEB_BENCH := wrk
 DEB_BROWSER := chromium
 DEB_FUZZ  := clang libclang-rt-14-dev
