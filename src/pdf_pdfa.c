@@ -21,7 +21,7 @@
 #include "pdf_int.h"
 #include "banned.h"
 
-#define PNG_MAX_PIXELS (40u * 1000u * 1000u)
+#define PNG_MAX_PIXELS (20u * 1000u * 1000u) /* a larger PNG is refused */
 #define ICC_CURVE 256u /* points of a compacted tone curve */
 #define ID_ZEROS "<00000000000000000000000000000000>"
 
