@@ -10,9 +10,11 @@ DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib
              libharfbuzz-dev libfribidi-dev libsqlite3-dev libssl-dev libqrencode-dev \
              libcurl4-openssl-dev \
              libunistring-dev libpng-dev fonts-dejavu-core fonts-dejavu-extra fonts-noto-core \
-             fonts-wqy-microhei fonts-nanum fonts-ipafont-gothic fonts-symbola
+             fonts-wqy-microhei fonts-nanum fonts-ipafont-gothic fonts-symbola \
+             icc-profiles-free
 DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl faketime time \
-             libharfbuzz-bin
+             libharfbuzz-bin default-jre-headless libpdfbox2-java libactivation-java \
+             libjaxb-api-java
 DEB_BENCH := wrk
 DEB_BROWSER := chromium
 DEB_FUZZ  := clang libclang-rt-14-dev
@@ -80,6 +82,8 @@ endef
 fonts/%.ttf:
 	$(LINK_FONT)
 fonts/%.ttc:
+	$(LINK_FONT)
+fonts/%.icc:
 	$(LINK_FONT)
 
 # Install missing Debian packages; when not root, print the line to run.

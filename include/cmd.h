@@ -44,6 +44,8 @@ struct cmd_common {
     enum i18n_locale locale;                   /* I18N_PT_BR unless given */
     int locale_given;                          /* --locale was given: it beats a tenant's */
     struct sign_settings sign;                 /* the flags given (see cmd_sign_key) */
+    int pdfa_off;   /* --pdfa off, else $CERTIFICA_PDFA=off: plain PDFs (see cmd_common_done) */
+    int pdfa_given; /* --pdfa was given */
 };
 enum {
     CMD_OPT_SIGN_CERT = 0x100,
@@ -55,7 +57,7 @@ enum {
     CMD_OPT_TSA_URL,
 };
 /* Their getopt_long entries, to put first in a command's table; their short
- * values are 's', 'u', 't', 'l', 'T' and CMD_OPT_*. */
+ * values are 's', 'u', 't', 'l', 'T', 'P' and CMD_OPT_*. */
 #define CMD_COMMON_OPTIONS                                                                         \
     {"store", required_argument, NULL, 's'}, {"public-url", required_argument, NULL, 'u'},         \
         {"template", required_argument, NULL, 't'}, {"tenants", required_argument, NULL, 'T'},     \
@@ -66,14 +68,19 @@ enum {
         {"sign-p12", required_argument, NULL, CMD_OPT_SIGN_P12},                                   \
         {"sign-p12-pass-file", required_argument, NULL, CMD_OPT_SIGN_P12_PASS},                    \
         {"sign-chain", required_argument, NULL, CMD_OPT_SIGN_CHAIN},                               \
+        {"tsa-url", required_argument, NULL, CMD_OPT_TSA_URL},                                     \
     {                                                                                              \
-        "tsa-url", required_argument, NULL, CMD_OPT_TSA_URL                                        \
+        "pdfa", required_argument, NULL, 'P'                                                       \
     }
 
 /* Take option c (getopt's value) with its argument when it is one of the
  * common ones: 1 taken, 0 not a common option, -1 a bad value (the usage
  * error is printed: return EXIT_USAGE). */
 int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct cmd_common *o);
+/* After the options: what the flags left unsaid taken from the environment
+ * ($CERTIFICA_PDFA). 0, or -1 when a value is bad (the usage error is
+ * printed: return EXIT_USAGE). */
+int cmd_common_done(const struct cmd_entry *e, struct cmd_common *o);
 
 /* The signing key named by the flags in o, else by the CERTIFICA_SIGN_*
  * and CERTIFICA_TSA_URL variables, loaded and checked. NULL when no key is

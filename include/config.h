@@ -36,6 +36,7 @@ struct config {
     /* the signing key (src/sign.c): file names, NULL when not set */
     char *sign_cert, *sign_key, *sign_key_pass_file, *sign_p12, *sign_p12_pass_file, *sign_chain;
     char *tsa_url; /* RFC 3161 timestamps (PAdES B-T); NULL: none */
+    int pdfa_off;                    /* pdfa = off: plain PDFs; default 1b: PDF/A-1b */
     char *config_file;               /* the file read, or NULL */
     int file_has_secrets;            /* it sets webhook_token or signing_secret */
     /* Where each setting came from, by key (read it with config_source_of). */
@@ -64,6 +65,9 @@ int config_set(struct config *c, const char *key, const char *value, enum config
 /* Read a config file: "key = value" lines, blank lines, '#' comments (a
  * whole line, or after white space), values optionally in double quotes. */
 int config_read_file(struct config *c, const char *path, char *err, size_t errlen);
+
+/* The pdfa setting: "1b" 0, "off" 1 (any case), else -1. */
+int config_parse_pdfa(const char *v);
 
 /* Parse "1.2.3.4:8080" or "[::1]:8080" into a socket address. 0, or -1 with err. */
 int config_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,

@@ -26,6 +26,7 @@ struct issue_config {
     int locale_fixed;    /* locale was asked for: it beats a tenant's "locale" */
     const struct sign_key *sign; /* sign every PDF before it is archived; NULL: unsigned.
                                     Not owned: it must outlive the struct issue */
+    int pdfa_off;        /* 1: plain PDFs; 0 (the default): PDF/A-1b */
 };
 
 enum issue_status {

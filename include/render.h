@@ -23,6 +23,8 @@ struct render_opts {
     const char *code;       /* verification code, or NULL (no code, no QR) */
     const char *verify_url; /* what the QR code points to, or NULL */
     int locale_fixed;       /* 1: locale was asked for and beats the tenant's "locale" */
+    int pdfa_off;           /* 1: a plain PDF; 0 (the default): PDF/A-1b, whose sRGB
+                               profile is fonts/sRGB.icc in the home */
 };
 
 /* A checked configuration: the tenants folder and the text of every template

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "banned.h"
 
 const char *cmd_store_dir(const char *flag)
@@ -69,6 +70,13 @@ int cmd_common_option(const struct cmd_entry *e, int c, const char *arg, struct 
     case 'T':
         o->tenants = arg;
         return 1;
+    case 'P':
+        if ((o->pdfa_off = config_parse_pdfa(arg)) >= 0) {
+            o->pdfa_given = 1;
+            return 1;
+        }
+        cmd_usage_error(e, "--pdfa: expected '1b' or 'off'");
+        return -1;
     case 'l':
         if (i18n_parse(arg, &o->locale) == 0) {
             o->locale_given = 1;
@@ -101,6 +109,20 @@ struct sign_key *cmd_sign_key(const struct cmd_entry *e, const struct cmd_common
         *failed = 1;
     }
     return k;
+}
+
+int cmd_common_done(const struct cmd_entry *e, struct cmd_common *o)
+{
+    const char *env = getenv("CERTIFICA_PDFA");
+
+    if (o->pdfa_given || !env || !*env)
+        return 0;
+    if ((o->pdfa_off = config_parse_pdfa(env)) < 0) {
+        o->pdfa_off = 0;
+        cmd_usage_error(e, "CERTIFICA_PDFA: expected '1b' or 'off'");
+        return -1;
+    }
+    return 0;
 }
 
 int cmd_usage_error(const struct cmd_entry *e, const char *msg)

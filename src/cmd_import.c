@@ -181,6 +181,8 @@ static int cmd_import(int argc, char **argv)
         return cmd_usage_error(&cmd_import_entry, "no input: name EVENTS.jsonl or a folder");
     if (evsrc_max(&st.max, err, sizeof(err)) < 0)
         return cmd_usage_error(&cmd_import_entry, err);
+    if (cmd_common_done(&cmd_import_entry, &co) < 0)
+        return EXIT_USAGE;
     rc = EXIT_OK;
     cfg.store_dir = cmd_store_dir(co.store);
     cfg.public_url = cmd_public_url(co.public_url);
@@ -191,6 +193,7 @@ static int cmd_import(int argc, char **argv)
     cfg.sign = sign = cmd_sign_key(&cmd_import_entry, &co, &bad_key);
     if (bad_key)
         return EXIT_RUNTIME;
+    cfg.pdfa_off = co.pdfa_off;
     st.is = issue_open(&cfg, err, sizeof(err));
     if (!st.is) {
         fprintf(stderr, "certifica: %s\n", err);
@@ -232,7 +235,7 @@ static int cmd_import(int argc, char **argv)
 const struct cmd_entry cmd_import_entry = {
     "import",
     "import EVENTS.jsonl|DIR ... [--store DIR] [--public-url URL] [--template NAME|PATH] "
-    "[--locale pt-BR|en] [--tenants DIR] [--batch N]",
+    "[--locale pt-BR|en] [--tenants DIR] [--pdfa 1b|off] [--batch N]",
     "archive many events in durable batches; a progress bar on a terminal",
     cmd_import,
 };

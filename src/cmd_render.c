@@ -261,8 +261,11 @@ static int cmd_render(int argc, char **argv)
             return cmd_usage_error(&cmd_render_entry, NULL);
         }
     }
+    if (cmd_common_done(&cmd_render_entry, &co) < 0)
+        return EXIT_USAGE;
     rc = EXIT_OK;
     st.opts.template = co.template;
+    st.opts.pdfa_off = co.pdfa_off;
     st.opts.locale = co.locale;
     st.opts.locale_fixed = co.locale_given;
     if (optind >= argc)
@@ -286,7 +289,7 @@ static int cmd_render(int argc, char **argv)
     if (co.store) {
         struct issue_config cfg = {co.store,         NULL,           cmd_public_url(co.public_url),
                                    st.opts.template, st.opts.locale, co.tenants,
-                                   co.locale_given,  key};
+                                   co.locale_given,  key, co.pdfa_off};
         st.archive = issue_open(&cfg, err, sizeof(err));
         if (!st.archive) {
             fprintf(stderr, "certifica: %s\n", err);
@@ -334,8 +337,8 @@ static int cmd_render(int argc, char **argv)
 const struct cmd_entry cmd_render_entry = {
     "render",
     "render EVENT.json|EVENTS.jsonl|- ... [-o FILE|DIR] [--template NAME|PATH] [--locale pt-BR|en] "
-    "[--tenants DIR] [--store DIR [--public-url URL]] [--sign --sign-cert FILE --sign-key FILE | "
-    "--sign-p12 FILE] [--tsa-url URL]",
+    "[--tenants DIR] [--pdfa 1b|off] [--store DIR [--public-url URL]] [--sign --sign-cert FILE "
+    "--sign-key FILE | --sign-p12 FILE] [--tsa-url URL]",
     "lay out certificates as PDF files (x.json -> x.pdf unless -o says otherwise); with --store, "
     "archive them instead; --sign signs them (PAdES)",
     cmd_render,

@@ -57,6 +57,8 @@ static int cmd_rerender(int argc, char **argv)
     }
     if (optind < argc)
         return cmd_usage_error(&cmd_rerender_entry, "unexpected argument");
+    if (cmd_common_done(&cmd_rerender_entry, &co) < 0)
+        return EXIT_USAGE;
     cfg.store_dir = cmd_store_dir(co.store);
     cfg.public_url = cmd_public_url(co.public_url);
     cfg.template = co.template;
@@ -66,6 +68,7 @@ static int cmd_rerender(int argc, char **argv)
     cfg.sign = sign = cmd_sign_key(&cmd_rerender_entry, &co, &bad_key);
     if (bad_key)
         return EXIT_RUNTIME;
+    cfg.pdfa_off = co.pdfa_off;
     is = issue_open(&cfg, err, sizeof(err));
     if (!is) {
         fprintf(stderr, "certifica: %s\n", err);
@@ -84,8 +87,8 @@ static int cmd_rerender(int argc, char **argv)
 const struct cmd_entry cmd_rerender_entry = {
     "rerender",
     "rerender [--since yyyy-MM-dd] [--institution ID] [--template NAME|PATH] [--locale pt-BR|en] "
-    "[--tenants DIR] [--store DIR] [--sign-cert FILE --sign-key FILE | --sign-p12 FILE] "
-    "[--tsa-url URL]",
+    "[--tenants DIR] [--pdfa 1b|off] [--store DIR] [--sign-cert FILE --sign-key FILE | "
+    "--sign-p12 FILE] [--tsa-url URL]",
     "make the latest PDFs again from the archived events, as new files",
     cmd_rerender,
 };

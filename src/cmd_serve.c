@@ -255,7 +255,7 @@ static int serve_exec(int argc, char **argv)
                                  loc,
                                  cfg.tenants,
                                  config_source_of(&cfg, "locale") != CONFIG_DEFAULT,
-                                 sign};
+                                 sign, cfg.pdfa_off};
     issue = issue_open(&icfg, err, sizeof(err));
     if (!issue)
         goto out;

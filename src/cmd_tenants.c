@@ -37,7 +37,7 @@ static int cmd_tenants(int argc, char **argv)
     static const struct option longopts[] = {{"tenants", required_argument, NULL, 'T'},
                                              {NULL, 0, NULL, 0}};
     /* the templates a server would load at start, in its default locale */
-    const struct render_opts o = {NULL, I18N_PT_BR, NULL, NULL, 0};
+    const struct render_opts o = {NULL, I18N_PT_BR, NULL, NULL, 0, 0};
     const char *dir = NULL;
     const struct tenants *ts;
     struct render_conf *conf;

@@ -22,7 +22,7 @@ static int validate_one(void *ctx, const struct evsrc_item *it)
     struct event_diags d = {0};
     char where[512];
     enum event_status s;
-    struct render_opts o = {NULL, I18N_PT_BR, NULL, NULL, 0};
+    struct render_opts o = {NULL, I18N_PT_BR, NULL, NULL, 0, 0};
     char err[512];
 
     st->checked++;

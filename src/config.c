@@ -14,7 +14,7 @@
 #include "config.h"
 #include "banned.h"
 
-enum kind { K_LISTEN, K_TEXT, K_URL, K_TOKEN, K_SECRET, K_LOCALE, K_SIZE, K_UINT, K_BOOL };
+enum kind { K_LISTEN, K_TEXT, K_URL, K_TOKEN, K_SECRET, K_LOCALE, K_SIZE, K_UINT, K_BOOL, K_PDFA };
 
 struct key {
     const char *name; /* file key; the flag is "--" + name with '-' for '_' */
@@ -77,6 +77,8 @@ static const struct key keys[] = {
      "PEM file of the issuing certificates to embed in each signature"},
     {"tsa_url", "CERTIFICA_TSA_URL", K_TEXT, STR(tsa_url), 0, 0, "none",
      "RFC 3161 timestamp authority for every signature (PAdES B-T)"},
+    {"pdfa", "CERTIFICA_PDFA", K_PDFA, STR(pdfa_off), 0, 0, "1b",
+     "1b: every certificate is PDF/A-1b (sRGB profile fonts/sRGB.icc); off: plain PDF"},
 };
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -102,7 +104,8 @@ void config_init(struct config *c)
 void config_free(struct config *c)
 {
     for (size_t i = 0; i < N_KEYS; i++) {
-        if (keys[i].kind == K_SIZE || keys[i].kind == K_UINT || keys[i].kind == K_BOOL)
+        if (keys[i].kind == K_SIZE || keys[i].kind == K_UINT || keys[i].kind == K_BOOL ||
+            keys[i].kind == K_PDFA)
             continue;
         char **p = (char **)((char *)c + keys[i].off);
         if (keys[i].kind == K_TOKEN || keys[i].kind == K_SECRET) {
@@ -233,6 +236,13 @@ static int parse_bool(const char *v)
     return -1;
 }
 
+int config_parse_pdfa(const char *v)
+{
+    if (!strcasecmp(v, "1b"))
+        return 0;
+    return !strcasecmp(v, "off") ? 1 : -1;
+}
+
 static int has_control(const char *v)
 {
     for (; *v; v++)
@@ -304,6 +314,12 @@ static int check_value(const struct key *k, const char *v, char *err, size_t err
             return -1;
         }
         return 0;
+    case K_PDFA:
+        if (config_parse_pdfa(v) < 0) {
+            snprintf(err, errlen, "%s: '%.40s' is not 1b or off", k->name, v);
+            return -1;
+        }
+        return 0;
     case K_SIZE:
     case K_UINT:
         if (parse_number(v, k->kind == K_SIZE, &n) < 0 || n < k->min || n > k->max) {
@@ -325,6 +341,8 @@ static void store_value(struct config *c, const struct key *k, const char *v)
         *(size_t *)(void *)field = (size_t)n;
     } else if (k->kind == K_BOOL) {
         *(int *)(void *)field = parse_bool(v) == 1;
+    } else if (k->kind == K_PDFA) {
+        *(int *)(void *)field = config_parse_pdfa(v) == 1;
     } else if (k->kind == K_UINT) {
         parse_number(v, 0, &n);
         *(unsigned *)(void *)field = (unsigned)n;

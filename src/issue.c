@@ -28,6 +28,7 @@ struct issue {
     enum i18n_locale locale;
     int locale_fixed;
     const struct sign_key *sign;
+    int pdfa_off;
     pthread_mutex_t lock; /* guards cur and every snapshot's refs and idle */
     struct issue_snapshot *cur;
 };
@@ -50,7 +51,8 @@ static double now_ms(void)
 /* Read and check tenants and templates: the same check at start and on reload. */
 static struct issue_snapshot *snapshot_load(struct issue *is, char *err, size_t errlen)
 {
-    struct render_opts o = {is->template, is->locale, NULL, NULL, is->locale_fixed};
+    struct render_opts o = {is->template, is->locale,       NULL,
+                            NULL,         is->locale_fixed, is->pdfa_off};
     struct render_conf *conf = render_conf_load(is->home, is->tenants, &o, err, errlen);
     struct issue_snapshot *s;
 
@@ -149,7 +151,8 @@ static int render_ticket(struct issue *is, struct render_ctx *c, const struct ev
     /* a tenant with its own public_url verifies on its own host */
     base = render_public_url(c, ev->institution_id);
     issue_verify_url(&url, base ? base : is->public_url, t->code);
-    o = (struct render_opts){is->template, is->locale, t->code, url.data, is->locale_fixed};
+    o = (struct render_opts){is->template, is->locale,       t->code,
+                             url.data,     is->locale_fixed, is->pdfa_off};
     rc = render_pdf(c, ev, &o, pdf, err, errlen);
     buf_free(&url);
     /* signed before the store hashes and writes it: the archive keeps the
@@ -216,6 +219,7 @@ struct issue *issue_open(const struct issue_config *cfg, char *err, size_t errle
     is->locale = cfg->locale;
     is->locale_fixed = cfg->locale_fixed;
     is->sign = cfg->sign;
+    is->pdfa_off = cfg->pdfa_off;
     pthread_mutex_init(&is->lock, NULL);
     /* fail early, before the store, when tenants, fonts or templates are
      * missing or damaged: both types' templates and their fonts load now */
@@ -258,7 +262,7 @@ const struct tenant *issue_tenant(const struct issue_snapshot *s, long long inst
 static int unprintable(struct issue *is, struct render_ctx *c, const struct event *ev,
                        struct event_diags *d, char *err, size_t errlen)
 {
-    struct render_opts o = {is->template, is->locale, NULL, NULL, is->locale_fixed};
+    struct render_opts o = {is->template, is->locale, NULL, NULL, is->locale_fixed, is->pdfa_off};
 
     return render_check_event(c, ev, &o, d, err, errlen);
 }

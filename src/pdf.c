@@ -38,6 +38,7 @@ struct pdf *pdf_new(double page_w, double page_h, char *err, size_t errlen)
     HPDF_Page_SetWidth(p->page, (HPDF_REAL)page_w);
     HPDF_Page_SetHeight(p->page, (HPDF_REAL)page_h);
     p->page_h = page_h;
+    p->backdrop = (struct pdf_rgb){1, 1, 1};
     if (p->error) {
         snprintf(err, errlen, "cannot create a PDF page: %s", pdf_status_text(p, tmp, sizeof(tmp)));
         pdf_free(p);
@@ -69,7 +70,21 @@ void pdf_free(struct pdf *p)
     pdf_faces_free(p);
     pdf_images_free(p);
     buf_free(&p->scratch);
+    for (size_t i = 0; i < sizeof(p->info) / sizeof(p->info[0]); i++)
+        free(p->info[i]);
     free(p);
+}
+
+void pdf_pdfa(struct pdf *p, const void *icc, size_t n)
+{
+    p->pdfa = 1;
+    p->icc = icc;
+    p->icc_len = n;
+}
+
+void pdf_backdrop(struct pdf *p, struct pdf_rgb c)
+{
+    p->backdrop = c;
 }
 
 void pdf_line(struct pdf *p, double x1, double y1, double x2, double y2, double width,
@@ -114,9 +129,9 @@ void pdf_fill_rects(struct pdf *p, const double *r, size_t n, struct pdf_rgb c)
     HPDF_Page_Fill(p->page);
 }
 
-/* Info strings in PDFDocEncoding when they are Latin-1 (which it is above 0xA0), else as
- * UTF-16BE text strings, which libharu cannot write: its Latin-1 entry is replaced by a
- * byte string holding the UTF-16. */
+/* Info strings in PDFDocEncoding when they are Latin-1 (which it is above 0xA0 but for
+ * 0xA0 itself and 0xAD), else as UTF-16BE text strings, which libharu cannot write: its
+ * Latin-1 entry is replaced by a byte string holding the UTF-16. */
 static void set_info(struct pdf *p, HPDF_InfoType type, const char *s)
 {
     static const char *const keys[] = {[HPDF_INFO_AUTHOR] = "Author",
@@ -134,8 +149,9 @@ static void set_info(struct pdf *p, HPDF_InfoType type, const char *s)
         k = utf8_decode(s, n, &cp);
         if (!k)
             cp = 0xFFFD, k = 1;
-        wide |= !((cp >= 0x20 && cp < 0x7F) || (cp >= 0xA0 && cp <= 0xFF));
-        buf_addc(&b, (char)((cp >= 0x20 && cp < 0x7F) || (cp >= 0xA0 && cp <= 0xFF) ? cp : '?'));
+        int doc = (cp >= 0x20 && cp < 0x7F) || (cp > 0xA0 && cp <= 0xFF && cp != 0xAD);
+        wide |= !doc;
+        buf_addc(&b, (char)(doc ? cp : '?'));
         if (cp > 0xFFFF) {
             uint32_t hi = 0xD800 + ((cp - 0x10000) >> 10), lo = 0xDC00 + ((cp - 0x10000) & 0x3FF);
             buf_addc(&u, (char)(hi >> 8)), buf_addc(&u, (char)hi);
@@ -162,7 +178,12 @@ void pdf_info(struct pdf *p, const char *title, const char *author, const char *
               const char *keywords, const struct caltime *created)
 {
     HPDF_Date d = {0};
+    const char *given[] = {title, author, subject, keywords};
 
+    for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
+        free(p->info[i]);
+        p->info[i] = given[i] ? xstrdup(given[i]) : NULL;
+    }
     if (title)
         set_info(p, HPDF_INFO_TITLE, title);
     if (author)
@@ -173,6 +194,8 @@ void pdf_info(struct pdf *p, const char *title, const char *author, const char *
         set_info(p, HPDF_INFO_KEYWORDS, keywords);
     set_info(p, HPDF_INFO_CREATOR, "certifica");
     if (created) {
+        p->created = *created;
+        p->has_created = 1;
         d.year = created->year;
         d.month = created->mon;
         d.day = created->day;
@@ -188,13 +211,13 @@ void pdf_info(struct pdf *p, const char *title, const char *author, const char *
 int pdf_save(struct pdf *p, struct buf *out, char *err, size_t errlen)
 {
     char tmp[64];
-    HPDF_UINT32 size;
+    HPDF_UINT32 size, written;
 
-    if (p->error || HPDF_SaveToStream(p->doc) != HPDF_OK) {
+    if (p->error || (p->pdfa && pdf_pdfa_prepare(p) < 0) || HPDF_SaveToStream(p->doc) != HPDF_OK) {
         snprintf(err, errlen, "cannot write the PDF: %s", pdf_status_text(p, tmp, sizeof(tmp)));
         return -1;
     }
-    size = HPDF_GetStreamSize(p->doc);
+    size = written = HPDF_GetStreamSize(p->doc);
     buf_grow(out, size);
     HPDF_ResetStream(p->doc);
     for (;;) {
@@ -210,5 +233,7 @@ int pdf_save(struct pdf *p, struct buf *out, char *err, size_t errlen)
         }
     }
     out->data[out->len] = '\0';
+    if (p->pdfa)
+        pdf_pdfa_finish(out->data + out->len - written, written);
     return 0;
 }

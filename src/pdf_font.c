@@ -201,13 +201,14 @@ static uint32_t natural_char(const struct pdf_face *fc, const struct pdf_pair *p
     return cp;
 }
 
-/* The first single-byte table holding every pair as its own character, or -1. */
-static int natural_encoding(const struct pdf_face *fc, uint32_t *cps)
+/* The first single-byte table holding every pair as its own character, or -1. PDF/A
+ * takes only CP1252 (WinAnsiEncoding): the others are written with Differences. */
+static int natural_encoding(const struct pdf_face *fc, uint32_t *cps, int pdfa)
 {
     for (size_t k = 0; k < fc->n_pairs; k++)
         if (!(cps[k] = natural_char(fc, &fc->pairs[k])))
             return -1;
-    for (size_t i = 0; i < N_SB; i++) {
+    for (size_t i = 0; i < (pdfa ? 1 : N_SB); i++) {
         size_t k;
         if (!sb_tables[i].n)
             continue;
@@ -318,6 +319,56 @@ static void fix_tounicode(struct pdf_face *fc)
     write_tounicode(map->stream, fc, 2);
 }
 
+/* PDF/A wants a CIDSet in a subset CID font's descriptor: a bit for each CID the font
+ * has, which are those the CIDToGIDMap sends to a glyph, and CID 0. libharu makes the
+ * descriptor only while saving: make it now (it embeds the font program, whose glyphs
+ * are all marked used already) and add the CIDSet to it. */
+static int add_cidset(struct pdf *p, struct pdf_face *fc)
+{
+    HPDF_Dict font = (HPDF_Dict)fc->font, set;
+    HPDF_FontAttr fa = (HPDF_FontAttr)font->attr;
+    HPDF_Stream map;
+    unsigned char *bits, hi = 0;
+    size_t pos = 0, top = 1, total = 0;
+    int rc = -1;
+
+    if (!fa || !fa->map_stream || !font->before_write_fn ||
+        font->before_write_fn(font) != HPDF_OK || !fa->fontdef->descriptor)
+        return -1;
+    map = fa->map_stream->stream;
+    for (HPDF_UINT i = 0; i < HPDF_MemStream_GetBufCount(map); i++) {
+        HPDF_UINT len = 0;
+        HPDF_MemStream_GetBufPtr(map, i, &len);
+        total += len;
+    }
+    bits = xcalloc(total / 16 + 1, 1);
+    bits[0] = 0x80;
+    for (HPDF_UINT i = 0; i < HPDF_MemStream_GetBufCount(map); i++) {
+        HPDF_UINT len = 0;
+        const HPDF_BYTE *b = HPDF_MemStream_GetBufPtr(map, i, &len);
+        for (HPDF_UINT k = 0; b && k < len; k++, pos++) {
+            size_t cid = pos / 2;
+            if (pos % 2 == 0)
+                hi = b[k];
+            else if (hi | b[k]) {
+                bits[cid / 8] |= (unsigned char)(0x80 >> (cid % 8));
+                top = cid / 8 + 1;
+            }
+        }
+    }
+    set = HPDF_DictStream_New(p->doc->mmgr, p->doc->xref);
+    /* the CID descriptor libharu writes lacks CapHeight, which PDF/A requires */
+    if (set && HPDF_Dict_AddNumber(fa->fontdef->descriptor, "CapHeight", fa->fontdef->cap_height) ==
+                   HPDF_OK) {
+        set->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+        if (HPDF_Stream_Write(set->stream, bits, (HPDF_UINT)top) == HPDF_OK &&
+            HPDF_Dict_Add(fa->fontdef->descriptor, "CIDSet", set) == HPDF_OK)
+            rc = 0;
+    }
+    free(bits);
+    return rc;
+}
+
 /* Hand the subset in p->scratch to libharu; its font name, or NULL with err. */
 static const char *load_subset(struct pdf *p, const struct font *f, char *err, size_t errlen)
 {
@@ -419,7 +470,7 @@ static int embed_face(struct pdf *p, struct pdf_face *fc, char *err, size_t errl
         goto out;
     }
     buf_reset(&p->scratch);
-    sb = natural_encoding(fc, chars);
+    sb = natural_encoding(fc, chars, p->pdfa);
     custom = fc->shaped = sb < 0;
     if (!custom) {
         fc->sb = sb;
@@ -449,9 +500,14 @@ static int embed_face(struct pdf *p, struct pdf_face *fc, char *err, size_t errl
     }
     mark_all_glyphs_used(fc->font);
     register_codes(p, fc);
-    if (fc->sb < 0)
+    if (fc->sb < 0) {
         fix_tounicode(fc);
-    else if (custom && add_tounicode(p, fc) < 0) {
+        if (p->pdfa && add_cidset(p, fc) < 0) {
+            snprintf(err, errlen, "font '%s': cannot add its CIDSet: %s", font_path(fc->f),
+                     pdf_status_text(p, tmp, sizeof(tmp)));
+            goto out;
+        }
+    } else if (custom && add_tounicode(p, fc) < 0) {
         snprintf(err, errlen, "font '%s': cannot add its text map: %s", font_path(fc->f),
                  pdf_status_text(p, tmp, sizeof(tmp)));
         goto out;

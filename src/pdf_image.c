@@ -1,7 +1,10 @@
 /* Images in a document: each file comes from the process-wide image cache
  * (read, decoded and deflated once per process) and becomes an image XObject
  * whose stream is written as it is, with a soft mask for PNG transparency;
- * a file drawn several times in one document is one XObject. */
+ * a file drawn several times in one document is one XObject. PDF/A-1b allows
+ * no transparency: there an image with an alpha plane is flattened onto the
+ * page's backdrop instead, blended on the encoded values as viewers blend a
+ * soft mask over DeviceRGB. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +12,7 @@
 #include <hpdf.h>
 #include <hpdf_doc.h>
 #include <hpdf_objects.h>
+#include <zlib.h>
 
 #include "image.h"
 #include "pdf_int.h"
@@ -55,7 +59,44 @@ static HPDF_Dict xobject(struct pdf *p, const struct image *im, int comps,
     return st == HPDF_OK ? x : NULL;
 }
 
-/* The document's XObject of the image file at path, made on its first use. */
+/* The colour plane of im (gray or RGB) blended onto bg by its alpha plane,
+ * as deflated RGB samples in *out. 0, or -1 when the planes do not inflate. */
+static int flatten(const struct image *im, struct pdf_rgb bg, struct buf *out)
+{
+    size_t n = (size_t)im->w * im->h;
+    uLongf clen = (uLongf)(n * (size_t)im->comps), alen = (uLongf)n, dlen;
+    unsigned char *col = xmalloc(clen ? clen : 1), *a = xmalloc(n ? n : 1), *rgb;
+    unsigned b[3] = {(unsigned)(bg.r * 255 + 0.5f), (unsigned)(bg.g * 255 + 0.5f),
+                     (unsigned)(bg.b * 255 + 0.5f)};
+    int rc = -1;
+
+    rgb = xmalloc(n ? n * 3 : 1);
+    if ((im->comps != 1 && im->comps != 3) ||
+        uncompress(col, &clen, im->data, (uLong)im->len) != Z_OK ||
+        clen != n * (size_t)im->comps ||
+        uncompress(a, &alen, im->alpha, (uLong)im->alpha_len) != Z_OK || alen != n)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < 3; k++) {
+            unsigned c = col[i * (size_t)im->comps + (im->comps == 3 ? (size_t)k : 0)];
+            rgb[i * 3 + (size_t)k] = (unsigned char)((c * a[i] + b[k] * (255u - a[i]) + 127) / 255);
+        }
+    dlen = compressBound((uLong)(n * 3));
+    buf_reset(out);
+    buf_grow(out, dlen);
+    if (compress2((unsigned char *)out->data, &dlen, rgb, (uLong)(n * 3), 6) != Z_OK)
+        goto out;
+    out->len = dlen;
+    rc = 0;
+out:
+    free(col);
+    free(a);
+    free(rgb);
+    return rc;
+}
+
+/* The document's XObject of the image file at path, made on its first use
+ * (under PDF/A, on its first use over each backdrop). */
 static struct pdf_image_use *load_image(struct pdf *p, const char *path, char *err, size_t errlen)
 {
     const struct image *im;
@@ -63,15 +104,27 @@ static struct pdf_image_use *load_image(struct pdf *p, const char *path, char *e
     HPDF_Dict img, mask = NULL;
     char tmp[64];
 
+    struct buf flat = BUF_INIT;
+    int flattening;
+
     for (size_t i = 0; i < p->n_images; i++)
-        if (!strcmp(p->images[i].path, path))
+        if (!strcmp(p->images[i].path, path) &&
+            (!p->images[i].flat || !memcmp(&p->images[i].bg, &p->backdrop, sizeof(p->backdrop))))
             return &p->images[i];
     if (!(im = image_get(path, err, errlen)))
         return NULL;
-    img = xobject(p, im, im->comps, im->data, im->len);
-    if (img && im->alpha && (mask = xobject(p, im, 1, im->alpha, im->alpha_len)))
+    flattening = p->pdfa && im->alpha;
+    if (flattening && flatten(im, p->backdrop, &flat) < 0) {
+        snprintf(err, errlen, "image '%s': cannot flatten its transparency", path);
+        image_release(im);
+        return NULL;
+    }
+    img = flattening ? xobject(p, im, 3, (const unsigned char *)flat.data, flat.len)
+                     : xobject(p, im, im->comps, im->data, im->len);
+    buf_free(&flat);
+    if (img && im->alpha && !flattening && (mask = xobject(p, im, 1, im->alpha, im->alpha_len)))
         HPDF_Dict_Add(img, "SMask", mask);
-    if (!img || (im->alpha && !mask) || p->error) {
+    if (!img || (im->alpha && !flattening && !mask) || p->error) {
         snprintf(err, errlen, "image '%s': cannot add it to the PDF: %s", path,
                  pdf_status_text(p, tmp, sizeof(tmp)));
         image_release(im);
@@ -83,6 +136,8 @@ static struct pdf_image_use *load_image(struct pdf *p, const char *path, char *e
     u->img = img;
     u->w = im->w;
     u->h = im->h;
+    u->flat = flattening;
+    u->bg = p->backdrop;
     image_release(im); /* the document holds its own copy of the bytes */
     return u;
 }

@@ -35,6 +35,8 @@ struct pdf_image_use {
     char *path;
     HPDF_Image img;
     unsigned w, h;
+    int flat;            /* PDF/A: its transparency flattened onto bg */
+    struct pdf_rgb bg;
 };
 
 struct pdf {
@@ -48,10 +50,23 @@ struct pdf {
     struct buf scratch;
     struct pdf_image_use *images; /* each image file drawn, once per document */
     size_t n_images;
+    int pdfa;        /* PDF/A-1b (pdf_pdfa) */
+    const void *icc; /* its OutputIntent's profile, not owned */
+    size_t icc_len;
+    struct pdf_rgb backdrop; /* what transparent image pixels are flattened onto */
+    char *info[4];           /* title, author, subject, keywords as given (UTF-8), for the XMP */
+    struct caltime created;
+    int has_created;
 };
 
 const char *pdf_status_text(const struct pdf *p, char *tmp, size_t n);
 void pdf_faces_free(struct pdf *p);
 void pdf_images_free(struct pdf *p);
+
+/* PDF/A fix-ups (pdf_pdfa.c): the catalog and trailer entries PDF/A needs,
+ * before saving (0 or -1); the document ID patched in over the saved bytes
+ * out[0..n). (Images with transparency are flattened in pdf_image.c.) */
+int pdf_pdfa_prepare(struct pdf *p);
+void pdf_pdfa_finish(char *out, size_t n);
 
 #endif

@@ -115,6 +115,7 @@ void render_ctx_free(struct render_ctx *c)
     }
     free(c->fonts);
     fallback_free(c->fallback);
+    buf_free(&c->icc);
     render_conf_free(c->own_conf);
     free(c);
 }
@@ -170,7 +171,7 @@ int render_preload(struct render_ctx *c, enum cert_type type, const struct rende
     path = render_template_path(c, &ev, o, err, errlen);
     if (!path || !render_get_template(c, path, err, errlen))
         return -1;
-    return 0;
+    return o->pdfa_off ? 0 : render_icc(c, err, errlen);
 }
 
 static const char *lookup(void *ctx, const char *name)
@@ -411,6 +412,9 @@ static int draw_page(struct render_ctx *c, struct pdf *p, const struct template 
             for (size_t b = first[i]; b < first[i] + count[i]; b++)
                 strength += typeset_strength(&pl->blocks[b].ts);
     rtl = strength < 0;
+    pdf_backdrop(p, t->has_background
+                        ? (struct pdf_rgb){t->background.r, t->background.g, t->background.b}
+                        : (struct pdf_rgb){1, 1, 1});
     if (t->has_background)
         pdf_rect(p, 0, 0, t->page_w, t->page_h, 0, NULL,
                  &(struct pdf_rgb){t->background.r, t->background.g, t->background.b});
@@ -520,8 +524,12 @@ int render_pdf(struct render_ctx *c, const struct event *ev, const struct render
     }
 
     /* 2. the document and its fonts, each a subset of what it draws */
+    if (!o->pdfa_off && render_icc(c, err, errlen) < 0)
+        goto out;
     if (!(p = pdf_new(t->page_w, t->page_h, err, errlen)))
         goto out;
+    if (!o->pdfa_off)
+        pdf_pdfa(p, c->icc.data, c->icc.len);
     for (size_t b = 0; b < pl.n_blocks; b++)
         if (typeset_place(&pl.blocks[b].ts, p, err, errlen) < 0)
             goto out;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pdf.h"
 #include "render_int.h"
 #include "banned.h"
 
@@ -17,6 +18,29 @@ struct shared_font {
     struct font *f;
     unsigned refs;
 };
+int render_icc(struct render_ctx *c, char *err, size_t errlen)
+{
+    struct buf small = BUF_INIT;
+    char path[4096];
+
+    if (c->icc.len)
+        return 0;
+    if (snprintf(path, sizeof(path), "%s/%s", c->fonts_dir, RENDER_ICC_FILE) >= (int)sizeof(path) ||
+        buf_read_file(&c->icc, path) < 0 || c->icc.len < 128) {
+        buf_reset(&c->icc);
+        snprintf(err, errlen,
+                 "colour profile '%s' for PDF/A is missing (package icc-profiles-free: run 'make "
+                 "deps'), or set pdfa = off",
+                 path);
+        return -1;
+    }
+    if (pdf_icc_compact(c->icc.data, c->icc.len, &small) == 0) {
+        buf_free(&c->icc);
+        c->icc = small;
+    }
+    return 0;
+}
+
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shared_font *shared;
 static size_t n_shared;

@@ -84,6 +84,7 @@ struct render_ctx {
     size_t n_templates;
     struct cached_font *fonts;
     size_t n_fonts;
+    struct buf icc; /* fonts/sRGB.icc, read when the first PDF/A needs it */
 };
 
 struct conf_text {
@@ -112,6 +113,11 @@ int render_conf_has(const struct render_conf *cf, const char *path);
  * on the command line, is read now). NULL with err set; free with template_free. */
 struct template *render_conf_template(const struct render_conf *cf, const char *path, char *err,
                                       size_t errlen);
+
+#define RENDER_ICC_FILE "sRGB.icc"
+/* The colour profile of PDF/A certificates, read once: 0, or -1 with err naming the
+ * file and the package that ships it. */
+int render_icc(struct render_ctx *c, char *err, size_t errlen);
 /* o, or a copy of it in *copy with the locale of ev's tenant when o's is not fixed. */
 const struct render_opts *render_tenant_opts(const struct render_ctx *c, const struct event *ev,
                                              const struct render_opts *o, struct render_opts *copy);

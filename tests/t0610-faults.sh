@@ -333,7 +333,7 @@ stop
 H="$TMP/home"
 mkdir -p "$H/fonts"
 cp -R "$TOP_DIR/templates" "$H/"
-for f in "$TOP_DIR"/fonts/*.ttf; do cp -L "$f" "$H/fonts/"; done
+for f in "$TOP_DIR"/fonts/*.ttf "$TOP_DIR"/fonts/*.icc; do cp -L "$f" "$H/fonts/"; done
 export CERTIFICA_HOME="$H"
 # both DESC PATTERN: serve and render refuse, each naming the file.
 both() {
@@ -343,9 +343,9 @@ both() {
 	check "  no PDF is written" test ! -e "$TMP/x.pdf"
 }
 restore() {
-	rm -rf "$H/templates" "$H/fonts"/*.ttf
+	rm -rf "$H/templates" "$H/fonts"/*.ttf "$H/fonts"/*.icc
 	cp -R "$TOP_DIR/templates" "$H/"
-	for f in "$TOP_DIR"/fonts/*.ttf; do cp -L "$f" "$H/fonts/"; done
+	for f in "$TOP_DIR"/fonts/*.ttf "$TOP_DIR"/fonts/*.icc; do cp -L "$f" "$H/fonts/"; done
 }
 cert render "$TESTDATA/seed-example.json" -o "$TMP/x.pdf" >/dev/null 2>&1
 ok $? "the copied templates and fonts render"
@@ -369,6 +369,9 @@ for i in range(struct.unpack(">H", data[4:6])[0]):
         f.seek(off)
         f.write(b"\xff" * length)' "$H/fonts/DejaVuSerif.ttf"
 both "a font with a damaged table" "font '$H/fonts/DejaVuSerif.ttf': damaged"
+restore
+rm "$H/fonts/sRGB.icc"
+both "the colour profile of PDF/A missing" "colour profile '$H/fonts/sRGB.icc' for PDF/A is missing"
 restore
 rm "$H/templates/participation.pt-BR.json"
 fails_clearly "a template missing: serve" "template 'participation' not found (looked for '$H/templates/participation.pt-BR.json'" \

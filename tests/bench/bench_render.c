@@ -115,6 +115,8 @@ struct part {
 
 /* Render events from..to-1 of one kind into dir, adding to *r; 0, or -1 with a message
  * printed. */
+static int pdfa_off; /* 1: the runs make plain PDFs */
+
 static int run_some(struct render_ctx *ctx, int from, int to, enum kind k,
                     const struct sign_key *key, const char *dir, struct part *r)
 {
@@ -128,7 +130,7 @@ static int run_some(struct render_ctx *ctx, int from, int to, enum kind k,
         struct event ev;
         struct event_diags d;
         struct render_opts o = {NULL, i % 3 == 2 ? I18N_EN : I18N_PT_BR, "ABCDE-FGHJK-MNPQR",
-                                "http://127.0.0.1:8080/verify/ABCDE-FGHJK-MNPQR", 0};
+                                "http://127.0.0.1:8080/verify/ABCDE-FGHJK-MNPQR", 0, pdfa_off};
         int fd;
         make_event(&body, i, k);
         if (event_parse(body.data, body.len, &ev, &d) != EVENT_OK ||
@@ -226,7 +228,7 @@ int main(int argc, char **argv)
     const char *dir = argc > 2 ? argv[2] : "build/bench/out";
     struct render_ctx *ctx;
     struct rusage ru;
-    struct part latin, world, plain, tenant;
+    struct part latin, world, plain, tenant, off;
     struct image_stats is;
     char err[1024];
 
@@ -239,9 +241,17 @@ int main(int argc, char **argv)
         return bench_sign(ctx, n, dir, argv[3], argv[4]);
     if (run(ctx, n, LATIN, NULL, dir, &latin) < 0 || run(ctx, n, WORLD, NULL, dir, &world) < 0)
         return 1;
+    pdfa_off = 1;
+    if (run(ctx, n, LATIN, NULL, dir, &off) < 0)
+        return 1;
+    pdfa_off = 0;
     getrusage(RUSAGE_SELF, &ru);
-    report("latin", n, &latin);
-    report("mixed scripts", n, &world);
+    report("latin (PDF/A-1b)", n, &latin);
+    report("mixed scripts (PDF/A-1b)", n, &world);
+    report("latin, pdfa = off", n, &off);
+    printf("PDF/A-1b / off: rate %.2f (by CPU time %.2f), %+.0f bytes per PDF (target at most "
+           "3 KB)\n",
+           off.seconds / latin.seconds, off.cpu / latin.cpu, (latin.total_size - off.total_size) / n);
     printf("mixed scripts / latin rate: %.2f (by CPU time %.2f; target at least 0.33); "
            "largest PDF %.1f KB (target under 40 KB); peak RSS %.1f MB\n",
            latin.seconds / world.seconds, latin.cpu / world.cpu,

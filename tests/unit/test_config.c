@@ -50,6 +50,7 @@ static void test_defaults(void)
     is_int(c.max_body, 262144, "default max_body 256 KiB");
     is_int(c.connection_timeout, 10, "default timeout 10 s");
     is_int(config_source_of(&c, "listen"), CONFIG_DEFAULT, "listen from defaults");
+    is_int(c.pdfa_off, 0, "PDF/A-1b by default");
     config_free(&c);
 
     is_int(load(&c, env, err, sizeof(err), "--listen", "[::1]:9000", NULL), 0, "IPv6 listen");
@@ -97,6 +98,30 @@ static void test_order(void)
     is_int(c.max_body, 512, "--max-body=VALUE form");
     is_str(c.public_url, "http://x.test:1", "flag public_url");
     is_int(config_source_of(&c, "max_body"), CONFIG_FLAG, "max_body from a flag");
+    config_free(&c);
+}
+
+static void test_pdfa(void)
+{
+    struct config c;
+    char err[256];
+    char *env_off[] = {(char *)"CERTIFICA_PDFA=off", NULL},
+         *env_bad[] = {(char *)"CERTIFICA_PDFA=2b", NULL};
+    char *env[] = {NULL};
+
+    write_conf("pdfa = OFF\n");
+    is_int(load(&c, env, err, sizeof(err), "--config", conf_path, NULL), 0, "pdfa = OFF: %s", err);
+    is_int(c.pdfa_off, 1, "pdfa = off in the file, any case");
+    config_free(&c);
+    is_int(load(&c, env_off, err, sizeof(err), NULL), 0, "CERTIFICA_PDFA=off");
+    is_int(c.pdfa_off, 1, "off from the environment");
+    config_free(&c);
+    is_int(load(&c, env_off, err, sizeof(err), "--pdfa", "1b", NULL), 0, "--pdfa 1b");
+    is_int(c.pdfa_off, 0, "the flag beats the environment");
+    is_int(config_source_of(&c, "pdfa"), CONFIG_FLAG, "pdfa from a flag");
+    config_free(&c);
+    is_int(load(&c, env_bad, err, sizeof(err), NULL), -1, "CERTIFICA_PDFA=2b refused");
+    is_str(err, "environment CERTIFICA_PDFA: pdfa: '2b' is not 1b or off", "naming it: %s", err);
     config_free(&c);
 }
 
@@ -208,6 +233,7 @@ int main(void)
     snprintf(conf_path, sizeof(conf_path), "/tmp/test_config_%d.conf", (int)getpid());
     test_defaults();
     test_order();
+    test_pdfa();
     test_errors();
     test_listen();
     test_help();

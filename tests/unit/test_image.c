@@ -320,7 +320,7 @@ static void test_certificates(void)
         "\"certified\":{\"certified_at\":\"2023-08-28 10:00:00\",\"type\":\"participation\","
         "\"approval_rate\":null}}}";
     struct render_ctx *ctx = render_ctx_new_tenants(NULL, "examples/tenants", err, sizeof(err));
-    struct render_opts o = {NULL, I18N_PT_BR, NULL, NULL, 0};
+    struct render_opts o = {NULL, I18N_PT_BR, NULL, NULL, 0, 1} /* plain: the soft masks stay */;
     struct buf body = BUF_INIT, pdf = BUF_INIT, cmd = BUF_INIT, out = BUF_INIT;
     struct image_stats s;
     int fails = 0;

@@ -109,6 +109,77 @@ static void test_encodings(void)
     buf_free(&many);
 }
 
+static void put32(struct buf *b, unsigned v)
+{
+    char c[4] = {(char)(v >> 24), (char)(v >> 16), (char)(v >> 8), (char)v};
+    buf_add(b, c, 4);
+}
+
+static unsigned get32(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    return (unsigned)u[0] << 24 | (unsigned)u[1] << 16 | (unsigned)u[2] << 8 | u[3];
+}
+
+/* A profile shaped like Debian's sRGB.icc: one tag, then three tone curves of 1024 points
+ * (the blue one different when `differ`). */
+static void make_icc(struct buf *b, int differ)
+{
+    static const char *const trc[] = {"rTRC", "gTRC", "bTRC"};
+    unsigned curve = 12 + 2 * 1024;
+
+    buf_reset(b);
+    put32(b, 0);
+    buf_add(b, "lcms", 4);
+    for (int i = 8; i < 128; i++)
+        buf_addc(b, (char)(i == 12 ? 'm' : 0));
+    put32(b, 4);
+    buf_add(b, "wtpt", 4), put32(b, 132 + 48), put32(b, 20);
+    for (int c = 0; c < 3; c++)
+        buf_add(b, trc[c], 4), put32(b, 132 + 48 + 20 + c * curve), put32(b, curve);
+    buf_add(b, "XYZ \0\0\0\0\0\0\xF3\x3D\0\x01\0\0\0\x01\x16\x98", 20);
+    for (int c = 0; c < 3; c++) {
+        buf_add(b, "curv\0\0\0\0", 8);
+        put32(b, 1024);
+        for (unsigned i = 0; i < 1024; i++) {
+            unsigned v = i * 65535u / 1023u - (differ && c == 2 && i == 500);
+            buf_addc(b, (char)(v >> 8)), buf_addc(b, (char)v);
+        }
+    }
+    b->data[0] = (char)(b->len >> 24), b->data[1] = (char)(b->len >> 16);
+    b->data[2] = (char)(b->len >> 8), b->data[3] = (char)b->len;
+}
+
+static void test_icc_compact(void)
+{
+    struct buf icc = BUF_INIT, out = BUF_INIT;
+
+    make_icc(&icc, 0);
+    is_int(pdf_icc_compact(icc.data, icc.len, &out), 0,
+           "icc: three equal 1024-point curves compact");
+    is_int(get32(out.data), out.len, "icc: the header gives the new size");
+    is_int(out.len, 132 + 48 + 20 + 12 + 512, "icc: one 256-point curve instead of three of 1024");
+    ok(!memcmp(out.data + 4, icc.data + 4, 124), "icc: the rest of the header is kept");
+    is_int(get32(out.data + 132 + 16), get32(out.data + 132 + 40), "icc: rTRC and bTRC share it");
+    is_int(get32(out.data + 132 + 28), get32(out.data + 132 + 16), "icc: and gTRC");
+    ok(!memcmp(out.data + get32(out.data + 136), "XYZ ", 4), "icc: other tags are copied");
+    {
+        const char *c = out.data + get32(out.data + 132 + 16);
+        const unsigned char *v = (const unsigned char *)c + 12;
+        is_int(get32(c + 8), 256, "icc: 256 points");
+        is_int(v[0] << 8 | v[1], 0, "icc: the curve starts at 0");
+        is_int(v[510] << 8 | v[511], 65535, "icc: and ends at 65535");
+        is_int(v[256] << 8 | v[257], 514 * 65535 / 1023, "icc: point 128 is sample 514");
+    }
+    make_icc(&icc, 1);
+    is_int(pdf_icc_compact(icc.data, icc.len, &out), -1, "icc: different curves stay as they are");
+    make_icc(&icc, 0);
+    is_int(pdf_icc_compact(icc.data, 1000, &out), -1, "icc: a truncated profile is refused");
+    is_int(pdf_icc_compact(icc.data, 100, &out), -1, "icc: shorter than a header: refused");
+    buf_free(&icc);
+    buf_free(&out);
+}
+
 int main(void)
 {
     char err[256];
@@ -121,6 +192,7 @@ int main(void)
         return 1;
     }
     test_encodings();
+    test_icc_compact();
     font_free(latin.f);
     font_free(arabic.f);
     font_free(cjk.f);

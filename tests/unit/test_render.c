@@ -35,7 +35,7 @@ static void make_event(struct event *ev, struct event_manager *m, const char *us
 /* Run the check on an event; the diags are left in d (free them). */
 static int check(const char *user, const char *manager, struct event_diags *d)
 {
-    struct render_opts o = {NULL, I18N_PT_BR, NULL, NULL, 0};
+    struct render_opts o = {NULL, I18N_PT_BR, NULL, NULL, 0, 0};
     struct event_manager m;
     struct render_field *f;
     struct event ev;
@@ -104,7 +104,7 @@ static void test_refusals(void)
 static void test_template_text(void)
 {
     const char *path = "build/tests/test-render-pua.json";
-    struct render_opts o = {path, I18N_PT_BR, NULL, NULL, 0};
+    struct render_opts o = {path, I18N_PT_BR, NULL, NULL, 0, 0};
     FILE *f = fopen(path, "w");
     char err[512] = "";
     int rc;
@@ -128,7 +128,7 @@ static void test_template_text(void)
 static int with_fallback(const char *fallback, char *err, size_t errlen)
 {
     const char *path = "build/tests/test-render-fallback.json";
-    struct render_opts o = {path, I18N_PT_BR, NULL, NULL, 0};
+    struct render_opts o = {path, I18N_PT_BR, NULL, NULL, 0, 0};
     struct event_manager m;
     struct event_diags d = {0};
     struct render_field *fl;
