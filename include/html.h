@@ -109,6 +109,9 @@ enum html_str {
     H_CHECK_NONE,
     H_CHECK_DETAILS,
     H_CHECK_NOT_PDF,
+    H_CHECK_SIG_WHOLE,
+    H_CHECK_SIG_PARTIAL,
+    H_CHECK_SIG_BROKEN,
     H_COUNT
 };
 
@@ -117,7 +120,7 @@ enum html_str {
  * H_EXPIRED_ON and H_VALID_UNTIL (%s date),
  * H_CODE_NOT_FOUND (%s), H_BAD_PARAMETER (%s name, %s expectation),
  * H_EXPECT_TEXT (%d bytes, %d words), H_CHECK_EXACT and H_CHECK_EARLIER (%s
- * revision, for html_textf). */
+ * revision), H_CHECK_SIG_* (%s signer; for html_textf). */
 const char *html_str(enum i18n_locale loc, enum html_str id);
 
 /* Append s as HTML text or attribute value: & < > " ' become entities, bytes

@@ -43,4 +43,17 @@ void sign_key_describe(const struct sign_key *k, char *out, size_t outlen);
  * unchanged (no TSA answer in 10 s, a PDF it cannot parse, ...). */
 int sign_pdf(const struct sign_key *k, struct buf *pdf, time_t now, char *err, size_t errlen);
 
+/* What the signature of a PDF says (sign_check_pdf): present (a /ByteRange
+ * was found), valid (the CMS verifies over the bytes it names, with the
+ * certificate it carries; the signer's chain is not judged), whole (those
+ * bytes reach the end of the file: nothing was appended after signing),
+ * signer (its certificate's common name), why (when not valid). */
+struct sign_check {
+    int present, valid, whole;
+    char signer[128];
+    char why[96];
+};
+/* Check the last signature of pdf[0..len): never fails, fills *out. */
+void sign_check_pdf(const void *pdf, size_t len, struct sign_check *out);
+
 #endif

@@ -138,6 +138,16 @@ static const char *const strs[H_COUNT][2] = {
     [H_CHECK_NONE] = {"Este arquivo não foi emitido aqui, ou foi alterado depois de emitido.",
                       "This file was not issued here, or it was changed since."},
     [H_CHECK_DETAILS] = {"Ver a situação do certificado", "See the certificate's status"},
+    [H_CHECK_SIG_WHOLE] = {"✓ Assinatura digital válida, cobrindo o arquivo inteiro (assinado por %s).",
+                           "✓ Valid digital signature covering the whole file (signed by %s)."},
+    [H_CHECK_SIG_PARTIAL] = {"⚠ A assinatura digital (de %s) é válida, mas algo foi acrescentado ao "
+                             "arquivo depois de assinado.",
+                             "⚠ The digital signature (by %s) is valid, but something was added "
+                             "to the file after it was signed."},
+    [H_CHECK_SIG_BROKEN] = {"✕ A assinatura digital (de %s) não confere: o arquivo foi alterado "
+                            "depois de assinado.",
+                            "✕ The digital signature (by %s) does not match: the file was "
+                            "changed after it was signed."},
     [H_CHECK_NOT_PDF] = {"Isto não é um arquivo PDF. Envie o PDF do certificado.",
                          "This is not a PDF file. Upload the certificate's PDF."},
 };

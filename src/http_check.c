@@ -2,9 +2,10 @@
  * The body is the file itself (application/pdf) or a browser's form upload
  * (multipart/form-data, the file in the first part that has one). The
  * answer names the certificate's code, revision and status, or says the file
- * was not issued here or was changed since. Only the file's SHA-256 is looked
- * up: nothing of the file is kept, and the body is the only memory a request
- * takes beyond a fixed amount. */
+ * was not issued here or was changed since; for a signed file, also whether
+ * its signature verifies and covers the whole file (sign_check_pdf). Only the
+ * file's SHA-256 is looked up: nothing of the file is kept, and the body is
+ * the only memory a request takes beyond a fixed amount. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +16,7 @@
 #include "codec.h"
 #include "http_int.h"
 #include "log.h"
+#include "sign.h"
 #include "banned.h"
 
 enum check_match { CHECK_NONE, CHECK_EXACT, CHECK_EARLIER };
@@ -26,7 +28,36 @@ struct check_answer {
     struct store_file_match file;
     const struct store_cert *cert; /* NULL unless matched */
     const char *status;            /* "valid", "superseded", "revoked" */
+    struct sign_check sig;
 };
+
+static void signature_json(cJSON *o, const struct sign_check *g)
+{
+    cJSON *s;
+    if (!g->present)
+        return;
+    s = cJSON_AddObjectToObject(o, "signature");
+    cJSON_AddBoolToObject(s, "valid", g->valid);
+    cJSON_AddBoolToObject(s, "whole_file", g->valid && g->whole);
+    if (g->signer[0])
+        cJSON_AddStringToObject(s, "signer", g->signer);
+    if (!g->valid)
+        cJSON_AddStringToObject(s, "error", g->why);
+}
+
+static void signature_page(struct buf *o, enum i18n_locale loc, const struct sign_check *g)
+{
+    const char *args[1] = {g->signer[0] ? g->signer : "?"};
+    if (!g->present)
+        return;
+    buf_addf(o, "<p class=\"status %s\">", g->valid && g->whole ? "ok" : "bad");
+    html_textf(o,
+               html_str(loc, !g->valid  ? H_CHECK_SIG_BROKEN
+                             : g->whole ? H_CHECK_SIG_WHOLE
+                                        : H_CHECK_SIG_PARTIAL),
+               args);
+    buf_adds(o, "</p>");
+}
 
 /* The value of parameter name (e.g. "boundary") of a Content-Type, without
  * quotes, into out; 0, or -1 when absent or too long. */
@@ -150,6 +181,7 @@ static int reply_json(struct http_request *rq, const struct check_answer *a)
     struct buf url = BUF_INIT;
     cJSON_AddStringToObject(o, "match", match[a->match]);
     cJSON_AddStringToObject(o, "sha256", a->sha256);
+    signature_json(o, &a->sig);
     if (!a->cert) {
         cJSON_AddStringToObject(o, "message", "not issued here, or changed since");
         return http_reply_json(rq, MHD_HTTP_OK, o, NULL);
@@ -216,6 +248,7 @@ static int reply_page(struct http_request *rq, const struct check_answer *a)
         html_escape(&pg.out, html_str(loc, H_CHECK_DETAILS));
         buf_adds(&pg.out, "</a></p></div>");
     }
+    signature_page(&pg.out, loc, &a->sig);
     buf_addf(&pg.out, "<p class=\"muted\">SHA-256 <span class=\"code\">%s</span></p>", a->sha256);
     return http_page_reply(rq, &pg, MHD_HTTP_OK, NULL);
 }
@@ -257,6 +290,7 @@ int http_check_end(struct http_request *rq)
                                 NULL);
     }
     codec_hex(md, sizeof(md), a.sha256);
+    sign_check_pdf(file, len, &a.sig);
     rc = store_find_file(issue_store(rq->opt->issue), a.sha256, &a.file, err, sizeof(err));
     if (rc == 0)
         rc = store_get_by_code(issue_store(rq->opt->issue), a.file.code, &c, NULL, err,

@@ -135,5 +135,36 @@ check "with the date" grep -q '"revoked_at":"20' "$TMP/body"
 st=$(req -H "Accept: text/html" -F "file=@$(file_of 2)" "$URL/verify/check")
 check "the page says revoked, with the reason" grep -q "revogado em .*emitido por engano" "$TMP/body"
 
+check_raw "$(file_of 2)" >/dev/null
+check "an unsigned archive's file: no signature in the answer" sh -c "! grep -q signature '$TMP/body'"
+serve_stop
+
+# A signed archive: the answer says whether the signature verifies and covers the file.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+	-subj "/CN=Escola Assinante" -keyout "$TMP/k.pem" -out "$TMP/c.pem" 2>/dev/null
+S2="$TMP/signed"
+cert import "$DATA/participation-accented.json" --store "$S2" --sign-cert "$TMP/c.pem" \
+	--sign-key "$TMP/k.pem" >/dev/null 2>&1
+is $? 0 "an event archived with a signing key"
+SF="$S2/$(sqlite3 "$S2/index.sqlite" "SELECT pdf_path FROM revisions")"
+serve_start "$S2" "$TMP/serve.log" || { ok 1 "server starts on the signed archive"; done_testing; exit 1; }
+sig() { python3 -c 'import json,sys; s=json.load(open(sys.argv[1])).get("signature"); print("none" if s is None else "%s %s %s" % (s["valid"], s["whole_file"], s.get("signer", "")))' "$TMP/body"; }
+check_raw "$SF" >/dev/null
+is "$(field match)" archived "the signed file: archived"
+is "$(sig)" "True True Escola Assinante" "its signature verifies, covers the whole file, names the signer"
+st=$(req -H "Accept: text/html" -F "file=@$SF" "$URL/verify/check")
+check "the page says so" grep -q "Assinatura digital válida, cobrindo o arquivo inteiro (assinado por <bdi>Escola Assinante</bdi>)" "$TMP/body"
+python3 -c '
+import sys
+b = bytearray(open(sys.argv[1], "rb").read()); b[200] ^= 1
+open(sys.argv[2], "wb").write(b)' "$SF" "$TMP/sig-changed.pdf"
+check_raw "$TMP/sig-changed.pdf" >/dev/null
+is "$(field match)" none "a changed byte: not the archived file"
+is "$(sig)" "False False Escola Assinante" "and its signature no longer verifies"
+{ cat "$SF"; printf '%% added later\n'; } >"$TMP/sig-appended.pdf"
+check_raw "$TMP/sig-appended.pdf" >/dev/null
+is "$(sig)" "True False Escola Assinante" "bytes appended: the signature verifies but does not cover the file"
+st=$(req -H "Accept: text/html" -F "file=@$TMP/sig-appended.pdf" "$URL/verify/check")
+check "the page says something was added after signing" grep -q "algo foi acrescentado ao arquivo depois de assinado" "$TMP/body"
 serve_stop
 done_testing
