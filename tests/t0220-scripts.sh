@@ -3,8 +3,8 @@
 # pdftotext gives the name back, the name's box on the page has ink, the
 # same input gives the same bytes, every PDF stays small; Arabic and
 # Devanagari are drawn as HarfBuzz's own hb-view draws them (same number of
-# connected ink blobs); a paragraph with a long Arabic, Hebrew or mixed course
-# name wraps at the size of one with a Latin name; characters no font has are
+# connected ink blobs); a paragraph with a long or short Arabic, Hebrew or mixed
+# course name wraps at the size of one with a Latin name; characters no font has are
 # refused over the command line and HTTP, with nothing archived.
 . "$(dirname "$0")/lib.sh"
 DATA="$TOP/tests/data"
@@ -178,14 +178,25 @@ for pair in "latin:Introdução à Programação em C e mais um pouco" \
 		is "$2" "$latin_h" "$s course name: set at the size of the Latin one"
 	fi
 done
-# a short name leaves the paragraph one line, shrunk (README: smaller before wrapping), in
-# every script alike
-for pair in "latin:Programação em C" "arabic:مقدمة في البرمجة"; do
+# a short name wraps too, in every script alike: the shipped templates give the paragraph a
+# min_size equal to its size, so it is not shrunk onto one line (to 10.5 pt for this Arabic
+# name) but keeps the full size and wraps; the mixed sample event likewise, against the same
+# event with a Latin course name
+course "$DATA/scripts-mixed-latin-arabic.json" "Introdução à Programação" "$TMP/short-ref.json"
+cert render -o "$TMP/short-ref.pdf" "$TMP/short-ref.json" >/dev/null 2>&1
+set -- $(para "$TMP/short-ref.pdf")
+is "$1" 2 "short Latin course name: the paragraph is two lines"
+ref_h=$2
+check "... at the size of the long Latin one ($ref_h)" test "$ref_h" = "$latin_h"
+cp "$DATA/scripts-mixed-latin-arabic.json" "$TMP/short-mixed.json"
+for pair in "latin:Programação em C" "cyrillic:Основы права" "arabic:مقدمة في البرمجة" \
+	"hebrew:מבוא לתכנות" "mixed:"; do
 	s=${pair%%:*} name=${pair#*:}
-	course "$DATA/participation-accented.json" "$name" "$TMP/short-$s.json"
+	[ -n "$name" ] && course "$DATA/scripts-mixed-latin-arabic.json" "$name" "$TMP/short-$s.json"
 	cert render -o "$TMP/short-$s.pdf" "$TMP/short-$s.json" >/dev/null 2>&1
 	set -- $(para "$TMP/short-$s.pdf")
-	is "$1" 1 "short $s course name: the paragraph is one line"
+	is "$1" 2 "short $s course name: the paragraph is two lines"
+	is "$2" "$ref_h" "short $s course name: set at the size of the Latin one"
 done
 
 # --- refusals: a character that no font has ---

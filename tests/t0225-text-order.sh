@@ -1,8 +1,8 @@
 #!/bin/sh
 # pdftotext gives lines that mix directions back in logical order, exactly: a
 # Latin name with an Arabic one inside, a Hebrew name with digits, an Arabic
-# name with Latin words and digits, an Arabic course name inside the
-# Portuguese sentence, brackets; and the same on a page whose text is mostly
+# name with Latin words and digits, the line of the Portuguese sentence with
+# an Arabic course name in it, brackets; and the same on a page whose text is mostly
 # Arabic (poppler reads such a page from the right). Poppler wraps
 # right-to-left runs in U+202B ... U+202C, and the actual text certifica
 # gives such lines has U+200E / U+200F where a run must end: these
@@ -41,14 +41,14 @@ while IFS='|' read -r user course want_user want_course; do
 	cert render -o "$TMP/e$n.pdf" "$TMP/e$n.json" >/dev/null 2>"$TMP/err"
 	ok $? "render '$user' / '$course' exits 0"
 	try "... pdftotext gives the name back: '$want_user'" has_line "$TMP/e$n.pdf" "$want_user"
-	try "... and the sentence: '$want_course'" has_line "$TMP/e$n.pdf" "$want_course"
+	try "... and the sentence's line with it: '$want_course'" has_line "$TMP/e$n.pdf" "$want_course"
 	check "... without warnings" quiet "$TMP/e$n.pdf"
 	cert render -o "$TMP/e$n.again.pdf" "$TMP/e$n.json" >/dev/null 2>&1
 	check "... a second run gives the same bytes" cmp "$TMP/e$n.pdf" "$TMP/e$n.again.pdf"
 done <<'EOF_CASES'
-Ana محمد Silva|مقدمة في البرمجة|Ana محمد Silva|participou do curso مقدمة في البرمجة, com carga horária de 32 horas, realizado de 4 de março de 2024 a 17 de maio de 2024.
-דוד כהן 2024|מבוא 2024|דוד כהן 2024|participou do curso מבוא 2024, com carga horária de 32 horas, realizado de 4 de março de 2024 a 17 de maio de 2024.
-محمد الخطيب Silva 2024|البرمجة بلغة C 101|محمد الخطيب Silva 2024|participou do curso البرمجة بلغة C 101, com carga horária de 32 horas, realizado de 4 de março de 2024 a 17 de maio de 2024.
+Ana محمد Silva|مقدمة في البرمجة|Ana محمد Silva|participou do curso مقدمة في البرمجة, com carga horária de 32 horas, realizado de 4 de
+דוד כהן 2024|מבוא 2024|דוד כהן 2024|participou do curso מבוא 2024, com carga horária de 32 horas, realizado de 4 de março
+محمد الخطيب Silva 2024|البرمجة بلغة C 101|محمد الخطيب Silva 2024|participou do curso البرمجة بلغة C 101, com carga horária de 32 horas, realizado de 4 de
 Ana (محمد) Silva|Turma 3 – מבוא לתכנות 101|Ana (محمد) Silva|participou do curso Turma 3 – מבוא לתכנות 101, com carga horária de 32 horas, realizado
 EOF_CASES
 
