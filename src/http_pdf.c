@@ -195,6 +195,58 @@ static int pdf_failed(struct http_request *rq)
                               "cannot read the certificate's file", NULL);
 }
 
+
+/* A PDF the store keeps itself (a database): read whole, then sent from
+ * memory, ranges included. */
+static int send_stored(struct http_request *rq, const struct store_cert *c,
+                       const struct store_revision *rev, const char *etag)
+{
+    struct buf pdf = BUF_INIT, cd = BUF_INIT;
+    const char *range = http_header(rq, MHD_HTTP_HEADER_RANGE);
+    const char *if_range = http_header(rq, MHD_HTTP_HEADER_IF_RANGE);
+    struct MHD_Response *r;
+    enum range rg = RANGE_NONE;
+    int64_t off = 0, len = 0;
+    char cr[80];
+    int rc, status = MHD_HTTP_OK;
+
+    rc = store_pdf(issue_store(rq->opt->issue), c->id, rev->revision, &pdf, rq->error,
+                   sizeof(rq->error));
+    if (rc != 0) {
+        buf_free(&pdf);
+        return rc > 0 ? 1 : pdf_failed(rq);
+    }
+    if (range && (!if_range || !strcmp(if_range, etag)))
+        rg = parse_range(range, (int64_t)pdf.len, &off, &len);
+    if (rg == RANGE_UNSATISFIABLE) {
+        buf_free(&pdf);
+        return reply_unsatisfiable(rq, (int64_t)pdf.len);
+    }
+    if (rg == RANGE_NONE)
+        len = (int64_t)pdf.len;
+    r = MHD_create_response_from_buffer((size_t)len, pdf.data + off, MHD_RESPMEM_MUST_COPY);
+    if (!r) {
+        buf_free(&pdf);
+        snprintf(rq->error, sizeof(rq->error), "libmicrohttpd refused the response");
+        return pdf_failed(rq);
+    }
+    disposition(&cd, c);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/pdf");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd.data);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
+    if (rg == RANGE_OK) {
+        snprintf(cr, sizeof(cr), "bytes %" PRId64 "-%" PRId64 "/%zu", off, off + len - 1,
+                 pdf.len);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+        status = MHD_HTTP_PARTIAL_CONTENT;
+    }
+    buf_free(&cd);
+    buf_free(&pdf);
+    return http_queue(rq, status, r);
+}
+
 int http_pdf_send(struct http_request *rq, const struct store_cert *c, int revision)
 {
     const struct store_revision *rev = find_revision(c, revision);
@@ -214,6 +266,8 @@ int http_pdf_send(struct http_request *rq, const struct store_cert *c, int revis
     inm = http_header(rq, MHD_HTTP_HEADER_IF_NONE_MATCH);
     if (inm && etag_listed(inm, rev->sha256))
         return reply_not_modified(rq, etag);
+    if (!rev->pdf_path) /* kept in the database */
+        return send_stored(rq, c, rev, etag);
     fd = open_pdf(rq, rev, &size);
     if (fd == -2)
         return 1;

@@ -99,6 +99,21 @@ struct store_pdf_swept {
 int store_pdf_sweep(const char *root, store_pdf_keep_fn keep, void *ctx,
                     struct store_pdf_swept *swept, char *err, size_t errlen);
 
+struct caltime;
+/* What store_put checks of its fields before anything (store_rule.c): the
+ * required ones present, ids positive, certified_at (into when) and send_at
+ * well-formed times. 0, or -1 with err naming the field. */
+int store_fields_check(const struct store_fields *f, struct caltime *when, char *err,
+                       size_t errlen);
+
+/* Tokens (store_token.c): a fresh one, 32 random bytes in base64url, and
+ * its SHA-256; the digest of a presented one. 0, or -1 with err. */
+#define STORE_TOKEN_DIGEST 32
+int store_token_new(char token[64], unsigned char md[STORE_TOKEN_DIGEST], char *err,
+                    size_t errlen);
+int store_token_digest(const char *token, unsigned char md[STORE_TOKEN_DIGEST], char *err,
+                       size_t errlen);
+
 /* Search text (store_fold.c), the same for every backend. A name or course
  * name is folded where its script allows it: invisible format characters
  * (ZWJ, ZWNJ, bidi marks) dropped; Arabic harakat, Quranic marks and tatweel

@@ -35,7 +35,7 @@ int store_sqlite_webhook_token_add(struct store *base, int64_t institution_id, c
         snprintf(err, errlen, "label: use 1 to 63 letters, digits, '.', '_', '-' or '@'");
         return -1;
     }
-    if (store_sqlite_token_new(token, md, err, errlen) < 0)
+    if (store_token_new(token, md, err, errlen) < 0)
         return -1;
     snprintf(taken, sizeof(taken),
              "webhook token '%s' already exists: revoke it first, or give another --label", label);
@@ -122,7 +122,7 @@ int store_sqlite_webhook_token_check(struct store *base, const char *token, int6
     int rc = -1, step;
 
     *institution_id = 0;
-    if (store_sqlite_token_digest(token, md, err, errlen) < 0)
+    if (store_token_digest(token, md, err, errlen) < 0)
         return -1;
     db = store_sqlite_reader_get(st);
     if (sqlite3_prepare_v2(db,
