@@ -150,8 +150,9 @@ static void add_prefix(struct plan *p, const char *w, size_t n)
     struct buf pat = BUF_INIT;
 
     buf_adds(&pat, "%");
-    if (add_words(&pat, w, n) == 0) {
+    if (add_words(&pat, w, n) == 0) { /* only punctuation: a word nothing has */
         buf_free(&pat);
+        buf_adds(&p->where, " AND false");
         return;
     }
     buf_adds(&pat, "%");

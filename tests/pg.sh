@@ -31,7 +31,7 @@ pg_start() {
 	# Trust on 127.0.0.1 only: no other address, no socket outside the folder.
 	printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' >"$PG_DIR/data/pg_hba.conf"
 	for _try in 1 2 3 4 5; do
-		PG_PORT=$(awk -v s="$$$_try$(date +%N)" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
+		PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 		if pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
 			-o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=on" \
 			start >/dev/null 2>&1; then

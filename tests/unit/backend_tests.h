@@ -52,4 +52,18 @@ __attribute__((unused)) static char *test_location(const char *dir)
     return buf_detach(&b, NULL);
 }
 
+/* The first value of one SQL query on the test's database at where (a URI
+ * of test_location), or "" when none. To free(). */
+__attribute__((unused)) static char *test_pg_value(const char *where, const char *sql)
+{
+    PGconn *pg = PQconnectdb(where);
+    PGresult *r = PQexec(pg, sql);
+    char *v = strdup(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0
+                         ? PQgetvalue(r, 0, 0)
+                         : "");
+    PQclear(r);
+    PQfinish(pg);
+    return v;
+}
+
 #endif
