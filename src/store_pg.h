@@ -1,6 +1,7 @@
 /* Internals of the PostgreSQL store backend, shared by its files:
  * store_pg_conn.c (the connection pool, prepared statements, errors),
  * store_pg_schema.c (schema made or upgraded under an advisory lock),
+ * store_pg_sql.c (the prepared statements),
  * store_pg_open.c (open, close, the operations table), store_pg_put.c
  * (puts, batches, revocation, rerender), store_pg_query.c (reads),
  * store_pg_search.c (the staff listing) and store_pg_staff.c (staff accounts
@@ -124,7 +125,7 @@ void store_pg_count(_Atomic uint64_t *counter, uint64_t n);
 /* Make or upgrade the schema to STORE_PG_SCHEMA_VERSION under an advisory
  * lock; refuse a newer one (store_pg_schema.c). */
 int store_pg_schema_ready(struct store_pg *st, PGconn *pg, char *err, size_t errlen);
-/* The SQL of a prepared statement (store_pg_schema.c). */
+/* The SQL of a prepared statement (store_pg_sql.c). */
 const char *store_pg_sql(enum store_pg_q q);
 /* The search text of a row (store_pg_search.c): its name, e-mail, CPF and
  * course name as words separated by single spaces, the fields by " | ",

@@ -98,7 +98,7 @@ int store_pg_staff_list(struct store *base, struct store_staff **out, size_t *n,
     if (!r)
         return -1;
     *n = (size_t)PQntuples(r);
-    *out = xcalloc(*n ? *n : 1, sizeof(**out));
+    *out = *n ? xcalloc(*n, sizeof(**out)) : NULL;
     for (size_t i = 0; i < *n; i++) {
         struct store_staff *s = &(*out)[i];
         store_pg_copy(r, (int)i, 0, s->name, sizeof(s->name));
@@ -244,7 +244,7 @@ int store_pg_webhook_token_list(struct store *base, struct store_webhook_token *
     if (!r)
         return -1;
     *n = (size_t)PQntuples(r);
-    *out = xcalloc(*n ? *n : 1, sizeof(**out));
+    *out = *n ? xcalloc(*n, sizeof(**out)) : NULL;
     for (size_t i = 0; i < *n; i++) {
         struct store_webhook_token *t = &(*out)[i];
         store_pg_copy(r, (int)i, 0, t->label, sizeof(t->label));

@@ -93,6 +93,7 @@ is "$(sql "SELECT count(*) FROM revisions r JOIN certificates c USING (id) WHERE
 
 # --- 3. PostgreSQL stopped in the middle of a stream ---
 python3 "$GEN" 300 --seed 11 --offset 1000 >"$TMP/s.jsonl"
+: >"$TMP/r3"
 post "$A_URL" "$TMP/s.jsonl" 4 >"$TMP/r3" &
 BG_PID=$!
 i=0
