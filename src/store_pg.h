@@ -44,6 +44,7 @@ enum store_pg_q {
     Q_BY_CODE,
     Q_RAW,
     Q_PDF,
+    Q_SAME, /* the latest revision's code when its canonical is this one */
     Q_COUNT
 };
 

@@ -42,6 +42,10 @@ static const char *const sql[Q_COUNT] = {
     [Q_BY_CODE] = "SELECT id, revision FROM revisions WHERE code = $1",
     [Q_RAW] = "SELECT raw FROM revisions WHERE id = $1 AND revision = $2",
     [Q_PDF] = "SELECT pdf FROM revision_files WHERE id = $1 AND revision = $2",
+    [Q_SAME] = "SELECT c.latest, r.code FROM certificates c"
+               " JOIN revisions r ON r.id = c.id AND r.revision = c.latest"
+               " WHERE c.id = $1 AND c.institution_id = $2 AND c.user_id = $3 AND c.course_id = $4"
+               " AND r.canonical = $5",
 };
 
 const char *store_pg_sql(enum store_pg_q q)
