@@ -106,6 +106,31 @@ struct caltime;
 int store_fields_check(const struct store_fields *f, struct caltime *when, char *err,
                        size_t errlen);
 
+/* A search query as every backend reads it (store_query.c). The words of q:
+ * a word of digits with CPF punctuation gives digits() its digits (a prefix
+ * of a word); another word is folded (store_fold_text) and each of its
+ * pieces (store_fold_piece) with a letter, digit or non-ASCII character goes
+ * to piece(), cjk being its count of CJK characters (0: none). 0, with
+ * *nothing set when q had words but none searchable, or -1 with err (too
+ * long, too many words). */
+struct store_words_fn {
+    void (*digits)(void *ctx, const char *d, size_t n);
+    void (*piece)(void *ctx, const char *w, size_t n, size_t cjk);
+};
+int store_query_words(const char *q, const struct store_words_fn *fn, void *ctx, int *nothing,
+                      char *err, size_t errlen);
+enum store_status_filter { STORE_STATUS_ANY, STORE_STATUS_VALID, STORE_STATUS_REVOKED };
+/* The other fields, checked in this order, each error naming its field. */
+struct store_query_norm {
+    const char *type;         /* "participation", "achievement" or NULL */
+    int64_t from_day, to_day; /* yyyyMMdd as a number, 0 when not given */
+    enum store_status_filter status;
+    int page, per_page; /* defaults filled in */
+    int64_t offset;
+};
+int store_query_check(const struct store_query *q, struct store_query_norm *out, char *err,
+                      size_t errlen);
+
 /* Tokens (store_token.c): a fresh one, 32 random bytes in base64url, and
  * its SHA-256; the digest of a presented one. 0, or -1 with err. */
 #define STORE_TOKEN_DIGEST 32

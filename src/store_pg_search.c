@@ -13,15 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "caltime.h"
 #include "store_pg.h"
 #include "utf8.h"
 #include "banned.h"
 
-#define PER_PAGE_DEFAULT 20
-#define PER_PAGE_MAX 100
 #define MAX_PARAMS 96
 
 /* A character that ends a word: ASCII other than letters and digits, and
@@ -134,19 +130,11 @@ static void cond(struct plan *p, const char *fmt, char *v)
     }
 }
 
-static int is_digit(unsigned char c)
+/* Words (a piece of other characters than CJK, or a CPF's digits) as a
+ * prefix phrase. */
+static void add_prefix(void *ctx, const char *w, size_t n)
 {
-    return c >= '0' && c <= '9';
-}
-
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* A piece of text (not a CJK run): its words as a prefix phrase. */
-static void add_prefix(struct plan *p, const char *w, size_t n)
-{
+    struct plan *p = ctx;
     struct buf pat = BUF_INIT;
 
     buf_adds(&pat, "%");
@@ -159,99 +147,26 @@ static void add_prefix(struct plan *p, const char *w, size_t n)
     cond(p, "c.search_doc LIKE lower(unaccent($%d::text))", buf_detach(&pat, NULL));
 }
 
-static void add_piece(struct plan *p, const char *w, size_t n, size_t cjk)
+/* A piece of a folded word (store_query_words): two CJK characters or more
+ * are the phrase of their bigrams, anything else a prefix. */
+static void add_piece(void *ctx, const char *w, size_t n, size_t cjk)
 {
     struct buf grams = BUF_INIT, pat = BUF_INIT;
     char *piece;
 
     if (cjk < 2) {
-        add_prefix(p, w, n);
+        add_prefix(ctx, w, n);
         return;
     }
     piece = xstrndup(w, n);
     store_fold_grams(piece, &grams);
     buf_addf(&pat, "%% %s %%", grams.data ? grams.data : "");
-    cond(p, "c.search_grams LIKE $%d::text", buf_detach(&pat, NULL));
+    cond(ctx, "c.search_grams LIKE $%d::text", buf_detach(&pat, NULL));
     buf_free(&grams);
     free(piece);
 }
 
-/* As the SQLite store's add_word: digits with CPF punctuation are their
- * digits; other words are folded and cut into pieces. 0 when nothing in it
- * can match. */
-static int add_word(struct plan *p, const char *w, size_t n)
-{
-    size_t digits = 0, punct = 0, off = 0;
-    char *word, *folded;
-    int searchable = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)w[i];
-        if (is_digit(c))
-            digits++;
-        else if (c == '.' || c == '-' || c == '/')
-            punct++;
-    }
-    if (digits && digits + punct == n) {
-        struct buf d = BUF_INIT;
-        for (size_t i = 0; i < n; i++)
-            if (is_digit((unsigned char)w[i]))
-                buf_addc(&d, w[i]);
-        add_prefix(p, d.data, d.len);
-        buf_free(&d);
-        return 1;
-    }
-    word = xstrndup(w, n);
-    folded = store_fold_text(word);
-    if (folded) {
-        free(word);
-        word = folded;
-    }
-    n = strlen(word);
-    while (off < n) {
-        size_t skip, cjk, len = store_fold_piece(word + off, n - off, &skip, &cjk);
-        int keep = cjk > 0;
-        for (size_t i = off + skip; i < off + skip + len && !keep; i++)
-            keep = (unsigned char)word[i] >= 0x80 || !is_separator((unsigned char)word[i]);
-        if (keep)
-            add_piece(p, word + off + skip, len, cjk);
-        searchable |= keep;
-        off += skip + len;
-        if (len == 0 && skip == 0)
-            break;
-    }
-    free(word);
-    return searchable;
-}
-
-static int plan_words(struct plan *p, const char *q, char *err, size_t errlen)
-{
-    size_t words = 0, kept = 0;
-
-    if (!q)
-        return 0;
-    if (strlen(q) > STORE_Q_MAX_BYTES) {
-        snprintf(err, errlen, "q: too long (at most %d bytes)", STORE_Q_MAX_BYTES);
-        return -1;
-    }
-    while (*q) {
-        size_t n = 0;
-        while (is_space(*q))
-            q++;
-        while (q[n] && !is_space(q[n]))
-            n++;
-        if (n == 0)
-            break;
-        if (++words > STORE_Q_MAX_WORDS) {
-            snprintf(err, errlen, "q: too many words (at most %d)", STORE_Q_MAX_WORDS);
-            return -1;
-        }
-        kept += (size_t)add_word(p, q, n);
-        q += n;
-    }
-    p->nothing = words > 0 && kept == 0;
-    return 0;
-}
+static const struct store_words_fn pg_words = {add_prefix, add_piece};
 
 static char *num(int64_t v)
 {
@@ -262,17 +177,13 @@ static char *num(int64_t v)
 
 static int plan_make(const struct store_query *q, struct plan *p, char *err, size_t errlen)
 {
-    struct caltime d;
+    struct store_query_norm n;
     struct buf to = BUF_INIT;
 
     memset(p, 0, sizeof(*p));
-    if (plan_words(p, q->q, err, errlen) < 0)
+    if (store_query_words(q->q, &pg_words, p, &p->nothing, err, errlen) < 0 ||
+        store_query_check(q, &n, err, errlen) < 0)
         return -1;
-    if (q->course_id < 0 || q->institution_id < 0) {
-        snprintf(err, errlen, "%s: must be a positive integer",
-                 q->course_id < 0 ? "course_id" : "institution_id");
-        return -1;
-    }
     if (q->course_id)
         cond(p, "c.course_id = $%d::bigint", num(q->course_id));
     if (q->institution_id)
@@ -282,50 +193,21 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
         cond(p, "c.institution_id = $%d::bigint", num(q->scope.institution_id));
     if (q->scope.school_id)
         cond(p, "c.school_id = $%d::bigint", num(q->scope.school_id));
-    if (q->type && *q->type) {
-        if (strcasecmp(q->type, "participation") != 0 && strcasecmp(q->type, "achievement") != 0) {
-            snprintf(err, errlen, "type: must be 'participation' or 'achievement'");
-            return -1;
-        }
-        cond(p, "c.type = $%d::text",
-             xstrdup(strcasecmp(q->type, "participation") == 0 ? "participation" : "achievement"));
-    }
-    if (q->from && *q->from) {
-        if (caltime_parse_date(q->from, &d) < 0) {
-            snprintf(err, errlen, "from: expected a date 'yyyy-MM-dd'");
-            return -1;
-        }
+    if (n.type)
+        cond(p, "c.type = $%d::text", xstrdup(n.type));
+    if (n.from_day)
         cond(p, "c.certified_at >= $%d::text", xstrdup(q->from));
-    }
-    if (q->to && *q->to) {
-        if (caltime_parse_date(q->to, &d) < 0) {
-            snprintf(err, errlen, "to: expected a date 'yyyy-MM-dd'");
-            return -1;
-        }
+    if (n.to_day) {
         buf_addf(&to, "%s 23:59:59", q->to);
         cond(p, "c.certified_at <= $%d::text", buf_detach(&to, NULL));
     }
-    if (q->status && *q->status) {
-        if (strcasecmp(q->status, "valid") == 0) {
-            buf_adds(&p->where, " AND NOT c.revoked");
-        } else if (strcasecmp(q->status, "revoked") == 0) {
-            buf_adds(&p->where, " AND c.revoked");
-        } else {
-            snprintf(err, errlen, "status: must be 'valid' or 'revoked'");
-            return -1;
-        }
-    }
-    if (q->page < 0) {
-        snprintf(err, errlen, "page: must be 1 or more");
-        return -1;
-    }
-    if (q->per_page < 0 || q->per_page > PER_PAGE_MAX) {
-        snprintf(err, errlen, "per_page: must be from 1 to %d", PER_PAGE_MAX);
-        return -1;
-    }
-    p->page = q->page ? q->page : 1;
-    p->per_page = q->per_page ? q->per_page : PER_PAGE_DEFAULT;
-    p->offset = (int64_t)(p->page - 1) * p->per_page;
+    if (n.status == STORE_STATUS_VALID)
+        buf_adds(&p->where, " AND NOT c.revoked");
+    else if (n.status == STORE_STATUS_REVOKED)
+        buf_adds(&p->where, " AND c.revoked");
+    p->page = n.page;
+    p->per_page = n.per_page;
+    p->offset = n.offset;
     return 0;
 }
 
