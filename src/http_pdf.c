@@ -196,19 +196,43 @@ static int pdf_failed(struct http_request *rq)
 }
 
 
+/* The headers of a PDF answer (the whole file, or the range off..off+len of
+ * its size bytes); returns its status. */
+static int pdf_headers(struct MHD_Response *r, const struct store_cert *c, const char *etag,
+                       enum range rg, int64_t off, int64_t len, int64_t size)
+{
+    struct buf cd = BUF_INIT;
+    char cr[80];
+    int status = MHD_HTTP_OK;
+
+    disposition(&cd, c);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/pdf");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd.data);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
+    if (rg == RANGE_OK) {
+        snprintf(cr, sizeof(cr), "bytes %" PRId64 "-%" PRId64 "/%" PRId64, off, off + len - 1,
+                 size);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+        status = MHD_HTTP_PARTIAL_CONTENT;
+    }
+    buf_free(&cd);
+    return status;
+}
+
 /* A PDF the store keeps itself (a database): read whole, then sent from
  * memory, ranges included. */
 static int send_stored(struct http_request *rq, const struct store_cert *c,
                        const struct store_revision *rev, const char *etag)
 {
-    struct buf pdf = BUF_INIT, cd = BUF_INIT;
+    struct buf pdf = BUF_INIT;
     const char *range = http_header(rq, MHD_HTTP_HEADER_RANGE);
     const char *if_range = http_header(rq, MHD_HTTP_HEADER_IF_RANGE);
     struct MHD_Response *r;
     enum range rg = RANGE_NONE;
-    int64_t off = 0, len = 0;
-    char cr[80];
-    int rc, status = MHD_HTTP_OK;
+    int64_t off = 0, len = 0, size;
+    int rc;
 
     rc = store_pdf(issue_store(rq->opt->issue), c->id, rev->revision, &pdf, rq->error,
                    sizeof(rq->error));
@@ -230,21 +254,9 @@ static int send_stored(struct http_request *rq, const struct store_cert *c,
         snprintf(rq->error, sizeof(rq->error), "libmicrohttpd refused the response");
         return pdf_failed(rq);
     }
-    disposition(&cd, c);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/pdf");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd.data);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
-    if (rg == RANGE_OK) {
-        snprintf(cr, sizeof(cr), "bytes %" PRId64 "-%" PRId64 "/%zu", off, off + len - 1,
-                 pdf.len);
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-        status = MHD_HTTP_PARTIAL_CONTENT;
-    }
-    buf_free(&cd);
+    size = (int64_t)pdf.len;
     buf_free(&pdf);
-    return http_queue(rq, status, r);
+    return http_queue(rq, pdf_headers(r, c, etag, rg, off, len, size), r);
 }
 
 int http_pdf_send(struct http_request *rq, const struct store_cert *c, int revision)
@@ -252,11 +264,10 @@ int http_pdf_send(struct http_request *rq, const struct store_cert *c, int revis
     const struct store_revision *rev = find_revision(c, revision);
     const char *inm, *range, *if_range;
     struct MHD_Response *r;
-    struct buf cd = BUF_INIT;
-    char etag[72], cr[80];
+    char etag[72];
     int64_t size = 0, off = 0, len = 0;
     enum range rg = RANGE_NONE;
-    int fd, status = MHD_HTTP_OK, rc;
+    int fd;
 
     if (!rev)
         return http_reply_problem(rq, MHD_HTTP_NOT_FOUND, 0, H_NOT_FOUND_TITLE, H_CERT_NOT_FOUND,
@@ -289,19 +300,5 @@ int http_pdf_send(struct http_request *rq, const struct store_cert *c, int revis
         snprintf(rq->error, sizeof(rq->error), "libmicrohttpd refused the file response");
         return pdf_failed(rq);
     }
-    disposition(&cd, c);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/pdf");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd.data);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
-    if (rg == RANGE_OK) {
-        snprintf(cr, sizeof(cr), "bytes %" PRId64 "-%" PRId64 "/%" PRId64, off, off + len - 1,
-                 size);
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-        status = MHD_HTTP_PARTIAL_CONTENT;
-    }
-    buf_free(&cd);
-    rc = http_queue(rq, status, r);
-    return rc;
+    return http_queue(rq, pdf_headers(r, c, etag, rg, off, len, size), r);
 }

@@ -100,11 +100,12 @@ int store_pdf_sweep(const char *root, store_pdf_keep_fn keep, void *ctx,
                     struct store_pdf_swept *swept, char *err, size_t errlen);
 
 struct caltime;
-/* What store_put checks of its fields before anything (store_rule.c): the
- * required ones present, ids positive, certified_at (into when) and send_at
- * well-formed times. 0, or -1 with err naming the field. */
-int store_fields_check(const struct store_fields *f, struct caltime *when, char *err,
-                       size_t errlen);
+/* What store_put checks before anything (store_rule.c): a renderer given
+ * (have_fn), the required fields present, ids positive, certified_at (into
+ * when) and send_at well-formed times, the event's size; and the id of the
+ * triple into id. 0, or -1 with err naming the field. */
+int store_put_check(const struct store_fields *f, int have_fn, struct caltime *when,
+                    char id[STORE_ID_MAX], char *err, size_t errlen);
 
 /* A search query as every backend reads it (store_query.c). The words of q:
  * a word of digits with CPF punctuation gives digits() its digits (a prefix
@@ -138,6 +139,15 @@ int store_token_new(char token[64], unsigned char md[STORE_TOKEN_DIGEST], char *
                     size_t errlen);
 int store_token_digest(const char *token, unsigned char md[STORE_TOKEN_DIGEST], char *err,
                        size_t errlen);
+/* A new staff token, once name (store_staff_name_valid) and scope (NULL: all;
+ * a school needs its institution) are checked. 0, or -1 with err. */
+int store_staff_token_new(const char *name, const struct store_scope *scope, char token[64],
+                          unsigned char md[STORE_TOKEN_DIGEST], char *err, size_t errlen);
+/* A new webhook token, once institution_id (> 0) and *label are checked;
+ * a NULL *label becomes "institution-ID" in deflabel. 0, or -1 with err. */
+int store_webhook_token_new(int64_t institution_id, const char **label, char deflabel[64],
+                            char token[64], unsigned char md[STORE_TOKEN_DIGEST], char *err,
+                            size_t errlen);
 
 /* Search text (store_fold.c), the same for every backend. A name or course
  * name is folded where its script allows it: invisible format characters

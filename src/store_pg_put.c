@@ -320,17 +320,8 @@ int store_pg_put_op(struct store *base, const struct store_fields *f, store_rend
         res = &local;
     memset(res, 0, sizeof(*res));
     memset(&j, 0, sizeof(j));
-    if (!fn) {
-        snprintf(err, errlen, "cannot archive: no renderer given");
+    if (store_put_check(f, fn != NULL, &when, j.t.id, err, errlen) < 0)
         return -1;
-    }
-    if (store_fields_check(f, &when, err, errlen) < 0)
-        return -1;
-    if (f->raw_len > 1000000000 ||
-        store_id_make(f->institution_id, f->user_id, f->course_id, j.t.id) < 0) {
-        snprintf(err, errlen, "cannot archive: event too large or libcrypto failed");
-        return -1;
-    }
     j.f = f;
     snprintf(j.inst, sizeof(j.inst), "%" PRId64, f->institution_id);
     snprintf(j.user, sizeof(j.user), "%" PRId64, f->user_id);

@@ -13,7 +13,6 @@
 #include "store_pg.h"
 #include "banned.h"
 
-#define NAME_MAX_LEN 63
 
 /* One statement of text parameters, v[0..n), on a pooled connection: the
  * result (to PQclear) or NULL with err (unique_msg when a unique key refused). */
@@ -50,20 +49,9 @@ int store_pg_staff_add(struct store *base, const char *name, const struct store_
     const char *v[5] = {name, hex, now, inst, school};
     PGresult *r;
 
-    token[0] = '\0';
     if (!scope)
         scope = &none;
-    if (!store_staff_name_valid(name)) {
-        snprintf(err, errlen, "name: use 1 to %d letters, digits, '.', '_', '-' or '@'",
-                 NAME_MAX_LEN);
-        return -1;
-    }
-    if (scope->institution_id < 0 || scope->school_id < 0 ||
-        (scope->school_id && !scope->institution_id)) {
-        snprintf(err, errlen, "scope: a school needs its institution, both positive integers");
-        return -1;
-    }
-    if (store_token_new(token, md, err, errlen) < 0)
+    if (store_staff_token_new(name, scope, token, md, err, errlen) < 0)
         return -1;
     hex_of(md, hex);
     store_now_utc(now);
@@ -193,20 +181,7 @@ int store_pg_webhook_token_add(struct store *base, int64_t institution_id, const
     const char *v[4];
     PGresult *r;
 
-    token[0] = '\0';
-    if (institution_id <= 0) {
-        snprintf(err, errlen, "institution: must be a positive integer");
-        return -1;
-    }
-    if (!label) {
-        snprintf(deflabel, sizeof(deflabel), "institution-%" PRId64, institution_id);
-        label = deflabel;
-    }
-    if (!store_staff_name_valid(label)) {
-        snprintf(err, errlen, "label: use 1 to 63 letters, digits, '.', '_', '-' or '@'");
-        return -1;
-    }
-    if (store_token_new(token, md, err, errlen) < 0)
+    if (store_webhook_token_new(institution_id, &label, deflabel, token, md, err, errlen) < 0)
         return -1;
     hex_of(md, hex);
     store_now_utc(now);

@@ -1,7 +1,7 @@
 /* The rules of store_put that every backend applies: which fields it needs,
  * and whether an event for a certificate is a new revision, the same content
  * again, or a late delivery of an older state (stale), by its content and its
- * event.send_at. Pure. */
+ * event.send_at. Pure, but for the hash of the id. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,8 +9,8 @@
 #include "store_int.h"
 #include "banned.h"
 
-int store_fields_check(const struct store_fields *f, struct caltime *when, char *err,
-                       size_t errlen)
+static int fields_check(const struct store_fields *f, struct caltime *when, char *err,
+                        size_t errlen)
 {
     struct caltime sent;
     const char *need[] = {f->user_name, f->user_email,   f->course_name,  f->school_name,
@@ -40,6 +40,23 @@ int store_fields_check(const struct store_fields *f, struct caltime *when, char 
     return 0;
 }
 
+
+int store_put_check(const struct store_fields *f, int have_fn, struct caltime *when,
+                    char id[STORE_ID_MAX], char *err, size_t errlen)
+{
+    if (!have_fn) {
+        snprintf(err, errlen, "cannot archive: no renderer given");
+        return -1;
+    }
+    if (fields_check(f, when, err, errlen) < 0)
+        return -1;
+    if (f->raw_len > 1000000000 ||
+        store_id_make(f->institution_id, f->user_id, f->course_id, id) < 0) {
+        snprintf(err, errlen, "cannot archive: event too large or libcrypto failed");
+        return -1;
+    }
+    return 0;
+}
 
 enum store_outcome store_decide(const char *latest_canonical, const char *latest_send_at,
                                 int earlier_same, const struct store_fields *f)

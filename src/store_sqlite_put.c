@@ -206,17 +206,8 @@ int store_sqlite_put(struct store *base, const struct store_fields *f, store_ren
     if (!res)
         res = &local;
     memset(res, 0, sizeof(*res));
-    if (!fn) {
-        snprintf(err, errlen, "cannot archive: no renderer given");
+    if (store_put_check(f, fn != NULL, &when, t.id, err, errlen) < 0)
         return -1;
-    }
-    if (store_fields_check(f, &when, err, errlen) < 0)
-        return -1;
-    if (f->raw_len > 1000000000 ||
-        store_id_make(f->institution_id, f->user_id, f->course_id, t.id) < 0) {
-        snprintf(err, errlen, "cannot archive: event too large or libcrypto failed");
-        return -1;
-    }
 
     owner = store_sqlite_gate_enter(st);
     stripe = store_sqlite_stripe(st, t.id);

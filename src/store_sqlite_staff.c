@@ -14,7 +14,6 @@
 #include "banned.h"
 
 #define DIGEST_BYTES 32
-#define NAME_MAX_LEN 63 /* as store_staff_name_valid says */
 
 int store_sqlite_staff_add(struct store *base, const char *name, const struct store_scope *scope,
                            char token[64], char *err, size_t errlen)
@@ -26,20 +25,9 @@ int store_sqlite_staff_add(struct store *base, const char *name, const struct st
     char now[20];
     int rc = -1, owner, step;
 
-    token[0] = '\0';
     if (!scope)
         scope = &none;
-    if (!store_staff_name_valid(name)) {
-        snprintf(err, errlen, "name: use 1 to %d letters, digits, '.', '_', '-' or '@'",
-                 NAME_MAX_LEN);
-        return -1;
-    }
-    if (scope->institution_id < 0 || scope->school_id < 0 ||
-        (scope->school_id && !scope->institution_id)) {
-        snprintf(err, errlen, "scope: a school needs its institution, both positive integers");
-        return -1;
-    }
-    if (store_token_new(token, md, err, errlen) < 0)
+    if (store_staff_token_new(name, scope, token, md, err, errlen) < 0)
         return -1;
     store_now_utc(now);
 

@@ -1,5 +1,6 @@
 /* Tokens of staff accounts and webhooks, the same for every backend: a fresh
  * one is 32 random bytes in base64url, and a store keeps only its SHA-256. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,4 +42,40 @@ int store_token_new(char token[64], unsigned char md[DIGEST_BYTES], char *err, s
         return -1;
     }
     return 0;
+}
+
+int store_staff_token_new(const char *name, const struct store_scope *scope, char token[64],
+                          unsigned char md[DIGEST_BYTES], char *err, size_t errlen)
+{
+    token[0] = '\0';
+    if (!store_staff_name_valid(name)) {
+        snprintf(err, errlen, "name: use 1 to 63 letters, digits, '.', '_', '-' or '@'");
+        return -1;
+    }
+    if (scope && (scope->institution_id < 0 || scope->school_id < 0 ||
+                  (scope->school_id && !scope->institution_id))) {
+        snprintf(err, errlen, "scope: a school needs its institution, both positive integers");
+        return -1;
+    }
+    return store_token_new(token, md, err, errlen);
+}
+
+int store_webhook_token_new(int64_t institution_id, const char **label, char deflabel[64],
+                            char token[64], unsigned char md[DIGEST_BYTES], char *err,
+                            size_t errlen)
+{
+    token[0] = '\0';
+    if (institution_id <= 0) {
+        snprintf(err, errlen, "institution: must be a positive integer");
+        return -1;
+    }
+    if (!*label) {
+        snprintf(deflabel, 64, "institution-%" PRId64, institution_id);
+        *label = deflabel;
+    }
+    if (!store_staff_name_valid(*label)) {
+        snprintf(err, errlen, "label: use 1 to 63 letters, digits, '.', '_', '-' or '@'");
+        return -1;
+    }
+    return store_token_new(token, md, err, errlen);
 }

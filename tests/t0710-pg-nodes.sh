@@ -71,6 +71,10 @@ for id in $(awk '$2 == 201 { print $3 }' "$TMP/r1" | head -n 10); do
 	done
 done
 is "$bad" 0 "each PDF is served by both nodes with the SHA-256 the database keeps"
+id=$(awk '$2 == 201 { print $3; exit }' "$TMP/r1")
+is "$(curl -s -o "$TMP/part" -w '%{http_code}' -H 'Range: bytes=0-4' \
+	-H "Authorization: Bearer $STAFF" "$B_URL/certificates/$id.pdf"):$(cat "$TMP/part")" \
+	"206:%PDF-" "a range of a PDF from the database: 206 with those bytes"
 is "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $STAFF" \
 	"$B_URL/certificates?q=escola")" 200 "node b searches what node a archived"
 
