@@ -42,6 +42,24 @@ is "$(pg_sql fresh "SELECT count(*) FROM pg_extension WHERE extname IN ('unaccen
 is "$(pg_sql fresh "SELECT length(token_sha256) FROM staff WHERE name = 'alice'")" 32 \
 	"only the token's SHA-256 is kept"
 
+# The archive commands on a database store: import (batches), rerender, revoke.
+pg_newdb cli
+CLI=$PG_URI
+cert import "$TOP/examples/events.jsonl" --store "$CLI" >"$TMP/out" 2>&1
+is "$?:$(grep -c '3 issued' "$TMP/out")" 0:1 "import of 3 events into the database: 3 issued"
+cert import "$TOP/examples/events.jsonl" --store "$CLI" >"$TMP/out" 2>&1
+is "$?:$(grep -c '3 unchanged' "$TMP/out")" 0:1 "importing them again: 3 unchanged"
+try "rerender on the database" cert rerender --store "$CLI"
+is "$(pg_sql cli 'SELECT count(*) FROM revisions WHERE generation = 1')" 3 \
+	"every latest revision re-made once (generation 1)"
+is "$(pg_sql cli 'SELECT count(*) FROM revisions r JOIN revision_files f USING (id, revision)
+	WHERE r.sha256 = encode(sha256(f.pdf), '"'hex'"') AND r.size = length(f.pdf)')" 3 \
+	"and each new PDF matches its SHA-256 and size"
+id=$(pg_sql cli 'SELECT id FROM certificates ORDER BY id LIMIT 1')
+try "revoke on the database" cert revoke "$id" --reason "emitido por engano" --store "$CLI"
+is "$(pg_sql cli "SELECT revoked, revoke_reason FROM certificates WHERE id = '$id'")" \
+	"t|emitido por engano" "the certificate is revoked with its reason"
+
 # Two processes opening a new database at once: one schema, no error.
 pg_newdb twice
 cert staff list --store "$PG_URI" >"$TMP/a.out" 2>&1 &
