@@ -58,9 +58,18 @@ int store_pg_state(const PGresult *r, const char *state)
 PGconn *store_pg_connect(struct store_pg *st, int prepare, char *err, size_t errlen)
 {
     /* Ours first: what the URI says overrides them. */
-    const char *keys[] = {"connect_timeout", "application_name", "keepalives_idle",
-                          "keepalives_interval", "keepalives_count", "dbname", NULL};
-    const char *vals[] = {STORE_PG_CONNECT_TIMEOUT, "certifica", "10", "5", "3", st->conninfo,
+    const char *keys[] = {"connect_timeout",     "application_name", "keepalives_idle",
+                          "keepalives_interval", "keepalives_count", "options",
+                          "dbname",              NULL};
+    /* No statement, lock wait or forgotten transaction holds a thread for
+     * long when the database hangs instead of going down. */
+    const char *vals[] = {STORE_PG_CONNECT_TIMEOUT,
+                          "certifica",
+                          "10",
+                          "5",
+                          "3",
+                          "-c statement_timeout=30s -c idle_in_transaction_session_timeout=60s",
+                          st->conninfo,
                           NULL};
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
     PGresult *r;
