@@ -24,7 +24,7 @@
 #include "store_int.h"
 
 #define STORE_PG_SCHEMA_VERSION 1
-#define STORE_PG_POOL_MAX 64       /* connections per store, made as threads need them */
+#define STORE_PG_POOL_MAX 64         /* connections per store, made as threads need them */
 #define STORE_PG_CONNECT_TIMEOUT "3" /* seconds, unless the URI says otherwise */
 
 /* Statements prepared on every connection when it is made. */
@@ -105,8 +105,8 @@ int store_pg_exec(struct store_pg *st, PGconn *pg, const char *sql, const char *
  * PQclear, or NULL with err when it did not give want (PGRES_COMMAND_OK or
  * PGRES_TUPLES_OK). */
 PGresult *store_pg_run(struct store_pg *st, PGconn *pg, enum store_pg_q q, int n,
-                       const char *const *v, const int *lens, ExecStatusType want,
-                       const char *what, char *err, size_t errlen);
+                       const char *const *v, const int *lens, ExecStatusType want, const char *what,
+                       char *err, size_t errlen);
 /* The same for SQL made on the spot (text parameters only). */
 PGresult *store_pg_query(struct store_pg *st, PGconn *pg, const char *sql, int n,
                          const char *const *v, const char *what, char *err, size_t errlen);
@@ -139,14 +139,13 @@ int store_pg_put_op(struct store *st, const struct store_fields *f, store_render
                     struct store_result *res, char *err, size_t errlen);
 int store_pg_batch_begin(struct store *st, char *err, size_t errlen);
 int store_pg_batch_end(struct store *st, char *err, size_t errlen);
-int store_pg_revoke(struct store *st, const char *id, const char *reason, char *err,
-                    size_t errlen);
+int store_pg_revoke(struct store *st, const char *id, const char *reason, char *err, size_t errlen);
 int store_pg_rerender(struct store *st, const char *since, store_rerender_fn fn, void *ctx,
                       size_t *count, char *err, size_t errlen);
 int store_pg_get_op(struct store *st, const struct store_scope *scope, const char *id,
                     struct store_cert *out, char *err, size_t errlen);
-int store_pg_get_by_code(struct store *st, const char *code, struct store_cert *out,
-                         int *revision, char *err, size_t errlen);
+int store_pg_get_by_code(struct store *st, const char *code, struct store_cert *out, int *revision,
+                         char *err, size_t errlen);
 int store_pg_raw_event(struct store *st, const char *id, int revision, struct buf *out, char *err,
                        size_t errlen);
 int store_pg_pdf(struct store *st, const char *id, int revision, struct buf *out, char *err,
@@ -168,8 +167,7 @@ int store_pg_webhook_token_add(struct store *st, int64_t institution_id, const c
                                char token[64], char *err, size_t errlen);
 int store_pg_webhook_token_list(struct store *st, struct store_webhook_token **out, size_t *n,
                                 char *err, size_t errlen);
-int store_pg_webhook_token_revoke(struct store *st, const char *label, char *err,
-                                  size_t errlen);
+int store_pg_webhook_token_revoke(struct store *st, const char *label, char *err, size_t errlen);
 int store_pg_webhook_token_check(struct store *st, const char *token, int64_t *institution_id,
                                  char *err, size_t errlen);
 

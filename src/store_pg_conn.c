@@ -58,9 +58,9 @@ int store_pg_state(const PGresult *r, const char *state)
 PGconn *store_pg_connect(struct store_pg *st, int prepare, char *err, size_t errlen)
 {
     /* Ours first: what the URI says overrides them. */
-    const char *keys[] = {"connect_timeout",     "application_name", "keepalives_idle",
-                          "keepalives_interval", "keepalives_count", "options",
-                          "dbname",              NULL};
+    const char *keys[] = {
+        "connect_timeout",  "application_name", "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "options",          "dbname",          NULL};
     /* No statement, lock wait or forgotten transaction holds a thread for
      * long when the database hangs instead of going down. */
     const char *vals[] = {STORE_PG_CONNECT_TIMEOUT,
@@ -196,8 +196,8 @@ static PGresult *checked(struct store_pg *st, PGconn *pg, PGresult *r, ExecStatu
 }
 
 PGresult *store_pg_run(struct store_pg *st, PGconn *pg, enum store_pg_q q, int n,
-                       const char *const *v, const int *lens, ExecStatusType want,
-                       const char *what, char *err, size_t errlen)
+                       const char *const *v, const int *lens, ExecStatusType want, const char *what,
+                       char *err, size_t errlen)
 {
     char name[16];
     int formats[16] = {0}, plens[16] = {0};

@@ -84,8 +84,8 @@ static void tx_abort(struct store_pg *st, PGconn *pg, int owner)
         return;
     }
     if (owner)
-        store_pg_exec(st, pg, "ROLLBACK TO SAVEPOINT put; RELEASE SAVEPOINT put", "write",
-                      ignored, sizeof(ignored));
+        store_pg_exec(st, pg, "ROLLBACK TO SAVEPOINT put; RELEASE SAVEPOINT put", "write", ignored,
+                      sizeof(ignored));
     else if (PQtransactionStatus(pg) != PQTRANS_IDLE)
         store_pg_exec(st, pg, "ROLLBACK", "write", ignored, sizeof(ignored));
 }
@@ -102,11 +102,11 @@ static int decide(struct store_pg *st, PGconn *pg, struct put_job *j, struct sto
                   char *err, size_t errlen)
 {
     const struct store_fields *f = j->f;
-    const char *claim[] = {j->t.id,        j->inst,        j->user,         j->course,
-                           j->school,      f->user_name,   f->user_email,   f->user_cpf,
-                           f->course_name, f->school_name, f->workload,     f->type,
-                           f->certified_at, f->concluded_at, f->enrolled_at,
-                           f->has_approval_rate ? j->rate : NULL};
+    const char *claim[] = {
+        j->t.id,         j->inst,         j->user,        j->course,
+        j->school,       f->user_name,    f->user_email,  f->user_cpf,
+        f->course_name,  f->school_name,  f->workload,    f->type,
+        f->certified_at, f->concluded_at, f->enrolled_at, f->has_approval_rate ? j->rate : NULL};
     const char *id[] = {j->t.id, j->rev, f->canonical};
     PGresult *r;
     enum store_outcome o;
@@ -140,8 +140,8 @@ static int decide(struct store_pg *st, PGconn *pg, struct put_job *j, struct sto
             return -1;
         }
         if (strcmp(PQgetvalue(r, 0, 0), f->canonical) != 0) {
-            PGresult *e = store_pg_run(st, pg, Q_EARLIER, 3, id, NULL, PGRES_TUPLES_OK, "read",
-                                       err, errlen);
+            PGresult *e =
+                store_pg_run(st, pg, Q_EARLIER, 3, id, NULL, PGRES_TUPLES_OK, "read", err, errlen);
             if (!e) {
                 PQclear(r);
                 return -1;
@@ -170,8 +170,8 @@ static int decide(struct store_pg *st, PGconn *pg, struct put_job *j, struct sto
 }
 
 /* The rows of the new revision, its PDF, and the certificate's fields. */
-static int write_revision(struct store_pg *st, PGconn *pg, struct put_job *j,
-                          const struct buf *pdf, char *err, size_t errlen)
+static int write_revision(struct store_pg *st, PGconn *pg, struct put_job *j, const struct buf *pdf,
+                          char *err, size_t errlen)
 {
     const struct store_fields *f = j->f;
     char sha[65], size[24], now[20];
@@ -247,8 +247,8 @@ static int write_revision(struct store_pg *st, PGconn *pg, struct put_job *j,
 
 /* A redelivery, the common case, in one read without a lock: the latest
  * committed revision has the same content. 1 yes (res filled), 0 no, -1. */
-static int same_again(struct store_pg *st, PGconn *pg, struct put_job *j,
-                      struct store_result *res, char *err, size_t errlen)
+static int same_again(struct store_pg *st, PGconn *pg, struct put_job *j, struct store_result *res,
+                      char *err, size_t errlen)
 {
     const char *v[] = {j->t.id, j->inst, j->user, j->course, j->f->canonical};
     PGresult *r = store_pg_run(st, pg, Q_SAME, 5, v, NULL, PGRES_TUPLES_OK, "read", err, errlen);
@@ -307,8 +307,8 @@ fail:
     return -1;
 }
 
-int store_pg_put_op(struct store *base, const struct store_fields *f, store_render_fn fn,
-                    void *ctx, struct store_result *res, char *err, size_t errlen)
+int store_pg_put_op(struct store *base, const struct store_fields *f, store_render_fn fn, void *ctx,
+                    struct store_result *res, char *err, size_t errlen)
 {
     struct store_pg *st = store_pg_of(base);
     struct store_result local;
@@ -452,8 +452,8 @@ int store_pg_revoke(struct store *base, const char *id, const char *reason, char
 
 /* Re-make the latest revision's PDF of id in one transaction, holding its
  * row. 0 done, 1 gone meanwhile, -1 error. */
-static int remake(struct store_pg *st, PGconn *pg, const char *id, store_rerender_fn fn,
-                  void *ctx, char *err, size_t errlen)
+static int remake(struct store_pg *st, PGconn *pg, const char *id, store_rerender_fn fn, void *ctx,
+                  char *err, size_t errlen)
 {
     struct store_ticket t = {0};
     struct buf pdf = BUF_INIT;

@@ -171,8 +171,8 @@ static int read_bytes(struct store_pg *st, enum store_pg_q q, const char *id, in
     return rc;
 }
 
-int store_pg_raw_event(struct store *base, const char *id, int revision, struct buf *out,
-                       char *err, size_t errlen)
+int store_pg_raw_event(struct store *base, const char *id, int revision, struct buf *out, char *err,
+                       size_t errlen)
 {
     return read_bytes(store_pg_of(base), Q_RAW, id, revision, out, err, errlen);
 }

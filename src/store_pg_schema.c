@@ -79,8 +79,8 @@ static int extensions(struct store_pg *st, PGconn *pg, char *err, size_t errlen)
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         const char *v[] = {names[i]};
-        PGresult *r = store_pg_query(st, pg, "SELECT 1 FROM pg_extension WHERE extname = $1", 1,
-                                     v, "read", err, errlen);
+        PGresult *r = store_pg_query(st, pg, "SELECT 1 FROM pg_extension WHERE extname = $1", 1, v,
+                                     "read", err, errlen);
         int have;
         if (!r)
             return -1;
@@ -154,11 +154,10 @@ int store_pg_schema_ready(struct store_pg *st, PGconn *pg, char *err, size_t err
     if (version == 0 && create(st, pg, err, errlen) < 0)
         goto out;
     rc = 0;
-out:
-    {
-        char ignored[8];
-        store_pg_exec(st, pg, "SELECT pg_advisory_unlock(" SCHEMA_LOCK ")", "unlock", ignored,
-                      sizeof(ignored));
-    }
+out : {
+    char ignored[8];
+    store_pg_exec(st, pg, "SELECT pg_advisory_unlock(" SCHEMA_LOCK ")", "unlock", ignored,
+                  sizeof(ignored));
+}
     return rc;
 }

@@ -29,12 +29,12 @@ static int is_separator(uint32_t c)
         return !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
     return (c >= 0xA0 && c <= 0xBF && c != 0xAA && c != 0xB2 && c != 0xB3 && c != 0xB5 &&
             c != 0xB9 && c != 0xBA && c != 0xBC && c != 0xBD && c != 0xBE) ||
-           c == 0xD7 || c == 0xF7 || (c >= 0x2000 && c <= 0x206F) ||
-           (c >= 0x20A0 && c <= 0x20CF) || (c >= 0x2100 && c <= 0x2BFF) ||
-           (c >= 0x3000 && c <= 0x3003) || (c >= 0x3008 && c <= 0x3020) || c == 0x30FB ||
-           (c >= 0xFF01 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF20) ||
-           (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65) ||
-           (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0x1F000 && c <= 0x1FAFF);
+           c == 0xD7 || c == 0xF7 || (c >= 0x2000 && c <= 0x206F) || (c >= 0x20A0 && c <= 0x20CF) ||
+           (c >= 0x2100 && c <= 0x2BFF) || (c >= 0x3000 && c <= 0x3003) ||
+           (c >= 0x3008 && c <= 0x3020) || c == 0x30FB || (c >= 0xFF01 && c <= 0xFF0F) ||
+           (c >= 0xFF1A && c <= 0xFF20) || (c >= 0xFF3B && c <= 0xFF40) ||
+           (c >= 0xFF5B && c <= 0xFF65) || (c >= 0xFE30 && c <= 0xFE4F) ||
+           (c >= 0x1F000 && c <= 0x1FAFF);
 }
 
 /* The words of s[0..n) appended to out, each after one space. Returns how
@@ -265,8 +265,8 @@ int store_pg_search(struct store *base, const struct store_query *q, struct stor
                       errlen) < 0)
         goto out;
     count_sql(&p, &sql);
-    r = store_pg_query(st, pg, sql.data, p.n_params, (const char *const *)p.params, "search",
-                       err, errlen);
+    r = store_pg_query(st, pg, sql.data, p.n_params, (const char *const *)p.params, "search", err,
+                       errlen);
     if (!r)
         goto out;
     out->total = store_pg_int(r, 0, 0);
@@ -278,8 +278,8 @@ int store_pg_search(struct store *base, const struct store_query *q, struct stor
     }
     buf_reset(&sql);
     page_sql(&p, &sql);
-    r = store_pg_query(st, pg, sql.data, p.n_params, (const char *const *)p.params, "search",
-                       err, errlen);
+    r = store_pg_query(st, pg, sql.data, p.n_params, (const char *const *)p.params, "search", err,
+                       errlen);
     if (!r)
         goto out;
     out->hits = xcalloc((size_t)p.per_page, sizeof(*out->hits));

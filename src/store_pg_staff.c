@@ -13,7 +13,6 @@
 #include "store_pg.h"
 #include "banned.h"
 
-
 /* One statement of text parameters, v[0..n), on a pooled connection: the
  * result (to PQclear) or NULL with err (unique_msg when a unique key refused). */
 static PGresult *one(struct store_pg *st, const char *sql, int n, const char *const *v,
@@ -231,8 +230,7 @@ int store_pg_webhook_token_list(struct store *base, struct store_webhook_token *
     return 0;
 }
 
-int store_pg_webhook_token_revoke(struct store *base, const char *label, char *err,
-                                  size_t errlen)
+int store_pg_webhook_token_revoke(struct store *base, const char *label, char *err, size_t errlen)
 {
     return revoke_row(store_pg_of(base),
                       "UPDATE webhook_tokens SET revoked_at = $2"

@@ -15,8 +15,7 @@
 #define TOKEN_BYTES 32 /* 256 bits, 43 characters of base64url */
 #define DIGEST_BYTES STORE_TOKEN_DIGEST
 
-int store_token_digest(const char *token, unsigned char md[DIGEST_BYTES], char *err,
-                       size_t errlen)
+int store_token_digest(const char *token, unsigned char md[DIGEST_BYTES], char *err, size_t errlen)
 {
     unsigned int n = 0;
     const char *t = token ? token : "";

@@ -58,9 +58,8 @@ __attribute__((unused)) static char *test_pg_value(const char *where, const char
 {
     PGconn *pg = PQconnectdb(where);
     PGresult *r = PQexec(pg, sql);
-    char *v = strdup(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0
-                         ? PQgetvalue(r, 0, 0)
-                         : "");
+    char *v =
+        strdup(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "");
     PQclear(r);
     PQfinish(pg);
     return v;
