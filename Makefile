@@ -3,16 +3,16 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libcjson libmicrohttpd zlib libpng harfbuzz harfbuzz-subset fribidi sqlite3 libcrypto libqrencode libcurl
+PKGS    := libcjson libmicrohttpd zlib libpng harfbuzz harfbuzz-subset fribidi sqlite3 libcrypto libqrencode libcurl libpq
 
 # Debian packages: what the build needs, then what the tests and benchmark use.
 DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib1g-dev \
-             libharfbuzz-dev libfribidi-dev libsqlite3-dev libssl-dev libqrencode-dev \
+             libharfbuzz-dev libfribidi-dev libsqlite3-dev libssl-dev libqrencode-dev libpq-dev \
              libcurl4-openssl-dev \
              libunistring-dev libpng-dev fonts-dejavu-core fonts-dejavu-extra fonts-noto-core \
              fonts-wqy-microhei fonts-nanum fonts-ipafont-gothic fonts-symbola
 DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl faketime time \
-             libharfbuzz-bin
+             libharfbuzz-bin postgresql
 DEB_BENCH := wrk
 DEB_BROWSER := chromium
 DEB_FUZZ  := clang libclang-rt-14-dev
