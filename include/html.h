@@ -101,6 +101,14 @@ enum html_str {
     H_UNSUPPORTED,
     H_TOO_MANY_TITLE,
     H_TOO_MANY_TEXT,
+    H_CHECK_TITLE,
+    H_CHECK_PROMPT,
+    H_CHECK_BUTTON,
+    H_CHECK_EXACT,
+    H_CHECK_EARLIER,
+    H_CHECK_NONE,
+    H_CHECK_DETAILS,
+    H_CHECK_NOT_PDF,
     H_COUNT
 };
 
@@ -108,7 +116,8 @@ enum html_str {
  * (%lld), H_PAGE_OF (%d %d), H_REVOKED_ON (%s date, %s reason),
  * H_EXPIRED_ON and H_VALID_UNTIL (%s date),
  * H_CODE_NOT_FOUND (%s), H_BAD_PARAMETER (%s name, %s expectation),
- * H_EXPECT_TEXT (%d bytes, %d words). */
+ * H_EXPECT_TEXT (%d bytes, %d words), H_CHECK_EXACT and H_CHECK_EARLIER (%s
+ * revision, for html_textf). */
 const char *html_str(enum i18n_locale loc, enum html_str id);
 
 /* Append s as HTML text or attribute value: & < > " ' become entities, bytes

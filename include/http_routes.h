@@ -18,11 +18,14 @@ struct http_route {
     const char *allow; /* "POST" or "GET, HEAD" */
     int (*begin)(struct http_request *rq);
     int (*end)(struct http_request *rq);
+    size_t max_body; /* bytes of a body; 0: the configured max_body */
 };
 
 /* The route for a decoded path, or NULL (404). */
 const struct http_route *http_route_find(const char *url);
 /* 1 when method is one the route allows. */
 int http_route_allows(const struct http_route *route, const char *method);
+/* The largest body the route takes: its own limit, else max_body. */
+size_t http_route_max_body(const struct http_route *route, size_t max_body);
 
 #endif

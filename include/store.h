@@ -203,6 +203,19 @@ int store_get_in(struct store *st, const struct store_scope *scope, const char *
  * A malformed code is simply not found (1). */
 int store_get_by_code(struct store *st, const char *code, struct store_cert *out, int *revision,
                       char *err, size_t errlen);
+
+/* Which archived file has a given SHA-256: a revision's file as it is now, or
+ * one it had before rerender or recovery re-made it (earlier = 1). */
+struct store_file_match {
+    char id[STORE_ID_MAX];
+    int revision;
+    char code[STORE_CODE_MAX];
+    int earlier;
+};
+/* sha256: 64 lowercase hex digits. 0 found, 1 no archived file has it, -1
+ * error. A file that is both current and earlier is reported as current. */
+int store_find_file(struct store *st, const char *sha256, struct store_file_match *out, char *err,
+                    size_t errlen);
 /* Frees what store_get filled in (not c itself); c is zeroed. */
 void store_cert_free(struct store_cert *c);
 

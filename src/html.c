@@ -124,6 +124,22 @@ static const char *const strs[H_COUNT][2] = {
                          "alguns segundos e tente de novo.",
                          "Too many failed sign-ins came from this address. Wait a few seconds "
                          "and try again."},
+    [H_CHECK_TITLE] = {"Conferência de arquivo PDF", "PDF file check"},
+    [H_CHECK_PROMPT] = {"Ou envie o arquivo PDF do certificado", "Or upload the certificate's PDF"},
+    [H_CHECK_BUTTON] = {"Conferir o arquivo", "Check the file"},
+    [H_CHECK_EXACT] = {"Este arquivo é exatamente o certificado emitido aqui (revisão %s), sem "
+                       "nenhuma alteração.",
+                       "This file is exactly the certificate issued here (revision %s), "
+                       "unchanged."},
+    [H_CHECK_EARLIER] = {"Este arquivo é uma versão anterior do PDF da revisão %s, emitida aqui "
+                         "e refeita depois com o mesmo conteúdo.",
+                         "This file is an earlier rendering of revision %s, issued here and "
+                         "re-made since with the same contents."},
+    [H_CHECK_NONE] = {"Este arquivo não foi emitido aqui, ou foi alterado depois de emitido.",
+                      "This file was not issued here, or it was changed since."},
+    [H_CHECK_DETAILS] = {"Ver a situação do certificado", "See the certificate's status"},
+    [H_CHECK_NOT_PDF] = {"Isto não é um arquivo PDF. Envie o PDF do certificado.",
+                         "This is not a PDF file. Upload the certificate's PDF."},
 };
 
 /* Small, phone-first, no external assets. */

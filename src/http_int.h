@@ -50,6 +50,15 @@ int http_cert_revoke(struct http_request *rq);
 int http_verify_form(struct http_request *rq);
 int http_verify_code(struct http_request *rq);
 
+/* POST /verify/check (http_check.c): whether a PDF, sent raw or uploaded
+ * by the /verify form, is exactly an archived file; at most
+ * HTTP_CHECK_MAX_BODY bytes. */
+#define HTTP_CHECK_MAX_BODY (5u << 20)
+int http_check_begin(struct http_request *rq);
+int http_check_end(struct http_request *rq);
+/* The /verify page's upload form that posts to it. */
+void http_check_form(struct buf *o, enum i18n_locale loc, const char *lang_query);
+
 /* Operations (http_ops.c): GET /healthz (200 when the store folder is
  * writable, else 503) and GET /metrics (Prometheus text). */
 int http_ops_healthz(struct http_request *rq);

@@ -7,16 +7,19 @@
 #include "banned.h"
 
 static const struct http_route routes[] = {
-    {"/webhooks", METRICS_WEBHOOK, "POST", http_webhook_begin, http_webhook_end},
-    {"/healthz", METRICS_HEALTHZ, "GET, HEAD", NULL, http_ops_healthz},
-    {"/metrics", METRICS_METRICS, "GET, HEAD", NULL, http_ops_metrics},
-    {"/", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_staff_home},
-    {"/certificates", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_staff_search},
-    {"/certificates/*/revoke", METRICS_CERTIFICATES, "POST", http_staff_begin, http_cert_revoke},
-    {"/certificates/*/*", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_cert_get},
-    {"/certificates/*", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_cert_get},
-    {"/verify", METRICS_VERIFY, "GET, HEAD", NULL, http_verify_form},
-    {"/verify/*", METRICS_VERIFY, "GET, HEAD", NULL, http_verify_code},
+    {"/webhooks", METRICS_WEBHOOK, "POST", http_webhook_begin, http_webhook_end, 0},
+    {"/healthz", METRICS_HEALTHZ, "GET, HEAD", NULL, http_ops_healthz, 0},
+    {"/metrics", METRICS_METRICS, "GET, HEAD", NULL, http_ops_metrics, 0},
+    {"/", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_staff_home, 0},
+    {"/certificates", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_staff_search, 0},
+    {"/certificates/*/revoke", METRICS_CERTIFICATES, "POST", http_staff_begin, http_cert_revoke, 0},
+    {"/certificates/*/*", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_cert_get, 0},
+    {"/certificates/*", METRICS_CERTIFICATES, "GET, HEAD", http_staff_begin, http_cert_get, 0},
+    {"/verify", METRICS_VERIFY, "GET, HEAD", NULL, http_verify_form, 0},
+    /* a PDF to check, raw or uploaded by the form (before the codes' route);
+     * GET redirects to the form, for the language links of a result page */
+    {"/verify/check", METRICS_VERIFY, "GET, HEAD, POST", http_check_begin, http_check_end, HTTP_CHECK_MAX_BODY},
+    {"/verify/*", METRICS_VERIFY, "GET, HEAD", NULL, http_verify_code, 0},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -43,6 +46,11 @@ const struct http_route *http_route_find(const char *url)
         if (path_match(routes[i].path, url))
             return &routes[i];
     return NULL;
+}
+
+size_t http_route_max_body(const struct http_route *route, size_t max_body)
+{
+    return route && route->max_body ? route->max_body : max_body;
 }
 
 int http_route_allows(const struct http_route *route, const char *method)

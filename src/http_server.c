@@ -105,10 +105,15 @@ static void *conn_watch(struct MHD_Connection *conn)
 
 /* Answer 413 for a body over the limit; Content-Length is checked before
  * reading anything, chunked bodies as they arrive. */
+static size_t body_limit(const struct http_request *rq)
+{
+    return http_route_max_body(rq->route, rq->opt->cfg->max_body);
+}
+
 static int refuse_large(struct http_request *rq)
 {
     char msg[96];
-    snprintf(msg, sizeof(msg), "body larger than %zu bytes", rq->opt->cfg->max_body);
+    snprintf(msg, sizeof(msg), "body larger than %zu bytes", body_limit(rq));
     return http_reply_error(rq, MHD_HTTP_CONTENT_TOO_LARGE, msg, NULL);
 }
 
@@ -138,7 +143,7 @@ static void send_raw(struct MHD_Connection *conn, const char *status_line, const
  * directly, before the connection is closed. */
 static void send_raw_413(struct http_request *rq)
 {
-    snprintf(rq->error, sizeof(rq->error), "body larger than %zu bytes", rq->opt->cfg->max_body);
+    snprintf(rq->error, sizeof(rq->error), "body larger than %zu bytes", body_limit(rq));
     rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
     rq->closed = 1;
     send_raw(rq->conn, "413 Content Too Large", rq->error);
@@ -200,7 +205,7 @@ static int begin_request(struct http_request *rq, const char *url, const char *v
         unsigned long long n;
         errno = 0;
         n = strtoull(cl, &end, 10);
-        if (errno || end == cl || n > rq->opt->cfg->max_body)
+        if (errno || end == cl || n > body_limit(rq))
             return refuse_large(rq);
         buf_grow(&rq->body, (size_t)n);
     }
@@ -251,7 +256,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (n > rq->opt->cfg->max_body - rq->body.len) {
+        if (n > body_limit(rq) - rq->body.len) {
             send_raw_413(rq);
             return MHD_NO; /* close: read no more of the body */
         }

@@ -3,7 +3,8 @@
  * revoked) with what the certificate says, under its institution's name and
  * logo when its tenant folder has them; GET /verify is a form to type a code.
  * Never an e-mail; a CPF only masked (***.456.789-**). A superseded
- * revision is shown as it was issued, from its archived event. */
+ * revision is shown as it was issued, from its archived event. The form also
+ * offers to check a PDF file (http_check.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,5 +369,6 @@ int http_verify_form(struct http_request *rq)
     http_page_begin(rq, &pg, html_str(loc, H_VERIFY_TITLE), 0);
     html_elem(&pg.out, "h1", html_str(loc, H_VERIFY_TITLE));
     code_form(&pg.out, loc, pg.lang_query);
+    http_check_form(&pg.out, loc, pg.lang_query);
     return http_page_reply(rq, &pg, MHD_HTTP_OK, NULL);
 }

@@ -165,6 +165,12 @@ int store_ping(struct store *st, char *err, size_t errlen)
     return st->ops->ping ? st->ops->ping(st, err, errlen) : 0;
 }
 
+int store_find_file(struct store *st, const char *sha256, struct store_file_match *out, char *err,
+                    size_t errlen)
+{
+    return st->ops->find_file(st, sha256, out, err, errlen);
+}
+
 int store_raw_event(struct store *st, const char *id, int revision, struct buf *out, char *err,
                     size_t errlen)
 {
@@ -332,9 +338,8 @@ int store_exists(const char *where, char *err, size_t errlen)
 {
     if (store_check_location(where, err, errlen) < 0)
         return -1;
-    /* A database: store_open connects and tells (a backend that makes its
-     * schema on open should say here whether the schema is there). */
+    /* A database: whether its schema is there, without making it. */
     if (scheme_len(where) > 0)
-        return 1;
+        return store_pg_exists(where, err, errlen);
     return store_sqlite_exists(where, err, errlen);
 }

@@ -31,6 +31,8 @@ struct store_ops {
                size_t errlen);
     /* May be NULL: always reachable. */
     int (*ping)(struct store *st, char *err, size_t errlen);
+    int (*find_file)(struct store *st, const char *sha256, struct store_file_match *out,
+                     char *err, size_t errlen);
     int (*raw_event)(struct store *st, const char *id, int revision, struct buf *out, char *err,
                      size_t errlen);
     int (*rerender)(struct store *st, const struct store_rerender_filter *f, store_rerender_fn fn,
@@ -106,6 +108,8 @@ struct store *store_sqlite_open(const char *dir, store_rerender_fn rerender_fn, 
                                 char *err, size_t errlen);
 /* store_exists for a folder: 1 when its index is there, 0 when not. */
 int store_sqlite_exists(const char *dir, char *err, size_t errlen);
+/* store_exists for a database: 1 when its schema is there (nothing made). */
+int store_pg_exists(const char *uri, char *err, size_t errlen);
 struct store *store_pg_open(const char *uri, store_rerender_fn rerender_fn, void *rerender_ctx,
                             char *err, size_t errlen);
 

@@ -180,4 +180,14 @@ void store_fold_grams(const char *folded, struct buf *out);
  * characters or a run of others without white space. */
 size_t store_fold_piece(const char *s, size_t n, size_t *skip, size_t *cjk);
 
+/* The fields of a certificate store_copy_put is given make one: its id is
+ * its triple's, its certified_at a time (into *when), its text fields there
+ * and latest at least 1. 0, or -1 with err naming the certificate. */
+struct caltime;
+int store_copy_check(const struct store_cert *c, struct caltime *when, char *err, size_t errlen);
+
+/* A staff account or webhook token store_cred_put is given: a valid name,
+ * a scope (a webhook token's institution), a created_at. 0, or -1 with err. */
+int store_cred_check(const struct store_cred *c, char *err, size_t errlen);
+
 #endif

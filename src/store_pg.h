@@ -19,11 +19,12 @@
 
 #include <libpq-fe.h>
 
+#include "audit.h"
 #include "store.h"
 #include "store_backend.h"
 #include "store_int.h"
 
-#define STORE_PG_SCHEMA_VERSION 1
+#define STORE_PG_SCHEMA_VERSION 2
 #define STORE_PG_POOL_MAX 64         /* connections per store, made as threads need them */
 #define STORE_PG_CONNECT_TIMEOUT "3" /* seconds, unless the URI says otherwise */
 
@@ -45,6 +46,9 @@ enum store_pg_q {
     Q_RAW,
     Q_PDF,
     Q_SAME, /* the latest revision's code when its canonical is this one */
+    Q_FIND_FILE,
+    Q_REPLACED, /* a re-made file's predecessor into earlier_files */
+    Q_AUDIT_ADD,
     Q_COUNT
 };
 
@@ -140,8 +144,8 @@ int store_pg_put_op(struct store *st, const struct store_fields *f, store_render
 int store_pg_batch_begin(struct store *st, char *err, size_t errlen);
 int store_pg_batch_end(struct store *st, char *err, size_t errlen);
 int store_pg_revoke(struct store *st, const char *id, const char *reason, char *err, size_t errlen);
-int store_pg_rerender(struct store *st, const char *since, store_rerender_fn fn, void *ctx,
-                      size_t *count, char *err, size_t errlen);
+int store_pg_rerender(struct store *st, const struct store_rerender_filter *f,
+                      store_rerender_fn fn, void *ctx, size_t *count, char *err, size_t errlen);
 int store_pg_get_op(struct store *st, const struct store_scope *scope, const char *id,
                     struct store_cert *out, char *err, size_t errlen);
 int store_pg_get_by_code(struct store *st, const char *code, struct store_cert *out, int *revision,
@@ -150,6 +154,8 @@ int store_pg_raw_event(struct store *st, const char *id, int revision, struct bu
                        size_t errlen);
 int store_pg_pdf(struct store *st, const char *id, int revision, struct buf *out, char *err,
                  size_t errlen);
+int store_pg_find_file(struct store *st, const char *sha256, struct store_file_match *out,
+                       char *err, size_t errlen);
 int store_pg_ping(struct store *st, char *err, size_t errlen);
 int store_pg_stats(struct store *st, struct store_stats *out, char *err, size_t errlen);
 int store_pg_search(struct store *st, const struct store_query *q, struct store_page *out,
@@ -170,5 +176,33 @@ int store_pg_webhook_token_list(struct store *st, struct store_webhook_token **o
 int store_pg_webhook_token_revoke(struct store *st, const char *label, char *err, size_t errlen);
 int store_pg_webhook_token_check(struct store *st, const char *token, int64_t *institution_id,
                                  char *err, size_t errlen);
+int store_pg_audit_append(struct store *st, const struct audit_record *r, char *err,
+                          size_t errlen);
+int store_pg_audit_each(struct store *st, const struct audit_filter *f, audit_each_fn fn,
+                        void *ctx, char *err, size_t errlen);
+int store_pg_cert_each(struct store *st, store_cert_each_fn fn, void *ctx, char *err,
+                       size_t errlen);
+int store_pg_copy_read(struct store *st, const char *id, int revision, struct store_copy_rev *out,
+                       char *err, size_t errlen);
+int store_pg_copy_put(struct store *st, const struct store_cert *c,
+                      const struct store_copy_rev *revs, size_t n, char *err, size_t errlen);
+int store_pg_cred_each(struct store *st, store_cred_each_fn fn, void *ctx, char *err,
+                       size_t errlen);
+int store_pg_cred_put(struct store *st, const struct store_cred *c, char *err, size_t errlen);
+
+/* Helpers of the writers (store_pg_put.c), for rerender and copy: whether
+ * this thread holds the batch, and the connection for a write (the batch's,
+ * or a pooled one with the gate held for reading), given back with
+ * store_pg_writer_put. */
+int store_pg_owns_batch(struct store_pg *st);
+PGconn *store_pg_writer_get(struct store_pg *st, int owner, char *err, size_t errlen);
+void store_pg_writer_put(struct store_pg *st, int owner, PGconn *pg);
+/* A query made on the spot whose parameters may be binary (lens[i] > 0:
+ * bytes of that length; lens may be NULL), text results. */
+PGresult *store_pg_query_bin(struct store_pg *st, PGconn *pg, const char *sql, int n,
+                             const char *const *v, const int *lens, const char *what, char *err,
+                             size_t errlen);
+/* A bytea field of a text result, decoded, appended to out. 0, or -1. */
+int store_pg_bytes(const PGresult *r, int row, int col, struct buf *out);
 
 #endif

@@ -210,6 +210,7 @@ PGresult *store_pg_run(struct store_pg *st, PGconn *pg, enum store_pg_q q, int n
     }
     /* The two statements that read one bytea read it as bytes. */
     r = PQexecPrepared(pg, name, n, v, plens, formats, q == Q_RAW || q == Q_PDF);
+    /* (Every other bytea is read as text and decoded: store_pg_bytes.) */
     ok = checked(st, pg, r, want, what, err, errlen);
     last_unique = !ok && store_pg_state(r, "23505");
     if (!ok)
@@ -220,8 +221,35 @@ PGresult *store_pg_run(struct store_pg *st, PGconn *pg, enum store_pg_q q, int n
 PGresult *store_pg_query(struct store_pg *st, PGconn *pg, const char *sql, int n,
                          const char *const *v, const char *what, char *err, size_t errlen)
 {
-    PGresult *r = PQexecParams(pg, sql, n, NULL, v, NULL, NULL, 0);
-    ExecStatusType s = PQresultStatus(r);
+    return store_pg_query_bin(st, pg, sql, n, v, NULL, what, err, errlen);
+}
+
+int store_pg_bytes(const PGresult *r, int row, int col, struct buf *out)
+{
+    size_t n = 0;
+    unsigned char *b = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
+
+    if (!b)
+        return -1;
+    buf_add(out, b, n);
+    PQfreemem(b);
+    return 0;
+}
+
+PGresult *store_pg_query_bin(struct store_pg *st, PGconn *pg, const char *sql, int n,
+                             const char *const *v, const int *lens, const char *what, char *err,
+                             size_t errlen)
+{
+    int formats[32] = {0}, plens[32] = {0};
+    PGresult *r;
+    ExecStatusType s;
+
+    for (int i = 0; lens && i < n && i < 32; i++) {
+        formats[i] = lens[i] ? 1 : 0;
+        plens[i] = lens[i];
+    }
+    r = PQexecParams(pg, sql, n, NULL, v, lens ? plens : NULL, lens ? formats : NULL, 0);
+    s = PQresultStatus(r);
 
     if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
         return r;

@@ -112,6 +112,7 @@ static const struct store_ops pg_ops = {
     .get_by_code = store_pg_get_by_code,
     .pdf = store_pg_pdf,
     .ping = store_pg_ping,
+    .find_file = store_pg_find_file,
     .raw_event = store_pg_raw_event,
     .rerender = store_pg_rerender,
     .revoke = store_pg_revoke,
@@ -126,6 +127,13 @@ static const struct store_ops pg_ops = {
     .webhook_token_list = store_pg_webhook_token_list,
     .webhook_token_revoke = store_pg_webhook_token_revoke,
     .webhook_token_check = store_pg_webhook_token_check,
+    .audit_append = store_pg_audit_append,
+    .audit_each = store_pg_audit_each,
+    .cert_each = store_pg_cert_each,
+    .copy_read = store_pg_copy_read,
+    .copy_put = store_pg_copy_put,
+    .cred_each = store_pg_cred_each,
+    .cred_put = store_pg_cred_put,
 };
 
 /* Nothing to recover: a put that did not commit left nothing behind, the PDF
@@ -163,4 +171,28 @@ struct store *store_pg_open(const char *uri, store_rerender_fn rerender_fn, void
     store_pg_put(st, pg);
     st->rec.exclusive = 0;
     return &st->base;
+}
+
+int store_pg_exists(const char *uri, char *err, size_t errlen)
+{
+    struct store_pg st;
+    PGresult *r;
+    PGconn *pg;
+    int rc = -1;
+
+    memset(&st, 0, sizeof(st));
+    st.conninfo = xstrdup(uri);
+    st.label = label_of(uri);
+    pg = store_pg_connect(&st, 0, err, errlen);
+    if (pg) {
+        r = store_pg_query(&st, pg, "SELECT to_regclass('certifica_schema') IS NOT NULL", 0, NULL,
+                           "read", err, errlen);
+        if (r)
+            rc = PQgetvalue(r, 0, 0)[0] == 't';
+        PQclear(r);
+        PQfinish(pg);
+    }
+    free(st.conninfo);
+    free(st.label);
+    return rc;
 }

@@ -1,4 +1,4 @@
-/* Writes of the PostgreSQL store: puts, batches, revocation and rerender.
+/* Writes of the PostgreSQL store: puts, batches and revocation.
  * A put is one transaction: it claims the certificate's row (INSERT ... ON
  * CONFLICT DO NOTHING, which makes a second put of a new id wait for the
  * first to end), locks it (SELECT ... FOR UPDATE), decides by store_decide
@@ -17,7 +17,7 @@
 
 #define TRIES 2 /* a put on a connection the database dropped is tried again once */
 
-static int owns_batch(struct store_pg *st)
+int store_pg_owns_batch(struct store_pg *st)
 {
     int owner;
     pthread_mutex_lock(&st->batch_mu);
@@ -28,7 +28,7 @@ static int owns_batch(struct store_pg *st)
 
 /* The connection for a write: the batch's for its thread, else one of the
  * pool with the gate held for reading. NULL with err. */
-static PGconn *writer_get(struct store_pg *st, int owner, char *err, size_t errlen)
+PGconn *store_pg_writer_get(struct store_pg *st, int owner, char *err, size_t errlen)
 {
     PGconn *pg;
 
@@ -46,7 +46,7 @@ static PGconn *writer_get(struct store_pg *st, int owner, char *err, size_t errl
     return pg;
 }
 
-static void writer_put(struct store_pg *st, int owner, PGconn *pg)
+void store_pg_writer_put(struct store_pg *st, int owner, PGconn *pg)
 {
     if (owner)
         return;
@@ -176,7 +176,7 @@ static int write_revision(struct store_pg *st, PGconn *pg, struct put_job *j, co
     const struct store_fields *f = j->f;
     char sha[65], size[24], now[20];
     char *doc = NULL, *grams = NULL;
-    const char *rv[9], *fv[3], *cv[16], *sv[2];
+    const char *rv[9], *fv[3], *cv[17], *sv[2];
     int rl[9] = {0}, fl[3] = {0};
     PGresult *r;
     int rc = -1;
@@ -235,7 +235,8 @@ static int write_revision(struct store_pg *st, PGconn *pg, struct put_job *j, co
     cv[13] = j->rev;
     cv[14] = doc;
     cv[15] = grams;
-    r = store_pg_run(st, pg, Q_CERT_SET, 16, cv, NULL, PGRES_COMMAND_OK, "write", err, errlen);
+    cv[16] = f->expires_at && *f->expires_at ? f->expires_at : NULL;
+    r = store_pg_run(st, pg, Q_CERT_SET, 17, cv, NULL, PGRES_COMMAND_OK, "write", err, errlen);
     if (r) {
         PQclear(r);
         rc = 0;
@@ -329,15 +330,15 @@ int store_pg_put_op(struct store *base, const struct store_fields *f, store_rend
     snprintf(j.school, sizeof(j.school), "%" PRId64, f->school_id);
     snprintf(j.rate, sizeof(j.rate), "%.17g", f->approval_rate);
 
-    owner = owns_batch(st);
+    owner = store_pg_owns_batch(st);
     for (int i = 0; i < (owner ? 1 : TRIES); i++) {
-        PGconn *pg = writer_get(st, owner, err, errlen);
+        PGconn *pg = store_pg_writer_get(st, owner, err, errlen);
         int lost;
         if (!pg)
             return -1;
         rc = put_once(st, pg, owner, &j, fn, ctx, res, err, errlen);
         lost = PQstatus(pg) != CONNECTION_OK;
-        writer_put(st, owner, pg);
+        store_pg_writer_put(st, owner, pg);
         /* A connection broken before this call (the database restarted) is
          * tried again on a new one; what it may have committed, the next
          * try finds (unchanged). */
@@ -355,7 +356,7 @@ int store_pg_batch_begin(struct store *base, char *err, size_t errlen)
     struct store_pg *st = store_pg_of(base);
     PGconn *pg;
 
-    if (owns_batch(st)) {
+    if (store_pg_owns_batch(st)) {
         snprintf(err, errlen, "a batch is already open");
         return -1;
     }
@@ -383,7 +384,7 @@ int store_pg_batch_end(struct store *base, char *err, size_t errlen)
     uint64_t t0 = store_now_ns();
     int rc = -1;
 
-    if (!owns_batch(st)) {
+    if (!store_pg_owns_batch(st)) {
         snprintf(err, errlen, "no batch is open in this thread");
         return -1;
     }
@@ -427,8 +428,8 @@ int store_pg_revoke(struct store *base, const char *id, const char *reason, char
     v[0] = id;
     v[1] = reason;
     v[2] = now;
-    owner = owns_batch(st);
-    pg = writer_get(st, owner, err, errlen);
+    owner = store_pg_owns_batch(st);
+    pg = store_pg_writer_get(st, owner, err, errlen);
     if (!pg)
         return -1;
     /* One statement: atomic; revoking again changes nothing. */
@@ -444,138 +445,6 @@ int store_pg_revoke(struct store *base, const char *id, const char *reason, char
     }
     if (rc < 0 && owner)
         tx_abort(st, pg, owner);
-    writer_put(st, owner, pg);
-    return rc;
-}
-
-/* --- rerender ------------------------------------------------------------- */
-
-/* Re-make the latest revision's PDF of id in one transaction, holding its
- * row. 0 done, 1 gone meanwhile, -1 error. */
-static int remake(struct store_pg *st, PGconn *pg, const char *id, store_rerender_fn fn, void *ctx,
-                  char *err, size_t errlen)
-{
-    struct store_ticket t = {0};
-    struct buf pdf = BUF_INIT;
-    char rev[16], sha[65], size[24], now[20];
-    const char *v[5];
-    int lens[3] = {0};
-    PGresult *r = NULL, *raw = NULL;
-    int rc = -1;
-
-    if (store_pg_exec(st, pg, "BEGIN", "write", err, errlen) < 0)
-        return -1;
-    v[0] = id;
-    r = store_pg_run(st, pg, Q_LOCK, 1, v, NULL, PGRES_TUPLES_OK, "read", err, errlen);
-    if (!r)
-        goto out;
-    if (PQntuples(r) == 0 || store_pg_int(r, 0, 3) == 0) {
-        rc = 1;
-        goto out;
-    }
-    snprintf(t.id, sizeof(t.id), "%s", id);
-    t.revision = (int)store_pg_int(r, 0, 3);
-    snprintf(rev, sizeof(rev), "%d", t.revision);
-    PQclear(r);
-    v[1] = rev;
-    r = store_pg_run(st, pg, Q_LATEST, 2, v, NULL, PGRES_TUPLES_OK, "read", err, errlen);
-    raw = r ? store_pg_run(st, pg, Q_RAW, 2, v, NULL, PGRES_TUPLES_OK, "read", err, errlen) : NULL;
-    if (!raw)
-        goto out;
-    if (PQntuples(r) != 1 || PQntuples(raw) != 1) {
-        snprintf(err, errlen, "database '%s' is damaged: '%s' has no revision %d", st->label, id,
-                 t.revision);
-        goto out;
-    }
-    store_pg_copy(r, 0, 2, t.code, sizeof(t.code));
-    {
-        /* The rerender function wants a NUL after the bytes. */
-        struct buf body = BUF_INIT;
-        buf_add(&body, PQgetvalue(raw, 0, 0), (size_t)PQgetlength(raw, 0, 0));
-        store_pg_count(&st->renders, 1);
-        rc = fn(ctx, &t, body.data ? body.data : "", body.len, &pdf, err, errlen);
-        buf_free(&body);
-    }
-    if (rc < 0)
-        goto out;
-    rc = -1;
-    if (pdf.len == 0 || pdf.len > INT32_MAX) {
-        snprintf(err, errlen, "cannot re-make '%s': the renderer made no bytes", id);
-        goto out;
-    }
-    PQclear(r);
-    v[2] = pdf.data;
-    lens[2] = (int)pdf.len;
-    r = store_pg_run(st, pg, Q_FILE, 3, v, lens, PGRES_COMMAND_OK, "write", err, errlen);
-    if (!r)
-        goto out;
-    PQclear(r);
-    store_fs_sha256(pdf.data, pdf.len, sha);
-    snprintf(size, sizeof(size), "%zu", pdf.len);
-    store_now_utc(now);
-    v[2] = sha;
-    v[3] = size;
-    v[4] = now;
-    r = store_pg_query(st, pg,
-                       "UPDATE revisions SET sha256 = $3, size = $4, rendered_at = $5,"
-                       " generation = generation + 1 WHERE id = $1 AND revision = $2",
-                       5, v, "write", err, errlen);
-    if (!r)
-        goto out;
-    if (store_pg_exec(st, pg, "COMMIT", "commit to", err, errlen) < 0)
-        goto out;
-    store_pg_count(&st->commits, 1);
-    rc = 0;
-out:
-    PQclear(r);
-    PQclear(raw);
-    buf_free(&pdf);
-    if (rc != 0 && PQstatus(pg) == CONNECTION_OK && PQtransactionStatus(pg) != PQTRANS_IDLE) {
-        char ignored[8];
-        store_pg_exec(st, pg, "ROLLBACK", "write", ignored, sizeof(ignored));
-    }
-    return rc;
-}
-
-int store_pg_rerender(struct store *base, const char *since, store_rerender_fn fn, void *ctx,
-                      size_t *count, char *err, size_t errlen)
-{
-    struct store_pg *st = store_pg_of(base);
-    const char *v[1] = {since};
-    struct caltime d;
-    size_t done = 0;
-    PGresult *ids;
-    PGconn *pg;
-    int rc = 0;
-
-    if (count)
-        *count = 0;
-    if (since && caltime_parse_date(since, &d) < 0) {
-        snprintf(err, errlen, "bad date '%s': want yyyy-MM-dd", since);
-        return -1;
-    }
-    if (owns_batch(st)) {
-        snprintf(err, errlen, "cannot rerender inside a batch");
-        return -1;
-    }
-    pg = writer_get(st, 0, err, errlen);
-    if (!pg)
-        return -1;
-    ids = store_pg_query(st, pg,
-                         "SELECT id FROM certificates WHERE latest > 0"
-                         " AND ($1::text IS NULL OR certified_at >= $1) ORDER BY id",
-                         1, v, "read", err, errlen);
-    for (int i = 0; ids && i < PQntuples(ids) && rc == 0; i++) {
-        int r = remake(st, pg, PQgetvalue(ids, i, 0), fn, ctx, err, errlen);
-        if (r < 0)
-            rc = -1;
-        done += r == 0;
-        if (count)
-            *count = done;
-    }
-    if (!ids)
-        rc = -1;
-    PQclear(ids);
-    writer_put(st, 0, pg);
+    store_pg_writer_put(st, owner, pg);
     return rc;
 }

@@ -1,5 +1,5 @@
 /* Reads of the PostgreSQL store: one certificate with its revisions (by id or
- * by code, in one snapshot), a raw event, a PDF. */
+ * by code, in one snapshot), a file by its hash, a raw event, a PDF. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +48,8 @@ static int read_cert(struct store_pg *st, PGconn *pg, const struct store_scope *
     out->revoked = PQgetvalue(r, 0, 16)[0] == 't';
     out->revoke_reason = store_pg_dup(r, 0, 17);
     store_pg_copy(r, 0, 18, out->revoked_at, sizeof(out->revoked_at));
+    store_pg_copy(r, 0, 19, out->expires_at, sizeof(out->expires_at));
+    out->expired = store_expired(out->expires_at, NULL);
     PQclear(r);
 
     r = store_pg_run(st, pg, Q_REVS, 1, v, NULL, PGRES_TUPLES_OK, "read", err, errlen);
@@ -140,6 +142,34 @@ out:
     PQclear(r);
     end_snapshot(st, pg);
     store_pg_put(st, pg);
+    return rc;
+}
+
+int store_pg_find_file(struct store *base, const char *sha256, struct store_file_match *out,
+                       char *err, size_t errlen)
+{
+    struct store_pg *st = store_pg_of(base);
+    const char *v[1] = {sha256};
+    PGresult *r;
+    PGconn *pg;
+    int rc = 1;
+
+    memset(out, 0, sizeof(*out));
+    pg = store_pg_get(st, err, errlen);
+    if (!pg)
+        return -1;
+    r = store_pg_run(st, pg, Q_FIND_FILE, 1, v, NULL, PGRES_TUPLES_OK, "read", err, errlen);
+    store_pg_put(st, pg);
+    if (!r)
+        return -1;
+    if (PQntuples(r) > 0) {
+        store_pg_copy(r, 0, 0, out->id, sizeof(out->id));
+        out->revision = (int)store_pg_int(r, 0, 1);
+        store_pg_copy(r, 0, 2, out->code, sizeof(out->code));
+        out->earlier = store_pg_int(r, 0, 3) != 0;
+        rc = 0;
+    }
+    PQclear(r);
     return rc;
 }
 

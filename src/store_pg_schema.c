@@ -1,7 +1,8 @@
-/* The PostgreSQL store's schema, made (or upgraded) by the first process
- * that opens the database, under an advisory lock so that nodes starting
- * together do not race; its version is the one row of certifica_schema, and a database
- * of a newer version than this program knows is refused. Search needs the
+/* The PostgreSQL store's schema (STORE_PG_SCHEMA_VERSION), made or upgraded
+ * by the first process that opens the database, under an advisory lock so
+ * that nodes starting together do not race; its version is the one row of
+ * certifica_schema, and a database of a newer version than this program
+ * knows is refused. Search needs the
  * contrib extensions unaccent and pg_trgm (Debian's postgresql package ships
  * them): made here when the role may, else the operator makes them once (see
  * docs/postgresql.md). The statements on its tables are in store_pg_sql.c. */
@@ -71,6 +72,27 @@ static const char *const schema_v1[] = {
     "INSERT INTO certifica_schema (version) VALUES (1)",
 };
 
+/* Version 2: each certificate's expiry ("yyyy-MM-dd HH:mm:ss", NULL:
+ * never), which status=valid and status=expired compare with the query's
+ * now; a file's hash finds its revision, and a file rerender replaced keeps
+ * its hash in earlier_files (/verify/check); the audit records, in the order
+ * written (seq). Instant on any archive: no row is rewritten. */
+static const char *const schema_v2[] = {
+    "ALTER TABLE certificates ADD COLUMN expires_at text COLLATE \"C\"",
+    "CREATE INDEX certificates_expiry ON certificates (expires_at) WHERE NOT revoked",
+    "CREATE INDEX revisions_sha256 ON revisions (sha256)",
+    "CREATE TABLE earlier_files ("
+    " sha256 text NOT NULL, id text COLLATE \"C\" NOT NULL, revision integer NOT NULL,"
+    " replaced_at text NOT NULL,"
+    " FOREIGN KEY (id, revision) REFERENCES revisions (id, revision))",
+    "CREATE INDEX earlier_files_sha256 ON earlier_files (sha256)",
+    "CREATE TABLE audit ("
+    " seq bigserial PRIMARY KEY, time text COLLATE \"C\" NOT NULL,"
+    " institution_id bigint NOT NULL, status integer NOT NULL, line bytea NOT NULL)",
+    "CREATE INDEX audit_time ON audit (time)",
+    "UPDATE certifica_schema SET version = 2",
+};
+
 /* The extensions search needs: made when missing, which needs the right to. */
 static int extensions(struct store_pg *st, PGconn *pg, char *err, size_t errlen)
 {
@@ -122,12 +144,14 @@ static int read_version(struct store_pg *st, PGconn *pg, int *version, char *err
     return 0;
 }
 
-static int create(struct store_pg *st, PGconn *pg, char *err, size_t errlen)
+/* One version's steps in one transaction. */
+static int steps(struct store_pg *st, PGconn *pg, const char *const *sql, size_t n, char *err,
+                 size_t errlen)
 {
     if (store_pg_exec(st, pg, "BEGIN", "create", err, errlen) < 0)
         return -1;
-    for (size_t i = 0; i < sizeof(schema_v1) / sizeof(schema_v1[0]); i++) {
-        if (store_pg_exec(st, pg, schema_v1[i], "create the schema of", err, errlen) < 0) {
+    for (size_t i = 0; i < n; i++) {
+        if (store_pg_exec(st, pg, sql[i], "create the schema of", err, errlen) < 0) {
             store_pg_exec(st, pg, "ROLLBACK", "create", err + strlen(err), 0);
             return -1;
         }
@@ -150,8 +174,12 @@ int store_pg_schema_ready(struct store_pg *st, PGconn *pg, char *err, size_t err
                  st->label, version, STORE_PG_SCHEMA_VERSION);
         goto out;
     }
-    /* Version 1 is the first: later versions add their steps here. */
-    if (version == 0 && create(st, pg, err, errlen) < 0)
+    /* A new database takes every version's steps in turn. */
+    if (version == 0 &&
+        steps(st, pg, schema_v1, sizeof(schema_v1) / sizeof(schema_v1[0]), err, errlen) < 0)
+        goto out;
+    if (version < 2 &&
+        steps(st, pg, schema_v2, sizeof(schema_v2) / sizeof(schema_v2[0]), err, errlen) < 0)
         goto out;
     rc = 0;
 out : {

@@ -107,6 +107,7 @@ struct plan {
     char *params[MAX_PARAMS];
     int n_params;
     int nothing; /* q holds no searchable word */
+    char now[20]; /* what expires_at compares with */
     int page, per_page;
     int64_t offset;
 };
@@ -201,10 +202,15 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
         buf_addf(&to, "%s 23:59:59", q->to);
         cond(p, "c.certified_at <= $%d::text", buf_detach(&to, NULL));
     }
+    /* Expiry compares with the query's now, as text (both UTC). */
+    snprintf(p->now, sizeof(p->now), "%s", n.now);
     if (n.status == STORE_STATUS_VALID)
-        buf_adds(&p->where, " AND NOT c.revoked");
+        cond(p, "NOT c.revoked AND (c.expires_at IS NULL OR c.expires_at >= $%d::text)",
+             xstrdup(n.now));
     else if (n.status == STORE_STATUS_REVOKED)
         buf_adds(&p->where, " AND c.revoked");
+    else if (n.status == STORE_STATUS_EXPIRED)
+        cond(p, "NOT c.revoked AND c.expires_at < $%d::text", xstrdup(n.now));
     p->page = n.page;
     p->per_page = n.per_page;
     p->offset = n.offset;
@@ -228,7 +234,7 @@ static void page_sql(const struct plan *p, struct buf *sql)
 {
     buf_addf(sql,
              "SELECT c.id, c.user_name, c.course_name, c.school_name, c.type, c.course_id,"
-             " c.institution_id, c.certified_at, c.latest, r.code, c.revoked"
+             " c.institution_id, c.certified_at, c.latest, r.code, c.revoked, c.expires_at"
              " FROM certificates c LEFT JOIN revisions r ON r.id = c.id AND r.revision = c.latest"
              " WHERE c.latest > 0%s ORDER BY c.certified_at DESC, c.id LIMIT %d OFFSET %" PRId64,
              p->where.data ? p->where.data : "", p->per_page, p->offset);
@@ -296,6 +302,8 @@ int store_pg_search(struct store *base, const struct store_query *q, struct stor
         h->revision = (int)store_pg_int(r, i, 8);
         store_pg_copy(r, i, 9, h->code, sizeof(h->code));
         h->revoked = PQgetvalue(r, i, 10)[0] == 't';
+        store_pg_copy(r, i, 11, h->expires_at, sizeof(h->expires_at));
+        h->expired = store_expired(h->expires_at, p.now);
     }
     rc = 0;
 out:

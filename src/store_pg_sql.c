@@ -23,7 +23,7 @@ static const char *const sql[Q_COUNT] = {
                    " user_cpf = $5, course_name = $6, school_name = $7, workload = $8, type = $9,"
                    " certified_at = $10, concluded_at = $11, enrolled_at = $12,"
                    " approval_rate = $13, latest = $14, search_doc = lower(unaccent($15)),"
-                   " search_grams = $16 WHERE id = $1",
+                   " search_grams = $16, expires_at = $17 WHERE id = $1",
     [Q_SUPERSEDE] = "UPDATE revisions SET superseded = true"
                     " WHERE id = $1 AND revision < $2 AND NOT superseded",
     [Q_REVISION] = "INSERT INTO revisions (id, revision, code, sha256, size, created_at,"
@@ -34,8 +34,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_REVOKE] = "UPDATE certificates SET revoked = true, revoke_reason = $2, revoked_at = $3"
                  " WHERE id = $1 AND NOT revoked",
     [Q_EXISTS] = "SELECT 1 FROM certificates WHERE id = $1",
-    [Q_GET] = "SELECT " CERT_FIELDS ", latest, revoked, revoke_reason, revoked_at"
-              " FROM certificates WHERE id = $1 AND latest > 0"
+    [Q_GET] = "SELECT " CERT_FIELDS ", latest, revoked, revoke_reason, revoked_at,"
+              " expires_at FROM certificates WHERE id = $1 AND latest > 0"
               " AND ($2::bigint = 0 OR institution_id = $2) AND ($3::bigint = 0 OR school_id = $3)",
     [Q_REVS] = "SELECT revision, code, created_at, superseded, sha256, size, generation, send_at"
                " FROM revisions WHERE id = $1 ORDER BY revision",
@@ -46,6 +46,18 @@ static const char *const sql[Q_COUNT] = {
                " JOIN revisions r ON r.id = c.id AND r.revision = c.latest"
                " WHERE c.id = $1 AND c.institution_id = $2 AND c.user_id = $3 AND c.course_id = $4"
                " AND r.canonical = $5",
+    /* Current files first: a file re-made to the same bytes is current. */
+    [Q_FIND_FILE] = "SELECT r.id, r.revision, r.code, 0 FROM revisions r WHERE r.sha256 = $1"
+                    " UNION ALL SELECT e.id, e.revision, r.code, 1 FROM earlier_files e"
+                    " JOIN revisions r ON r.id = e.id AND r.revision = e.revision"
+                    " WHERE e.sha256 = $1 ORDER BY 4 LIMIT 1",
+    /* Before rerender records the new file: the hash of the one it
+     * replaces, unless the new file has the same bytes. */
+    [Q_REPLACED] = "INSERT INTO earlier_files (sha256, id, revision, replaced_at)"
+                   " SELECT sha256, id, revision, $4 FROM revisions"
+                   " WHERE id = $1 AND revision = $2 AND sha256 <> $3",
+    [Q_AUDIT_ADD] = "INSERT INTO audit (time, institution_id, status, line)"
+                    " VALUES ($1, $2, $3, $4)",
 };
 
 const char *store_pg_sql(enum store_pg_q q)

@@ -95,3 +95,29 @@ int store_expired(const char *expires_at, const char *now)
     }
     return strcmp(now, expires_at) > 0;
 }
+
+int store_copy_check(const struct store_cert *c, struct caltime *when, char *err, size_t errlen)
+{
+    char id[STORE_ID_MAX];
+    if (!store_id_valid(c->id) || store_id_make(c->institution_id, c->user_id, c->course_id, id) < 0 ||
+        strcmp(id, c->id) != 0 || caltime_parse(c->certified_at, when) < 0 || !c->user_name ||
+        !c->user_email || !c->course_name || !c->school_name || !c->type || c->latest < 1) {
+        snprintf(err, errlen, "cannot copy '%s': its fields do not make a certificate", c->id);
+        return -1;
+    }
+    return 0;
+}
+
+int store_cred_check(const struct store_cred *c, char *err, size_t errlen)
+{
+    int staff = c->kind == STORE_CRED_STAFF;
+
+    if (!store_staff_name_valid(c->name) || c->scope.institution_id < 0 ||
+        c->scope.school_id < 0 || (!staff && c->scope.institution_id <= 0) ||
+        strlen(c->created_at) != 19) {
+        snprintf(err, errlen, "cannot copy %s '%s': not a valid one",
+                 staff ? "staff account" : "webhook token", c->name);
+        return -1;
+    }
+    return 0;
+}

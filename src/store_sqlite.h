@@ -25,7 +25,7 @@
 
 #define STORE_STRIPES 256 /* per-id serialisation of puts and re-makes */
 #define STORE_READERS 4   /* read-only connections for get, search, stats */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* A revision's send_at as SQL, for the revisions table as "r": its column,
  * else (rows archived before schema 3) the send_at of its archived raw event
@@ -48,6 +48,7 @@ enum store_sqlite_wq {
     W_REMAKE_GET,
     W_REMAKE_SET,
     W_REMAKE_EXPIRY,
+    W_REPLACED,
     W_REVOKE,
     W_EXISTS,
     W_COUNT
@@ -165,6 +166,8 @@ int store_sqlite_get(struct store *st, const struct store_scope *scope, const ch
                      struct store_cert *out, char *err, size_t errlen);
 int store_sqlite_get_by_code(struct store *st, const char *code, struct store_cert *out,
                              int *revision, char *err, size_t errlen);
+int store_sqlite_find_file(struct store *st, const char *sha256, struct store_file_match *out,
+                           char *err, size_t errlen);
 int store_sqlite_raw_event(struct store *st, const char *id, int revision, struct buf *out,
                            char *err, size_t errlen);
 int store_sqlite_stats(struct store *st, struct store_stats *out, char *err, size_t errlen);

@@ -55,6 +55,11 @@ static const char *const wsql[W_COUNT] = {
                      " generation = ?6, rendered_at = ?7"
                      " WHERE id = ?1 AND revision = ?2 AND pdf_path = ?8",
     [W_REMAKE_EXPIRY] = "UPDATE certificates SET expires_at = ?3 WHERE id = ?1 AND latest = ?2",
+    /* Before W_REMAKE_SET: the hash of the file it replaces, unless the new
+     * file has the same bytes. */
+    [W_REPLACED] = "INSERT INTO earlier_files (sha256, id, revision, replaced_at)"
+                   " SELECT sha256, id, revision, ?4 FROM revisions"
+                   " WHERE id = ?1 AND revision = ?2 AND sha256 <> ?3",
     [W_REVOKE] = "UPDATE certificates SET revoked = 1, revoke_reason = ?2, revoked_at = ?3"
                  " WHERE id = ?1 AND revoked = 0",
     [W_EXISTS] = "SELECT 1 FROM certificates WHERE id = ?1",
@@ -327,6 +332,7 @@ static const struct store_ops sqlite_ops = {
     .batch_end = store_sqlite_batch_end,
     .get = store_sqlite_get,
     .get_by_code = store_sqlite_get_by_code,
+    .find_file = store_sqlite_find_file,
     .raw_event = store_sqlite_raw_event,
     .rerender = store_sqlite_rerender,
     .revoke = store_sqlite_revoke,

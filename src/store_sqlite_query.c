@@ -1,5 +1,6 @@
 /* Reads of the SQLite store, on the pool of read-only connections: one
- * certificate with its revisions (by id or by code), a raw event, counts. */
+ * certificate with its revisions (by id or by code), the revision a file's
+ * SHA-256 belongs to, a raw event, counts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,44 @@ int store_sqlite_get_by_code(struct store *base, const char *code, struct store_
 out:
     sqlite3_finalize(s);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    store_sqlite_reader_put(st, db);
+    return rc;
+}
+
+/* The current files first: a file re-made to the same bytes is current. */
+int store_sqlite_find_file(struct store *base, const char *sha256, struct store_file_match *out,
+                           char *err, size_t errlen)
+{
+    struct store_sqlite *st = store_sqlite_of(base);
+    sqlite3 *db = store_sqlite_reader_get(st);
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+
+    memset(out, 0, sizeof(*out));
+    if (sqlite3_prepare_v2(db,
+                           "SELECT r.id, r.revision, r.code, 0 FROM revisions r WHERE r.sha256 = ?1"
+                           " UNION ALL SELECT e.id, e.revision, r.code, 1 FROM earlier_files e"
+                           " JOIN revisions r ON r.id = e.id AND r.revision = e.revision"
+                           " WHERE e.sha256 = ?1 ORDER BY 4 LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK) {
+        store_sqlite_error(st, db, "read", err, errlen);
+        goto out;
+    }
+    sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        store_sqlite_col_copy(s, 0, out->id, sizeof(out->id));
+        out->revision = sqlite3_column_int(s, 1);
+        store_sqlite_col_copy(s, 2, out->code, sizeof(out->code));
+        out->earlier = sqlite3_column_int(s, 3);
+        rc = 0;
+    } else if (step == SQLITE_DONE) {
+        rc = 1;
+    } else {
+        store_sqlite_error(st, db, "read", err, errlen);
+    }
+out:
+    sqlite3_finalize(s);
     store_sqlite_reader_put(st, db);
     return rc;
 }

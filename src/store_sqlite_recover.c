@@ -118,8 +118,23 @@ static int remake(struct store_sqlite *st, const char *id, int rev, store_rerend
 
     store_now_utc(now);
     pthread_mutex_lock(&st->db_mu);
+    s = NULL;
     if (store_sqlite_tx_begin(st, 0, err, errlen) == 0) {
+        s = store_sqlite_wstmt(st, W_REPLACED);
+        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 2, t.revision);
+        sqlite3_bind_text(s, 3, sha, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+        step = sqlite3_step(s);
+        sqlite3_reset(s);
         s = store_sqlite_wstmt(st, W_REMAKE_SET);
+        if (step != SQLITE_DONE) {
+            store_sqlite_error(st, st->db, "write", err, errlen);
+            store_sqlite_tx_abort(st, 0);
+            s = NULL;
+        }
+    }
+    if (s) {
         sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_int(s, 2, t.revision);
         sqlite3_bind_text(s, 3, rel.data, -1, SQLITE_STATIC);

@@ -1,6 +1,6 @@
-/* The SQLite index's schema: made at version 6 for a new store, and brought
- * up from version 1 (the first release), 2, 3, 4 or 5 when an older index is
- * opened.
+/* The SQLite index's schema: made at version 7 for a new store, and brought
+ * up from version 1 (the first release), 2, 3, 4, 5 or 6 when an older index
+ * is opened.
  * Version 2 gives certificates a stable integer key (seq), a full-text table
  * (FTS5) keyed by it and the day, kept in step by triggers, indexes for the
  * staff listing, and staff accounts. Version 3 keeps each revision's
@@ -10,7 +10,9 @@
  * Version 5 keeps each certificate's search text (store_fold.c: names folded
  * per script, CJK bigrams) and makes the full-text table again from it, with
  * the school's tag. Version 6 keeps each certificate's expiry (expires_at,
- * NULL: none), also in the listing's indexes, which it makes again. */
+ * NULL: none), also in the listing's indexes, which it makes again. Version 7 finds a revision by its
+ * file's SHA-256 and keeps the hashes of files that rerender or recovery
+ * replaced (/verify/check). */
 #include <stdio.h>
 #include <string.h>
 
@@ -188,6 +190,17 @@ static const char *const migrate_v1[] = {
     "PRAGMA user_version = 2",
 };
 
+/* Version 7: a file's hash finds its revision; a file that rerender or
+ * recovery replaced keeps its hash here, so that a copy handed out before
+ * is still recognised ("an earlier rendering"). */
+static const char files_v7[] =
+    "CREATE INDEX revisions_sha256 ON revisions (sha256);"
+    "CREATE TABLE earlier_files ("
+    " sha256 TEXT NOT NULL, id TEXT NOT NULL, revision INTEGER NOT NULL,"
+    " replaced_at TEXT NOT NULL,"
+    " FOREIGN KEY (id, revision) REFERENCES revisions (id, revision));"
+    "CREATE INDEX earlier_files_sha256 ON earlier_files (sha256);";
+
 /* Version 2 to 3: instant, whatever the archive's size (no row is rewritten). */
 static const char *const migrate_v2[] = {
     "ALTER TABLE revisions ADD COLUMN send_at TEXT",
@@ -226,6 +239,12 @@ static const char *const migrate_v5[] = {
     DROP_INDEXES_V2,
     indexes_v6,
     "PRAGMA user_version = 6",
+};
+
+/* Version 6 to 7: an index over the revisions, and an empty table. */
+static const char *const migrate_v6[] = {
+    files_v7,
+    "PRAGMA user_version = 7",
 };
 
 static int read_version(struct store_sqlite *st, int *version, char *err, size_t errlen)
@@ -327,7 +346,8 @@ static int create(struct store_sqlite *st, char *err, size_t errlen)
          store_sqlite_exec(st, st->db, fts_v5, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, staff_v2, "create", err, errlen) < 0 ||
          store_sqlite_exec(st, st->db, walls_v4, "create", err, errlen) < 0 ||
-         store_sqlite_exec(st, st->db, "PRAGMA user_version = 6", "create", err, errlen) < 0))
+         store_sqlite_exec(st, st->db, files_v7, "create", err, errlen) < 0 ||
+         store_sqlite_exec(st, st->db, "PRAGMA user_version = 7", "create", err, errlen) < 0))
         goto fail;
     if (store_sqlite_exec(st, st->db, "COMMIT", "create", err, errlen) < 0)
         goto fail;
@@ -383,6 +403,12 @@ static int migrate(struct store_sqlite *st, char *err, size_t errlen)
     if (version == 5) {
         for (size_t i = 0; i < sizeof(migrate_v5) / sizeof(migrate_v5[0]); i++)
             if (store_sqlite_exec(st, st->db, migrate_v5[i], "upgrade", err, errlen) < 0)
+                goto out;
+        version = 6;
+    }
+    if (version == 6) {
+        for (size_t i = 0; i < sizeof(migrate_v6) / sizeof(migrate_v6[0]); i++)
+            if (store_sqlite_exec(st, st->db, migrate_v6[i], "upgrade", err, errlen) < 0)
                 goto out;
     }
     if (store_sqlite_exec(st, st->db, "COMMIT", "upgrade", err, errlen) < 0)

@@ -32,3 +32,14 @@ serve_start() {
 	tail -n 20 "$_log" | sed 's/^/#   /'
 	return 1
 }
+
+# serve_stop DESCRIPTION: stop the server started by serve_start as an
+# operator does (SIGTERM), wait for it, and report as a test that it exited
+# 0 (under valgrind: with no memory error or leak, --error-exitcode).
+serve_stop() {
+	[ -n "$SERVE_PID" ] || return 0
+	kill -TERM "$SERVE_PID" 2>/dev/null
+	wait "$SERVE_PID"
+	ok $? "${1:-the server} stops cleanly on SIGTERM"
+	SERVE_PID=
+}

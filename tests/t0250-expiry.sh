@@ -47,7 +47,7 @@ is "$(sql "SELECT user_id || '=' || coalesce(expires_at, 'NULL') FROM certificat
 	tr '\n' ' ')" \
 	"1=2003-03-10 09:00:00 2=2123-05-31 10:00:00 3=NULL 4=2003-03-10 09:00:00 5=2002-01-31 12:00:00 6=NULL " \
 	"the index keeps expires_at = certified_at + validity_months (NULL without one)"
-is "$(sql "PRAGMA user_version")" 6 "a new index is schema 6"
+is "$(sql "PRAGMA user_version")" 7 "a new index is schema 7"
 code_of() { sql "SELECT r.code FROM revisions r JOIN certificates c ON c.id = r.id WHERE c.user_id = $1"; }
 id_of() { sql "SELECT id FROM certificates WHERE user_id = $1"; }
 cert revoke "$(id_of 4)" --reason "emitido por engano" --store "$STORE" >/dev/null 2>&1

@@ -113,8 +113,9 @@ is "$(cut -d' ' -f2,4 "$TMP/out")" "revised r3" "render --store of A sent later:
 cat "$TMP/a.json" "$TMP/b.json" >"$TMP/ab.jsonl"
 cert import "$TMP/ab.jsonl" --store "$TMP/old" >/dev/null 2>&1
 # Schema 2 had neither send_at, nor version 4's walls, nor version 5's search
-# text and full-text table, nor version 6's expiry.
-sql "$TMP/old" "DROP INDEX certificates_recent; DROP INDEX certificates_course;
+# text and full-text table, nor version 6's expiry, nor version 7's files.
+sql "$TMP/old" "DROP TABLE earlier_files; DROP INDEX revisions_sha256;
+	DROP INDEX certificates_recent; DROP INDEX certificates_course;
 	DROP INDEX certificates_institution; ALTER TABLE certificates DROP COLUMN expires_at;
 	DROP TRIGGER certificates_fts_insert; DROP TRIGGER certificates_fts_delete;
 	DROP TRIGGER certificates_fts_update; DROP TABLE certificates_fts;
@@ -128,7 +129,7 @@ is "$(sql "$TMP/old" "PRAGMA user_version")" 2 "an archive of schema 2, without 
 cert import "$TMP/a.json" --store "$TMP/old" >"$TMP/out" 2>"$TMP/err"
 is "$(cat "$TMP/out")" "1 events: 0 issued, 0 unchanged, 0 revised, 1 stale, 0 ignored, 0 rejected, 0 failed" \
 	"after the upgrade, the late A is stale (send_at read from the archived events)"
-is "$(sql "$TMP/old" "PRAGMA user_version")" 6 "the archive is upgraded to schema 6"
+is "$(sql "$TMP/old" "PRAGMA user_version")" 7 "the archive is upgraded to schema 7"
 is "$(sql "$TMP/old" "SELECT count(*) || ' ' || count(send_at) FROM revisions")" "2 0" \
 	"older rows are not rewritten"
 cert import "$TMP/a-later.json" --store "$TMP/old" >"$TMP/out" 2>"$TMP/err"

@@ -23,6 +23,9 @@
     "CREATE INDEX certificates_institution"                                                        \
     " ON certificates (institution_id, certified_at DESC, id, revoked, type, course_id);"
 
+/* What version 7 added: the files' hash index and the earlier files. */
+#define UNDO_V7_SQL "DROP TABLE earlier_files; DROP INDEX revisions_sha256;"
+
 /* What version 5 added: the search text columns and the full-text table
  * made from them (an older index is then given its own table, or none: the
  * upgrade makes the table again either way). */
@@ -42,7 +45,7 @@
     "ALTER TABLE staff DROP COLUMN school_id;"
 
 /* Everything after version 3. */
-#define UNDO_TO_V3_SQL UNDO_V6_SQL UNDO_V5_SQL UNDO_V4_SQL
+#define UNDO_TO_V3_SQL UNDO_V7_SQL UNDO_V6_SQL UNDO_V5_SQL UNDO_V4_SQL
 
 /* Run sql on dir's index; 0, or -1 with the error printed as a comment. */
 static inline int index_exec(const char *dir, const char *sql)
@@ -63,7 +66,8 @@ static inline int index_exec(const char *dir, const char *sql)
     return rc;
 }
 
-/* One integer from the index, read with SQLite directly. */
+/* The first column of sql's first row on dir's index, or -1 (the error
+ * printed as a comment). */
 static inline long long index_int(const char *dir, const char *sql)
 {
     struct buf path = BUF_INIT;

@@ -316,7 +316,7 @@ static void test_migration(const char *dir)
     is_int(store_staff_add(st, "admin", token, err, sizeof(err)), 0, "staff accounts work");
     store_close(st);
 
-    is_int(index_int(dir, "PRAGMA user_version"), 6, "the index is now version 6");
+    is_int(index_int(dir, "PRAGMA user_version"), 7, "the index is now version 7");
     is_int(index_int(dir, "SELECT count(*) FROM pragma_foreign_key_check"), 0,
            "every revision still points at its certificate");
     is_int(index_int(dir, "SELECT count(*) FROM certificates"), 4, "four certificates");
@@ -445,7 +445,7 @@ static void test_scripts(const char *dir)
     check_script_queries(st, "upgraded index");
     is_int(total_of(st, "ana lima"), 1, "upgraded index: Latin words as before");
     store_close(st);
-    is_int(index_int(dir, "PRAGMA user_version"), 6, "the index is now version 6");
+    is_int(index_int(dir, "PRAGMA user_version"), 7, "the index is now version 7");
     is_int(index_int(dir, "SELECT count(*) FROM certificates WHERE search_grams IS NOT NULL"), 5,
            "the CJK names and courses have their bigrams");
 }

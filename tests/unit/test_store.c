@@ -2,6 +2,7 @@
  * (stale) deliveries and the upgrade that keeps send_at, lookups, errors,
  * and locations that are not folders. Concurrency, batches and crashes are
  * in test_store_crash.c. */
+#include "index_sql.h"
 #include "store_tests.h"
 
 static void test_ids_and_codes(void)
@@ -561,6 +562,57 @@ static void test_race(const char *where)
     }
 }
 
+/* A file's hash finds its revision; after a rerender that changed the
+ * bytes, the old hash is an earlier rendering of the same revision. */
+static void test_find_file(const char *dir)
+{
+    struct render_ctx rc = RENDER_CTX_INIT;
+    struct store_result r;
+    struct store_file_match m;
+    struct store_cert c;
+    struct ev e;
+    char err[256] = "", old_sha[65] = "", code[STORE_CODE_MAX] = "";
+    size_t count = 0;
+    struct store *st = store_open(dir, fake_rerender, &rc, err, sizeof(err));
+
+    if (!ok(st != NULL, "open a store for file look-ups (%s)", err))
+        return;
+    ev_init(&e, 4, 5, 6, "Rui Dias", "2023-02-01 09:00:00");
+    is_int(store_put(st, &e.f, fake_render, &rc, &r, err, sizeof(err)), 0, "put (%s)", err);
+    snprintf(code, sizeof(code), "%s", r.ticket.code);
+    if (store_get(st, r.ticket.id, &c, err, sizeof(err)) == 0) {
+        snprintf(old_sha, sizeof(old_sha), "%s", c.revs[0].sha256);
+        store_cert_free(&c);
+    }
+    is_int(store_find_file(st, old_sha, &m, err, sizeof(err)), 0, "the file's hash is found");
+    is_str(m.id, r.ticket.id, "its certificate");
+    is_int(m.revision, 1, "its revision");
+    is_str(m.code, code, "its code");
+    is_int(m.earlier, 0, "as the current file");
+    is_int(store_find_file(st, "0000000000000000000000000000000000000000000000000000000000000000",
+                           &m, err, sizeof(err)),
+           1, "an unknown hash is not found");
+
+    rc.variant = 7;
+    is_int(store_rerender(st, NULL, fake_rerender, &rc, &count, err, sizeof(err)), 0,
+           "rerender to other bytes (%s)", err);
+    is_int(store_find_file(st, old_sha, &m, err, sizeof(err)), 0, "the replaced file is found");
+    is_int(m.earlier, 1, "as an earlier rendering");
+    is_int(m.revision, 1, "of revision 1");
+    is_str(m.code, code, "with its code");
+    is_int(store_rerender(st, NULL, fake_rerender, &rc, &count, err, sizeof(err)), 0,
+           "rerender again to the same bytes (%s)", err);
+    if (store_get(st, r.ticket.id, &c, err, sizeof(err)) == 0) {
+        is_int(store_find_file(st, c.revs[0].sha256, &m, err, sizeof(err)), 0,
+               "the new file is found");
+        is_int(m.earlier, 0, "as the current file, though it was also replaced by itself");
+        store_cert_free(&c);
+    }
+    is_int(index_int(dir, "SELECT count(*) FROM earlier_files"), 1,
+           "a file re-made to the same bytes is no earlier rendering");
+    store_close(st);
+}
+
 int main(void)
 {
     char *dir = make_tmpdir();
@@ -580,6 +632,11 @@ int main(void)
     buf_addf(&sub, "%s/race", dir);
     where = test_location(sub.data);
     test_race(where);
+    free(where);
+    buf_reset(&sub);
+    buf_addf(&sub, "%s/files", dir);
+    where = test_location(sub.data);
+    test_find_file(where);
     free(where);
     buf_reset(&sub);
     if (!test_on_pg()) { /* the folder's own: upgrades of its index, files, locations */
