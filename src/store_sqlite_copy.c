@@ -74,9 +74,11 @@ int store_sqlite_copy_read(struct store *base, const char *id, int revision,
 
     memset(out, 0, sizeof(*out));
     if (sqlite3_prepare_v2(db,
-                           "SELECT code, created_at, rendered_at, send_at, superseded, generation,"
-                           " sha256, canonical, raw, pdf_path FROM revisions"
-                           " WHERE id = ?1 AND revision = ?2",
+                           /* send_at as get gives it, so that a store
+                            * that keeps no fallback gets it too. */
+                           "SELECT code, created_at, rendered_at, " STORE_SQLITE_SEND_AT ","
+                           " superseded, generation, sha256, canonical, raw, pdf_path"
+                           " FROM revisions r WHERE id = ?1 AND revision = ?2",
                            -1, &s, NULL) != SQLITE_OK) {
         store_sqlite_error(st, db, "read", err, errlen);
         goto out;

@@ -1,6 +1,6 @@
 /* Which backend the store's unit programs test: the folder they are given
  * (SQLite and PDF files), or, when CERTIFICA_TEST_STORE names a PostgreSQL
- * database (tests/t0700-store-pg.sh starts one), a fresh schema in it for
+ * database (tests/t0800-store-pg.sh starts one), a fresh schema in it for
  * every store a test opens, so that each starts empty as a new folder does. */
 #ifndef BACKEND_TESTS_H
 #define BACKEND_TESTS_H

@@ -608,8 +608,14 @@ static void test_find_file(const char *dir)
         is_int(m.earlier, 0, "as the current file, though it was also replaced by itself");
         store_cert_free(&c);
     }
-    is_int(index_int(dir, "SELECT count(*) FROM earlier_files"), 1,
-           "a file re-made to the same bytes is no earlier rendering");
+    if (test_on_pg()) {
+        char *n = test_pg_value(dir, "SELECT count(*) FROM earlier_files");
+        is_str(n, "1", "a file re-made to the same bytes is no earlier rendering");
+        free(n);
+    } else {
+        is_int(index_int(dir, "SELECT count(*) FROM earlier_files"), 1,
+               "a file re-made to the same bytes is no earlier rendering");
+    }
     store_close(st);
 }
 

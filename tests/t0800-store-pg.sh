@@ -31,12 +31,24 @@ for t in test_store test_search test_search_more test_walls; do
 		head -n 20 | sed 's/^/#   /'
 done
 
+# The copy suite with PostgreSQL as its destination (a database of its own).
+pg_newdb copyunit
+# shellcheck disable=SC2086 # VALGRIND is a command with flags
+(cd "$TOP" && CERTIFICA_TEST_STORE_B=$PG_URI $VALGRIND "$UNIT_DIR/test_store_copy") \
+	>"$TMP/copy.log" 2>&1
+st=$?
+n=$(grep -c '^ok ' "$TMP/copy.log")
+f=$(grep -c '^not ok ' "$TMP/copy.log")
+ok $((st + f)) "test_store_copy into PostgreSQL: $n passed, $f failed"
+[ "$st" = 0 ] && [ "$f" = 0 ] || grep -A3 '^not ok\|Invalid\|definitely' "$TMP/copy.log" |
+	head -n 20 | sed 's/^/#   /'
+
 # A fresh database, no extensions made beforehand: the store makes them
-# (the test's role is a superuser) and its schema at version 1.
+# (the test's role is a superuser) and its schema at version 2.
 pg_newdb fresh
 FRESH=$PG_URI
 try "staff add on a new database" cert staff add alice --store "$FRESH"
-is "$(pg_sql fresh 'SELECT version FROM certifica_schema')" 1 "schema version 1 recorded"
+is "$(pg_sql fresh 'SELECT version FROM certifica_schema')" 2 "schema version 2 recorded"
 is "$(pg_sql fresh "SELECT count(*) FROM pg_extension WHERE extname IN ('unaccent', 'pg_trgm')")" 2 \
 	"the store made unaccent and pg_trgm"
 is "$(pg_sql fresh "SELECT length(token_sha256) FROM staff WHERE name = 'alice'")" 32 \
@@ -75,7 +87,26 @@ cert staff list --store "$FRESH" >"$TMP/out" 2>"$TMP/err"
 st=$?
 is "$st" 1 "a newer schema: exit 1"
 check "saying the database is newer" grep -q "schema version 99, newer than this certifica" "$TMP/err"
-pg_sql fresh "UPDATE certifica_schema SET version = 1"
+pg_sql fresh "UPDATE certifica_schema SET version = 2"
+
+# A version 1 database (before expiry, earlier files and the audit table)
+# is upgraded in place at the next start, its certificates kept.
+pg_newdb old
+OLD=$PG_URI
+cert import "$TOP/examples/events.jsonl" --store "$OLD" >/dev/null 2>&1
+pg_sql old "DROP TABLE audit; DROP TABLE earlier_files; DROP INDEX revisions_sha256;
+	ALTER TABLE certificates DROP COLUMN expires_at; UPDATE certifica_schema SET version = 1" \
+	>/dev/null
+is "$(pg_sql old 'SELECT version FROM certifica_schema')" 1 "a database at schema version 1"
+try "a start on it" cert staff list --store "$OLD"
+is "$(pg_sql old 'SELECT version FROM certifica_schema')" 2 "upgraded to version 2"
+is "$(pg_sql old "SELECT count(*) FROM information_schema.columns
+	WHERE table_name = 'certificates' AND column_name = 'expires_at'")" 1 "with expires_at"
+is "$(pg_sql old 'SELECT count(*) FROM certificates WHERE latest > 0')" 3 \
+	"its 3 certificates kept"
+try "rerender after the upgrade" cert rerender --store "$OLD"
+is "$(pg_sql old 'SELECT count(*) FROM earlier_files')" 0 \
+	"a rerender to the same bytes records no earlier file"
 
 # The password of a URI is never printed; an unreachable server fails fast.
 start=$(date +%s)
