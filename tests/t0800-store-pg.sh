@@ -20,7 +20,7 @@ pg_newdb units
 try "unaccent and pg_trgm made in the database" \
 	pg_sql units "CREATE EXTENSION unaccent; CREATE EXTENSION pg_trgm"
 
-for t in test_store test_search test_search_more test_walls; do
+for t in test_store test_store_expiry test_search test_search_more test_walls; do
 	# shellcheck disable=SC2086 # VALGRIND is a command with flags
 	(cd "$TOP" && CERTIFICA_TEST_STORE=$PG_URI $VALGRIND "$UNIT_DIR/$t") >"$TMP/$t.log" 2>&1
 	st=$?
