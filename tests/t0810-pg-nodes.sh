@@ -4,7 +4,8 @@
 # by both, the same event posted 50 times at once across both gives one
 # certificate, and PostgreSQL stopped in the middle of a stream of deliveries
 # gives only 503s (with Retry-After) or 2xx, /healthz 503, then recovery on
-# its own with nothing acknowledged lost. PostgreSQL 15 and both nodes run
+# its own with nothing acknowledged lost. The audit records of both nodes are
+# in the database. PostgreSQL 15 and both nodes run
 # here on free 127.0.0.1 ports; the client is tests/webhook-client.py.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg.sh"
@@ -27,7 +28,7 @@ ok 0 "PostgreSQL starts on port $PG_PORT"
 pg_newdb nodes
 sql() { pg_sql nodes "$1"; }
 
-# node NAME: start a node in its own folder (its audit log); sets NODE_URL, NODE_PID.
+# node NAME: start a node in its own folder; sets NODE_URL, NODE_PID.
 node() {
 	mkdir -p "$TMP/$1"
 	cd "$TMP/$1" || return 1
@@ -94,6 +95,11 @@ is "$(awk '{ print $3, $4, $5 }' "$TMP/r2" | sort -u | wc -l)" 1 \
 is "$(sql 'SELECT count(*) FROM certificates WHERE user_id = 10700')" 1 "one certificate"
 is "$(sql "SELECT count(*) FROM revisions r JOIN certificates c USING (id) WHERE c.user_id = 10700")" \
 	1 "one revision"
+# Both nodes write their audit lines to the database, one log for the cluster.
+is "$(sql 'SELECT count(*) FROM audit')" 90 "90 deliveries, 90 audit records in the database"
+is "$(cert audit --status 201 --store "$PG_URI" | wc -l)" 41 \
+	"certifica audit --store postgresql://... --status 201: the 41 issued"
+is "$(find "$TMP/a" "$TMP/b" -path '*audit*' -type f | wc -l)" 0 "and no audit file on a node"
 
 # --- 3. PostgreSQL stopped in the middle of a stream ---
 python3 "$GEN" 300 --seed 11 --offset 1000 >"$TMP/s.jsonl"
