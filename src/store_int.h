@@ -190,4 +190,9 @@ int store_copy_check(const struct store_cert *c, struct caltime *when, char *err
  * a scope (a webhook token's institution), a created_at. 0, or -1 with err. */
 int store_cred_check(const struct store_cred *c, char *err, size_t errlen);
 
+/* The expiry a rerender function wrote for ticket t: "" or a calendar time
+ * (made a string first). 0, or -1 with err naming the revision. */
+int store_remade_expiry_check(char expires_at[20], const struct store_ticket *t, char *err,
+                              size_t errlen);
+
 #endif

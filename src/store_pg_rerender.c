@@ -62,7 +62,6 @@ static int remake(struct store_pg *st, PGconn *pg, const char *id, store_rerende
     char rev[16], expires[20] = "";
     const char *v[2] = {id, rev};
     PGresult *r = NULL, *raw = NULL;
-    struct caltime stamp;
     int rc = -1;
 
     if (store_pg_exec(st, pg, "BEGIN", "write", err, errlen) < 0)
@@ -93,12 +92,8 @@ static int remake(struct store_pg *st, PGconn *pg, const char *id, store_rerende
     store_pg_count(&st->renders, 1);
     if (fn(ctx, &t, body.data ? body.data : "", body.len, &pdf, expires, err, errlen) < 0)
         goto out;
-    expires[sizeof(expires) - 1] = '\0';
-    if (expires[0] && caltime_parse(expires, &stamp) < 0) {
-        snprintf(err, errlen, "cannot re-make '%s' r%d: expires_at '%s' is not a calendar time",
-                 id, t.revision, expires);
+    if (store_remade_expiry_check(expires, &t, err, errlen) < 0)
         goto out;
-    }
     if (pdf.len == 0 || pdf.len > INT32_MAX) {
         snprintf(err, errlen, "cannot re-make '%s': the renderer made no bytes", id);
         goto out;

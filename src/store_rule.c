@@ -121,3 +121,17 @@ int store_cred_check(const struct store_cred *c, char *err, size_t errlen)
     }
     return 0;
 }
+
+int store_remade_expiry_check(char expires_at[20], const struct store_ticket *t, char *err,
+                              size_t errlen)
+{
+    struct caltime stamp;
+
+    expires_at[19] = '\0';
+    if (expires_at[0] && caltime_parse(expires_at, &stamp) < 0) {
+        snprintf(err, errlen, "cannot re-make '%s' r%d: expires_at '%s' is not a calendar time",
+                 t->id, t->revision, expires_at);
+        return -1;
+    }
+    return 0;
+}

@@ -20,28 +20,23 @@ pg_newdb units
 try "unaccent and pg_trgm made in the database" \
 	pg_sql units "CREATE EXTENSION unaccent; CREATE EXTENSION pg_trgm"
 
-for t in test_store test_store_expiry test_search test_search_more test_walls; do
+# unit VAR PROGRAM WHAT: run a unit program with VAR=$PG_URI, one result.
+unit() {
 	# shellcheck disable=SC2086 # VALGRIND is a command with flags
-	(cd "$TOP" && CERTIFICA_TEST_STORE=$PG_URI $VALGRIND "$UNIT_DIR/$t") >"$TMP/$t.log" 2>&1
+	(cd "$TOP" && env "$1=$PG_URI" $VALGRIND "$UNIT_DIR/$2") >"$TMP/$2.log" 2>&1
 	st=$?
-	n=$(grep -c '^ok ' "$TMP/$t.log")
-	f=$(grep -c '^not ok ' "$TMP/$t.log")
-	ok $((st + f)) "$t against PostgreSQL: $n passed, $f failed"
-	[ "$st" = 0 ] && [ "$f" = 0 ] || grep -A3 '^not ok\|Invalid\|definitely' "$TMP/$t.log" |
+	n=$(grep -c '^ok ' "$TMP/$2.log")
+	f=$(grep -c '^not ok ' "$TMP/$2.log")
+	ok $((st + f)) "$2 $3: $n passed, $f failed"
+	[ "$st" = 0 ] && [ "$f" = 0 ] || grep -A3 '^not ok\|Invalid\|definitely' "$TMP/$2.log" |
 		head -n 20 | sed 's/^/#   /'
+}
+for t in test_store test_store_expiry test_search test_search_more test_walls; do
+	unit CERTIFICA_TEST_STORE "$t" "against PostgreSQL"
 done
-
 # The copy suite with PostgreSQL as its destination (a database of its own).
 pg_newdb copyunit
-# shellcheck disable=SC2086 # VALGRIND is a command with flags
-(cd "$TOP" && CERTIFICA_TEST_STORE_B=$PG_URI $VALGRIND "$UNIT_DIR/test_store_copy") \
-	>"$TMP/copy.log" 2>&1
-st=$?
-n=$(grep -c '^ok ' "$TMP/copy.log")
-f=$(grep -c '^not ok ' "$TMP/copy.log")
-ok $((st + f)) "test_store_copy into PostgreSQL: $n passed, $f failed"
-[ "$st" = 0 ] && [ "$f" = 0 ] || grep -A3 '^not ok\|Invalid\|definitely' "$TMP/copy.log" |
-	head -n 20 | sed 's/^/#   /'
+unit CERTIFICA_TEST_STORE_B test_store_copy "into PostgreSQL"
 
 # A fresh database, no extensions made beforehand: the store makes them
 # (the test's role is a superuser) and its schema at version 2.
