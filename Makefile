@@ -42,7 +42,7 @@ BIN      := $(if $(filter build,$(BUILD)),certifica,$(BUILD)/certifica)
 FONT_FILES := $(shell awk '!/^\#/ && NF >= 3 { print "fonts/" $$1 }' fonts/MANIFEST)
 
 .SECONDARY:
-.PHONY: all deps deps-test fonts test unit asan valgrind bench run clean format fuzz check-layers
+.PHONY: all deps deps-test fonts test unit asan valgrind bench run run-cluster clean format fuzz check-layers
 .DEFAULT_GOAL := all
 
 all: $(BIN) fonts $(UNITS)
@@ -123,6 +123,12 @@ $(BUILD)/obj/tests/bench_%.o: tests/bench/bench_%.c
 run: deps
 	@$(MAKE) --no-print-directory all
 	./$(BIN) serve
+
+# PostgreSQL under build/cluster, two nodes and nginx on 127.0.0.1 (see
+# docs/scale-out.md); Ctrl-C stops them.
+run-cluster: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/cluster.sh
 
 format:
 	clang-format -i src/*.c include/*.h tests/unit/*.c
