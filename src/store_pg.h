@@ -3,9 +3,11 @@
  * store_pg_schema.c (schema made or upgraded under an advisory lock),
  * store_pg_sql.c (the prepared statements),
  * store_pg_open.c (open, close, the operations table), store_pg_put.c
- * (puts, batches, revocation, rerender), store_pg_query.c (reads),
- * store_pg_search.c (the staff listing) and store_pg_staff.c (staff accounts
- * and webhook tokens). Not part of the store interface.
+ * (puts, batches, revocation), store_pg_rerender.c, store_pg_query.c
+ * (reads), store_pg_search.c (the staff listing), store_pg_staff.c (staff
+ * accounts and webhook tokens), store_pg_audit.c (the audit records),
+ * store_pg_copy.c and store_pg_cred.c (certifica copy). Not part of the
+ * store interface.
  *
  * Many processes may share one database: one certificate per event is kept
  * by the database alone (the unique keys, and a row lock on the certificate
