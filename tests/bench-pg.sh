@@ -23,7 +23,7 @@ mkdir -p "$OUT/pg-node"
 TMP=$(mktemp -d)
 . "$(dirname "$0")/pg.sh"
 . "$(dirname "$0")/serve.sh"
-SERVE_PID= CL_PID=
+SERVE_PID='' CL_PID=''
 trap '[ -n "$SERVE_PID" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID"
 	[ -n "$CL_PID" ] && kill -TERM "$CL_PID" 2>/dev/null && wait "$CL_PID"
 	pg_stop; rm -rf "$TMP"' EXIT

@@ -19,12 +19,12 @@ free_port() {
 say() { echo "run-cluster: $*"; }
 fail() { echo "run-cluster: $*" >&2; stop_all; exit 1; }
 
-PIDS= NGINX_PID= PG_UP=
+PIDS='' NGINX_PID='' PG_UP=''
 stop_all() {
 	[ -n "$NGINX_PID" ] && kill -QUIT "$NGINX_PID" 2>/dev/null
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
 	for p in $PIDS $NGINX_PID; do wait "$p" 2>/dev/null; done
-	PIDS= NGINX_PID=
+	PIDS='' NGINX_PID=''
 	[ -n "$PG_UP" ] && pg_as "$PG_BIN/pg_ctl" -D "$DIR/pg" -m fast -w stop >/dev/null 2>&1
 	PG_UP=
 }

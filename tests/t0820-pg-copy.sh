@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg.sh"
 
-SERVE_PID= BG_PID=
+SERVE_PID='' BG_PID=''
 trap '[ -n "$SERVE_PID" ] && kill -9 "$SERVE_PID" 2>/dev/null
 	[ -n "$BG_PID" ] && kill -9 "$BG_PID" 2>/dev/null
 	pg_stop; rm -rf "$TMP"' EXIT
