@@ -3,18 +3,18 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := libcjson libmicrohttpd zlib libpng harfbuzz harfbuzz-subset fribidi sqlite3 libcrypto libqrencode libcurl
+PKGS    := libcjson libmicrohttpd zlib libpng harfbuzz harfbuzz-subset fribidi sqlite3 libcrypto libqrencode libcurl libpq
 
 # Debian packages: what the build needs, then what the tests and benchmark use.
 DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib1g-dev \
-             libharfbuzz-dev libfribidi-dev libsqlite3-dev libssl-dev libqrencode-dev \
+             libharfbuzz-dev libfribidi-dev libsqlite3-dev libssl-dev libqrencode-dev libpq-dev \
              libcurl4-openssl-dev \
              libunistring-dev libpng-dev fonts-dejavu-core fonts-dejavu-extra fonts-noto-core \
              fonts-wqy-microhei fonts-nanum fonts-ipafont-gothic fonts-symbola \
              icc-profiles-free
 DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl faketime time \
              libharfbuzz-bin default-jre-headless libpdfbox2-java libactivation-java \
-             libjaxb-api-java
+             libjaxb-api-java postgresql
 DEB_BENCH := wrk
 DEB_BROWSER := chromium
 DEB_FUZZ  := clang libclang-rt-14-dev
@@ -44,7 +44,7 @@ BIN      := $(if $(filter build,$(BUILD)),certifica,$(BUILD)/certifica)
 FONT_FILES := $(shell awk '!/^\#/ && NF >= 3 { print "fonts/" $$1 }' fonts/MANIFEST)
 
 .SECONDARY:
-.PHONY: all deps deps-test fonts test unit asan valgrind bench run clean format fuzz check-layers
+.PHONY: all deps deps-test fonts test unit asan valgrind bench run run-cluster clean format fuzz check-layers
 .DEFAULT_GOAL := all
 
 all: $(BIN) fonts $(UNITS)
@@ -127,6 +127,12 @@ $(BUILD)/obj/tests/bench_%.o: tests/bench/bench_%.c
 run: deps
 	@$(MAKE) --no-print-directory all
 	./$(BIN) serve
+
+# PostgreSQL under build/cluster, two nodes and nginx on 127.0.0.1 (see
+# docs/scale-out.md); Ctrl-C stops them.
+run-cluster: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/cluster.sh
 
 format:
 	clang-format -i src/*.c include/*.h tests/unit/*.c

@@ -91,7 +91,9 @@ struct store_revision {
     char sha256[65];     /* of the PDF, hex */
     int64_t size;
     int generation; /* 0 for the first file, +1 each time it was re-made */
-    char *pdf_path; /* the store folder as given to store_open + "/pdf/..." */
+    /* The store folder as given to store_open + "/pdf/..."; NULL when the
+     * backend keeps the PDF itself (PostgreSQL): read it with store_pdf. */
+    char *pdf_path;
 };
 
 struct store_cert {
@@ -142,22 +144,26 @@ struct store;
  * read ("index 'out/index.sqlite' is damaged: ..."), one locked by another
  * process, and a missing or empty index next to existing PDFs. A URI
  * ("scheme://...") names another kind of store: "postgresql://" and
- * "postgres://" give "postgresql stores are not built in", and err never
- * repeats a URI (it may hold a password). NULL on failure; free with
- * store_close. */
+ * "postgres://" (any libpq connection URI) are the PostgreSQL backend, which
+ * keeps everything, the PDFs included, in the database (its schema made or
+ * upgraded at open); err never repeats a URI (it may hold a password). NULL
+ * on failure; free with store_close. */
 struct store *store_open(const char *where, store_rerender_fn rerender_fn, void *rerender_ctx,
                          char *err, size_t errlen);
 /* Whether store_open can take where as a kind of store built in: 0, or -1
  * with the error store_open would give (for callers that keep files of their
  * own next to a store, before they make any). */
 int store_check_location(const char *where, char *err, size_t errlen);
+/* 1 when where names a database (a URI) rather than a folder: callers keep
+ * no files of their own in it. */
+int store_is_database(const char *where);
 /* "issued", "unchanged", "revised" or "stale": how the command line, the audit and the
  * webhook's metrics name an outcome. A static string. */
 const char *store_outcome_name(enum store_outcome o);
 /* Close; a batch still open is rolled back (its files removed). NULL is fine. */
 void store_close(struct store *st);
-/* Where the store is, as given to store_open (less trailing slashes); owned
- * by the store. */
+/* Where the store is, as given to store_open (less trailing slashes; a URI
+ * without its user and password); owned by the store. */
 const char *store_dir(const struct store *st);
 void store_recovery_info(const struct store *st, struct store_recovery *out);
 
@@ -212,6 +218,14 @@ int store_find_file(struct store *st, const char *sha256, struct store_file_matc
                     size_t errlen);
 /* Frees what store_get filled in (not c itself); c is zeroed. */
 void store_cert_free(struct store_cert *c);
+
+/* The PDF of a revision (appended to out): 0, 1 not found, -1 error. */
+int store_pdf(struct store *st, const char *id, int revision, struct buf *out, char *err,
+              size_t errlen);
+/* Whether the store answers now (for /healthz): 0, or -1 with err. A folder
+ * store always does (its folder is checked by the caller); a database store
+ * runs a query, failing within its connection timeout while it is down. */
+int store_ping(struct store *st, char *err, size_t errlen);
 
 /* The archived raw event of a revision (appended to out): 0, 1 not found, -1. */
 int store_raw_event(struct store *st, const char *id, int revision, struct buf *out, char *err,

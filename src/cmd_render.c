@@ -132,7 +132,8 @@ static int archive_one(struct render_state *st, const struct evsrc_item *it)
         const struct store_ticket *t = &r.stored.ticket;
         struct buf path = BUF_INIT;
         int found = store_get(issue_store(st->archive), t->id, &c, err, sizeof(err)) == 0;
-        if (found && t->revision >= 1 && (size_t)t->revision <= c.n_revs)
+        if (found && t->revision >= 1 && (size_t)t->revision <= c.n_revs &&
+            c.revs[t->revision - 1].pdf_path)
             evsrc_add_name(&path, c.revs[t->revision - 1].pdf_path);
         printf("%s: %s %s r%d %s %s\n", where, store_outcome_name(r.stored.outcome), t->id,
                t->revision, t->code, path.data ? path.data : "");

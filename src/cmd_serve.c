@@ -186,7 +186,7 @@ static int serve_exec(int argc, char **argv)
     enum i18n_locale loc = I18N_PT_BR;
     sigset_t sigs;
     struct stat st;
-    int rc = EXIT_RUNTIME, made = 0, sig = 0, left;
+    int rc = EXIT_RUNTIME, made = 0, sig = 0, left, db;
 
     err[0] = '\0';
     config_init(&cfg);
@@ -218,10 +218,19 @@ static int serve_exec(int argc, char **argv)
         log_printf(LOG_LEVEL_WARN,
                    "config '%s' holds secrets and is readable by others: chmod 600 it",
                    cfg.config_file);
-    /* The token and the audit log go into the store folder: not for a URI. */
+    /* The token and the audit log go into the store folder; a database
+     * store has none: its nodes are given the token, and keep the audit log
+     * in the folder they run in. */
+    db = store_is_database(cfg.store);
     if (store_check_location(cfg.store, err, sizeof(err)) < 0 ||
-        make_dirs(cfg.store, err, sizeof(err)) < 0)
+        (!db && make_dirs(cfg.store, err, sizeof(err)) < 0))
         goto out;
+    if (db && !cfg.webhook_token) {
+        snprintf(err, sizeof(err),
+                 "a database store keeps no token file: give every node the same "
+                 "--webhook-token (or CERTIFICA_WEBHOOK_TOKEN)");
+        goto out;
+    }
     if (cfg.webhook_token)
         snprintf(token, sizeof(token), "%s", cfg.webhook_token);
     else if (load_or_make_token(cfg.store, token, sizeof(token), &made, err, sizeof(err)) < 0)
@@ -274,7 +283,7 @@ static int serve_exec(int argc, char **argv)
         goto out;
 
     log_printf(LOG_LEVEL_INFO, "listening on %s (store '%s', %u threads, body limit %zu bytes%s)",
-               cfg.listen, cfg.store, opt.threads, cfg.max_body,
+               cfg.listen, store_dir(issue_store(issue)), opt.threads, cfg.max_body,
                opt.sigkey ? ", Standard Webhooks signatures required" : "");
     if (cfg.webhook_token)
         log_printf(LOG_LEVEL_INFO, "webhook URL: %s/webhooks (token from the %s)", cfg.public_url,
@@ -289,7 +298,8 @@ static int serve_exec(int argc, char **argv)
         sign_key_describe(sign, who, sizeof(who));
         log_printf(LOG_LEVEL_INFO, "signing every archived PDF: %s", who);
     }
-    log_printf(LOG_LEVEL_INFO, "staff tokens: certifica staff add NAME --store %s", cfg.store);
+    log_printf(LOG_LEVEL_INFO, "staff tokens: certifica staff add NAME --store %s",
+               store_dir(issue_store(issue)));
     if (cfg.require_institution_tokens)
         log_printf(LOG_LEVEL_INFO, "require_institution_tokens: only institutions' own webhook "
                                    "tokens are accepted, the server-wide one gets 401");

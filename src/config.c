@@ -31,7 +31,8 @@ struct key {
 static const struct key keys[] = {
     {"listen", "CERTIFICA_LISTEN", K_LISTEN, STR(listen), 0, 0, CONFIG_DEFAULT_LISTEN,
      "address and port to listen on: IPv4 or [IPv6]"},
-    {"store", "CERTIFICA_STORE", K_TEXT, STR(store), 0, 0, CONFIG_DEFAULT_STORE, "archive folder"},
+    {"store", "CERTIFICA_STORE", K_TEXT, STR(store), 0, 0, CONFIG_DEFAULT_STORE,
+     "archive folder, or a postgresql:// URI"},
     {"public_url", "CERTIFICA_PUBLIC_URL", K_URL, STR(public_url), 0, 0, "http://LISTEN",
      "base of the verification links printed on certificates"},
     {"webhook_token", "CERTIFICA_WEBHOOK_TOKEN", K_TOKEN, STR(webhook_token), 0, 0,

@@ -13,12 +13,33 @@
 #include "metrics.h"
 #include "banned.h"
 
-/* 200 when a file can be created and removed in the store folder. */
+/* A database store: 200 when it answers a query (within its connection
+ * timeout), else 503. */
+static int healthz_db(struct http_request *rq, cJSON *o)
+{
+    struct store *st = issue_store(rq->opt->issue);
+    if (store_ping(st, rq->error, sizeof(rq->error)) == 0) {
+        rq->error[0] = '\0';
+        cJSON_AddStringToObject(o, "status", "ok");
+        return http_reply_json(rq, MHD_HTTP_OK, o, NULL);
+    }
+    cJSON_AddStringToObject(o, "status", "unavailable");
+    cJSON_AddStringToObject(o, "error", "the database does not answer");
+    log_printf(LOG_LEVEL_ERROR, "healthz: %s", rq->error);
+    return http_reply_json(rq, MHD_HTTP_SERVICE_UNAVAILABLE, o, NULL);
+}
+
+/* 200 when a file can be created and removed in the store folder (or the
+ * database answers). */
 int http_ops_healthz(struct http_request *rq)
 {
     struct buf path = BUF_INIT;
     cJSON *o = cJSON_CreateObject();
     int fd, e = 0;
+    if (store_is_database(rq->opt->cfg->store)) {
+        buf_free(&path);
+        return healthz_db(rq, o);
+    }
     buf_addf(&path, "%s/.healthz-XXXXXX", rq->opt->cfg->store);
     fd = mkstemp(path.data);
     if (fd < 0)

@@ -195,16 +195,79 @@ static int pdf_failed(struct http_request *rq)
                               "cannot read the certificate's file", NULL);
 }
 
+
+/* The headers of a PDF answer (the whole file, or the range off..off+len of
+ * its size bytes); returns its status. */
+static int pdf_headers(struct MHD_Response *r, const struct store_cert *c, const char *etag,
+                       enum range rg, int64_t off, int64_t len, int64_t size)
+{
+    struct buf cd = BUF_INIT;
+    char cr[80];
+    int status = MHD_HTTP_OK;
+
+    disposition(&cd, c);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/pdf");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd.data);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
+    if (rg == RANGE_OK) {
+        snprintf(cr, sizeof(cr), "bytes %" PRId64 "-%" PRId64 "/%" PRId64, off, off + len - 1,
+                 size);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+        status = MHD_HTTP_PARTIAL_CONTENT;
+    }
+    buf_free(&cd);
+    return status;
+}
+
+/* A PDF the store keeps itself (a database): read whole, then sent from
+ * memory, ranges included. */
+static int send_stored(struct http_request *rq, const struct store_cert *c,
+                       const struct store_revision *rev, const char *etag)
+{
+    struct buf pdf = BUF_INIT;
+    const char *range = http_header(rq, MHD_HTTP_HEADER_RANGE);
+    const char *if_range = http_header(rq, MHD_HTTP_HEADER_IF_RANGE);
+    struct MHD_Response *r;
+    enum range rg = RANGE_NONE;
+    int64_t off = 0, len = 0, size;
+    int rc;
+
+    rc = store_pdf(issue_store(rq->opt->issue), c->id, rev->revision, &pdf, rq->error,
+                   sizeof(rq->error));
+    if (rc != 0) {
+        buf_free(&pdf);
+        return rc > 0 ? 1 : pdf_failed(rq);
+    }
+    if (range && (!if_range || !strcmp(if_range, etag)))
+        rg = parse_range(range, (int64_t)pdf.len, &off, &len);
+    if (rg == RANGE_UNSATISFIABLE) {
+        buf_free(&pdf);
+        return reply_unsatisfiable(rq, (int64_t)pdf.len);
+    }
+    if (rg == RANGE_NONE)
+        len = (int64_t)pdf.len;
+    r = MHD_create_response_from_buffer((size_t)len, pdf.data + off, MHD_RESPMEM_MUST_COPY);
+    if (!r) {
+        buf_free(&pdf);
+        snprintf(rq->error, sizeof(rq->error), "libmicrohttpd refused the response");
+        return pdf_failed(rq);
+    }
+    size = (int64_t)pdf.len;
+    buf_free(&pdf);
+    return http_queue(rq, pdf_headers(r, c, etag, rg, off, len, size), r);
+}
+
 int http_pdf_send(struct http_request *rq, const struct store_cert *c, int revision)
 {
     const struct store_revision *rev = find_revision(c, revision);
     const char *inm, *range, *if_range;
     struct MHD_Response *r;
-    struct buf cd = BUF_INIT;
-    char etag[72], cr[80];
+    char etag[72];
     int64_t size = 0, off = 0, len = 0;
     enum range rg = RANGE_NONE;
-    int fd, status = MHD_HTTP_OK, rc;
+    int fd;
 
     if (!rev)
         return http_reply_problem(rq, MHD_HTTP_NOT_FOUND, 0, H_NOT_FOUND_TITLE, H_CERT_NOT_FOUND,
@@ -214,6 +277,8 @@ int http_pdf_send(struct http_request *rq, const struct store_cert *c, int revis
     inm = http_header(rq, MHD_HTTP_HEADER_IF_NONE_MATCH);
     if (inm && etag_listed(inm, rev->sha256))
         return reply_not_modified(rq, etag);
+    if (!rev->pdf_path) /* kept in the database */
+        return send_stored(rq, c, rev, etag);
     fd = open_pdf(rq, rev, &size);
     if (fd == -2)
         return 1;
@@ -235,19 +300,5 @@ int http_pdf_send(struct http_request *rq, const struct store_cert *c, int revis
         snprintf(rq->error, sizeof(rq->error), "libmicrohttpd refused the file response");
         return pdf_failed(rq);
     }
-    disposition(&cd, c);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/pdf");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, cd.data);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache");
-    if (rg == RANGE_OK) {
-        snprintf(cr, sizeof(cr), "bytes %" PRId64 "-%" PRId64 "/%" PRId64, off, off + len - 1,
-                 size);
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-        status = MHD_HTTP_PARTIAL_CONTENT;
-    }
-    buf_free(&cd);
-    rc = http_queue(rq, status, r);
-    return rc;
+    return http_queue(rq, pdf_headers(r, c, etag, rg, off, len, size), r);
 }

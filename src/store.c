@@ -1,10 +1,13 @@
 /* The store interface over its backends: store_open picks the backend by the
- * location it is given (a folder: SQLite and PDF files; a URI names another
- * kind, none built in yet), and every other call goes to the operations the
- * backend filled in (store_backend.h). */
+ * location it is given (a folder: SQLite and PDF files; a postgresql:// URI:
+ * PostgreSQL), and every other call goes to the operations the backend
+ * filled in (store_backend.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "store_backend.h"
 #include "banned.h"
@@ -41,11 +44,15 @@ int store_check_location(const char *where, char *err, size_t errlen)
         return 0;
     /* A URI may hold a password: name its scheme only. */
     if (is_scheme(where, n, "postgresql") || is_scheme(where, n, "postgres"))
-        snprintf(err, errlen, "cannot open the store: postgresql stores are not built in");
-    else
-        snprintf(err, errlen, "cannot open the store: unknown kind '%.*s://' (give a folder)",
-                 n > 32 ? 32 : (int)n, where);
+        return 0;
+    snprintf(err, errlen, "cannot open the store: unknown kind '%.*s://' (give a folder)",
+             n > 32 ? 32 : (int)n, where);
     return -1;
+}
+
+int store_is_database(const char *where)
+{
+    return where && scheme_len(where) > 0;
 }
 
 struct store *store_open(const char *where, store_rerender_fn rerender_fn, void *rerender_ctx,
@@ -53,6 +60,8 @@ struct store *store_open(const char *where, store_rerender_fn rerender_fn, void 
 {
     if (store_check_location(where, err, errlen) < 0)
         return NULL;
+    if (scheme_len(where))
+        return store_pg_open(where, rerender_fn, rerender_ctx, err, errlen);
     return store_sqlite_open(where, rerender_fn, rerender_ctx, err, errlen);
 }
 
@@ -103,6 +112,57 @@ int store_get_by_code(struct store *st, const char *code, struct store_cert *out
                       char *err, size_t errlen)
 {
     return st->ops->get_by_code(st, code, out, revision, err, errlen);
+}
+
+/* A file store's PDF: the file the revision names. */
+static int read_pdf_file(struct store *st, const char *id, int revision, struct buf *out,
+                         char *err, size_t errlen)
+{
+    struct store_cert c;
+    const char *path = NULL;
+    char chunk[65536];
+    ssize_t n;
+    int rc, fd;
+
+    rc = st->ops->get(st, NULL, id, &c, err, errlen);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < c.n_revs; i++)
+        if (c.revs[i].revision == revision)
+            path = c.revs[i].pdf_path;
+    rc = 1;
+    if (!path)
+        goto out;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno != ENOENT) {
+            snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+            rc = -1;
+        }
+        goto out;
+    }
+    while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+        buf_add(out, chunk, (size_t)n);
+    rc = n < 0 ? -1 : 0;
+    if (n < 0)
+        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+    close(fd);
+out:
+    store_cert_free(&c);
+    return rc;
+}
+
+int store_pdf(struct store *st, const char *id, int revision, struct buf *out, char *err,
+              size_t errlen)
+{
+    if (st->ops->pdf)
+        return st->ops->pdf(st, id, revision, out, err, errlen);
+    return read_pdf_file(st, id, revision, out, err, errlen);
+}
+
+int store_ping(struct store *st, char *err, size_t errlen)
+{
+    return st->ops->ping ? st->ops->ping(st, err, errlen) : 0;
 }
 
 int store_find_file(struct store *st, const char *sha256, struct store_file_match *out, char *err,
@@ -278,9 +338,8 @@ int store_exists(const char *where, char *err, size_t errlen)
 {
     if (store_check_location(where, err, errlen) < 0)
         return -1;
-    /* A database: store_open connects and tells (a backend that makes its
-     * schema on open should say here whether the schema is there). */
+    /* A database: whether its schema is there, without making it. */
     if (scheme_len(where) > 0)
-        return 1;
+        return store_pg_exists(where, err, errlen);
     return store_sqlite_exists(where, err, errlen);
 }

@@ -26,6 +26,11 @@ struct store_ops {
                struct store_cert *out, char *err, size_t errlen);
     int (*get_by_code)(struct store *st, const char *code, struct store_cert *out, int *revision,
                        char *err, size_t errlen);
+    /* May be NULL: store_pdf then reads the file at the revision's pdf_path. */
+    int (*pdf)(struct store *st, const char *id, int revision, struct buf *out, char *err,
+               size_t errlen);
+    /* May be NULL: always reachable. */
+    int (*ping)(struct store *st, char *err, size_t errlen);
     int (*find_file)(struct store *st, const char *sha256, struct store_file_match *out,
                      char *err, size_t errlen);
     int (*raw_event)(struct store *st, const char *id, int revision, struct buf *out, char *err,
@@ -97,10 +102,15 @@ struct store {
 };
 
 /* The backends built in, as store_open: the SQLite index and PDF files in a
- * folder (store_sqlite_open.c). */
+ * folder (store_sqlite_open.c), and PostgreSQL (store_pg_open.c) for a
+ * "postgresql://" or "postgres://" URI. */
 struct store *store_sqlite_open(const char *dir, store_rerender_fn rerender_fn, void *rerender_ctx,
                                 char *err, size_t errlen);
 /* store_exists for a folder: 1 when its index is there, 0 when not. */
 int store_sqlite_exists(const char *dir, char *err, size_t errlen);
+/* store_exists for a database: 1 when its schema is there (nothing made). */
+int store_pg_exists(const char *uri, char *err, size_t errlen);
+struct store *store_pg_open(const char *uri, store_rerender_fn rerender_fn, void *rerender_ctx,
+                            char *err, size_t errlen);
 
 #endif

@@ -99,6 +99,63 @@ struct store_pdf_swept {
 int store_pdf_sweep(const char *root, store_pdf_keep_fn keep, void *ctx,
                     struct store_pdf_swept *swept, char *err, size_t errlen);
 
+struct caltime;
+/* What store_put checks before anything (store_rule.c): a renderer given
+ * (have_fn), the required fields present, ids positive, certified_at (into
+ * when) and send_at well-formed times, the event's size; and the id of the
+ * triple into id. 0, or -1 with err naming the field. */
+int store_put_check(const struct store_fields *f, int have_fn, struct caltime *when,
+                    char id[STORE_ID_MAX], char *err, size_t errlen);
+
+/* A search query as every backend reads it (store_query.c). The words of q:
+ * a word of digits with CPF punctuation gives digits() its digits (a prefix
+ * of a word); another word is folded (store_fold_text) and each of its
+ * pieces (store_fold_piece) with a letter, digit or non-ASCII character goes
+ * to piece(), cjk being its count of CJK characters (0: none). 0, with
+ * *nothing set when q had words but none searchable, or -1 with err (too
+ * long, too many words). */
+struct store_words_fn {
+    void (*digits)(void *ctx, const char *d, size_t n);
+    void (*piece)(void *ctx, const char *w, size_t n, size_t cjk);
+};
+int store_query_words(const char *q, const struct store_words_fn *fn, void *ctx, int *nothing,
+                      char *err, size_t errlen);
+/* valid: neither revoked nor expired; expired: past expires_at, not revoked. */
+enum store_status_filter {
+    STORE_STATUS_ANY,
+    STORE_STATUS_VALID,
+    STORE_STATUS_REVOKED,
+    STORE_STATUS_EXPIRED
+};
+/* The other fields, checked in this order, each error naming its field. */
+struct store_query_norm {
+    const char *type;         /* "participation", "achievement" or NULL */
+    int64_t from_day, to_day; /* yyyyMMdd as a number, 0 when not given */
+    enum store_status_filter status;
+    char now[20]; /* the query's now, or the clock's (UTC), for expiry */
+    int page, per_page; /* defaults filled in */
+    int64_t offset;
+};
+int store_query_check(const struct store_query *q, struct store_query_norm *out, char *err,
+                      size_t errlen);
+
+/* Tokens (store_token.c): a fresh one, 32 random bytes in base64url, and
+ * its SHA-256; the digest of a presented one. 0, or -1 with err. */
+#define STORE_TOKEN_DIGEST 32
+int store_token_new(char token[64], unsigned char md[STORE_TOKEN_DIGEST], char *err,
+                    size_t errlen);
+int store_token_digest(const char *token, unsigned char md[STORE_TOKEN_DIGEST], char *err,
+                       size_t errlen);
+/* A new staff token, once name (store_staff_name_valid) and scope (NULL: all;
+ * a school needs its institution) are checked. 0, or -1 with err. */
+int store_staff_token_new(const char *name, const struct store_scope *scope, char token[64],
+                          unsigned char md[STORE_TOKEN_DIGEST], char *err, size_t errlen);
+/* A new webhook token, once institution_id (> 0) and *label are checked;
+ * a NULL *label becomes "institution-ID" in deflabel. 0, or -1 with err. */
+int store_webhook_token_new(int64_t institution_id, const char **label, char deflabel[64],
+                            char token[64], unsigned char md[STORE_TOKEN_DIGEST], char *err,
+                            size_t errlen);
+
 /* Search text (store_fold.c), the same for every backend. A name or course
  * name is folded where its script allows it: invisible format characters
  * (ZWJ, ZWNJ, bidi marks) dropped; Arabic harakat, Quranic marks and tatweel
@@ -122,5 +179,20 @@ void store_fold_grams(const char *folded, struct buf *out);
  * in it (0: no CJK, a piece of other characters). A piece is a run of CJK
  * characters or a run of others without white space. */
 size_t store_fold_piece(const char *s, size_t n, size_t *skip, size_t *cjk);
+
+/* The fields of a certificate store_copy_put is given make one: its id is
+ * its triple's, its certified_at a time (into *when), its text fields there
+ * and latest at least 1. 0, or -1 with err naming the certificate. */
+struct caltime;
+int store_copy_check(const struct store_cert *c, struct caltime *when, char *err, size_t errlen);
+
+/* A staff account or webhook token store_cred_put is given: a valid name,
+ * a scope (a webhook token's institution), a created_at. 0, or -1 with err. */
+int store_cred_check(const struct store_cred *c, char *err, size_t errlen);
+
+/* The expiry a rerender function wrote for ticket t: "" or a calendar time
+ * (made a string first). 0, or -1 with err naming the revision. */
+int store_remade_expiry_check(char expires_at[20], const struct store_ticket *t, char *err,
+                              size_t errlen);
 
 #endif

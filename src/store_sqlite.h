@@ -246,10 +246,6 @@ int store_sqlite_cred_each(struct store *st, store_cred_each_fn fn, void *ctx, c
                            size_t errlen);
 int store_sqlite_cred_put(struct store *st, const struct store_cred *c, char *err, size_t errlen);
 
-/* Tokens (store_sqlite_staff.c): a fresh one, 32 random bytes in base64url,
- * and its SHA-256; the digest of a presented one. 0, or -1 with err. */
-int store_sqlite_token_new(char token[64], unsigned char md[32], char *err, size_t errlen);
-int store_sqlite_token_digest(const char *token, unsigned char md[32], char *err, size_t errlen);
 /* One statement that writes, in its own transaction of the writer. Binds:
  * ?1 text a, ?2 int64 n, ?3 blob md (32 bytes, may be NULL), ?4 text now
  * (sql may leave some out, as long as it names ?4). 0 and *changes rows

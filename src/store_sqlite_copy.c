@@ -74,9 +74,11 @@ int store_sqlite_copy_read(struct store *base, const char *id, int revision,
 
     memset(out, 0, sizeof(*out));
     if (sqlite3_prepare_v2(db,
-                           "SELECT code, created_at, rendered_at, send_at, superseded, generation,"
-                           " sha256, canonical, raw, pdf_path FROM revisions"
-                           " WHERE id = ?1 AND revision = ?2",
+                           /* send_at as get gives it, so that a store
+                            * that keeps no fallback gets it too. */
+                           "SELECT code, created_at, rendered_at, " STORE_SQLITE_SEND_AT ","
+                           " superseded, generation, sha256, canonical, raw, pdf_path"
+                           " FROM revisions r WHERE id = ?1 AND revision = ?2",
                            -1, &s, NULL) != SQLITE_OK) {
         store_sqlite_error(st, db, "read", err, errlen);
         goto out;
@@ -260,18 +262,6 @@ out:
     return rc;
 }
 
-static int check_cert(const struct store_cert *c, struct caltime *when, char *err, size_t errlen)
-{
-    char id[STORE_ID_MAX];
-    if (!store_id_valid(c->id) || store_id_make(c->institution_id, c->user_id, c->course_id, id) < 0 ||
-        strcmp(id, c->id) != 0 || caltime_parse(c->certified_at, when) < 0 || !c->user_name ||
-        !c->user_email || !c->course_name || !c->school_name || !c->type || c->latest < 1) {
-        snprintf(err, errlen, "cannot copy '%s': its fields do not make a certificate", c->id);
-        return -1;
-    }
-    return 0;
-}
-
 int store_sqlite_copy_put(struct store *base, const struct store_cert *c,
                           const struct store_copy_rev *revs, size_t n, char *err, size_t errlen)
 {
@@ -282,7 +272,7 @@ int store_sqlite_copy_put(struct store *base, const struct store_cert *c,
     int *gens = NULL, rc = 0, owner;
     pthread_mutex_t *stripe;
 
-    if (check_cert(c, &when, err, errlen) < 0)
+    if (store_copy_check(c, &when, err, errlen) < 0)
         return -1;
     rels = xcalloc(n + 1, sizeof(*rels));
     gens = xcalloc(n + 1, sizeof(*gens));

@@ -132,13 +132,8 @@ int store_sqlite_cred_put(struct store *base, const struct store_cred *c, char *
     struct store_sqlite *st = store_sqlite_of(base);
     int staff = c->kind == STORE_CRED_STAFF, rc = -1, owner;
 
-    if (!store_staff_name_valid(c->name) || c->scope.institution_id < 0 ||
-        c->scope.school_id < 0 || (!staff && c->scope.institution_id <= 0) ||
-        strlen(c->created_at) != 19) {
-        snprintf(err, errlen, "cannot copy %s '%s': not a valid one",
-                 staff ? "staff account" : "webhook token", c->name);
+    if (store_cred_check(c, err, errlen) < 0)
         return -1;
-    }
     owner = store_sqlite_gate_enter(st);
     pthread_mutex_lock(&st->db_mu);
     if (store_sqlite_tx_begin(st, owner, err, errlen) == 0) {

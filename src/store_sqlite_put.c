@@ -12,42 +12,6 @@
 
 /* --- put ------------------------------------------------------------------ */
 
-static int check_fields(const struct store_fields *f, struct caltime *when, char *err,
-                        size_t errlen)
-{
-    struct caltime sent;
-    const char *need[] = {f->user_name, f->user_email,   f->course_name,  f->school_name,
-                          f->type,      f->certified_at, f->concluded_at, f->canonical};
-    const char *names[] = {"user_name", "user_email",   "course_name",  "school_name",
-                           "type",      "certified_at", "concluded_at", "canonical"};
-
-    for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-        if (!need[i]) {
-            snprintf(err, errlen, "cannot archive: field '%s' is missing", names[i]);
-            return -1;
-        }
-    }
-    if (f->institution_id <= 0 || f->user_id <= 0 || f->course_id <= 0 || f->school_id <= 0) {
-        snprintf(err, errlen, "cannot archive: ids must be positive");
-        return -1;
-    }
-    if (caltime_parse(f->certified_at, when) < 0) {
-        snprintf(err, errlen, "cannot archive: certified_at '%s' is not a calendar time",
-                 f->certified_at);
-        return -1;
-    }
-    if (f->send_at && *f->send_at && caltime_parse(f->send_at, &sent) < 0) {
-        snprintf(err, errlen, "cannot archive: send_at '%.40s' is not a calendar time", f->send_at);
-        return -1;
-    }
-    if (f->expires_at && caltime_parse(f->expires_at, &sent) < 0) {
-        snprintf(err, errlen, "cannot archive: expires_at '%.40s' is not a calendar time",
-                 f->expires_at);
-        return -1;
-    }
-    return 0;
-}
-
 /* Whether a revision of id before revision has canonical (s: W_EARLIER's
  * statement on db). 1 yes, 0 no, -1 error. */
 static int earlier_same(struct store_sqlite *st, sqlite3 *db, sqlite3_stmt *s, const char *id,
@@ -212,17 +176,8 @@ int store_sqlite_put(struct store *base, const struct store_fields *f, store_ren
     if (!res)
         res = &local;
     memset(res, 0, sizeof(*res));
-    if (!fn) {
-        snprintf(err, errlen, "cannot archive: no renderer given");
+    if (store_put_check(f, fn != NULL, &when, t.id, err, errlen) < 0)
         return -1;
-    }
-    if (check_fields(f, &when, err, errlen) < 0)
-        return -1;
-    if (f->raw_len > 1000000000 ||
-        store_id_make(f->institution_id, f->user_id, f->course_id, t.id) < 0) {
-        snprintf(err, errlen, "cannot archive: event too large or libcrypto failed");
-        return -1;
-    }
 
     owner = store_sqlite_gate_enter(st);
     stripe = store_sqlite_stripe(st, t.id);

@@ -57,7 +57,7 @@ static int remake(struct store_sqlite *st, const char *id, int rev, store_rerend
     struct store_ticket t = {0};
     struct store_fs_clock clk = {0, 0};
     struct buf raw = BUF_INIT, pdf = BUF_INIT, old = BUF_INIT, rel = BUF_INIT;
-    struct caltime when, stamp;
+    struct caltime when;
     sqlite3_stmt *s;
     char sha[65], now[20], certified[20], expires[20] = "";
     int64_t inst = 0;
@@ -98,12 +98,8 @@ static int remake(struct store_sqlite *st, const char *id, int rev, store_rerend
     store_sqlite_count(&st->renders, 1);
     if (fn(ctx, &t, raw.data ? raw.data : "", raw.len, &pdf, expires, err, errlen) < 0)
         goto out;
-    expires[sizeof(expires) - 1] = '\0';
-    if (expires[0] && caltime_parse(expires, &stamp) < 0) {
-        snprintf(err, errlen, "cannot re-make '%s' r%d: expires_at '%s' is not a calendar time",
-                 id, t.revision, expires);
+    if (store_remade_expiry_check(expires, &t, err, errlen) < 0)
         goto out;
-    }
     if (pdf.len == 0) {
         snprintf(err, errlen, "cannot re-make '%s' r%d: the renderer made no bytes", id,
                  t.revision);

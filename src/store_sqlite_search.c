@@ -21,8 +21,6 @@
 #include "store_sqlite.h"
 #include "banned.h"
 
-#define PER_PAGE_DEFAULT 20
-#define PER_PAGE_MAX 100
 
 #define FTS_DAY ((int64_t)1 << 36) /* a full-text rowid is day * FTS_DAY + seq */
 #define FTS_WHERE "certificates_fts MATCH :q AND rowid BETWEEN :lo AND :hi"
@@ -53,29 +51,12 @@ struct plan {
     int page, per_page;
 };
 
-static int is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int is_alnum(unsigned char c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
 /* Append one FTS5 string to m: inside the quotes FTS5 reads no operators,
- * and a '"' is written twice. digits_only keeps only the digits. */
-static void add_string(struct buf *m, const char *w, size_t n, int digits_only)
+ * and a '"' is written twice. */
+static void add_string(struct buf *m, const char *w, size_t n)
 {
     buf_addc(m, '"');
     for (size_t i = 0; i < n; i++) {
-        if (digits_only && !is_digit((unsigned char)w[i]))
-            continue;
         if (w[i] == '"')
             buf_addc(m, '"');
         buf_addc(m, w[i]);
@@ -83,110 +64,42 @@ static void add_string(struct buf *m, const char *w, size_t n, int digits_only)
     buf_addc(m, '"');
 }
 
-static void add_term(struct buf *m, const char *column, const char *w, size_t n, int digits_only,
-                     int prefix)
+static void add_term(struct buf *m, const char *column, const char *w, size_t n, int prefix)
 {
     buf_adds(m, m->len ? " AND (" : "(");
     buf_adds(m, column);
     buf_adds(m, " : ");
-    add_string(m, w, n, digits_only);
+    add_string(m, w, n);
     buf_adds(m, prefix ? "*)" : ")");
 }
 
-/* One piece of a folded word: other characters, or one CJK character, as a
- * prefix of a word of the text columns; two CJK characters or more as the
- * phrase of their bigrams in the grams column (store_fold_grams), which
- * matches wherever they stand in a name. */
-static void add_piece(struct buf *m, const char *w, size_t n, size_t cjk)
+/* A word of digits (a CPF, typed with its punctuation or not): a prefix. */
+static void add_digits(void *ctx, const char *d, size_t n)
+{
+    add_term(ctx, FTS_TEXT, d, n, 1);
+}
+
+/* One piece of a folded word (store_query_words): other characters, or one
+ * CJK character, as a prefix of a word of the text columns; two CJK
+ * characters or more as the phrase of their bigrams in the grams column
+ * (store_fold_grams), which matches wherever they stand in a name. */
+static void add_piece(void *ctx, const char *w, size_t n, size_t cjk)
 {
     struct buf grams = BUF_INIT;
     char *piece;
 
     if (cjk < 2) {
-        add_term(m, FTS_TEXT, w, n, 0, 1);
+        add_term(ctx, FTS_TEXT, w, n, 1);
         return;
     }
     piece = xstrndup(w, n);
     store_fold_grams(piece, &grams);
-    add_term(m, "grams", grams.data, grams.len, 0, 0);
+    add_term(ctx, "grams", grams.data, grams.len, 0);
     buf_free(&grams);
     free(piece);
 }
 
-/* Append one word to the FTS5 query (see add_piece), folded as the index's
- * search text is (store_fold_text). A word of digits with CPF punctuation
- * ("123.456", "529.982.247-25") becomes its digits, as the CPF is kept.
- * Returns 0 when the word holds nothing the tokenizer would keep (only ASCII
- * punctuation, or only marks that fold away). */
-static int add_word(struct buf *m, const char *w, size_t n)
-{
-    size_t digits = 0, punct = 0, off = 0;
-    char *word, *folded;
-    int searchable = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)w[i];
-        if (is_digit(c))
-            digits++;
-        else if (c == '.' || c == '-' || c == '/')
-            punct++;
-    }
-    if (digits && digits + punct == n) {
-        add_term(m, FTS_TEXT, w, n, 1, 1);
-        return 1;
-    }
-    word = xstrndup(w, n);
-    folded = store_fold_text(word);
-    if (folded) {
-        free(word);
-        word = folded;
-    }
-    n = strlen(word);
-    while (off < n) {
-        size_t skip, cjk, len = store_fold_piece(word + off, n - off, &skip, &cjk);
-        int keep = cjk > 0;
-        for (size_t i = off + skip; i < off + skip + len && !keep; i++)
-            keep = is_alnum((unsigned char)word[i]) || (unsigned char)word[i] >= 0x80;
-        if (keep)
-            add_piece(m, word + off + skip, len, cjk);
-        searchable |= keep;
-        off += skip + len;
-        if (len == 0 && skip == 0)
-            break;
-    }
-    free(word);
-    return searchable;
-}
-
-static int plan_words(struct plan *p, const char *q, char *err, size_t errlen)
-{
-    size_t words = 0, kept = 0;
-
-    if (!q)
-        return 0;
-    if (strlen(q) > STORE_Q_MAX_BYTES) {
-        snprintf(err, errlen, "q: too long (at most %d bytes)", STORE_Q_MAX_BYTES);
-        return -1;
-    }
-    while (*q) {
-        size_t n = 0;
-        while (is_space(*q))
-            q++;
-        while (q[n] && !is_space(q[n]))
-            n++;
-        if (n == 0)
-            break;
-        if (++words > STORE_Q_MAX_WORDS) {
-            snprintf(err, errlen, "q: too many words (at most %d)", STORE_Q_MAX_WORDS);
-            return -1;
-        }
-        kept += (size_t)add_word(&p->words, q, n);
-        q += n;
-    }
-    /* "*" or "--" alone: a search for nothing finds nothing, not everything. */
-    p->nothing = words > 0 && kept == 0;
-    return 0;
-}
+static const struct store_words_fn fts_words = {add_digits, add_piece};
 
 /* A filter: a condition on certificates, or a tag of the full-text table's
  * tags column (see store_sqlite_schema.c). Tags are made here from checked numbers
@@ -199,30 +112,20 @@ static void add_filter(struct plan *p, const char *clause, const char *tag)
         buf_addf(&p->match, " AND tags : \"%s\"", tag);
 }
 
-static int64_t day_number(const struct caltime *d)
-{
-    return (int64_t)d->year * 10000 + d->mon * 100 + d->day;
-}
-
 static int plan_make(const struct store_query *q, struct plan *p, char *err, size_t errlen)
 {
-    struct caltime d;
+    struct store_query_norm n;
     char tag[32];
-    int valid = 0;
 
     memset(p, 0, sizeof(*p));
     p->from_c = " c";
     p->lo = INT64_MIN;
     p->hi = INT64_MAX;
-    if (plan_words(p, q->q, err, errlen) < 0)
+    if (store_query_words(q->q, &fts_words, &p->words, &p->nothing, err, errlen) < 0 ||
+        store_query_check(q, &n, err, errlen) < 0)
         return -1;
     if (p->words.len)
         buf_addf(&p->match, "((%s)", p->words.data);
-    if (q->course_id < 0 || q->institution_id < 0) {
-        snprintf(err, errlen, "%s: must be a positive integer",
-                 q->course_id < 0 ? "course_id" : "institution_id");
-        return -1;
-    }
     if (q->course_id) {
         snprintf(tag, sizeof(tag), "c%" PRId64, q->course_id);
         add_filter(p, "c.course_id = :course", tag);
@@ -240,73 +143,42 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
         snprintf(tag, sizeof(tag), "s%" PRId64, q->scope.school_id);
         add_filter(p, "c.school_id = :scope_school", tag);
     }
-    if (q->type && *q->type) {
-        if (strcasecmp(q->type, "participation") != 0 && strcasecmp(q->type, "achievement") != 0) {
-            snprintf(err, errlen, "type: must be 'participation' or 'achievement'");
-            return -1;
-        }
-        snprintf(p->type, sizeof(p->type), "%s",
-                 strcasecmp(q->type, "participation") == 0 ? "participation" : "achievement");
+    if (n.type) {
+        snprintf(p->type, sizeof(p->type), "%s", n.type);
         add_filter(p, "c.type = :type", p->type[0] == 'p' ? "tp" : "ta");
     }
-    if (q->from && *q->from) {
-        if (caltime_parse_date(q->from, &d) < 0) {
-            snprintf(err, errlen, "from: expected a date 'yyyy-MM-dd'");
-            return -1;
-        }
+    if (n.from_day) {
         snprintf(p->from, sizeof(p->from), "%s", q->from);
-        p->lo = day_number(&d) * FTS_DAY;
+        p->lo = n.from_day * FTS_DAY;
         add_filter(p, "c.certified_at >= :from", NULL);
     }
-    if (q->to && *q->to) {
-        if (caltime_parse_date(q->to, &d) < 0) {
-            snprintf(err, errlen, "to: expected a date 'yyyy-MM-dd'");
-            return -1;
-        }
+    if (n.to_day) {
         snprintf(p->to, sizeof(p->to), "%s 23:59:59", q->to);
-        p->hi = (day_number(&d) + 1) * FTS_DAY - 1;
+        p->hi = (n.to_day + 1) * FTS_DAY - 1;
         add_filter(p, "c.certified_at <= :to", NULL);
     }
-    if (q->now && caltime_parse(q->now, &d) < 0) {
-        snprintf(err, errlen, "now: expected a time 'yyyy-MM-dd HH:mm:ss'");
-        return -1;
-    }
-    if (q->now)
-        snprintf(p->now, sizeof(p->now), "%s", q->now);
-    else
-        store_now_utc(p->now);
-    if (q->status && *q->status) {
-        if (strcasecmp(q->status, "valid") == 0 || strcasecmp(q->status, "expired") == 0) {
-            /* Neither is revoked (only revoked certificates have a tag);
-             * the expiry is a condition on the row, against the clock. */
-            p->expiry = strcasecmp(q->status, "valid") == 0 ? NOT_EXPIRED : EXPIRED;
-            add_filter(p, "c.revoked = 0", NULL);
-            add_filter(p, p->expiry, NULL);
-            valid = 1;
-        } else if (strcasecmp(q->status, "revoked") == 0) {
-            add_filter(p, "c.revoked = 1", "r");
-            /* The few revoked certificates have an index of their own; the
-             * planner, knowing no sizes, would rather scan a covering one. */
-            if (!q->course_id && !q->institution_id && !q->scope.institution_id)
-                p->from_c = " c INDEXED BY certificates_revoked";
-        } else {
-            snprintf(err, errlen, "status: must be 'valid', 'revoked' or 'expired'");
-            return -1;
-        }
+    snprintf(p->now, sizeof(p->now), "%s", n.now);
+    if (n.status == STORE_STATUS_VALID || n.status == STORE_STATUS_EXPIRED) {
+        /* Neither is revoked (only revoked certificates have a tag); the
+         * expiry is a condition on the row, against the clock. */
+        p->expiry = n.status == STORE_STATUS_VALID ? NOT_EXPIRED : EXPIRED;
+        add_filter(p, "c.revoked = 0", NULL);
+        add_filter(p, p->expiry, NULL);
+    } else if (n.status == STORE_STATUS_REVOKED) {
+        add_filter(p, "c.revoked = 1", "r");
+        /* The few revoked certificates have an index of their own; the
+         * planner, knowing no sizes, would rather scan a covering one. */
+        if (!q->course_id && !q->institution_id && !q->scope.institution_id)
+            p->from_c = " c INDEXED BY certificates_revoked";
     }
     if (p->words.len)
-        buf_addf(&p->match, ")%s", valid ? " NOT tags : \"r\"" : "");
-    if (q->page < 0) {
-        snprintf(err, errlen, "page: must be 1 or more");
-        return -1;
-    }
-    if (q->per_page < 0 || q->per_page > PER_PAGE_MAX) {
-        snprintf(err, errlen, "per_page: must be from 1 to %d", PER_PAGE_MAX);
-        return -1;
-    }
-    p->page = q->page ? q->page : 1;
-    p->per_page = q->per_page ? q->per_page : PER_PAGE_DEFAULT;
-    p->offset = (int64_t)(p->page - 1) * p->per_page;
+        buf_addf(&p->match, ")%s",
+                 n.status == STORE_STATUS_VALID || n.status == STORE_STATUS_EXPIRED
+                     ? " NOT tags : \"r\""
+                     : "");
+    p->page = n.page;
+    p->per_page = n.per_page;
+    p->offset = n.offset;
     return 0;
 }
 

@@ -13,38 +13,7 @@
 #include "store_sqlite.h"
 #include "banned.h"
 
-#define TOKEN_BYTES 32 /* 256 bits, 43 characters of base64url */
 #define DIGEST_BYTES 32
-#define NAME_MAX_LEN 63 /* as store_staff_name_valid says */
-
-int store_sqlite_token_digest(const char *token, unsigned char md[DIGEST_BYTES], char *err,
-                              size_t errlen)
-{
-    unsigned int n = 0;
-    const char *t = token ? token : "";
-    if (EVP_Digest(t, strlen(t), md, &n, EVP_sha256(), NULL) && n == DIGEST_BYTES)
-        return 0;
-    snprintf(err, errlen, "cannot hash the token: libcrypto failed");
-    return -1;
-}
-
-int store_sqlite_token_new(char token[64], unsigned char md[DIGEST_BYTES], char *err, size_t errlen)
-{
-    unsigned char rnd[TOKEN_BYTES];
-
-    token[0] = '\0';
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-        snprintf(err, errlen, "cannot draw random bytes for a token");
-        return -1;
-    }
-    codec_b64_encode(CODEC_B64_URL, 0, rnd, sizeof(rnd), token, 64);
-    OPENSSL_cleanse(rnd, sizeof(rnd));
-    if (store_sqlite_token_digest(token, md, err, errlen) < 0) {
-        OPENSSL_cleanse(token, 64);
-        return -1;
-    }
-    return 0;
-}
 
 int store_sqlite_staff_add(struct store *base, const char *name, const struct store_scope *scope,
                            char token[64], char *err, size_t errlen)
@@ -56,20 +25,9 @@ int store_sqlite_staff_add(struct store *base, const char *name, const struct st
     char now[20];
     int rc = -1, owner, step;
 
-    token[0] = '\0';
     if (!scope)
         scope = &none;
-    if (!store_staff_name_valid(name)) {
-        snprintf(err, errlen, "name: use 1 to %d letters, digits, '.', '_', '-' or '@'",
-                 NAME_MAX_LEN);
-        return -1;
-    }
-    if (scope->institution_id < 0 || scope->school_id < 0 ||
-        (scope->school_id && !scope->institution_id)) {
-        snprintf(err, errlen, "scope: a school needs its institution, both positive integers");
-        return -1;
-    }
-    if (store_sqlite_token_new(token, md, err, errlen) < 0)
+    if (store_staff_token_new(name, scope, token, md, err, errlen) < 0)
         return -1;
     store_now_utc(now);
 
@@ -235,7 +193,7 @@ int store_sqlite_staff_check(struct store *base, const char *token, char name[64
         name[0] = '\0';
     if (scope)
         memset(scope, 0, sizeof(*scope));
-    if (store_sqlite_token_digest(token, md, err, errlen) < 0)
+    if (store_token_digest(token, md, err, errlen) < 0)
         return -1;
     db = store_sqlite_reader_get(st);
     if (sqlite3_prepare_v2(db,

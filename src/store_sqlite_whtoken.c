@@ -22,20 +22,7 @@ int store_sqlite_webhook_token_add(struct store *base, int64_t institution_id, c
     char deflabel[64], taken[160];
     int changes = 0, rc;
 
-    token[0] = '\0';
-    if (institution_id <= 0) {
-        snprintf(err, errlen, "institution: must be a positive integer");
-        return -1;
-    }
-    if (!label) {
-        snprintf(deflabel, sizeof(deflabel), "institution-%" PRId64, institution_id);
-        label = deflabel;
-    }
-    if (!store_staff_name_valid(label)) {
-        snprintf(err, errlen, "label: use 1 to 63 letters, digits, '.', '_', '-' or '@'");
-        return -1;
-    }
-    if (store_sqlite_token_new(token, md, err, errlen) < 0)
+    if (store_webhook_token_new(institution_id, &label, deflabel, token, md, err, errlen) < 0)
         return -1;
     snprintf(taken, sizeof(taken),
              "webhook token '%s' already exists: revoke it first, or give another --label", label);
@@ -122,7 +109,7 @@ int store_sqlite_webhook_token_check(struct store *base, const char *token, int6
     int rc = -1, step;
 
     *institution_id = 0;
-    if (store_sqlite_token_digest(token, md, err, errlen) < 0)
+    if (store_token_digest(token, md, err, errlen) < 0)
         return -1;
     db = store_sqlite_reader_get(st);
     if (sqlite3_prepare_v2(db,

@@ -24,6 +24,8 @@ echo "== archiving: certifica import into a fresh store, every batch durable"
 sh tests/bench-import.sh
 echo "== webhook: wrk against certifica serve"
 sh tests/bench-http.sh
+echo "== webhook on PostgreSQL: wrk against one node"
+sh tests/bench-pg.sh
 for extra in tests/bench-search.sh tests/bench-web.sh tests/bench-flood.sh; do
 	[ -f "$extra" ] && sh "$extra"
 done

@@ -34,6 +34,15 @@ is() { # got want description
 	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got '$1', want '$2'"; fi
 }
 cert() { $VALGRIND "$CERTIFICA" "$@"; }
+# pdf_hashes STORE: each revision's id, number and its file's SHA-256, of a
+# folder store (certifica copy's tests compare two).
+pdf_hashes() {
+	sqlite3 -readonly "$1/index.sqlite" \
+		"SELECT id, revision, pdf_path FROM revisions ORDER BY id, revision" |
+		while IFS='|' read -r _id _rev _path; do
+			echo "$_id $_rev $(sha256sum <"$1/$_path" | cut -d' ' -f1)"
+		done
+}
 done_testing() { echo "# $T_N tests, $T_FAILED failed"; [ "$T_FAILED" = 0 ]; }
 . "$(dirname "$0")/serve.sh"
 # wait_for FILE PATTERN [SECONDS]: 0 once grep finds PATTERN in FILE (a log

@@ -5,8 +5,10 @@
 serve_start() {
 	_store=$1 _log=$2
 	shift 2
+	# a second server of the same script must not draw the first one's port
+	_serve_n=$((${_serve_n:-0} + 1))
 	for _try in 1 2 3 4 5 6 7 8; do
-		PORT=$(awk -v s="$$$_try" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
+		PORT=$(awk -v s="$$$_serve_n$_try" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
 		# shellcheck disable=SC2086 # VALGRIND is a command with flags
 		$VALGRIND "${CERTIFICA:-./certifica}" serve --listen "127.0.0.1:$PORT" \
 			--store "$_store" "$@" 2>>"$_log" &

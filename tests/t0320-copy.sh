@@ -30,12 +30,6 @@ dump() {
 	SELECT label, hex(token_sha256), created_at, revoked_at, institution_id
 		FROM webhook_tokens ORDER BY label"
 }
-pdf_hashes() { # STORE: id, revision and the SHA-256 of the file's bytes
-	sql "$1" "SELECT id, revision, pdf_path FROM revisions ORDER BY id, revision" |
-		while IFS='|' read -r id rev path; do
-			echo "$id $rev $(sha256sum <"$1/$path" | cut -d' ' -f1)"
-		done
-}
 
 # --- a source archive: revisions, revocations, accounts, tokens, audit ---
 python3 "$(dirname "$0")/gen-events.py" $N --seed 7 > "$TMP/ev.jsonl"

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "store.h"
+#include "backend_tests.h"
 #include "index_sql.h"
 #include "tap.h"
 #include "banned.h"

@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "store.h"
+#include "backend_tests.h"
 #include "index_sql.h"
 #include "tap.h"
 #include "banned.h"
@@ -104,17 +105,27 @@ static inline int file_exists(const char *path)
 static inline int cert_files_ok(struct store *st, const char *id)
 {
     struct store_cert c;
+    struct buf pdf = BUF_INIT;
     char err[256], hex[65];
-    long size;
     int good = 1;
 
     if (store_get(st, id, &c, err, sizeof(err)) != 0)
         return 0;
     for (size_t i = 0; i < c.n_revs; i++) {
-        if (file_sha256(c.revs[i].pdf_path, hex, &size) < 0 || strcmp(hex, c.revs[i].sha256) != 0 ||
-            size != c.revs[i].size)
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        buf_reset(&pdf);
+        if (store_pdf(st, id, c.revs[i].revision, &pdf, err, sizeof(err)) != 0) {
+            good = 0;
+            continue;
+        }
+        EVP_Digest(pdf.data, pdf.len, md, &n, EVP_sha256(), NULL);
+        for (unsigned k = 0; k < 32; k++)
+            snprintf(hex + 2 * k, 3, "%02x", md[k]);
+        if (strcmp(hex, c.revs[i].sha256) != 0 || (long)pdf.len != c.revs[i].size)
             good = 0;
     }
+    buf_free(&pdf);
     store_cert_free(&c);
     return good;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backend_tests.h"
 #include "buf.h"
 #include "store.h"
 #include "tap.h"
@@ -170,7 +171,7 @@ int main(void)
     const char *base = getenv("TMPDIR");
     struct buf dir = BUF_INIT;
     struct store *st;
-    char err[512];
+    char err[512], *where;
 
     buf_addf(&dir, "%s/certifica-walls-XXXXXX", base && *base ? base : "/tmp");
     if (!mkdtemp(dir.data)) {
@@ -178,7 +179,9 @@ int main(void)
         return 1;
     }
     buf_adds(&dir, "/store");
-    st = store_open(dir.data, NULL, NULL, err, sizeof(err));
+    where = test_location(dir.data);
+    st = store_open(where, NULL, NULL, err, sizeof(err));
+    free(where);
     ok(st != NULL, "store opened (%s)", st ? "" : err);
     if (st) {
         test_scope(st);
