@@ -62,10 +62,16 @@ print(dark)
 }
 
 n=0
+# Under valgrind a render costs ten times as much: there, one script of each way of
+# drawing (joining, conjuncts, CJK, right-to-left with digits, mixed, marks, symbols).
+VG_SCRIPTS="arabic devanagari chinese korean hebrew-digits mixed-latin-arabic thai symbol"
 for ev in "$DATA"/scripts-*.json; do
 	s=$(basename "$ev" .json)
 	s=${s#scripts-}
 	[ "$s" = unprintable ] && continue
+	if [ -n "$VALGRIND" ]; then
+		case " $VG_SCRIPTS " in *" $s "*) ;; *) continue ;; esac
+	fi
 	n=$((n + 1))
 	name=$(name_of "$ev")
 	cert render -o "$TMP/$s.pdf" "$ev" >/dev/null 2>"$TMP/err"
@@ -83,7 +89,9 @@ for ev in "$DATA"/scripts-*.json; do
 	size=$(wc -c <"$TMP/$s.pdf")
 	check "$s: under 40 KB ($size bytes)" test "$size" -lt 40960
 done
-check "at least 15 scripts rendered ($n)" test "$n" -ge 15
+min=15
+[ -n "$VALGRIND" ] && min=8
+check "at least $min scripts rendered ($n)" test "$n" -ge "$min"
 
 # Blobs of ink: 8-connected components of dark pixels of a PGM file, inside x0 y0 x1 y1
 # (pixels) when given.
