@@ -72,11 +72,11 @@ static void test_join_commit(const char *dir)
     is_int(store_batch_begin(st, err, sizeof(err)), 0, "batch begins");
     for (int i = 0; i < 3; i++) {
         /* the last one waits before it puts: batch_end must wait for it */
-        m[i] = (struct member){st, 1000 + 100 * i, 100, i == 2 ? 300 : 0, -1, 0, 0, 0, 0};
+        m[i] = (struct member){st, 1000 + 100 * i, 100, i == 2 ? 300 : 0, 1, 0, 0, 0, 0};
         pthread_create(&th[i], NULL, member_run, &m[i]);
     }
     for (int i = 0; i < 3; i++)
-        while (!m[i].joined && m[i].join_rc == -1)
+        while (!m[i].joined && m[i].join_rc == 1) /* 1: not tried yet */
             usleep(1000);
     is_int(store_batch_end(st, err, sizeof(err)), 0, "batch ends (%s)", err);
     ok(m[2].left, "batch_end waited for the thread still in the batch");
@@ -115,7 +115,7 @@ static void test_join_undone(const char *dir)
     count_pdf_files(dir, &all0, &tmp0);
     is_int(store_batch_begin(st, err, sizeof(err)), 0, "batch begins");
     for (int i = 0; i < 2; i++) {
-        m[i] = (struct member){st, 5000 + 100 * i, 50, 0, -1, 0, 0, 0, 0};
+        m[i] = (struct member){st, 5000 + 100 * i, 50, 0, 1, 0, 0, 0, 0};
         pthread_create(&th[i], NULL, member_run, &m[i]);
     }
     for (int i = 0; i < 2; i++)
