@@ -10,6 +10,15 @@ K=1
 N=$((600 / K)) N2=$((3000 / K))
 sql() { sqlite3 "$1/index.sqlite" "$2"; } # STORE SQL
 export CERTIFICA_MAX_BODY=8k
+# The valid events of JSON Lines on stdin, as sorted "institution|user|course".
+valid_keys() {
+	python3 -c '
+import json, sys
+for line in sys.stdin:
+    d = json.loads(line)["data"]
+    if "name" in d["user"]:
+        print("%d|%d|%d" % (d["institution"]["id"], d["user"]["id"], d["course"]["id"]))' | sort
+}
 
 # --- 1. the same events with --jobs 1 and --jobs 2 -------------------------
 # Fresh certificates, and then for some of them a corrected name (revised),
@@ -97,13 +106,7 @@ while [ "$killed" -lt 3 ] && [ "$round" -lt 8 ]; do
 	seen=$(sed -n 's/^import: \([0-9]*\) events.*/\1/p' "$TMP/kerr" | tail -1)
 	[ -n "$seen" ] || { echo "# round $round: killed before it reported"; continue; }
 	# every valid event among the first $seen lines is in the index
-	head -n "$seen" "$F" | python3 -c '
-import json, sys
-for line in sys.stdin:
-    d = json.loads(line)["data"]
-    if "name" in d["user"]:
-        print("%d|%d|%d" % (d["institution"]["id"], d["user"]["id"], d["course"]["id"]))' |
-		sort > "$TMP/want-seen"
+	head -n "$seen" "$F" | valid_keys > "$TMP/want-seen"
 	sql "$S" "SELECT institution_id || '|' || user_id || '|' || course_id FROM certificates" |
 		sort > "$TMP/have"
 	if [ -n "$(comm -23 "$TMP/want-seen" "$TMP/have")" ]; then
@@ -119,13 +122,7 @@ cert import "$F" --store "$S" --jobs 2 >"$TMP/out" 2>/dev/null
 is $? 2 "the run to completion exits 2"
 sql "$S" "SELECT institution_id || '|' || user_id || '|' || course_id FROM certificates" |
 	sort > "$TMP/have"
-python3 -c '
-import json, sys
-for line in open(sys.argv[1], encoding="utf-8"):
-    d = json.loads(line)["data"]
-    if "name" in d["user"]:
-        print("%d|%d|%d" % (d["institution"]["id"], d["user"]["id"], d["course"]["id"]))' "$F" |
-	sort > "$TMP/want"
+valid_keys < "$F" > "$TMP/want"
 check "every valid event is archived once" cmp "$TMP/have" "$TMP/want"
 before=$(sed -n 's/.* \([0-9]*\) unchanged.*/\1/p' "$TMP/out")
 check "the last run skipped what was committed before" test "$before" -gt 0
