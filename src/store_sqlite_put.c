@@ -263,6 +263,7 @@ int store_sqlite_put(struct store *base, const struct store_fields *f, store_ren
         goto out;
     }
     store_fs_sha256(pdf.data, pdf.len, sha);
+    dirs.files_later = owner; /* a batch syncs its files at once, at its end */
     if (store_pdf_place(st->dir, f->institution_id, when.year, when.mon, &t, &gen, &pdf,
                         &dirs, &clk, &rel, err, errlen) < 0)
         goto out;
@@ -353,7 +354,13 @@ int store_sqlite_batch_end(struct store *base, char *err, size_t errlen)
         pthread_cond_wait(&st->gate_cv, &st->gate_mu);
     pthread_mutex_unlock(&st->gate_mu);
     pthread_mutex_lock(&st->db_mu);
-    /* Every file is fsync'd; their folders now, before the rows commit. */
+    /* The batch's files and their folders reach the disk before the rows
+     * that name them commit: one syncfs for all the files (a file fsync'd
+     * by each put costs more than rendering it when threads fsync at once),
+     * then each folder. A crash before the commit leaves files no row names,
+     * which recovery removes. */
+    if (st->n_batch_files && store_fs_sync_all(st->dir, &clk, err, errlen) < 0)
+        goto fail;
     for (size_t i = 0; i < st->batch_dirs.n; i++) {
         if (store_fs_sync_dir(st->batch_dirs.v[i], &clk, err, errlen) < 0)
             goto fail;
