@@ -184,6 +184,15 @@ int store_put(struct store *st, const struct store_fields *f, store_render_fn fn
  * batch is undone (rows and files). */
 int store_batch_begin(struct store *st, char *err, size_t errlen);
 int store_batch_end(struct store *st, char *err, size_t errlen);
+/* Let the calling thread put inside the batch another thread has open (a
+ * parallel import): its puts, rerenders and revocations become part of that
+ * batch (rendered in parallel, their rows savepoints of the batch's
+ * transaction), until store_batch_leave. store_batch_end waits until every
+ * thread that joined has left. -1 with err when no batch is open or the
+ * backend cannot share one (store_batch_joinable says 0). */
+int store_batch_join(struct store *st, char *err, size_t errlen);
+void store_batch_leave(struct store *st);
+int store_batch_joinable(const struct store *st);
 
 /* The wall around what a staff account may see: a certificate is inside
  * when its institution is institution_id and, when school_id is not 0, its

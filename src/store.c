@@ -97,6 +97,26 @@ int store_batch_end(struct store *st, char *err, size_t errlen)
     return st->ops->batch_end(st, err, errlen);
 }
 
+int store_batch_join(struct store *st, char *err, size_t errlen)
+{
+    if (!st->ops->batch_join) {
+        snprintf(err, errlen, "this store cannot share a batch between threads");
+        return -1;
+    }
+    return st->ops->batch_join(st, err, errlen);
+}
+
+void store_batch_leave(struct store *st)
+{
+    if (st->ops->batch_leave)
+        st->ops->batch_leave(st);
+}
+
+int store_batch_joinable(const struct store *st)
+{
+    return st->ops->batch_join != NULL;
+}
+
 int store_get(struct store *st, const char *id, struct store_cert *out, char *err, size_t errlen)
 {
     return st->ops->get(st, NULL, id, out, err, errlen);

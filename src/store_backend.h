@@ -22,6 +22,10 @@ struct store_ops {
                struct store_result *res, char *err, size_t errlen);
     int (*batch_begin)(struct store *st, char *err, size_t errlen);
     int (*batch_end)(struct store *st, char *err, size_t errlen);
+    /* Optional (NULL: a batch is its opener's alone; store_batch_join fails
+     * and callers such as import --jobs work in one thread). */
+    int (*batch_join)(struct store *st, char *err, size_t errlen);
+    void (*batch_leave)(struct store *st);
     int (*get)(struct store *st, const struct store_scope *scope, const char *id,
                struct store_cert *out, char *err, size_t errlen);
     int (*get_by_code)(struct store *st, const char *code, struct store_cert *out, int *revision,

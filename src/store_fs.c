@@ -180,8 +180,25 @@ static int rename_noreplace(int dfd, const char *from, const char *to)
     return 0;
 }
 
+int store_fs_sync_all(const char *dir, struct store_fs_clock *clk, char *err, size_t errlen)
+{
+    uint64_t t0 = store_now_ns();
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open folder '%s': %s", dir, strerror(errno));
+        return -1;
+    }
+    rc = syncfs(fd);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot sync the files under '%s': %s", dir, strerror(errno));
+    close(fd);
+    clk->fsyncs++;
+    clk->ns += store_now_ns() - t0;
+    return rc;
+}
+
 int store_fs_place(const char *dir, const char *name, const char *tmp_name, const void *data,
-                   size_t len, struct store_fs_clock *clk, char *err, size_t errlen)
+                   size_t len, int sync, struct store_fs_clock *clk, char *err, size_t errlen)
 {
     int dfd, fd = -1, rc = -1, e;
 
@@ -201,7 +218,7 @@ int store_fs_place(const char *dir, const char *name, const char *tmp_name, cons
         snprintf(err, errlen, "cannot write '%s/%s': %s", dir, tmp_name, strerror(errno));
         goto fail;
     }
-    if (timed_fsync(fd, clk) < 0) {
+    if (sync && timed_fsync(fd, clk) < 0) {
         snprintf(err, errlen, "cannot sync '%s/%s': %s", dir, tmp_name, strerror(errno));
         goto fail;
     }

@@ -15,6 +15,7 @@
 struct store_dirset {
     char **v;
     size_t n, cap;
+    int files_later; /* the files placed with it are not fsync'd: store_fs_sync_all */
 };
 
 /* Remember dir (copied) unless already there. */
@@ -42,12 +43,16 @@ int store_fs_mkdirs(const char *path, mode_t mode, struct store_dirset *defer,
                     struct store_fs_clock *clk, char *err, size_t errlen);
 
 /* Write data as dir/name without ever replacing an existing file: write a
- * temporary file in dir (O_EXCL, named by tmp_name), fsync it, and rename it
- * to name only if name does not exist. The folder is not fsync'd. 0 placed, 1
+ * temporary file in dir (O_EXCL, named by tmp_name), fsync it (unless !sync:
+ * then the caller syncs the file system before anything names the file), and
+ * rename it to name only if name does not exist. The folder is not fsync'd. 0 placed, 1
  * name already exists (nothing left behind), -1 error. ENOENT for dir is
  * reported as errno ENOENT with -1 so that the caller can make the folders. */
 int store_fs_place(const char *dir, const char *name, const char *tmp_name, const void *data,
-                   size_t len, struct store_fs_clock *clk, char *err, size_t errlen);
+                   size_t len, int sync, struct store_fs_clock *clk, char *err, size_t errlen);
+/* syncfs of the file system that holds dir: every file written before is on
+ * disk when it returns 0 (one flush for a whole batch of files). */
+int store_fs_sync_all(const char *dir, struct store_fs_clock *clk, char *err, size_t errlen);
 
 /* SHA-256 of bytes, as 64 lowercase hex digits and a NUL. */
 void store_fs_sha256(const void *data, size_t len, char hex[65]);

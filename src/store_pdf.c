@@ -44,7 +44,8 @@ int store_pdf_place(const char *root, int64_t inst, int year, int mon, const str
     buf_addf(&dir, "%s/%s", root, rel->data);
     for (int tries = 0; tries < NAME_TRIES; tries++) {
         pdf_name(&name, t->id, t->revision, *gen);
-        rc = store_fs_place(dir.data, name.data, tmp, pdf->data, pdf->len, clk, err, errlen);
+        rc = store_fs_place(dir.data, name.data, tmp, pdf->data, pdf->len,
+                            !(defer && defer->files_later), clk, err, errlen);
         if (rc < 0 && errno == ENOENT && !made) {
             made = 1;
             tries--;
@@ -211,7 +212,7 @@ static int sweep_file(void *vctx, const char *dir, const char *name, char *err, 
 int store_pdf_sweep(const char *root, store_pdf_keep_fn keep, void *ctx,
                     struct store_pdf_swept *swept, char *err, size_t errlen)
 {
-    struct sweep sw = {root, keep, ctx, swept, {NULL, 0, 0}, BUF_INIT, BUF_INIT};
+    struct sweep sw = {root, keep, ctx, swept, {NULL, 0, 0, 0}, BUF_INIT, BUF_INIT};
     struct buf top = BUF_INIT;
     int rc = -1;
 

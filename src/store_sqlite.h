@@ -93,8 +93,10 @@ struct store_sqlite {
     pthread_mutex_t gate_mu; /* the batch gate */
     pthread_cond_t gate_cv;
     int batch_active, batch_waiting, inflight;
+    int batch_members; /* threads joined to the open batch (store_batch_join) */
     pthread_t batch_owner;
-    /* Owned by the batch's thread while a batch is open. */
+    /* Of the open batch: batch_dirs and batch_files under db_mu (its owner
+     * and joined threads put at once). */
     int batch_failed; /* SQLite rolled the batch back on its own */
     char batch_err[160];
     struct store_dirset batch_dirs; /* folders to fsync before the commit */
@@ -158,8 +160,8 @@ void store_sqlite_tx_abort(struct store_sqlite *st, int in_batch);
 /* Remove the files placed by the open batch (when it is undone). */
 void store_sqlite_batch_discard(struct store_sqlite *st);
 
-/* The batch gate: 1 when the caller owns the open batch, else 0 and counted
- * in flight until store_sqlite_gate_leave. */
+/* The batch gate: 1 when the caller owns the open batch or has joined it,
+ * else 0 and counted in flight until store_sqlite_gate_leave. */
 int store_sqlite_gate_enter(struct store_sqlite *st);
 void store_sqlite_gate_leave(struct store_sqlite *st, int owner);
 /* The lock that serialises puts and re-makes of one id. */
@@ -197,6 +199,8 @@ int store_sqlite_put(struct store *st, const struct store_fields *f, store_rende
                      struct store_result *res, char *err, size_t errlen);
 int store_sqlite_batch_begin(struct store *st, char *err, size_t errlen);
 int store_sqlite_batch_end(struct store *st, char *err, size_t errlen);
+int store_sqlite_batch_join(struct store *st, char *err, size_t errlen);
+void store_sqlite_batch_leave(struct store *st);
 int store_sqlite_revoke(struct store *st, const char *id, const char *reason, char *err,
                         size_t errlen);
 int store_sqlite_get(struct store *st, const struct store_scope *scope, const char *id,

@@ -155,14 +155,47 @@ void store_sqlite_tx_abort(struct store_sqlite *st, int in_batch)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* The batch gate: a thread that does not own the open batch waits for it to
- * end. Returns 1 when the caller owns the open batch, 0 otherwise (then it is
- * counted in flight until store_sqlite_gate_leave). */
+/* The store whose open batch this thread has joined (store_batch_join). */
+static _Thread_local const struct store_sqlite *joined;
+
+int store_sqlite_batch_join(struct store *base, char *err, size_t errlen)
+{
+    struct store_sqlite *st = store_sqlite_of(base);
+    int rc = 0;
+    pthread_mutex_lock(&st->gate_mu);
+    if (!st->batch_active || joined) {
+        snprintf(err, errlen, "%s", joined ? "this thread is in a batch already"
+                                           : "no batch is open to join");
+        rc = -1;
+    } else {
+        joined = st;
+        st->batch_members++;
+    }
+    pthread_mutex_unlock(&st->gate_mu);
+    return rc;
+}
+
+void store_sqlite_batch_leave(struct store *base)
+{
+    struct store_sqlite *st = store_sqlite_of(base);
+    pthread_mutex_lock(&st->gate_mu);
+    if (joined == st) {
+        joined = NULL;
+        if (--st->batch_members == 0)
+            pthread_cond_broadcast(&st->gate_cv);
+    }
+    pthread_mutex_unlock(&st->gate_mu);
+}
+
+/* The batch gate: a thread that neither owns nor has joined the open batch
+ * waits for it to end. Returns 1 when the caller is in the open batch, 0
+ * otherwise (then it is counted in flight until store_sqlite_gate_leave). */
 int store_sqlite_gate_enter(struct store_sqlite *st)
 {
     int owner;
     pthread_mutex_lock(&st->gate_mu);
-    while ((st->batch_active && !pthread_equal(st->batch_owner, pthread_self())) ||
+    while ((st->batch_active && !pthread_equal(st->batch_owner, pthread_self()) &&
+            joined != st) ||
            (st->batch_waiting && !st->batch_active))
         pthread_cond_wait(&st->gate_cv, &st->gate_mu);
     owner = st->batch_active;

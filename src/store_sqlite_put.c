@@ -140,10 +140,11 @@ static int decide(struct store_sqlite *st, const struct store_fields *f, struct 
     }
 }
 
-/* Inside the caller's own batch (db_mu not held): the rows as a savepoint
- * of the batch's transaction. */
-static int commit_in_batch(struct store_sqlite *st, const struct store_sqlite_rows *w, char *err,
-                           size_t errlen)
+/* Inside the open batch, the caller's own or joined (db_mu not held): the
+ * rows as a savepoint of the batch's transaction; the file (absolute: abs)
+ * and its folders become the batch's, removed or fsync'd at its end. */
+static int commit_in_batch(struct store_sqlite *st, const struct store_sqlite_rows *w,
+                           struct buf *abs, char *err, size_t errlen)
 {
     int rc = -1;
     pthread_mutex_lock(&st->db_mu);
@@ -153,6 +154,16 @@ static int commit_in_batch(struct store_sqlite *st, const struct store_sqlite_ro
             rc = 0;
         else
             store_sqlite_tx_abort(st, 1);
+    }
+    if (rc == 0) {
+        for (size_t i = 0; i < w->dirs->n; i++)
+            store_dirset_add(&st->batch_dirs, w->dirs->v[i]);
+        if (st->n_batch_files == st->cap_batch_files) {
+            st->cap_batch_files = st->cap_batch_files ? 2 * st->cap_batch_files : 256;
+            st->batch_files =
+                xrealloc(st->batch_files, st->cap_batch_files * sizeof(*st->batch_files));
+        }
+        st->batch_files[st->n_batch_files++] = buf_detach(abs, NULL);
     }
     pthread_mutex_unlock(&st->db_mu);
     return rc;
@@ -165,7 +176,7 @@ int store_sqlite_put(struct store *base, const struct store_fields *f, store_ren
     struct store_result local;
     struct store_ticket t = {0};
     struct store_fs_clock clk = {0, 0};
-    struct buf pdf = BUF_INIT, rel = BUF_INIT;
+    struct buf pdf = BUF_INIT, rel = BUF_INIT, abs = BUF_INIT;
     struct store_dirset dirs = {0};
     struct store_sqlite_rows rows;
     struct caltime when;
@@ -207,27 +218,21 @@ int store_sqlite_put(struct store *base, const struct store_fields *f, store_ren
         goto out;
     }
     store_fs_sha256(pdf.data, pdf.len, sha);
+    dirs.files_later = owner; /* a batch syncs its files at once, at its end */
     if (store_pdf_place(st->dir, f->institution_id, when.year, when.mon, &t, &gen, &pdf,
-                        owner ? &st->batch_dirs : &dirs, &clk, &rel, err, errlen) < 0)
+                        &dirs, &clk, &rel, err, errlen) < 0)
         goto out;
     placed = 1;
 
     rows = (struct store_sqlite_rows){.f = f, .t = &t, .rel = rel.data, .sha = sha,
                                       .size = (int64_t)pdf.len, .gen = gen, .dirs = &dirs,
                                       .err = err, .errlen = errlen};
-    rc = owner ? commit_in_batch(st, &rows, err, errlen) : store_sqlite_group_commit(st, &rows);
+    if (owner)
+        buf_addf(&abs, "%s/%s", st->dir, rel.data);
+    rc = owner ? commit_in_batch(st, &rows, &abs, err, errlen)
+               : store_sqlite_group_commit(st, &rows);
     if (rc < 0)
         goto out;
-    if (owner) {
-        struct buf abs = BUF_INIT;
-        if (st->n_batch_files == st->cap_batch_files) {
-            st->cap_batch_files = st->cap_batch_files ? 2 * st->cap_batch_files : 256;
-            st->batch_files =
-                xrealloc(st->batch_files, st->cap_batch_files * sizeof(*st->batch_files));
-        }
-        buf_addf(&abs, "%s/%s", st->dir, rel.data);
-        st->batch_files[st->n_batch_files++] = buf_detach(&abs, NULL);
-    }
     res->ticket = t;
     res->outcome = t.revision == 1 ? STORE_ISSUED : STORE_REVISED;
     placed = 0;
@@ -240,6 +245,7 @@ out:
     store_dirset_free(&dirs);
     buf_free(&pdf);
     buf_free(&rel);
+    buf_free(&abs);
     return rc;
 }
 
@@ -297,8 +303,19 @@ int store_sqlite_batch_end(struct store *base, char *err, size_t errlen)
         snprintf(err, errlen, "no batch is open in this thread");
         return -1;
     }
+    /* The threads that joined finish their puts first. */
+    pthread_mutex_lock(&st->gate_mu);
+    while (st->batch_members > 0)
+        pthread_cond_wait(&st->gate_cv, &st->gate_mu);
+    pthread_mutex_unlock(&st->gate_mu);
     pthread_mutex_lock(&st->db_mu);
-    /* Every file is fsync'd; their folders now, before the rows commit. */
+    /* The batch's files and their folders reach the disk before the rows
+     * that name them commit: one syncfs for all the files (a file fsync'd
+     * by each put costs more than rendering it when threads fsync at once),
+     * then each folder. A crash before the commit leaves files no row names,
+     * which recovery removes. */
+    if (st->n_batch_files && store_fs_sync_all(st->dir, &clk, err, errlen) < 0)
+        goto fail;
     for (size_t i = 0; i < st->batch_dirs.n; i++) {
         if (store_fs_sync_dir(st->batch_dirs.v[i], &clk, err, errlen) < 0)
             goto fail;
