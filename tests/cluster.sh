@@ -12,6 +12,7 @@ CERTIFICA=${CERTIFICA:-$TOP/certifica}
 DIR=${CLUSTER_DIR:-$TOP/build/cluster}
 NODES=${CLUSTER_NODES:-2}
 . "$TOP/tests/pg.sh"
+. "$TOP/tests/nginx.sh"
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -32,8 +33,7 @@ trap 'stop_all; exit 0' INT TERM
 
 [ -x "$CERTIFICA" ] || fail "no program at $CERTIFICA: run make first"
 [ -n "$PG_BIN" ] || fail "PostgreSQL 15 not found (install the postgresql package)"
-command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || fail "nginx not found (install nginx)"
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX" ] || fail "nginx not found (install nginx)"
 mkdir -p "$DIR/run" "$DIR/nginx-tmp" || fail "cannot make $DIR"
 chmod 755 "$DIR" "$DIR/run"
 if [ "$(id -u)" = 0 ]; then chown nobody "$DIR/run" "$DIR/nginx-tmp"; fi
@@ -68,18 +68,17 @@ fi
 umask 022
 
 # --- the nodes ---
-UPSTREAM=
+NODE_PORTS=
 i=1
 while [ "$i" -le "$NODES" ]; do
 	port=$(free_port)
 	(cd "$TOP" && exec "$CERTIFICA" serve --listen "127.0.0.1:$port" --store "$STORE" \
 		--webhook-token "$TOKEN" --max-connections-per-ip 0 2>"$DIR/node$i.log") &
 	PIDS="$PIDS $!"
-	UPSTREAM="$UPSTREAM        server 127.0.0.1:$port max_fails=2 fail_timeout=5s;
-"
+	NODE_PORTS="$NODE_PORTS $port"
 	i=$((i + 1))
 done
-for p in $(echo "$UPSTREAM" | sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p'); do
+for p in $NODE_PORTS; do
 	n=0
 	until curl -s -o /dev/null "http://127.0.0.1:$p/healthz"; do
 		n=$((n + 1))
@@ -90,60 +89,8 @@ done
 
 # --- nginx in front ---
 PORT=$(free_port)
-cat >"$DIR/nginx.conf" <<CONF
-# Written by make run-cluster (tests/cluster.sh); docs/scale-out.md explains it.
-worker_processes 1;
-daemon off;
-pid $DIR/nginx.pid;
-error_log $DIR/nginx-error.log warn;
-events { worker_connections 512; }
-http {
-    log_format certifica '\$remote_addr [\$time_iso8601] "\$request" \$status '
-                         '\$body_bytes_sent up=\$upstream_addr \$upstream_status '
-                         't=\$request_time xff="\$http_x_forwarded_for"';
-    access_log $DIR/nginx-access.log certifica;
-    client_body_temp_path $DIR/nginx-tmp/body;
-    proxy_temp_path $DIR/nginx-tmp/proxy;
-    fastcgi_temp_path $DIR/nginx-tmp/fastcgi;
-    uwsgi_temp_path $DIR/nginx-tmp/uwsgi;
-    scgi_temp_path $DIR/nginx-tmp/scgi;
-
-    upstream certifica {
-$UPSTREAM        keepalive 32;
-    }
-    server {
-        listen 127.0.0.1:$PORT;
-        # certifica's own limit is --max-body (256 KiB): nginx refuses
-        # larger bodies before they reach a node.
-        client_max_body_size 256k;
-        location / {
-            proxy_pass http://certifica;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$host;
-            proxy_set_header X-Real-IP \$remote_addr;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-            proxy_connect_timeout 2s;
-            proxy_read_timeout 35s;
-            # A delivery is idempotent (a redelivery changes nothing), so a
-            # POST that failed on one node may be tried on the other.
-            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
-            proxy_next_upstream_tries 2;
-        }
-    }
-}
-CONF
-"$NGINX" -t -q -c "$DIR/nginx.conf" -p "$DIR" 2>"$DIR/nginx-error.log" ||
-	fail "nginx refuses the configuration, see $DIR/nginx-error.log"
-"$NGINX" -c "$DIR/nginx.conf" -p "$DIR" 2>>"$DIR/nginx-error.log" &
-NGINX_PID=$!
-n=0
-until curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"; do
-	n=$((n + 1))
-	[ "$n" -lt 100 ] || fail "nginx did not start, see $DIR/nginx-error.log"
-	sleep 0.1
-done
+nginx_conf "$DIR" "$PORT" $NODE_PORTS
+nginx_start "$DIR" "$PORT" || fail "nginx did not start, see $DIR/nginx-error.log"
 
 say "PostgreSQL $STORE ($DIR/pg)"
 say "$NODES nodes behind nginx ($DIR/nginx.conf)"

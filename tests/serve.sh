@@ -43,3 +43,15 @@ serve_stop() {
 	ok $? "${1:-the server} stops cleanly on SIGTERM"
 	SERVE_PID=
 }
+
+# serve_in DIR STORE LOG [ARGS...]: serve_start with DIR (made when missing)
+# as the server's working folder, as each node of a cluster has its own.
+serve_in() {
+	_dir=$1 _here=$(pwd)
+	shift
+	mkdir -p "$_dir" && cd "$_dir" || return 1
+	serve_start "$@"
+	_rc=$?
+	cd "$_here" || return 1
+	return $_rc
+}

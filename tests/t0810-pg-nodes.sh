@@ -30,13 +30,8 @@ sql() { pg_sql nodes "$1"; }
 
 # node NAME: start a node in its own folder; sets NODE_URL, NODE_PID.
 node() {
-	mkdir -p "$TMP/$1"
-	cd "$TMP/$1" || return 1
-	serve_start "$PG_URI" "$TMP/$1.log" --webhook-token "$TOKEN" --threads 8
-	_rc=$?
-	cd "$TOP" || return 1
+	serve_in "$TMP/$1" "$PG_URI" "$TMP/$1.log" --webhook-token "$TOKEN" --threads 8 || return 1
 	NODE_URL=$URL NODE_PID=$SERVE_PID
-	return $_rc
 }
 node a && A_URL=$NODE_URL A_PID=$NODE_PID
 ok $? "node a starts"
