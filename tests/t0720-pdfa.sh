@@ -164,10 +164,10 @@ is "$?" 1 "no fonts/sRGB.icc: import stops at start, exit 1"
 check "no fonts/sRGB.icc: import says why" grep -q "colour profile .*sRGB.icc' for PDF/A is missing" "$TMP/err"
 check "no fonts/sRGB.icc: import archived nothing" sh -c "! find '$TMP/store4' -name '*.pdf' 2>/dev/null | grep -q ."
 # Signed (PAdES, an incremental update after the PDF/A file): still PDF/A-1b, and the
-# signature covers the whole file; for a Latin, a CJK and the tenant certificate.
+# signature covers the whole file; for a Latin, a shaped (Arabic), a CJK and the tenant certificate.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
 	-subj "/CN=Escola Teste PDF-A" -keyout "$TMP/sign.key" -out "$TMP/sign.crt" 2>/dev/null
-for n in latin chinese tenant; do
+for n in latin arabic chinese tenant; do
 	try "$n signed: renders" cert render --tenants "$TEN" --sign --sign-cert "$TMP/sign.crt" \
 		--sign-key "$TMP/sign.key" "$TMP/$n.json" -o "$TMP/$n-signed.pdf"
 	valid "$TMP/$n-signed.pdf" "$n signed"
