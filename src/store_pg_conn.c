@@ -200,11 +200,17 @@ PGresult *store_pg_run(struct store_pg *st, PGconn *pg, enum store_pg_q q, int n
                        char *err, size_t errlen)
 {
     char name[16];
-    int formats[16] = {0}, plens[16] = {0};
+    int formats[STORE_PG_MAX_PARAMS] = {0}, plens[STORE_PG_MAX_PARAMS] = {0};
     PGresult *r, *ok;
 
+    /* libpq reads one format and one length for each of the n parameters */
+    if (n < 0 || n > STORE_PG_MAX_PARAMS) {
+        snprintf(err, errlen, "%s: statement q%d has %d parameters, more than %d", what, (int)q,
+                 n, STORE_PG_MAX_PARAMS);
+        return NULL;
+    }
     snprintf(name, sizeof(name), "q%d", (int)q);
-    for (int i = 0; lens && i < n && i < 16; i++) {
+    for (int i = 0; lens && i < n; i++) {
         formats[i] = lens[i] ? 1 : 0;
         plens[i] = lens[i];
     }
@@ -240,11 +246,16 @@ PGresult *store_pg_query_bin(struct store_pg *st, PGconn *pg, const char *sql, i
                              const char *const *v, const int *lens, const char *what, char *err,
                              size_t errlen)
 {
-    int formats[32] = {0}, plens[32] = {0};
+    int formats[STORE_PG_MAX_PARAMS] = {0}, plens[STORE_PG_MAX_PARAMS] = {0};
     PGresult *r;
     ExecStatusType s;
 
-    for (int i = 0; lens && i < n && i < 32; i++) {
+    if (n < 0 || n > STORE_PG_MAX_PARAMS) {
+        snprintf(err, errlen, "%s: a statement with %d parameters, more than %d", what, n,
+                 STORE_PG_MAX_PARAMS);
+        return NULL;
+    }
+    for (int i = 0; lens && i < n; i++) {
         formats[i] = lens[i] ? 1 : 0;
         plens[i] = lens[i];
     }
