@@ -2,7 +2,7 @@
  * coverage, advance widths for layout, and per-document subsets small
  * enough to embed. A struct font may be shared between threads: it is
  * read-only after font_open but for the lazily prepared subsetting copy,
- * which a mutex guards. */
+ * which a mutex guards; subsets of one font are made one at a time. */
 #ifndef FONT_H
 #define FONT_H
 

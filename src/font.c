@@ -23,7 +23,11 @@ struct font {
     hb_blob_t *blob;
     hb_face_t *face;
     hb_face_t *prepared;  /* hb_subset_preprocess'd copy: fast repeated subsets */
-    pthread_mutex_t lock; /* guards `prepared` and `n_subsets` of a lazily prepared face */
+    /* guards `prepared` and `n_subsets`, and is held for the whole of each
+     * subset: HarfBuzz 6.0.0 (Debian 12) fills the table cache of a prepared
+     * face without holding its own lock (fixed upstream in 7.2.0), so two
+     * threads subsetting one prepared face at once corrupt it */
+    pthread_mutex_t lock;
     unsigned n_subsets;
     hb_font_t *hb;
     unsigned upem;
@@ -207,8 +211,9 @@ int font_glyph_width(const struct font *f, uint32_t gid)
     return (int)((long)hb_font_get_glyph_h_advance(f->hb, gid) * 1000 / (long)f->upem);
 }
 
-/* The face to subset from: a fallback font is prepared only when it is used a
- * second time, so a one-off command does not pay for preparing a large face. */
+/* The face to subset from, with f->lock held until subset_done(): a fallback
+ * font is prepared only when it is used a second time, so a one-off command
+ * does not pay for preparing a large face. */
 static hb_face_t *subset_source(struct font *f)
 {
     hb_face_t *src;
@@ -221,8 +226,12 @@ static hb_face_t *subset_source(struct font *f)
     }
     f->n_subsets++;
     src = f->prepared ? f->prepared : f->face;
-    pthread_mutex_unlock(&f->lock);
     return src;
+}
+
+static void subset_done(struct font *f)
+{
+    pthread_mutex_unlock(&f->lock);
 }
 
 static hb_subset_input_t *subset_input(void)
@@ -288,6 +297,7 @@ int font_subset(struct font *f, const uint32_t *cps, size_t n, struct buf *out, 
     for (size_t i = 0; i < n; i++)
         hb_set_add(set, cps[i]);
     sub = hb_subset_or_fail(subset_source(f), in);
+    subset_done(f);
     if (!sub) {
         snprintf(err, errlen, "font '%s': cannot subset", f->path);
         goto out;
@@ -382,6 +392,7 @@ int font_subset_glyphs(struct font *f, const uint32_t *gids, const uint32_t *cod
     hb_set_clear(hb_subset_input_unicode_set(in));
     plan = hb_subset_plan_create_or_fail(subset_source(f), in);
     sub = plan ? hb_subset_plan_execute_or_fail(plan) : NULL;
+    subset_done(f);
     if (!sub) {
         snprintf(err, errlen, "font '%s': cannot subset", f->path);
         goto out;
