@@ -14,7 +14,7 @@ DEB_BUILD := gcc make pkg-config libhpdf-dev libcjson-dev libmicrohttpd-dev zlib
              icc-profiles-free
 DEB_TEST  := qpdf poppler-utils zbar-tools curl valgrind python3 sqlite3 openssl faketime time \
              libharfbuzz-bin default-jre-headless libpdfbox2-java libactivation-java \
-             libjaxb-api-java postgresql
+             libjaxb-api-java postgresql nginx
 DEB_BENCH := wrk
 DEB_BROWSER := chromium
 DEB_FUZZ  := clang libclang-rt-14-dev
