@@ -211,10 +211,10 @@ int font_glyph_width(const struct font *f, uint32_t gid)
     return (int)((long)hb_font_get_glyph_h_advance(f->hb, gid) * 1000 / (long)f->upem);
 }
 
-/* The face to subset from, with f->lock held until subset_done(): a fallback
+/* The face to subset from, with f->lock held until subset_end(): a fallback
  * font is prepared only when it is used a second time, so a one-off command
  * does not pay for preparing a large face. */
-static hb_face_t *subset_source(struct font *f)
+static hb_face_t *subset_begin(struct font *f)
 {
     hb_face_t *src;
 
@@ -229,7 +229,7 @@ static hb_face_t *subset_source(struct font *f)
     return src;
 }
 
-static void subset_done(struct font *f)
+static void subset_end(struct font *f)
 {
     pthread_mutex_unlock(&f->lock);
 }
@@ -296,8 +296,8 @@ int font_subset(struct font *f, const uint32_t *cps, size_t n, struct buf *out, 
     set = hb_subset_input_unicode_set(in);
     for (size_t i = 0; i < n; i++)
         hb_set_add(set, cps[i]);
-    sub = hb_subset_or_fail(subset_source(f), in);
-    subset_done(f);
+    sub = hb_subset_or_fail(subset_begin(f), in);
+    subset_end(f);
     if (!sub) {
         snprintf(err, errlen, "font '%s': cannot subset", f->path);
         goto out;
@@ -390,9 +390,9 @@ int font_subset_glyphs(struct font *f, const uint32_t *gids, const uint32_t *cod
     for (size_t i = 0; i < n; i++)
         hb_set_add(set, gids[i]);
     hb_set_clear(hb_subset_input_unicode_set(in));
-    plan = hb_subset_plan_create_or_fail(subset_source(f), in);
+    plan = hb_subset_plan_create_or_fail(subset_begin(f), in);
     sub = plan ? hb_subset_plan_execute_or_fail(plan) : NULL;
-    subset_done(f);
+    subset_end(f);
     if (!sub) {
         snprintf(err, errlen, "font '%s': cannot subset", f->path);
         goto out;
