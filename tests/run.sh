@@ -2,8 +2,9 @@
 # Run every unit test program and every integration script, read their
 # TAP-like "ok" / "not ok" lines, and end with "N passed, N failed".
 # A program that exits non-zero without saying why counts as one failure.
-# TEST_JOBS programs run at once (default: the number of cores); those that
-# measure time or load the machine on purpose (SERIAL) run alone at the end.
+# TEST_JOBS programs run at once (default: the number of cores); a script that
+# measures time or loads the machine on purpose says "# run alone: why" in its
+# header and runs by itself at the end.
 # Each program's result is printed, in order, once its group has run.
 # SCRIPTS='t02*' runs only the integration scripts that pattern names.
 : "${CERTIFICA:=./certifica}"
@@ -15,7 +16,6 @@ export TESTDATA="$(cd "$(dirname "$0")" && pwd)/data"
 export TOP="$(cd "$(dirname "$0")/.." && pwd)"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-SERIAL="t0330-import-jobs.sh t0410-webhook-load.sh t0630-flood.sh t0840-cluster-load.sh"
 pass=0 fail=0
 
 count() { # name status log secs
@@ -52,16 +52,19 @@ mkdir -p "$TOP/build/tests"
 for t in "$UNIT_DIR"/test_*; do
 	[ -x "$t" ] && echo "unit|$(basename "$t")|||$t" >>"$dir/list"
 done
+alone=""
 for t in "$TOP"/tests/$SCRIPTS.sh; do
 	[ -f "$t" ] || continue
-	case " $SERIAL " in *" $(basename "$t") "*) continue ;; esac
-	echo "script|$(basename "$t")|||$t" >>"$dir/list"
+	if grep -q '^# run alone: ' "$t"; then
+		alone="$alone $t"
+	else
+		echo "script|$(basename "$t")|||$t" >>"$dir/list"
+	fi
 done
 group "$TEST_JOBS" 1 "$(lines)"
 first=$(($(lines) + 1))
-for s in $SERIAL; do
-	case "$s" in $SCRIPTS.sh) ;; *) continue ;; esac
-	[ -f "$TOP/tests/$s" ] && echo "script|$s|||$TOP/tests/$s" >>"$dir/list"
+for t in $alone; do
+	echo "script|$(basename "$t")|||$t" >>"$dir/list"
 done
 group 1 "$first" "$(lines)"
 

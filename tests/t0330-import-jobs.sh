@@ -2,6 +2,7 @@
 # import --jobs N: the same archive, the same messages and the same summary
 # line whatever N is, and a kill -9 in the middle of a parallel import loses
 # nothing it reported and leaves nothing half-written.
+# run alone: its kill -9 rounds time an import (tests/run.sh runs it after the others)
 . "$(dirname "$0")/lib.sh"
 GEN="$(dirname "$0")/gen-events.py"
 URL=http://certs.example.test

@@ -4,6 +4,7 @@
 # event, kill -9 and SIGTERM in the middle of a stream of deliveries, and
 # clients that stall while others are served. The client is
 # tests/webhook-client.py; everything talks to 127.0.0.1 only.
+# run alone: it loads the server with concurrent deliveries and times them (tests/run.sh runs it after the others)
 . "$(dirname "$0")/lib.sh"
 CLIENT="$(dirname "$0")/webhook-client.py"
 GEN="$(dirname "$0")/gen-events.py"

@@ -8,6 +8,7 @@
 # the window ends (or at shutdown), so that the audit log and the log grow
 # with time, not with requests. Valid deliveries and staff sign-ins from the
 # same address go through all along. IPv6 clients count by /64.
+# run alone: it floods the server and checks a valid delivery still gets through in time (tests/run.sh runs it after the others)
 . "$(dirname "$0")/lib.sh"
 CLIENT="$(dirname "$0")/hostile-client.py"
 STORE="$TMP/store"

@@ -8,6 +8,7 @@
 # not acknowledged is issued when posted again. PostgreSQL, the nodes and
 # nginx run here on free 127.0.0.1 ports (tests/pg.sh, tests/nginx.sh); the
 # client is tests/webhook-client.py.
+# run alone: it loads two nodes and PostgreSQL and kills one mid-stream (tests/run.sh runs it after the others)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg.sh"
 . "$(dirname "$0")/nginx.sh"
