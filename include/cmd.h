@@ -99,9 +99,18 @@ extern volatile sig_atomic_t cmd_interrupted;
 void cmd_catch_interrupts(void);
 /* Seconds on the monotonic clock, for rates. */
 double cmd_seconds(void);
+struct store;
+/* With CERTIFICA_STATS=1 (for the benchmarks), one line on stderr with the
+ * store's counters since start (cmd_seconds): renders, fsyncs and commits
+ * with the time each took. */
+void cmd_print_stats(struct store *st, double start);
 
 /* An institution or school id as typed: a positive decimal integer. 0, or -1. */
 int cmd_parse_id(const char *arg, int64_t *out);
+/* A count as typed: decimal digits only, from lo to hi. 0, or -1. */
+int cmd_parse_count(const char *arg, size_t lo, size_t hi, size_t *out);
+/* --jobs unless given: the cores online, from 1 to STORE_JOBS_MAX. */
+size_t cmd_default_jobs(void);
 
 extern const struct cmd_entry cmd_render_entry;
 extern const struct cmd_entry cmd_import_entry;

@@ -26,6 +26,7 @@
 
 #define STORE_ID_MAX 40   /* bytes of an id, with the NUL */
 #define STORE_CODE_MAX 24 /* bytes of a verification code, with the NUL */
+#define STORE_JOBS_MAX 256 /* certificates re-made or copied at once, at most */
 /* A search text (store_query.q): at most this many bytes and words
  * (separated by ASCII white space); longer ones are refused. */
 #define STORE_Q_MAX_BYTES 256
@@ -242,19 +243,24 @@ int store_raw_event(struct store *st, const char *id, int revision, struct buf *
 
 /* Which certificates store_rerender re-makes: those certified on or after
  * since ("yyyy-MM-dd", NULL: any date) and, when institution_id is not 0,
- * only that institution's. A NULL filter, or one all zero: every certificate. */
+ * only that institution's. A NULL filter, or one all zero: every certificate,
+ * one at a time. jobs: how many are re-made at once (0 or 1: one; at most
+ * STORE_JOBS_MAX), each on its own thread. */
 struct store_rerender_filter {
     const char *since;
     int64_t institution_id;
+    size_t jobs;
 };
 
 /* Re-make the latest revision's PDF of every certificate the filter f takes
- * (NULL: all), in id order: fn gets the same ticket
+ * (NULL: all), in id order (f->jobs at once: fn is then called from that many
+ * threads together), fn gets the same ticket
  * (id, revision, code) and the archived raw event. Each new PDF is a new file
  * (generation + 1, see the README) written durably, its path, SHA-256 and size
  * recorded in the index; the previous file is removed only after that commit.
  * *count (may be NULL) says how many were re-made, also on failure, which
- * stops at the first certificate fn fails for. */
+ * stops at the first certificate fn fails for (those under way on other
+ * threads finish). */
 int store_rerender(struct store *st, const struct store_rerender_filter *f, store_rerender_fn fn,
                    void *ctx, size_t *count, char *err, size_t errlen);
 

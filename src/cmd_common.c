@@ -1,14 +1,17 @@
 /* Defaults every archive command shares. */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "config.h"
+#include "store.h"
 #include "banned.h"
 
 const char *cmd_store_dir(const char *flag)
@@ -146,6 +149,46 @@ int cmd_parse_id(const char *arg, int64_t *out)
         return -1;
     *out = (int64_t)v;
     return 0;
+}
+
+int cmd_parse_count(const char *arg, size_t lo, size_t hi, size_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (!arg || *arg < '0' || *arg > '9')
+        return -1;
+    errno = 0;
+    v = strtoull(arg, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+size_t cmd_default_jobs(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : cores > STORE_JOBS_MAX ? STORE_JOBS_MAX : (size_t)cores;
+}
+
+void cmd_print_stats(struct store *st, double start)
+{
+    struct store_stats ss;
+    const char *env = getenv("CERTIFICA_STATS");
+    char err[512];
+
+    if (!env || strcmp(env, "1") != 0)
+        return;
+    if (store_stats(st, &ss, err, sizeof(err)) < 0) {
+        fprintf(stderr, "certifica: %s\n", err);
+        return;
+    }
+    fprintf(stderr,
+            "stats: %" PRIu64 " renders, %" PRIu64 " fsyncs in %.2f s, %" PRIu64
+            " commits in %.2f s, %.2f s elapsed\n",
+            ss.renders, ss.fsyncs, ss.fsync_seconds, ss.commits, ss.commit_seconds,
+            cmd_seconds() - start);
 }
 
 void cmd_progress_bar(FILE *f, size_t done, size_t total, double rate, const char *tail)

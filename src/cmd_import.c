@@ -17,7 +17,6 @@
 #include "banned.h"
 
 #define BATCH_DEFAULT 200
-#define JOBS_MAX 256
 
 /* One event of the batch being gathered, with what archiving it gave. */
 struct job {
@@ -60,27 +59,6 @@ static void progress(struct import_state *st, int final)
         fprintf(stderr, "import: %zu events, %.0f/s\n", st->seen, rate);
         st->last_report = el;
     }
-}
-
-/* With CERTIFICA_STATS=1, one line on stderr with the store's counters (for
- * the benchmark: how much of the time went to fsync and to commits). */
-static void print_stats(struct import_state *st)
-{
-    struct store_stats ss;
-    const char *env = getenv("CERTIFICA_STATS");
-    char err[512];
-
-    if (!env || strcmp(env, "1") != 0)
-        return;
-    if (store_stats(issue_store(st->is), &ss, err, sizeof(err)) < 0) {
-        fprintf(stderr, "certifica: %s\n", err);
-        return;
-    }
-    fprintf(stderr,
-            "stats: %" PRIu64 " renders, %" PRIu64 " fsyncs in %.2f s, %" PRIu64
-            " commits in %.2f s, %.2f s elapsed\n",
-            ss.renders, ss.fsyncs, ss.fsync_seconds, ss.commits, ss.commit_seconds,
-            cmd_seconds() - st->start);
 }
 
 /* The ETA needs the total: on a terminal the inputs are read once to count
@@ -187,7 +165,7 @@ static void report(struct import_state *st, struct job *j)
 static int run_batch(struct import_state *st)
 {
     struct batch_run b = {st, st->pending, st->n_pending, 0};
-    pthread_t tid[JOBS_MAX];
+    pthread_t tid[STORE_JOBS_MAX];
     size_t helpers = 0;
     int rc = 0;
 
@@ -283,10 +261,8 @@ static int cmd_import(int argc, char **argv)
     char err[1024];
     int c, rc = EXIT_OK, stopped = 0, bad_key;
 
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-
     st.batch = BATCH_DEFAULT;
-    st.jobs = cores < 1 ? 1 : cores > JOBS_MAX ? JOBS_MAX : (size_t)cores;
+    st.jobs = cmd_default_jobs();
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if ((rc = cmd_common_option(&cmd_import_entry, c, optarg, &co)) != 0) {
@@ -296,13 +272,11 @@ static int cmd_import(int argc, char **argv)
         }
         switch (c) {
         case 'b':
-            st.batch = strtoul(optarg, NULL, 10);
-            if (st.batch < 1 || st.batch > 100000)
+            if (cmd_parse_count(optarg, 1, 100000, &st.batch) < 0)
                 return cmd_usage_error(&cmd_import_entry, "--batch: a number from 1 to 100000");
             break;
         case 'j':
-            st.jobs = strtoul(optarg, NULL, 10);
-            if (st.jobs < 1 || st.jobs > JOBS_MAX)
+            if (cmd_parse_count(optarg, 1, STORE_JOBS_MAX, &st.jobs) < 0)
                 return cmd_usage_error(&cmd_import_entry, "--jobs: a number from 1 to 256");
             break;
         default:
@@ -365,7 +339,7 @@ static int cmd_import(int argc, char **argv)
            "%zu rejected, %zu failed%s\n",
            st.seen, st.issued, st.unchanged, st.revised, st.stale, st.ignored, st.rejected,
            st.failed, cmd_interrupted ? " (interrupted: run again to go on)" : "");
-    print_stats(&st);
+    cmd_print_stats(issue_store(st.is), st.start);
     issue_close(st.is);
     sign_key_free(sign);
     if (cmd_interrupted)

@@ -200,7 +200,7 @@ int store_raw_event(struct store *st, const char *id, int revision, struct buf *
 int store_rerender(struct store *st, const struct store_rerender_filter *f, store_rerender_fn fn,
                    void *ctx, size_t *count, char *err, size_t errlen)
 {
-    static const struct store_rerender_filter all = {NULL, 0};
+    static const struct store_rerender_filter all = {NULL, 0, 0};
     return st->ops->rerender(st, f ? f : &all, fn, ctx, count, err, errlen);
 }
 

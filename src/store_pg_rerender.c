@@ -115,18 +115,41 @@ out:
     return rc;
 }
 
+struct rerender_run {
+    struct store_pg *st;
+    PGresult *ids;
+    store_rerender_fn fn;
+    void *ctx;
+};
+
+/* One certificate of a rerender, on any of its threads, each with its own
+ * connection from the pool: 1 re-made, 0 gone meanwhile, -1. */
+static int rerender_one(void *ctx, size_t i, char *err, size_t errlen)
+{
+    struct rerender_run *run = ctx;
+    PGconn *pg = store_pg_writer_get(run->st, 0, err, errlen);
+    int r;
+
+    if (!pg)
+        return -1;
+    r = remake(run->st, pg, PQgetvalue(run->ids, (int)i, 0), run->fn, run->ctx, err, errlen);
+    store_pg_writer_put(run->st, 0, pg);
+    return r < 0 ? -1 : r == 0;
+}
+
 int store_pg_rerender(struct store *base, const struct store_rerender_filter *f,
                       store_rerender_fn fn, void *ctx, size_t *count, char *err, size_t errlen)
 {
     struct store_pg *st = store_pg_of(base);
-    const char *since = f ? f->since : NULL;
+    const char *since = f->since;
     char inst[24];
     const char *v[2] = {since, inst};
+    struct rerender_run run;
     struct caltime d;
     size_t done = 0;
     PGresult *ids;
     PGconn *pg;
-    int rc = 0;
+    int rc;
 
     if (count)
         *count = 0;
@@ -138,7 +161,7 @@ int store_pg_rerender(struct store *base, const struct store_rerender_filter *f,
         snprintf(err, errlen, "cannot rerender inside a batch");
         return -1;
     }
-    snprintf(inst, sizeof(inst), "%" PRId64, f ? f->institution_id : 0);
+    snprintf(inst, sizeof(inst), "%" PRId64, f->institution_id);
     pg = store_pg_writer_get(st, 0, err, errlen);
     if (!pg)
         return -1;
@@ -147,17 +170,14 @@ int store_pg_rerender(struct store *base, const struct store_rerender_filter *f,
                          " AND ($1::text IS NULL OR certified_at >= $1)"
                          " AND ($2::bigint = 0 OR institution_id = $2) ORDER BY id",
                          2, v, "read", err, errlen);
-    for (int i = 0; ids && i < PQntuples(ids) && rc == 0; i++) {
-        int r = remake(st, pg, PQgetvalue(ids, i, 0), fn, ctx, err, errlen);
-        if (r < 0)
-            rc = -1;
-        done += r == 0;
-        if (count)
-            *count = done;
-    }
-    if (!ids)
-        rc = -1;
-    PQclear(ids);
+    /* back to the pool, for one of the threads */
     store_pg_writer_put(st, 0, pg);
+    if (!ids)
+        return -1;
+    run = (struct rerender_run){st, ids, fn, ctx};
+    rc = store_jobs_run((size_t)PQntuples(ids), f->jobs, rerender_one, &run, &done, err, errlen);
+    if (count)
+        *count = done;
+    PQclear(ids);
     return rc;
 }

@@ -49,20 +49,38 @@ static int set_expiry(struct store_sqlite *st, const char *id, int revision, con
     return -1;
 }
 
-/* Re-make one revision's PDF (rev 0: the latest) as a new file; the caller
- * holds the id's stripe. 0 done, 1 no such revision, -1 error. */
-static int remake(struct store_sqlite *st, const char *id, int rev, store_rerender_fn fn, void *ctx,
-                  char *err, size_t errlen)
+/* One re-made revision between the placing of its new file and its commit. */
+struct remade {
+    char id[STORE_ID_MAX];
+    int revision, gen;
+    struct buf old, rel; /* the file it replaces, and the new one */
+    char sha[65], expires[20];
+    size_t size;
+};
+
+static void remade_free(struct remade *m)
+{
+    buf_free(&m->old);
+    buf_free(&m->rel);
+}
+
+/* Re-make one revision's PDF (rev 0: the latest) as a new file beside the
+ * old one, its folder's fsync (and with files_later the file's) left to dirs;
+ * the caller holds the id's stripe. 0 placed (m filled), 1 no such revision,
+ * -1 error (nothing placed). */
+static int remake_place(struct store_sqlite *st, const char *id, int rev, store_rerender_fn fn,
+                        void *ctx, struct store_dirset *dirs, struct store_fs_clock *clk,
+                        struct remade *m, char *err, size_t errlen)
 {
     struct store_ticket t = {0};
-    struct store_fs_clock clk = {0, 0};
-    struct buf raw = BUF_INIT, pdf = BUF_INIT, old = BUF_INIT, rel = BUF_INIT;
+    struct buf raw = BUF_INIT, pdf = BUF_INIT;
     struct caltime when;
     sqlite3_stmt *s;
-    char sha[65], now[20], certified[20], expires[20] = "";
+    char certified[20];
     int64_t inst = 0;
-    int rc = -1, gen = 0, step, placed = 0;
+    int rc = -1, step;
 
+    *m = (struct remade){.old = BUF_INIT, .rel = BUF_INIT};
     snprintf(t.id, sizeof(t.id), "%s", id);
     pthread_mutex_lock(&st->db_mu);
     s = store_sqlite_wstmt(st, W_REMAKE_GET);
@@ -72,8 +90,8 @@ static int remake(struct store_sqlite *st, const char *id, int rev, store_rerend
     if (step == SQLITE_ROW) {
         t.revision = sqlite3_column_int(s, 0);
         snprintf(t.code, sizeof(t.code), "%s", (const char *)sqlite3_column_text(s, 1));
-        buf_adds(&old, (const char *)sqlite3_column_text(s, 2));
-        gen = sqlite3_column_int(s, 3);
+        buf_adds(&m->old, (const char *)sqlite3_column_text(s, 2));
+        m->gen = sqlite3_column_int(s, 3);
         inst = sqlite3_column_int64(s, 4);
         snprintf(certified, sizeof(certified), "%s", (const char *)sqlite3_column_text(s, 5));
         buf_add(&raw, sqlite3_column_blob(s, 6), (size_t)sqlite3_column_bytes(s, 6));
@@ -89,84 +107,133 @@ static int remake(struct store_sqlite *st, const char *id, int rev, store_rerend
         goto out;
     rc = -1;
 
-    if (store_pdf_folder_of(old.data, &inst, &when.year, &when.mon) < 0 &&
+    if (store_pdf_folder_of(m->old.data, &inst, &when.year, &when.mon) < 0 &&
         caltime_parse(certified, &when) < 0) {
         snprintf(err, errlen, "index '%s' is damaged: certificate '%s' has no valid date",
                  st->index_path, id);
         goto out;
     }
     store_sqlite_count(&st->renders, 1);
-    if (fn(ctx, &t, raw.data ? raw.data : "", raw.len, &pdf, expires, err, errlen) < 0)
+    if (fn(ctx, &t, raw.data ? raw.data : "", raw.len, &pdf, m->expires, err, errlen) < 0)
         goto out;
-    if (store_remade_expiry_check(expires, &t, err, errlen) < 0)
+    if (store_remade_expiry_check(m->expires, &t, err, errlen) < 0)
         goto out;
     if (pdf.len == 0) {
         snprintf(err, errlen, "cannot re-make '%s' r%d: the renderer made no bytes", id,
                  t.revision);
         goto out;
     }
-    store_fs_sha256(pdf.data, pdf.len, sha);
-    gen++;
-    if (store_pdf_place(st->dir, inst, when.year, when.mon, &t, &gen, &pdf, NULL, &clk, &rel, err,
-                        errlen) < 0)
+    store_fs_sha256(pdf.data, pdf.len, m->sha);
+    m->gen++;
+    if (store_pdf_place(st->dir, inst, when.year, when.mon, &t, &m->gen, &pdf, dirs, clk, &m->rel,
+                        err, errlen) < 0)
         goto out;
-    placed = 1;
+    snprintf(m->id, sizeof(m->id), "%s", id);
+    m->revision = t.revision;
+    m->size = pdf.len;
+    rc = 0;
+out:
+    if (rc != 0)
+        remade_free(m);
+    buf_free(&raw);
+    buf_free(&pdf);
+    return rc;
+}
 
+/* With db_mu held, in a transaction: m's new file becomes its revision's,
+ * the replaced file's hash is kept, and the expiry is the certificate's. */
+static int remake_rows(struct store_sqlite *st, const struct remade *m, const char *now,
+                       char *err, size_t errlen)
+{
+    sqlite3_stmt *s = store_sqlite_wstmt(st, W_REPLACED);
+    int step;
+
+    sqlite3_bind_text(s, 1, m->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, m->revision);
+    sqlite3_bind_text(s, 3, m->sha, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (step != SQLITE_DONE) {
+        store_sqlite_error(st, st->db, "write", err, errlen);
+        return -1;
+    }
+    s = store_sqlite_wstmt(st, W_REMAKE_SET);
+    sqlite3_bind_text(s, 1, m->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, m->revision);
+    sqlite3_bind_text(s, 3, m->rel.data, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, m->sha, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, (int64_t)m->size);
+    sqlite3_bind_int(s, 6, m->gen);
+    sqlite3_bind_text(s, 7, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, m->old.data, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (step != SQLITE_DONE) {
+        store_sqlite_error(st, st->db, "write", err, errlen);
+        return -1;
+    }
+    if (sqlite3_changes(st->db) != 1) {
+        snprintf(err, errlen, "cannot re-make '%s' r%d: its row changed meanwhile", m->id,
+                 m->revision);
+        return -1;
+    }
+    return set_expiry(st, m->id, m->revision, m->expires, err, errlen);
+}
+
+/* Commit the n re-made revisions of m in one transaction once their files
+ * and folders are on disk, then remove the files they replace (if such an
+ * unlink is lost in a crash, recovery finds the file without a row and
+ * removes it again). On failure nothing of them is in the index and their new
+ * files are removed. Frees m's contents either way. 0, or -1. */
+static int remake_commit(struct store_sqlite *st, struct remade *m, size_t n,
+                         struct store_dirset *dirs, struct store_fs_clock *clk, char *err,
+                         size_t errlen)
+{
+    char now[20];
+    int rc = -1;
+
+    if (n == 0)
+        return 0;
+    if (dirs->files_later && store_fs_sync_all(st->dir, clk, err, errlen) < 0)
+        goto out;
+    if (store_dirset_sync(dirs, err, errlen) < 0)
+        goto out;
     store_now_utc(now);
     pthread_mutex_lock(&st->db_mu);
-    s = NULL;
     if (store_sqlite_tx_begin(st, 0, err, errlen) == 0) {
-        s = store_sqlite_wstmt(st, W_REPLACED);
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 2, t.revision);
-        sqlite3_bind_text(s, 3, sha, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-        step = sqlite3_step(s);
-        sqlite3_reset(s);
-        s = store_sqlite_wstmt(st, W_REMAKE_SET);
-        if (step != SQLITE_DONE) {
-            store_sqlite_error(st, st->db, "write", err, errlen);
-            store_sqlite_tx_abort(st, 0);
-            s = NULL;
-        }
-    }
-    if (s) {
-        sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 2, t.revision);
-        sqlite3_bind_text(s, 3, rel.data, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, sha, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 5, (int64_t)pdf.len);
-        sqlite3_bind_int(s, 6, gen);
-        sqlite3_bind_text(s, 7, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 8, old.data, -1, SQLITE_STATIC);
-        step = sqlite3_step(s);
-        sqlite3_reset(s);
-        if (step != SQLITE_DONE)
-            store_sqlite_error(st, st->db, "write", err, errlen);
-        else if (sqlite3_changes(st->db) != 1)
-            snprintf(err, errlen, "cannot re-make '%s' r%d: its row changed meanwhile", id,
-                     t.revision);
-        else if (set_expiry(st, id, t.revision, expires, err, errlen) == 0 &&
-                 store_sqlite_tx_commit(st, 0, err, errlen) == 0)
+        size_t i = 0;
+        while (i < n && remake_rows(st, &m[i], now, err, errlen) == 0)
+            i++;
+        if (i == n && store_sqlite_tx_commit(st, 0, err, errlen) == 0)
             rc = 0;
-        if (rc < 0)
+        else
             store_sqlite_tx_abort(st, 0);
     }
     pthread_mutex_unlock(&st->db_mu);
-    if (rc < 0)
-        goto out;
-    placed = 0;
-    /* The old file may go now; if this unlink is lost in a crash, recovery
-     * finds the file without a row and removes it again. */
-    store_pdf_unplace(st->dir, old.data);
 out:
-    if (placed)
-        store_pdf_unplace(st->dir, rel.data);
+    for (size_t i = 0; i < n; i++) {
+        store_pdf_unplace(st->dir, rc == 0 ? m[i].old.data : m[i].rel.data);
+        remade_free(&m[i]);
+    }
+    return rc;
+}
+
+/* Re-make one revision (rev 0: the latest) and commit it alone; the caller
+ * holds the id's stripe. 0 done, 1 no such revision, -1 error. */
+static int remake(struct store_sqlite *st, const char *id, int rev, store_rerender_fn fn, void *ctx,
+                  char *err, size_t errlen)
+{
+    struct store_fs_clock clk = {0, 0};
+    struct store_dirset dirs = {0};
+    struct remade m;
+    int rc;
+
+    rc = remake_place(st, id, rev, fn, ctx, &dirs, &clk, &m, err, errlen);
+    if (rc == 0)
+        rc = remake_commit(st, &m, 1, &dirs, &clk, err, errlen);
+    store_dirset_free(&dirs);
     store_sqlite_add_clock(st, &clk);
-    buf_free(&raw);
-    buf_free(&pdf);
-    buf_free(&old);
-    buf_free(&rel);
     return rc;
 }
 
@@ -287,23 +354,76 @@ out:
     return rc;
 }
 
+/* Certificates a rerender thread re-makes before it commits them together:
+ * one syncfs, one fsync per folder and one index commit for them all. */
+#define RERENDER_CHUNK 32
+
+struct rerender_run {
+    struct store_sqlite *st;
+    char (*ids)[STORE_ID_MAX];
+    size_t n;
+    store_rerender_fn fn;
+    void *ctx;
+};
+
+/* Chunk i of a rerender, on any of its threads: the re-made certificates,
+ * or -1 (then none of the chunk is committed). */
+static int rerender_chunk(void *ctx, size_t i, char *err, size_t errlen)
+{
+    struct rerender_run *run = ctx;
+    struct store_sqlite *st = run->st;
+    struct remade m[RERENDER_CHUNK];
+    struct store_fs_clock clk = {0, 0};
+    struct store_dirset dirs = {.files_later = 1};
+    size_t first = i * RERENDER_CHUNK, k = 0;
+    int owner = store_sqlite_gate_enter(st), r = 0;
+
+    for (size_t j = first; j < run->n && j < first + RERENDER_CHUNK && r >= 0; j++) {
+        pthread_mutex_t *stripe = store_sqlite_stripe(st, run->ids[j]);
+        pthread_mutex_lock(stripe);
+        r = remake_place(st, run->ids[j], 0, run->fn, run->ctx, &dirs, &clk, &m[k], err, errlen);
+        pthread_mutex_unlock(stripe);
+        k += r == 0;
+    }
+    if (r < 0) {
+        for (size_t j = 0; j < k; j++) {
+            store_pdf_unplace(st->dir, m[j].rel.data);
+            remade_free(&m[j]);
+        }
+    } else if (remake_commit(st, m, k, &dirs, &clk, err, errlen) < 0) {
+        r = -1;
+    }
+    store_sqlite_gate_leave(st, owner);
+    store_dirset_free(&dirs);
+    store_sqlite_add_clock(st, &clk);
+    return r < 0 ? -1 : (int)k;
+}
+
 int store_sqlite_rerender(struct store *base, const struct store_rerender_filter *f,
                           store_rerender_fn fn, void *ctx, size_t *count, char *err,
                           size_t errlen)
 {
     const char *since = f->since;
     struct store_sqlite *st = store_sqlite_of(base);
+    struct rerender_run run;
     struct caltime d;
     char(*ids)[STORE_ID_MAX] = NULL;
     size_t n = 0, cap = 0, done = 0;
     sqlite3_stmt *s = NULL;
     sqlite3 *db;
-    int rc = -1, step;
+    int rc = -1, step, owner;
 
     if (count)
         *count = 0;
     if (since && caltime_parse_date(since, &d) < 0) {
         snprintf(err, errlen, "bad date '%s': want yyyy-MM-dd", since);
+        return -1;
+    }
+    /* the other threads would wait at the gate for the caller's batch */
+    owner = store_sqlite_gate_enter(st);
+    store_sqlite_gate_leave(st, owner);
+    if (owner) {
+        snprintf(err, errlen, "cannot rerender inside a batch");
         return -1;
     }
     db = store_sqlite_reader_get(st);
@@ -331,26 +451,14 @@ int store_sqlite_rerender(struct store *base, const struct store_rerender_filter
     if (step != SQLITE_DONE)
         goto out;
 
-    for (size_t i = 0; i < n; i++) {
-        int owner = store_sqlite_gate_enter(st), r;
-        pthread_mutex_t *stripe;
-        if (owner) {
-            snprintf(err, errlen, "cannot rerender inside a batch");
-            goto out;
-        }
-        stripe = store_sqlite_stripe(st, ids[i]);
-        pthread_mutex_lock(stripe);
-        r = remake(st, ids[i], 0, fn, ctx, err, errlen);
-        pthread_mutex_unlock(stripe);
-        store_sqlite_gate_leave(st, owner);
-        if (r < 0)
-            goto out;
-        done += r == 0;
-        if (count)
-            *count = done;
-    }
+    run = (struct rerender_run){st, ids, n, fn, ctx};
+    if (store_jobs_run((n + RERENDER_CHUNK - 1) / RERENDER_CHUNK, f->jobs, rerender_chunk, &run,
+                       &done, err, errlen) < 0)
+        goto out;
     rc = 0;
 out:
+    if (count)
+        *count = done;
     free(ids);
     return rc;
 }

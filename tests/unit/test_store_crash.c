@@ -563,11 +563,11 @@ static void test_rerender(const char *dir)
     }
     rc.variant = 1;
     rc.calls = 0;
-    is_int(store_rerender(st, &(struct store_rerender_filter){"2020-06-10", 0}, fake_rerender, &rc, &count, err, sizeof(err)), 0,
+    is_int(store_rerender(st, &(struct store_rerender_filter){"2020-06-10", 0, 0}, fake_rerender, &rc, &count, err, sizeof(err)), 0,
            "rerender since 2020-06-10 (%s)", err);
     is_int(count, 2, "re-made 2 of 3 certificates");
     is_int(rc.calls, 2, "calling the function once each");
-    is_int(store_rerender(st, &(struct store_rerender_filter){"2020-13-01", 0}, fake_rerender, &rc, &count, err, sizeof(err)), -1,
+    is_int(store_rerender(st, &(struct store_rerender_filter){"2020-13-01", 0, 0}, fake_rerender, &rc, &count, err, sizeof(err)), -1,
            "a bad date is refused");
     for (int i = 0; i < 3; i++) {
         int touched = i > 0;
@@ -594,7 +594,7 @@ static void test_rerender(const char *dir)
     store_get(st, ids[2], &before[2], err, sizeof(err));
     store_get(st, r.ticket.id, &before[1], err, sizeof(err));
     rc.calls = 0;
-    is_int(store_rerender(st, &(struct store_rerender_filter){NULL, 9}, fake_rerender, &rc, &count,
+    is_int(store_rerender(st, &(struct store_rerender_filter){NULL, 9, 0}, fake_rerender, &rc, &count,
                           err, sizeof(err)),
            0, "rerender of institution 9 (%s)", err);
     is_int(count, 2, "re-made its 2 certificates");
