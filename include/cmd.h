@@ -109,8 +109,6 @@ void cmd_print_stats(struct store *st, double start);
 int cmd_parse_id(const char *arg, int64_t *out);
 /* A count as typed: decimal digits only, from lo to hi. 0, or -1. */
 int cmd_parse_count(const char *arg, size_t lo, size_t hi, size_t *out);
-/* --jobs unless given: the cores online, from 1 to STORE_JOBS_MAX. */
-size_t cmd_default_jobs(void);
 
 extern const struct cmd_entry cmd_render_entry;
 extern const struct cmd_entry cmd_import_entry;

@@ -26,7 +26,6 @@
 
 #define STORE_ID_MAX 40   /* bytes of an id, with the NUL */
 #define STORE_CODE_MAX 24 /* bytes of a verification code, with the NUL */
-#define STORE_JOBS_MAX 256 /* certificates re-made or copied at once, at most */
 /* A search text (store_query.q): at most this many bytes and words
  * (separated by ASCII white space); longer ones are refused. */
 #define STORE_Q_MAX_BYTES 256
@@ -245,7 +244,7 @@ int store_raw_event(struct store *st, const char *id, int revision, struct buf *
  * since ("yyyy-MM-dd", NULL: any date) and, when institution_id is not 0,
  * only that institution's. A NULL filter, or one all zero: every certificate,
  * one at a time. jobs: how many are re-made at once (0 or 1: one; at most
- * STORE_JOBS_MAX), each on its own thread. */
+ * JOBS_MAX, jobs.h), each on its own thread. */
 struct store_rerender_filter {
     const char *since;
     int64_t institution_id;

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "config.h"
@@ -164,12 +163,6 @@ int cmd_parse_count(const char *arg, size_t lo, size_t hi, size_t *out)
         return -1;
     *out = (size_t)v;
     return 0;
-}
-
-size_t cmd_default_jobs(void)
-{
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return cores < 1 ? 1 : cores > STORE_JOBS_MAX ? STORE_JOBS_MAX : (size_t)cores;
 }
 
 void cmd_print_stats(struct store *st, double start)

@@ -14,6 +14,7 @@
 #include "event.h"
 #include "evsrc.h"
 #include "issue.h"
+#include "jobs.h"
 #include "banned.h"
 
 #define BATCH_DEFAULT 200
@@ -165,7 +166,7 @@ static void report(struct import_state *st, struct job *j)
 static int run_batch(struct import_state *st)
 {
     struct batch_run b = {st, st->pending, st->n_pending, 0};
-    pthread_t tid[STORE_JOBS_MAX];
+    pthread_t tid[JOBS_MAX];
     size_t helpers = 0;
     int rc = 0;
 
@@ -262,7 +263,7 @@ static int cmd_import(int argc, char **argv)
     int c, rc = EXIT_OK, stopped = 0, bad_key;
 
     st.batch = BATCH_DEFAULT;
-    st.jobs = cmd_default_jobs();
+    st.jobs = jobs_cores();
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if ((rc = cmd_common_option(&cmd_import_entry, c, optarg, &co)) != 0) {
@@ -276,7 +277,7 @@ static int cmd_import(int argc, char **argv)
                 return cmd_usage_error(&cmd_import_entry, "--batch: a number from 1 to 100000");
             break;
         case 'j':
-            if (cmd_parse_count(optarg, 1, STORE_JOBS_MAX, &st.jobs) < 0)
+            if (cmd_parse_count(optarg, 1, JOBS_MAX, &st.jobs) < 0)
                 return cmd_usage_error(&cmd_import_entry, "--jobs: a number from 1 to 256");
             break;
         default:

@@ -9,6 +9,7 @@
 #include "caltime.h"
 #include "cmd.h"
 #include "issue.h"
+#include "jobs.h"
 #include "banned.h"
 
 static int cmd_rerender(int argc, char **argv)
@@ -32,7 +33,7 @@ static int cmd_rerender(int argc, char **argv)
     double start;
     int c, rc, bad_key;
 
-    filter.jobs = cmd_default_jobs();
+    filter.jobs = jobs_cores();
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if ((rc = cmd_common_option(&cmd_rerender_entry, c, optarg, &co)) != 0) {
@@ -55,7 +56,7 @@ static int cmd_rerender(int argc, char **argv)
                                        "--institution: expected an institution id > 0");
             break;
         case 'j':
-            if (cmd_parse_count(optarg, 1, STORE_JOBS_MAX, &filter.jobs) < 0)
+            if (cmd_parse_count(optarg, 1, JOBS_MAX, &filter.jobs) < 0)
                 return cmd_usage_error(&cmd_rerender_entry, "--jobs: a number from 1 to 256");
             break;
         default:

@@ -200,15 +200,4 @@ int store_cred_check(const struct store_cred *c, char *err, size_t errlen);
 int store_remade_expiry_check(char expires_at[20], const struct store_ticket *t, char *err,
                               size_t errlen);
 
-/* store_jobs_run's work on index i of n: how many things it did (0 or more),
- * or -1 failed with err. Called from several threads at once. */
-typedef int (*store_job_fn)(void *ctx, size_t i, char *err, size_t errlen);
-/* Call one for every i in 0..n-1, on up to jobs threads at once (the caller's
- * among them; at most STORE_JOBS_MAX), indexes taken in order. The first
- * failure stops the taking of more; the calls under way finish. *done (may be
- * NULL) adds up what the calls did. 0, or -1 with the first failure's message
- * in err. */
-int store_jobs_run(size_t n, size_t jobs, store_job_fn one, void *ctx, size_t *done, char *err,
-                   size_t errlen);
-
 #endif

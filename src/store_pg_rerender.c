@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "caltime.h"
+#include "jobs.h"
 #include "store_pg.h"
 #include "banned.h"
 
@@ -175,7 +176,7 @@ int store_pg_rerender(struct store *base, const struct store_rerender_filter *f,
     if (!ids)
         return -1;
     run = (struct rerender_run){st, ids, fn, ctx};
-    rc = store_jobs_run((size_t)PQntuples(ids), f->jobs, rerender_one, &run, &done, err, errlen);
+    rc = jobs_run((size_t)PQntuples(ids), f->jobs, rerender_one, &run, &done, err, errlen);
     if (count)
         *count = done;
     PQclear(ids);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "caltime.h"
+#include "jobs.h"
 #include "store_sqlite.h"
 #include "banned.h"
 
@@ -452,7 +453,7 @@ int store_sqlite_rerender(struct store *base, const struct store_rerender_filter
         goto out;
 
     run = (struct rerender_run){st, ids, n, fn, ctx};
-    if (store_jobs_run((n + RERENDER_CHUNK - 1) / RERENDER_CHUNK, f->jobs, rerender_chunk, &run,
+    if (jobs_run((n + RERENDER_CHUNK - 1) / RERENDER_CHUNK, f->jobs, rerender_chunk, &run,
                        &done, err, errlen) < 0)
         goto out;
     rc = 0;

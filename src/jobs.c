@@ -1,15 +1,16 @@
-/* Work on many certificates at once for the backends' rerender (and copy):
- * up to N threads, the caller's among them, take the next index in order
- * until all are done or one fails. */
+/* Work on many things at once (see jobs.h). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <unistd.h>
 
-#include "store_int.h"
+#include "jobs.h"
 #include "banned.h"
 
 struct jobs_run {
-    store_job_fn one;
+    jobs_fn one;
+    int (*enter)(void *ctx);
+    void (*leave)(void *ctx);
     void *ctx;
     size_t n;
     atomic_size_t next;
@@ -44,22 +45,47 @@ static void *take(void *arg)
     return NULL;
 }
 
-int store_jobs_run(size_t n, size_t jobs, store_job_fn one, void *ctx, size_t *done, char *err,
-                   size_t errlen)
+static void *helper(void *arg)
 {
-    struct jobs_run j = {one, ctx, n, 0, 0, PTHREAD_MUTEX_INITIALIZER, done, 0, err, errlen};
-    pthread_t tid[STORE_JOBS_MAX];
+    struct jobs_run *j = arg;
+
+    if (j->enter && j->enter(j->ctx) < 0)
+        return NULL;
+    take(j);
+    if (j->leave)
+        j->leave(j->ctx);
+    return NULL;
+}
+
+int jobs_run(size_t n, size_t jobs, jobs_fn one, void *ctx, size_t *done, char *err,
+             size_t errlen)
+{
+    return jobs_run_with(n, jobs, one, NULL, NULL, ctx, done, err, errlen);
+}
+
+int jobs_run_with(size_t n, size_t jobs, jobs_fn one, int (*enter)(void *ctx),
+                  void (*leave)(void *ctx), void *ctx, size_t *done, char *err, size_t errlen)
+{
+    struct jobs_run j = {one,  enter, leave, ctx, n, 0, 0, PTHREAD_MUTEX_INITIALIZER,
+                         done, 0,     err,   errlen};
+    pthread_t tid[JOBS_MAX];
     size_t helpers = 0;
 
-    if (jobs > STORE_JOBS_MAX)
-        jobs = STORE_JOBS_MAX;
+    if (jobs > JOBS_MAX)
+        jobs = JOBS_MAX;
     /* a thread that cannot start leaves its share to the others */
     while (helpers + 1 < jobs && helpers + 1 < n &&
-           pthread_create(&tid[helpers], NULL, take, &j) == 0)
+           pthread_create(&tid[helpers], NULL, helper, &j) == 0)
         helpers++;
     take(&j);
     for (size_t i = 0; i < helpers; i++)
         pthread_join(tid[i], NULL);
     pthread_mutex_destroy(&j.mu);
     return j.failed ? -1 : 0;
+}
+
+size_t jobs_cores(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : cores > JOBS_MAX ? JOBS_MAX : (size_t)cores;
 }
