@@ -74,9 +74,19 @@ static int refuse_if_pdfs(struct store_sqlite *st, const char *state, char *err,
     return rc == 0 ? 0 : -1;
 }
 
+/* SQLite counts every allocation under one global mutex unless told not to:
+ * threads that read and write at once would queue on it. */
+static void configure_sqlite(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static sqlite3 *open_db(struct store_sqlite *st, int flags, char *err, size_t errlen)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     sqlite3 *db = NULL;
+
+    pthread_once(&once, configure_sqlite);
     if (sqlite3_open_v2(st->index_path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         if (db)
             store_sqlite_error(st, db, "open", err, errlen);
