@@ -170,6 +170,12 @@ pthread_mutex_t *store_sqlite_stripe(struct store_sqlite *st, const char *id);
 sqlite3 *store_sqlite_reader_get(struct store_sqlite *st);
 void store_sqlite_reader_put(struct store_sqlite *st, sqlite3 *db);
 
+/* With db_mu held, in the open batch, after a put's savepoint is released:
+ * its folders (dirs, may be NULL) are fsync'd and its file abs (absolute,
+ * malloc'd: the batch frees it; may be NULL) synced or removed at the batch's
+ * end. */
+void store_sqlite_batch_keep(struct store_sqlite *st, const struct store_dirset *dirs, char *abs);
+
 /* --- store_sqlite_group.c ---------------------------------------------- */
 
 /* With db_mu held, inside a transaction: the rows of one new revision

@@ -267,6 +267,7 @@ int store_sqlite_copy_put(struct store *base, const struct store_cert *c,
 {
     struct store_sqlite *st = store_sqlite_of(base);
     struct store_fs_clock clk = {0, 0};
+    struct store_dirset dirs = {0};
     struct caltime when;
     char **rels = NULL;
     int *gens = NULL, rc = 0, owner;
@@ -277,6 +278,7 @@ int store_sqlite_copy_put(struct store *base, const struct store_cert *c,
     rels = xcalloc(n + 1, sizeof(*rels));
     gens = xcalloc(n + 1, sizeof(*gens));
     owner = store_sqlite_gate_enter(st);
+    dirs.files_later = owner; /* a batch syncs its files at once, at its end */
     stripe = store_sqlite_stripe(st, c->id);
     pthread_mutex_lock(stripe);
 
@@ -316,8 +318,7 @@ int store_sqlite_copy_put(struct store *base, const struct store_cert *c,
         t.revision = revs[i].revision;
         snprintf(t.code, sizeof(t.code), "%s", revs[i].code);
         if (store_pdf_place(st->dir, c->institution_id, when.year, when.mon, &t, &gens[i],
-                            &revs[i].pdf, owner ? &st->batch_dirs : NULL, &clk, &rel, err,
-                            errlen) < 0) {
+                            &revs[i].pdf, owner ? &dirs : NULL, &clk, &rel, err, errlen) < 0) {
             buf_free(&rel);
             goto out;
         }
@@ -343,6 +344,15 @@ int store_sqlite_copy_put(struct store *base, const struct store_cert *c,
         if (rc < 0)
             store_sqlite_tx_abort(st, owner);
     }
+    if (rc == 0 && owner)
+        store_sqlite_batch_keep(st, &dirs, NULL);
+    for (size_t i = 0; i < n && rc == 0 && owner; i++) {
+        struct buf abs = BUF_INIT;
+        if (!rels[i])
+            continue;
+        buf_addf(&abs, "%s/%s", st->dir, rels[i]);
+        store_sqlite_batch_keep(st, NULL, buf_detach(&abs, NULL));
+    }
     pthread_mutex_unlock(&st->db_mu);
 out:
     for (size_t i = 0; i < n; i++) {
@@ -353,6 +363,7 @@ out:
     pthread_mutex_unlock(stripe);
     store_sqlite_gate_leave(st, owner);
     store_sqlite_add_clock(st, &clk);
+    store_dirset_free(&dirs);
     free(rels);
     free(gens);
     return rc;

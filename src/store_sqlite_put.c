@@ -155,18 +155,23 @@ static int commit_in_batch(struct store_sqlite *st, const struct store_sqlite_ro
         else
             store_sqlite_tx_abort(st, 1);
     }
-    if (rc == 0) {
-        for (size_t i = 0; i < w->dirs->n; i++)
-            store_dirset_add(&st->batch_dirs, w->dirs->v[i]);
-        if (st->n_batch_files == st->cap_batch_files) {
-            st->cap_batch_files = st->cap_batch_files ? 2 * st->cap_batch_files : 256;
-            st->batch_files =
-                xrealloc(st->batch_files, st->cap_batch_files * sizeof(*st->batch_files));
-        }
-        st->batch_files[st->n_batch_files++] = buf_detach(abs, NULL);
-    }
+    if (rc == 0)
+        store_sqlite_batch_keep(st, w->dirs, buf_detach(abs, NULL));
     pthread_mutex_unlock(&st->db_mu);
     return rc;
+}
+
+void store_sqlite_batch_keep(struct store_sqlite *st, const struct store_dirset *dirs, char *abs)
+{
+    for (size_t i = 0; dirs && i < dirs->n; i++)
+        store_dirset_add(&st->batch_dirs, dirs->v[i]);
+    if (!abs)
+        return;
+    if (st->n_batch_files == st->cap_batch_files) {
+        st->cap_batch_files = st->cap_batch_files ? 2 * st->cap_batch_files : 256;
+        st->batch_files = xrealloc(st->batch_files, st->cap_batch_files * sizeof(*st->batch_files));
+    }
+    st->batch_files[st->n_batch_files++] = abs;
 }
 
 int store_sqlite_put(struct store *base, const struct store_fields *f, store_render_fn fn,
