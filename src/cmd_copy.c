@@ -5,6 +5,7 @@
  * every PDF's SHA-256 on both sides. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +16,23 @@
 #include <openssl/evp.h>
 
 #include "cmd.h"
+#include "jobs.h"
 #include "store.h"
 #include "banned.h"
 
+/* Certificates to one commit of a folder store: the first batches are small,
+ * so that a small archive is not one batch, then they double. */
+#define COPY_BATCH_FIRST 16
+#define COPY_BATCH_MAX 512
+
 struct copy_state {
     struct store *src, *dst;
+    size_t jobs;
+    char (*ids)[STORE_ID_MAX]; /* the source's certificates, by id */
+    size_t n_ids, cap_ids;
+    size_t first; /* the jobs' index 0 is ids[first] */
+    /* The jobs share what follows (the audit fields aside): under mu. */
+    pthread_mutex_t mu;
     int tty;
     const char *phase; /* "copy" or "check" */
     size_t total, done;
@@ -49,9 +62,11 @@ static void progress(struct copy_state *cs, int final)
 
 static void tick(struct copy_state *cs)
 {
+    pthread_mutex_lock(&cs->mu);
     cs->done++;
     if (cs->tty ? cs->done % 20 == 0 : 1)
         progress(cs, 0);
+    pthread_mutex_unlock(&cs->mu);
 }
 
 /* 1 when the destination's certificate d is already all of s. */
@@ -92,7 +107,9 @@ static int copy_cert(void *ctx, const struct store_cert *c, char *err, size_t er
     if (have < 0)
         return -1;
     if (have == 0 && same_cert(c, &d)) {
+        pthread_mutex_lock(&cs->mu);
         cs->certs_kept++;
+        pthread_mutex_unlock(&cs->mu);
         rc = 0;
         goto out;
     }
@@ -112,8 +129,10 @@ static int copy_cert(void *ctx, const struct store_cert *c, char *err, size_t er
     }
     if (store_copy_put(cs->dst, c, revs, n, err, errlen) < 0)
         goto out;
+    pthread_mutex_lock(&cs->mu);
     cs->certs_copied++;
     cs->revs_copied += n;
+    pthread_mutex_unlock(&cs->mu);
     rc = 0;
 out:
     for (size_t i = 0; i < n; i++)
@@ -200,14 +219,16 @@ static int check_cert(void *ctx, const struct store_cert *c, char *err, size_t e
                 store_copy_rev_free(&a);
             return -1;
         }
-        cs->pdfs_checked++;
         sha256_hex(&a.pdf, ha);
+        if (rb == 0)
+            sha256_hex(&b.pdf, hb);
+        pthread_mutex_lock(&cs->mu);
+        cs->pdfs_checked++;
         if (rb == 1) {
             fprintf(stderr, "%scertifica: '%s' r%d is missing from the destination\n",
                     cs->tty ? "\r\033[K" : "", c->id, c->revs[i].revision);
             cs->pdfs_bad++;
         } else {
-            sha256_hex(&b.pdf, hb);
             if (strcmp(ha, hb) != 0 || strcmp(a.code, b.code) != 0 ||
                 strcmp(a.created_at, b.created_at) != 0 || a.superseded != b.superseded) {
                 fprintf(stderr,
@@ -218,10 +239,89 @@ static int check_cert(void *ctx, const struct store_cert *c, char *err, size_t e
             }
             store_copy_rev_free(&b);
         }
+        pthread_mutex_unlock(&cs->mu);
         store_copy_rev_free(&a);
     }
     tick(cs);
     return 0;
+}
+
+static int collect_id(void *ctx, const struct store_cert *c, char *err, size_t errlen)
+{
+    struct copy_state *cs = ctx;
+    (void)err;
+    (void)errlen;
+    if (cs->n_ids == cs->cap_ids) {
+        cs->cap_ids = cs->cap_ids ? 2 * cs->cap_ids : 1024;
+        cs->ids = xrealloc(cs->ids, cs->cap_ids * sizeof(*cs->ids));
+    }
+    snprintf(cs->ids[cs->n_ids++], STORE_ID_MAX, "%s", c->id);
+    return 0;
+}
+
+/* The certificate of the i-th id, as the source has it now, to fn: a job of
+ * the copy or of the check. 1 done, -1 failed. */
+static int one_cert(struct copy_state *cs, size_t i, store_cert_each_fn fn, char *err,
+                    size_t errlen)
+{
+    const char *id = cs->ids[cs->first + i];
+    struct store_cert c = {0};
+    int rc = store_get(cs->src, id, &c, err, errlen);
+
+    if (rc == 1)
+        snprintf(err, errlen, "'%s' vanished from the source while copying", id);
+    if (rc == 0)
+        rc = fn(cs, &c, err, errlen);
+    store_cert_free(&c);
+    return rc == 0 ? 1 : -1;
+}
+
+static int copy_job(void *ctx, size_t i, char *err, size_t errlen)
+{
+    return one_cert(ctx, i, copy_cert, err, errlen);
+}
+
+static int join_dst(void *ctx)
+{
+    char err[256];
+    return store_batch_join(((struct copy_state *)ctx)->dst, err, sizeof(err));
+}
+
+static void leave_dst(void *ctx)
+{
+    store_batch_leave(((struct copy_state *)ctx)->dst);
+}
+
+/* Copy every certificate of ids, cs->jobs at once. A destination that can
+ * share a batch between threads (a folder) takes them a batch to a commit:
+ * a batch is all in or all out, and what a failure or an interruption leaves
+ * uncopied the next run copies. A database commits each as it comes. */
+static int copy_all(struct copy_state *cs, char *err, size_t errlen)
+{
+    int joinable = store_batch_joinable(cs->dst), rc = 0;
+    size_t batch = COPY_BATCH_FIRST, n;
+    char err2[512];
+
+    for (cs->first = 0; cs->first < cs->n_ids && rc == 0; cs->first += n) {
+        n = cs->n_ids - cs->first < batch ? cs->n_ids - cs->first : batch;
+        if (batch < COPY_BATCH_MAX)
+            batch *= 2;
+        if (joinable && store_batch_begin(cs->dst, err, errlen) < 0)
+            return -1;
+        rc = jobs_run_with(n, cs->jobs, copy_job, joinable ? join_dst : NULL,
+                           joinable ? leave_dst : NULL, cs, NULL, err, errlen);
+        /* what the batch holds is whole certificates: they stay, also on failure */
+        if (joinable && store_batch_end(cs->dst, rc < 0 ? err2 : err,
+                                        rc < 0 ? sizeof(err2) : errlen) < 0)
+            rc = -1;
+    }
+    cs->first = 0;
+    return rc;
+}
+
+static int check_job(void *ctx, size_t i, char *err, size_t errlen)
+{
+    return one_cert(ctx, i, check_cert, err, errlen);
 }
 
 struct counts {
@@ -307,7 +407,9 @@ static int run(struct copy_state *cs, char *err, size_t errlen)
     cs->total = (size_t)a.s.certificates;
     cs->phase = "copy";
     cs->start = cmd_seconds();
-    if (store_cert_each(cs->src, copy_cert, cs, err, errlen) < 0)
+    /* certificates archived at the source meanwhile are for the next run */
+    if (store_cert_each(cs->src, collect_id, cs, err, errlen) < 0 ||
+        copy_all(cs, err, errlen) < 0)
         goto fail;
     progress(cs, 1);
     if (store_cred_each(cs->src, copy_cred, cs, err, errlen) < 0 ||
@@ -327,7 +429,7 @@ static int run(struct copy_state *cs, char *err, size_t errlen)
     cs->done = 0;
     cs->start = cmd_seconds();
     cs->last_report = 0;
-    if (store_cert_each(cs->src, check_cert, cs, err, errlen) < 0)
+    if (jobs_run(cs->n_ids, cs->jobs, check_job, cs, NULL, err, errlen) < 0)
         goto fail;
     progress(cs, 1);
     if (count_all(cs->src, &a, err, errlen) < 0 || count_all(cs->dst, &b, err, errlen) < 0)
@@ -354,6 +456,7 @@ static int cmd_copy(int argc, char **argv)
     static const struct option longopts[] = {
         {"from", required_argument, NULL, 'f'},
         {"to", required_argument, NULL, 't'},
+        {"jobs", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -363,13 +466,17 @@ static int cmd_copy(int argc, char **argv)
     int opt, rc = EXIT_RUNTIME;
 
     memset(&cs, 0, sizeof(cs));
+    cs.jobs = jobs_cores();
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (opt == 'f')
             from = optarg;
         else if (opt == 't')
             to = optarg;
-        else if (opt == 'h') {
+        else if (opt == 'j') {
+            if (cmd_parse_count(optarg, 1, JOBS_MAX, &cs.jobs) < 0)
+                return cmd_usage_error(&cmd_copy_entry, "--jobs: a number from 1 to 256");
+        } else if (opt == 'h') {
             printf("usage: certifica %s\n", cmd_copy_entry.usage);
             return EXIT_OK;
         } else
@@ -410,12 +517,15 @@ static int cmd_copy(int argc, char **argv)
         goto out;
     }
     cmd_catch_interrupts();
+    pthread_mutex_init(&cs.mu, NULL);
     cs.tty = isatty(STDERR_FILENO);
     err[0] = '\0';
     rc = run(&cs, err, sizeof(err));
     if (rc != EXIT_OK)
         fprintf(stderr, "certifica copy: %s\n", err);
+    pthread_mutex_destroy(&cs.mu);
 out:
+    free(cs.ids);
     free(cs.audit_last);
     store_close(cs.dst);
     store_close(cs.src);
@@ -424,7 +534,7 @@ out:
 
 const struct cmd_entry cmd_copy_entry = {
     "copy",
-    "copy --from SRC --to DST",
+    "copy --from SRC --to DST [--jobs N]",
     "copy a whole archive into another store (a folder or a database), resumably, and check it",
     cmd_copy,
 };

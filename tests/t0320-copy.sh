@@ -72,10 +72,12 @@ while [ "$killed" = 0 ] && [ "$round" -lt 6 ]; do
 	rm -rf "$DST"
 	$VALGRIND "$CERTIFICA" copy --from "$SRC" --to "$DST" >/dev/null 2>&1 &
 	BG_PID=$!
-	# SIGKILL once the first PDFs are in the destination
+	# SIGKILL once the first certificates are committed in the destination
+	# (a folder store commits them in batches)
 	i=0
-	while [ $i -lt 2000 ] && kill -0 "$BG_PID" 2>/dev/null &&
-		[ "$(find "$DST/pdf" -name '*.pdf' 2>/dev/null | head -n 3 | wc -l)" -lt 3 ]; do
+	while [ $i -lt 2000 ] && kill -0 "$BG_PID" 2>/dev/null; do
+		n=$(sqlite3 -readonly "$DST/index.sqlite" "SELECT count(*) FROM certificates" 2>/dev/null)
+		[ "${n:-0}" -lt 1 ] || break
 		i=$((i + 1))
 	done
 	kill -9 "$BG_PID" 2>/dev/null
@@ -165,6 +167,25 @@ cert copy --from "$SRC" --to "$TMP/other" >"$TMP/out" 2>"$TMP/err"
 is $? 1 "the same certificate issued apart, with another code: exit 1"
 check "naming it" grep -q "cannot copy '$ONE' r1: the destination has it with another code" "$TMP/err"
 is "$(sql "$TMP/other" "SELECT count(*) FROM revisions WHERE id = '$ONE'")" 1 "its revision is left as it was"
+
+# --- --jobs: one thread or two, the same copy ---
+for j in 1 2; do
+	cert copy --from "$SRC" --to "$TMP/j$j" --jobs $j >"$TMP/jout$j" 2>/dev/null
+	echo $? >>"$TMP/jrc"
+done
+is "$(tr '\n' ' ' <"$TMP/jrc")" "0 0 " "copy --jobs 1 and copy --jobs 2 exit 0"
+check "... with the same report" cmp "$TMP/jout1" "$TMP/jout2"
+check "... and the report is the full one" grep -qx "PDFs: $REVS of $REVS SHA-256 equal" "$TMP/jout2"
+dump "$TMP/j1" >"$TMP/dump.j1"
+dump "$TMP/j2" >"$TMP/dump.j2"
+check "... and the same rows" cmp "$TMP/dump.j1" "$TMP/dump.j2"
+pdf_hashes "$TMP/j2" >"$TMP/h.j2"
+check "... and the source's PDFs" cmp "$TMP/h.src" "$TMP/h.j2"
+for v in 0 257 2x ""; do
+	cert copy --from "$SRC" --to "$TMP/jbad" --jobs "$v" >/dev/null 2>"$TMP/err"
+	is "$?:$(grep -c -- '--jobs: a number from 1 to 256' "$TMP/err")" 2:1 "copy --jobs '$v': exit 2, naming --jobs"
+done
+check "... and no destination is made" test ! -e "$TMP/jbad"
 
 # --- bad locations ---
 cert copy --to "$TMP/x" >/dev/null 2>"$TMP/err"
