@@ -22,6 +22,8 @@ for k in rsa ec; do
 done
 echo "== archiving: certifica import into a fresh store, every batch durable"
 sh tests/bench-import.sh
+echo "== re-making and copying: certifica rerender and certifica copy of a 10,000-certificate archive"
+sh tests/bench-rerender.sh
 echo "== webhook: wrk against certifica serve"
 sh tests/bench-http.sh
 echo "== webhook on PostgreSQL: wrk against one node"
