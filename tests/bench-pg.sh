@@ -6,7 +6,8 @@
 # (the same event again). Prints requests per second, p50 and p99 latency;
 # nothing here passes or fails on time. Then the same two runs through nginx
 # in front of two nodes on one PostgreSQL (tests/cluster.sh, as make
-# run-cluster starts them). BENCH_SECONDS (10),
+# run-cluster starts them). Between the two, staff search latency over
+# 100,000 certificates in PostgreSQL (BENCH_SEARCH_N). BENCH_SECONDS (10),
 # BENCH_CONNECTIONS (16) and BENCH_THREADS (2) tune wrk.
 : "${CERTIFICA:=./certifica}"
 : "${BENCH_SECONDS:=10}"
@@ -51,6 +52,11 @@ echo "pg: $(pg_sql bench 'SELECT count(*) FROM certificates') certificates in th
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 SERVE_PID=
+# staff search on the database: the same program and queries as
+# tests/bench-search.sh, its archive filled in a database of its own
+pg_newdb search
+make --no-print-directory build/bench/bench_search >/dev/null
+build/bench/bench_search "${BENCH_SEARCH_N:-100000}" "$PG_URI" | sed 's/^/pg search: /'
 pg_stop
 
 chmod 755 "$TMP" # the cluster's PostgreSQL runs as nobody when this is root
