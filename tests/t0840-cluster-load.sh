@@ -5,7 +5,8 @@
 # valgrind) are all archived, and every PDF is served by each node with the
 # SHA-256 the database keeps; one node killed with SIGKILL in the middle of
 # a stream loses nothing it acknowledged, the other carries on, and what was
-# not acknowledged is issued when posted again. PostgreSQL, the nodes and
+# not acknowledged is issued when posted again, also when deliveries went to
+# the killed node straight and got no answer. PostgreSQL, the nodes and
 # nginx run here on free 127.0.0.1 ports (tests/pg.sh, tests/nginx.sh); the
 # client is tests/webhook-client.py.
 # run alone: it loads two nodes and PostgreSQL and kills one mid-stream (tests/run.sh runs it after the others)
@@ -151,6 +152,52 @@ is "$(sql 'SELECT count(*) FROM certificates WHERE user_id BETWEEN 70000 AND 799
 	"$STREAM certificates, one per event"
 is "$(sql 'SELECT count(*) FROM revisions r JOIN certificates c USING (id)
 	WHERE c.user_id BETWEEN 70000 AND 79999')" "$STREAM" "and one revision each"
+
+# --- 4. node b again, killed while deliveries go to it directly ---
+# Through nginx the deliveries node b dropped were passed on to node a (none
+# refused, above). Sent to node b itself, those after the kill get no answer,
+# and the platform posts them again: through nginx, to the node still up.
+node b && B_PORT=$NODE_PORT B_PID=$NODE_PID
+ok $? "node b starts again"
+URL=http://127.0.0.1:$NG_PORT # nginx's, which node() set to the node's
+python3 "$GEN" "$STREAM" --seed 24 --offset 80000 >"$TMP/d.jsonl"
+: >"$TMP/r5"
+timeout 300 python3 "$CLIENT" post "http://127.0.0.1:$B_PORT/webhooks" "$TOKEN" "$TMP/d.jsonl" \
+	--threads 4 >"$TMP/r5" &
+BG_PID=$!
+i=0
+while [ "$(wc -l <"$TMP/r5")" -lt $((STREAM / 5)) ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+kill -9 "$B_PID"
+wait "$B_PID" 2>/dev/null
+B_PID=
+wait "$BG_PID"
+BG_PID=
+is "$(count "$TMP/r5" ERR)" 4 \
+	"straight to node b, killed mid-stream: each of the 4 client threads got no answer once (and stopped)"
+is "$(awk '$2 !~ /^(200|201|ERR)$/' "$TMP/r5" | wc -l)" 0 "every other delivery got a 2xx"
+# not acknowledged: the deliveries without an answer and those never sent
+awk -v n="$STREAM" '$2 ~ /^20[01]$/ { a[$1] = 1 } END { for (i = 1; i <= n; i++) if (!(i in a)) print i }' \
+	"$TMP/r5" >"$TMP/lost2"
+echo "# straight to node b: $(count "$TMP/r5" '200|201') acknowledged, $(wc -l <"$TMP/lost2") not"
+check "some deliveries were not acknowledged" test -s "$TMP/lost2"
+sql "SELECT id, revision, code FROM revisions" | tr '|' ' ' >"$TMP/rows"
+is "$(awk 'NR == FNR { have[$0] = 1; next } $2 ~ /^20[01]$/ && !(($3 " " $4 " " $5) in have)' \
+	"$TMP/rows" "$TMP/r5" | wc -l)" 0 "every delivery node b acknowledged is in the database"
+awk 'NR == FNR { l[$1] = 1; next } FNR in l' "$TMP/lost2" "$TMP/d.jsonl" >"$TMP/again2.jsonl"
+sql "SELECT user_id FROM certificates WHERE user_id BETWEEN 90000 AND 99999" | sort >"$TMP/have"
+python3 -c 'import json, sys
+for ln in open(sys.argv[1]): print(json.loads(ln)["data"]["user"]["id"])' "$TMP/again2.jsonl" |
+	sort >"$TMP/again2-users"
+want_201=$(comm -23 "$TMP/again2-users" "$TMP/have" | wc -l)
+echo "# of those, $(($(wc -l <"$TMP/lost2") - want_201)) were committed by node b before it died"
+post "$TMP/again2.jsonl" 4 >"$TMP/r6"
+is "$(count "$TMP/r6" 201)" "$want_201" \
+	"posted again through nginx: 201 for each not in the database ($want_201)"
+is "$(count "$TMP/r6" '200|201')" "$(wc -l <"$TMP/lost2")" "and all of them 2xx"
+is "$(sql 'SELECT count(*) FROM certificates WHERE user_id BETWEEN 90000 AND 99999')" "$STREAM" \
+	"$STREAM certificates, one per event"
+is "$(sql 'SELECT count(*) FROM revisions r JOIN certificates c USING (id)
+	WHERE c.user_id BETWEEN 90000 AND 99999')" "$STREAM" "and one revision each"
 
 kill -QUIT "$NGINX_PID"
 wait "$NGINX_PID"
