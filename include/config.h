@@ -30,6 +30,7 @@ struct config {
     unsigned connection_timeout;     /* seconds an idle connection is kept */
     unsigned max_connections;        /* open connections in total */
     unsigned max_connections_per_ip; /* 0: no per-address limit */
+    char *trust_proxy;               /* proxies' addresses, "a,b"; NULL: trust none */
     size_t connection_memory;        /* bytes per connection for headers and buffers */
     unsigned auth_fail_limit;        /* failed sign-ins per address per window; 0: no 429 */
     unsigned auth_fail_window;       /* seconds */
@@ -65,6 +66,13 @@ int config_set(struct config *c, const char *key, const char *value, enum config
 /* Read a config file: "key = value" lines, blank lines, '#' comments (a
  * whole line, or after white space), values optionally in double quotes. */
 int config_read_file(struct config *c, const char *path, char *err, size_t errlen);
+
+#define CONFIG_PROXIES_MAX 16 /* addresses in trust_proxy, at most */
+/* A comma-separated list of IPv4 and IPv6 addresses (white space around each
+ * allowed), each into out[i] as 16 bytes (IPv4 as ::ffff:a.b.c.d; out may be
+ * NULL to check only), *n (may be NULL) how many. 0, or -1 with err. */
+int config_parse_addrs(const char *s, unsigned char (*out)[16], size_t max, size_t *n, char *err,
+                       size_t errlen);
 
 /* The pdfa setting: "1b" 0, "off" 1 (any case), else -1. */
 int config_parse_pdfa(const char *v);

@@ -14,7 +14,9 @@
 #include "config.h"
 #include "banned.h"
 
-enum kind { K_LISTEN, K_TEXT, K_URL, K_TOKEN, K_SECRET, K_LOCALE, K_SIZE, K_UINT, K_BOOL, K_PDFA };
+enum kind {
+    K_LISTEN, K_TEXT, K_URL, K_TOKEN, K_SECRET, K_LOCALE, K_SIZE, K_UINT, K_BOOL, K_PDFA, K_ADDRS
+};
 
 struct key {
     const char *name; /* file key; the flag is "--" + name with '-' for '_' */
@@ -55,6 +57,8 @@ static const struct key keys[] = {
      "open connections per client address, 0: no limit"},
     {"connection_memory", "CERTIFICA_CONNECTION_MEMORY", K_SIZE, STR(connection_memory), 4096,
      16u << 20, "32768", "bytes per connection for request headers"},
+    {"trust_proxy", "CERTIFICA_TRUST_PROXY", K_ADDRS, STR(trust_proxy), 0, 0, "none",
+     "addresses of the proxies (nginx) whose X-Forwarded-For names the client, comma-separated"},
     {"auth_fail_limit", "CERTIFICA_AUTH_FAIL_LIMIT", K_UINT, STR(auth_fail_limit), 0, 1000000, "20",
      "failed sign-ins per client address per window before 429, 0: no limit"},
     {"auth_fail_window", "CERTIFICA_AUTH_FAIL_WINDOW", K_UINT, STR(auth_fail_window), 1, 86400,
@@ -253,6 +257,59 @@ static int has_control(const char *v)
 }
 
 /* Check value for key k; 0, or -1 with the problem (no source) in err. */
+int config_parse_addrs(const char *s, unsigned char (*out)[16], size_t max, size_t *n, char *err,
+                       size_t errlen)
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    size_t count = 0;
+
+    while (*s) {
+        const char *end = strchr(s, ',');
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        char one[INET6_ADDRSTRLEN + 1];
+        unsigned char a[16];
+        struct in_addr v4;
+
+        while (len > 0 && (*s == ' ' || *s == '\t')) {
+            s++;
+            len--;
+        }
+        while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+            len--;
+        if (len == 0 || len >= sizeof(one)) {
+            snprintf(err, errlen, "'%.*s' is not an IPv4 or IPv6 address", (int)(len > 64 ? 64 : len),
+                     s);
+            return -1;
+        }
+        memcpy(one, s, len);
+        one[len] = '\0';
+        if (inet_pton(AF_INET, one, &v4) == 1) {
+            memcpy(a, mapped, sizeof(mapped));
+            memcpy(a + 12, &v4, 4);
+        } else if (inet_pton(AF_INET6, one, a) != 1) {
+            snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", one);
+            return -1;
+        }
+        if (count == max) {
+            snprintf(err, errlen, "more than %zu addresses", max);
+            return -1;
+        }
+        if (out)
+            memcpy(out[count], a, 16);
+        count++;
+        if (!end)
+            break;
+        s = end + 1;
+        if (!*s) {
+            snprintf(err, errlen, "an empty address after the last comma");
+            return -1;
+        }
+    }
+    if (n)
+        *n = count;
+    return 0;
+}
+
 static int check_value(const struct key *k, const char *v, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
@@ -306,6 +363,12 @@ static int check_value(const struct key *k, const char *v, char *err, size_t err
         if (len > 16 ||
             strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_") != len) {
             snprintf(err, errlen, "%s: '%.40s' is not a locale like pt-BR or en", k->name, v);
+            return -1;
+        }
+        return 0;
+    case K_ADDRS:
+        if (config_parse_addrs(v, NULL, CONFIG_PROXIES_MAX, NULL, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "%s: %s", k->name, why);
             return -1;
         }
         return 0;

@@ -16,6 +16,7 @@
 
 #include "http.h"
 #include "http_deadline.h"
+#include "http_peer.h"
 #include "http_reply.h"
 #include "http_request.h"
 #include "http_routes.h"
@@ -34,6 +35,7 @@ struct http_server {
     struct http_deadline *deadline;                    /* cuts off requests that trickle in */
     struct http_throttle *webhook_fails, *staff_fails; /* failed sign-ins by address */
     struct http_tarpit *tarpit;                        /* holds 429s back */
+    struct http_proxies proxies;                       /* trust_proxy */
 };
 
 #define HOLD_SECONDS 1.0 /* how long a 429 is held back */
@@ -64,29 +66,6 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 }
 
 /* ---- the request cycle ---- */
-
-static void peer_of(struct MHD_Connection *conn, char *out, size_t n)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-    snprintf(out, n, "unknown");
-    if (sa && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-                  (socklen_t)n);
-    else if (sa && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-                  (socklen_t)n);
-}
-
-/* The client's key and name in the tables of failed sign-ins. */
-static void peer_key_of(struct http_request *rq)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    http_throttle_key(ci ? ci->client_addr : NULL, rq->peer_key, rq->peer_group,
-                      sizeof(rq->peer_group));
-}
 
 static double seconds_since(const struct timespec *t0)
 {
@@ -229,8 +208,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq->webhook_fails = srv->webhook_fails;
         rq->staff_fails = srv->staff_fails;
         clock_gettime(CLOCK_MONOTONIC, &rq->start);
-        peer_of(conn, rq->peer, sizeof(rq->peer));
-        peer_key_of(rq);
+        http_peer_find(conn, &srv->proxies, rq->peer, sizeof(rq->peer), rq->peer_key,
+                       rq->peer_group, sizeof(rq->peer_group));
         *con_cls = rq;
         atomic_fetch_add(&srv->in_flight, 1);
         if (refused) { /* answered in on_uri: close */
@@ -414,7 +393,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         char peer[64];
-        peer_of(conn, peer, sizeof(peer));
+        http_peer_addr(conn, peer, sizeof(peer));
         if (ci)
             http_deadline_open(srv->deadline, socket_context, ci->connect_fd, peer);
     } else {
@@ -437,7 +416,8 @@ struct http_server *http_start(const struct http_options *opt, char *err, size_t
     srv->opt = opt;
     srv->webhook_fails = http_throttle_new(cfg->auth_fail_limit, cfg->auth_fail_window);
     srv->staff_fails = http_throttle_new(cfg->auth_fail_limit, cfg->auth_fail_window);
-    if (config_parse_listen(cfg->listen, &ss, &sslen, err, errlen) < 0)
+    if (config_parse_listen(cfg->listen, &ss, &sslen, err, errlen) < 0 ||
+        http_peer_proxies(cfg->trust_proxy, &srv->proxies, err, errlen) < 0)
         goto fail;
     if (!(srv->tarpit = http_tarpit_start(HOLD_SECONDS, cfg->max_connections, err, errlen)))
         goto fail;

@@ -73,7 +73,8 @@ i=1
 while [ "$i" -le "$NODES" ]; do
 	port=$(free_port)
 	(cd "$TOP" && exec "$CERTIFICA" serve --listen "127.0.0.1:$port" --store "$STORE" \
-		--webhook-token "$TOKEN" --max-connections-per-ip 0 2>"$DIR/node$i.log") &
+		--webhook-token "$TOKEN" --max-connections-per-ip 0 --trust-proxy 127.0.0.1 \
+		2>"$DIR/node$i.log") &
 	PIDS="$PIDS $!"
 	NODE_PORTS="$NODE_PORTS $port"
 	i=$((i + 1))
