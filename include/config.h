@@ -68,6 +68,9 @@ int config_set(struct config *c, const char *key, const char *value, enum config
 int config_read_file(struct config *c, const char *path, char *err, size_t errlen);
 
 #define CONFIG_PROXIES_MAX 16 /* addresses in trust_proxy, at most */
+/* One IPv4 or IPv6 address, s[0..len) (white space around it allowed), into
+ * out as 16 bytes (IPv4 as ::ffff:a.b.c.d). 0, or -1. */
+int config_parse_addr(const char *s, size_t len, unsigned char out[16]);
 /* A comma-separated list of IPv4 and IPv6 addresses (white space around each
  * allowed), each into out[i] as 16 bytes (IPv4 as ::ffff:a.b.c.d; out may be
  * NULL to check only), *n (may be NULL) how many. 0, or -1 with err. */

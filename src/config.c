@@ -257,37 +257,43 @@ static int has_control(const char *v)
 }
 
 /* Check value for key k; 0, or -1 with the problem (no source) in err. */
+int config_parse_addr(const char *s, size_t len, unsigned char out[16])
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    char one[INET6_ADDRSTRLEN + 1];
+    struct in_addr v4;
+
+    while (len > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len == 0 || len >= sizeof(one))
+        return -1;
+    memcpy(one, s, len);
+    one[len] = '\0';
+    if (inet_pton(AF_INET, one, &v4) == 1) {
+        memcpy(out, mapped, sizeof(mapped));
+        memcpy(out + 12, &v4, 4);
+        return 0;
+    }
+    return inet_pton(AF_INET6, one, out) == 1 ? 0 : -1;
+}
+
 int config_parse_addrs(const char *s, unsigned char (*out)[16], size_t max, size_t *n, char *err,
                        size_t errlen)
 {
-    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     size_t count = 0;
 
-    while (*s) {
+    for (;;) {
         const char *end = strchr(s, ',');
         size_t len = end ? (size_t)(end - s) : strlen(s);
-        char one[INET6_ADDRSTRLEN + 1];
         unsigned char a[16];
-        struct in_addr v4;
 
-        while (len > 0 && (*s == ' ' || *s == '\t')) {
-            s++;
-            len--;
-        }
-        while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-            len--;
-        if (len == 0 || len >= sizeof(one)) {
+        if (config_parse_addr(s, len, a) < 0) {
             snprintf(err, errlen, "'%.*s' is not an IPv4 or IPv6 address", (int)(len > 64 ? 64 : len),
                      s);
-            return -1;
-        }
-        memcpy(one, s, len);
-        one[len] = '\0';
-        if (inet_pton(AF_INET, one, &v4) == 1) {
-            memcpy(a, mapped, sizeof(mapped));
-            memcpy(a + 12, &v4, 4);
-        } else if (inet_pton(AF_INET6, one, a) != 1) {
-            snprintf(err, errlen, "'%s' is not an IPv4 or IPv6 address", one);
             return -1;
         }
         if (count == max) {
@@ -300,10 +306,6 @@ int config_parse_addrs(const char *s, unsigned char (*out)[16], size_t max, size
         if (!end)
             break;
         s = end + 1;
-        if (!*s) {
-            snprintf(err, errlen, "an empty address after the last comma");
-            return -1;
-        }
     }
     if (n)
         *n = count;

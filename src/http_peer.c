@@ -48,30 +48,6 @@ static int trusted(const struct http_proxies *p, const unsigned char a[16])
     return 0;
 }
 
-/* One hop of X-Forwarded-For, s[0..len), as 16 bytes: 0, or -1. */
-static int parse_hop(const char *s, size_t len, unsigned char a[16])
-{
-    char one[INET6_ADDRSTRLEN + 1];
-    struct in_addr v4;
-
-    while (len > 0 && (*s == ' ' || *s == '\t')) {
-        s++;
-        len--;
-    }
-    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-        len--;
-    if (len == 0 || len >= sizeof(one))
-        return -1;
-    memcpy(one, s, len);
-    one[len] = '\0';
-    if (inet_pton(AF_INET, one, &v4) == 1) {
-        memcpy(a, mapped, sizeof(mapped));
-        memcpy(a + 12, &v4, 4);
-        return 0;
-    }
-    return inet_pton(AF_INET6, one, a) == 1 ? 0 : -1;
-}
-
 /* The client's 16 bytes: from the rightmost hop leftwards, the first that is
  * not a trusted proxy; at a hop that does not parse, the one right of it. */
 static void walk(const char *xff, const struct http_proxies *p, unsigned char a[16])
@@ -83,7 +59,7 @@ static void walk(const char *xff, const struct http_proxies *p, unsigned char a[
         unsigned char hop[16];
         while (start > 0 && xff[start - 1] != ',')
             start--;
-        if (parse_hop(xff + start, end - start, hop) < 0)
+        if (config_parse_addr(xff + start, end - start, hop) < 0)
             return;
         memcpy(a, hop, 16);
         end = start > 0 ? start - 1 : 0;

@@ -61,6 +61,35 @@ post() { # EVENTS THREADS [--barrier]: through nginx
 count() { # RESULTS STATUS-REGEX
 	awk -v s="^($2)\$" '$2 ~ s { n++ } END { print n + 0 }' "$1"
 }
+kill_b_midway() { # RESULTS: with the client just started in the background,
+	# SIGKILL node b once a fifth of the stream is answered; wait for the client
+	BG_PID=$!
+	_i=0
+	while [ "$(wc -l <"$1")" -lt $((STREAM / 5)) ] && [ $_i -lt 600 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	kill -9 "$B_PID"
+	wait "$B_PID" 2>/dev/null
+	B_PID=
+	wait "$BG_PID"
+	BG_PID=
+}
+acked_missing() { # RESULTS: how many of its 2xx answers name a revision not in the database
+	sql "SELECT id, revision, code FROM revisions" | tr '|' ' ' >"$TMP/rows"
+	awk 'NR == FNR { have[$0] = 1; next } $2 ~ /^20[01]$/ && !(($3 " " $4 " " $5) in have)' \
+		"$TMP/rows" "$1" | wc -l
+}
+again() { # LOST EVENTS LO HI: the lines of EVENTS that LOST numbers, into
+	# $TMP/again.jsonl; prints how many of them are for users LO..HI the
+	# database does not have yet (posted again, each of those gets a 201)
+	awk 'NR == FNR { l[$1] = 1; next } FNR in l' "$1" "$2" >"$TMP/again.jsonl"
+	sql "SELECT user_id FROM certificates WHERE user_id BETWEEN $3 AND $4" | sort >"$TMP/have"
+	python3 -c 'import json, sys
+for ln in open(sys.argv[1]): print(json.loads(ln)["data"]["user"]["id"])' "$TMP/again.jsonl" |
+		sort >"$TMP/again-users"
+	comm -23 "$TMP/again-users" "$TMP/have" | wc -l
+}
 uplog() { # how many distinct nodes nginx passed the last N deliveries to
 	grep 'POST /webhooks' "$NG/nginx-access.log" | tail -n "$1" |
 		sed -n 's/.* up=\([^ ,]*\).*/\1/p' | sort -u | wc -l
@@ -115,15 +144,8 @@ done
 python3 "$GEN" "$STREAM" --seed 23 --offset 60000 >"$TMP/s.jsonl"
 : >"$TMP/r3"
 post "$TMP/s.jsonl" 4 >"$TMP/r3" &
-BG_PID=$!
-i=0
-while [ "$(wc -l <"$TMP/r3")" -lt $((STREAM / 5)) ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
-kill -9 "$B_PID"
-wait "$B_PID" 2>/dev/null
-B_PID=
+kill_b_midway "$TMP/r3"
 ok 0 "node b killed with SIGKILL after $(wc -l <"$TMP/r3") of $STREAM answers"
-wait "$BG_PID"
-BG_PID=
 is "$(wc -l <"$TMP/r3")" "$STREAM" "every delivery of the stream was answered"
 is "$(awk '$2 !~ /^(200|201|502|503|504)$/' "$TMP/r3" | wc -l)" 0 \
 	"the stream saw only 2xx, 502, 503 or 504 (no error, no lost connection)"
@@ -132,18 +154,11 @@ echo "# stream: $(count "$TMP/r3" '200|201') acknowledged, $(count "$TMP/r3" '50
 	"passed on by nginx to the other node"
 is "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$A_PORT/healthz")" 200 \
 	"node a carries on: /healthz 200"
-sql "SELECT id, revision, code FROM revisions" | tr '|' ' ' >"$TMP/rows"
-is "$(awk 'NR == FNR { have[$0] = 1; next } $2 ~ /^20[01]$/ && !(($3 " " $4 " " $5) in have)' \
-	"$TMP/rows" "$TMP/r3" | wc -l)" 0 "every acknowledged delivery is in the database"
+is "$(acked_missing "$TMP/r3")" 0 "every acknowledged delivery is in the database"
 # What was not acknowledged, posted again: 201, or 200 for one node b had
 # committed just before it died (it is then in the database already).
 awk '$2 !~ /^20[01]$/ { print $1 }' "$TMP/r3" >"$TMP/lost"
-awk 'NR == FNR { l[$1] = 1; next } FNR in l' "$TMP/lost" "$TMP/s.jsonl" >"$TMP/again.jsonl"
-sql "SELECT user_id FROM certificates WHERE user_id BETWEEN 70000 AND 79999" | sort >"$TMP/have"
-python3 -c 'import json, sys
-for ln in open(sys.argv[1]): print(json.loads(ln)["data"]["user"]["id"])' "$TMP/again.jsonl" |
-	sort >"$TMP/again-users"
-want_201=$(comm -23 "$TMP/again-users" "$TMP/have" | wc -l)
+want_201=$(again "$TMP/lost" "$TMP/s.jsonl" 70000 79999)
 post "$TMP/again.jsonl" 4 >"$TMP/r4"
 is "$(count "$TMP/r4" 201)" "$want_201" \
 	"the $(wc -l <"$TMP/lost") not acknowledged, posted again: 201 for each not in the database ($want_201)"
@@ -164,14 +179,7 @@ python3 "$GEN" "$STREAM" --seed 24 --offset 80000 >"$TMP/d.jsonl"
 : >"$TMP/r5"
 timeout 300 python3 "$CLIENT" post "http://127.0.0.1:$B_PORT/webhooks" "$TOKEN" "$TMP/d.jsonl" \
 	--threads 4 >"$TMP/r5" &
-BG_PID=$!
-i=0
-while [ "$(wc -l <"$TMP/r5")" -lt $((STREAM / 5)) ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
-kill -9 "$B_PID"
-wait "$B_PID" 2>/dev/null
-B_PID=
-wait "$BG_PID"
-BG_PID=
+kill_b_midway "$TMP/r5"
 is "$(count "$TMP/r5" ERR)" 4 \
 	"straight to node b, killed mid-stream: each of the 4 client threads got no answer once (and stopped)"
 is "$(awk '$2 !~ /^(200|201|ERR)$/' "$TMP/r5" | wc -l)" 0 "every other delivery got a 2xx"
@@ -180,17 +188,10 @@ awk -v n="$STREAM" '$2 ~ /^20[01]$/ { a[$1] = 1 } END { for (i = 1; i <= n; i++)
 	"$TMP/r5" >"$TMP/lost2"
 echo "# straight to node b: $(count "$TMP/r5" '200|201') acknowledged, $(wc -l <"$TMP/lost2") not"
 check "some deliveries were not acknowledged" test -s "$TMP/lost2"
-sql "SELECT id, revision, code FROM revisions" | tr '|' ' ' >"$TMP/rows"
-is "$(awk 'NR == FNR { have[$0] = 1; next } $2 ~ /^20[01]$/ && !(($3 " " $4 " " $5) in have)' \
-	"$TMP/rows" "$TMP/r5" | wc -l)" 0 "every delivery node b acknowledged is in the database"
-awk 'NR == FNR { l[$1] = 1; next } FNR in l' "$TMP/lost2" "$TMP/d.jsonl" >"$TMP/again2.jsonl"
-sql "SELECT user_id FROM certificates WHERE user_id BETWEEN 90000 AND 99999" | sort >"$TMP/have"
-python3 -c 'import json, sys
-for ln in open(sys.argv[1]): print(json.loads(ln)["data"]["user"]["id"])' "$TMP/again2.jsonl" |
-	sort >"$TMP/again2-users"
-want_201=$(comm -23 "$TMP/again2-users" "$TMP/have" | wc -l)
+is "$(acked_missing "$TMP/r5")" 0 "every delivery node b acknowledged is in the database"
+want_201=$(again "$TMP/lost2" "$TMP/d.jsonl" 90000 99999)
 echo "# of those, $(($(wc -l <"$TMP/lost2") - want_201)) were committed by node b before it died"
-post "$TMP/again2.jsonl" 4 >"$TMP/r6"
+post "$TMP/again.jsonl" 4 >"$TMP/r6"
 is "$(count "$TMP/r6" 201)" "$want_201" \
 	"posted again through nginx: 201 for each not in the database ($want_201)"
 is "$(count "$TMP/r6" '200|201')" "$(wc -l <"$TMP/lost2")" "and all of them 2xx"
