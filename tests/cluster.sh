@@ -67,13 +67,15 @@ if [ ! -s "$DIR/staff-token" ]; then
 fi
 umask 022
 
-# --- the nodes ---
+# --- the nodes: their verification links point at nginx's port, taken now ---
+PORT=$(free_port)
 NODE_PORTS=
 i=1
 while [ "$i" -le "$NODES" ]; do
 	port=$(free_port)
 	(cd "$TOP" && exec "$CERTIFICA" serve --listen "127.0.0.1:$port" --store "$STORE" \
-		--webhook-token "$TOKEN" --max-connections-per-ip 0 --trust-proxy 127.0.0.1 \
+		--webhook-token "$TOKEN" --public-url "http://127.0.0.1:$PORT" \
+		--max-connections-per-ip 0 --trust-proxy 127.0.0.1 \
 		2>"$DIR/node$i.log") &
 	PIDS="$PIDS $!"
 	NODE_PORTS="$NODE_PORTS $port"
@@ -89,7 +91,6 @@ for p in $NODE_PORTS; do
 done
 
 # --- nginx in front ---
-PORT=$(free_port)
 nginx_conf "$DIR" "$PORT" $NODE_PORTS
 nginx_start "$DIR" "$PORT" || fail "nginx did not start, see $DIR/nginx-error.log"
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # make run-cluster's script (tests/cluster.sh) in a folder of its own: it
 # prints the URL of nginx, which passes deliveries and PDFs to both nodes on
-# one PostgreSQL and logs each client's address and the node that answered;
+# one PostgreSQL and logs each client's address and the node that answered,
+# the nodes log the client too and print nginx's URL in verification links;
 # a body over the limit is refused by nginx; SIGTERM stops everything.
 . "$(dirname "$0")/lib.sh"
 CL_PID=
@@ -35,6 +36,17 @@ is "$(sed -n 's/.*POST \/webhooks.* up=\([^ ]*\) .*/\1/p' "$CL/nginx-access.log"
 	"and the deliveries went to both nodes"
 is "$(curl -s -H "Authorization: Bearer $STAFF" "$URL/certificates?per_page=100" -H 'Accept: application/json' |
 	grep -o '"id":"[a-z2-7]\{16\}"' | sort -u | wc -l)" 12 "the staff listing through nginx shows all 12"
+# the verification links on the certificates and in the answers are nginx's
+# URL, whichever node issued them, and the nodes name the client nginx saw
+line=$(head -n 1 "$TMP/ev.jsonl")
+printf '%s' "$line" | curl -s -X POST -H "Authorization: Bearer $TOKEN" \
+	-H 'X-Forwarded-For: 198.51.100.44' --data-binary @- "$URL/webhooks" >"$TMP/answer"
+check "an answer's verification link is on nginx's URL" grep -q "\"url\":\"$URL/verify/" "$TMP/answer"
+id=$(sed -n 's/.*"id":"\([a-z2-7]*\)".*/\1/p' "$TMP/answer")
+curl -s -o "$TMP/one.pdf" -H "Authorization: Bearer $STAFF" "$URL/certificates/$id.pdf"
+check "so is the link printed on its PDF" sh -c "pdftotext '$TMP/one.pdf' - | grep -q '$URL/verify/'"
+check "the node logged the client nginx passed on (--trust-proxy 127.0.0.1)" \
+	grep -q "webhook 200 unchanged id=$id .*peer=198.51.100.44 " "$CL"/node*.log
 head -c 300000 /dev/zero | tr '\0' 'x' >"$TMP/big"
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
 	--data-binary @"$TMP/big" "$URL/webhooks")" 413 "a body over 256 KiB: 413 from nginx"
