@@ -99,6 +99,13 @@ extern volatile sig_atomic_t cmd_interrupted;
 void cmd_catch_interrupts(void);
 /* Seconds on the monotonic clock, for rates. */
 double cmd_seconds(void);
+struct issue;
+/* The archive that import and rerender work on, from the common options
+ * (store, links, template, locale, tenants, PDF/A, signing key): *sign gets
+ * the key, to sign_key_free after issue_close. NULL when the key or the
+ * archive cannot be used, the reason printed. */
+struct issue *cmd_issue_open(const struct cmd_entry *e, const struct cmd_common *co,
+                             struct sign_key **sign);
 struct store;
 /* With CERTIFICA_STATS=1 (for the benchmarks), one line on stderr with the
  * store's counters since start (cmd_seconds): renders, fsyncs and commits

@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "issue.h"
 #include "store.h"
 #include "banned.h"
 
@@ -163,6 +164,33 @@ int cmd_parse_count(const char *arg, size_t lo, size_t hi, size_t *out)
         return -1;
     *out = (size_t)v;
     return 0;
+}
+
+struct issue *cmd_issue_open(const struct cmd_entry *e, const struct cmd_common *co,
+                             struct sign_key **sign)
+{
+    struct issue_config cfg = {0};
+    struct issue *is;
+    char err[1024];
+    int bad_key;
+
+    cfg.store_dir = cmd_store_dir(co->store);
+    cfg.public_url = cmd_public_url(co->public_url);
+    cfg.template = co->template;
+    cfg.locale = co->locale;
+    cfg.tenants = co->tenants;
+    cfg.locale_fixed = co->locale_given;
+    cfg.pdfa_off = co->pdfa_off;
+    cfg.sign = *sign = cmd_sign_key(e, co, &bad_key);
+    if (bad_key)
+        return NULL;
+    is = issue_open(&cfg, err, sizeof(err));
+    if (!is) {
+        fprintf(stderr, "certifica: %s\n", err);
+        sign_key_free(*sign);
+        *sign = NULL;
+    }
+    return is;
 }
 
 void cmd_print_stats(struct store *st, double start)

@@ -256,11 +256,10 @@ static int cmd_import(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct import_state st = {0};
-    struct issue_config cfg = {0};
     struct cmd_common co = {0};
     struct sign_key *sign;
     char err[1024];
-    int c, rc = EXIT_OK, stopped = 0, bad_key;
+    int c, rc = EXIT_OK, stopped = 0;
 
     st.batch = BATCH_DEFAULT;
     st.jobs = jobs_cores();
@@ -291,22 +290,9 @@ static int cmd_import(int argc, char **argv)
     if (cmd_common_done(&cmd_import_entry, &co) < 0)
         return EXIT_USAGE;
     rc = EXIT_OK;
-    cfg.store_dir = cmd_store_dir(co.store);
-    cfg.public_url = cmd_public_url(co.public_url);
-    cfg.template = co.template;
-    cfg.locale = co.locale;
-    cfg.tenants = co.tenants;
-    cfg.locale_fixed = co.locale_given;
-    cfg.sign = sign = cmd_sign_key(&cmd_import_entry, &co, &bad_key);
-    if (bad_key)
+    st.is = cmd_issue_open(&cmd_import_entry, &co, &sign);
+    if (!st.is)
         return EXIT_RUNTIME;
-    cfg.pdfa_off = co.pdfa_off;
-    st.is = issue_open(&cfg, err, sizeof(err));
-    if (!st.is) {
-        fprintf(stderr, "certifica: %s\n", err);
-        sign_key_free(sign);
-        return EXIT_RUNTIME;
-    }
     if (st.jobs > 1 && !store_batch_joinable(issue_store(st.is))) {
         fprintf(stderr, "certifica: this store cannot share a batch between threads: "
                         "importing with --jobs 1\n");

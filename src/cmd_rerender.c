@@ -21,7 +21,6 @@ static int cmd_rerender(int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
-    struct issue_config cfg = {0};
     struct cmd_common co = {0};
     struct store_rerender_filter filter = {NULL, 0, 0};
     char *end;
@@ -31,7 +30,7 @@ static int cmd_rerender(int argc, char **argv)
     char err[1024];
     size_t count = 0;
     double start;
-    int c, rc, bad_key;
+    int c, rc;
 
     filter.jobs = jobs_cores();
     optind = 1;
@@ -67,22 +66,9 @@ static int cmd_rerender(int argc, char **argv)
         return cmd_usage_error(&cmd_rerender_entry, "unexpected argument");
     if (cmd_common_done(&cmd_rerender_entry, &co) < 0)
         return EXIT_USAGE;
-    cfg.store_dir = cmd_store_dir(co.store);
-    cfg.public_url = cmd_public_url(co.public_url);
-    cfg.template = co.template;
-    cfg.locale = co.locale;
-    cfg.tenants = co.tenants;
-    cfg.locale_fixed = co.locale_given;
-    cfg.sign = sign = cmd_sign_key(&cmd_rerender_entry, &co, &bad_key);
-    if (bad_key)
+    is = cmd_issue_open(&cmd_rerender_entry, &co, &sign);
+    if (!is)
         return EXIT_RUNTIME;
-    cfg.pdfa_off = co.pdfa_off;
-    is = issue_open(&cfg, err, sizeof(err));
-    if (!is) {
-        fprintf(stderr, "certifica: %s\n", err);
-        sign_key_free(sign);
-        return EXIT_RUNTIME;
-    }
     start = cmd_seconds();
     rc = issue_rerender(is, &filter, &count, err, sizeof(err));
     if (rc < 0)
