@@ -422,6 +422,7 @@ struct store_copy_rev {
     struct buf canonical; /* the canonical text (decides unchanged vs revised) */
     struct buf raw;       /* the event body as received */
     struct buf pdf;       /* the PDF, byte for byte */
+    struct buf earlier;   /* files a rerender replaced: "SHA-256 replaced_at\n" each */
 };
 void store_copy_rev_free(struct store_copy_rev *r);
 

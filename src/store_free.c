@@ -42,5 +42,6 @@ void store_copy_rev_free(struct store_copy_rev *r)
     buf_free(&r->canonical);
     buf_free(&r->raw);
     buf_free(&r->pdf);
+    buf_free(&r->earlier);
     memset(r, 0, sizeof(*r));
 }

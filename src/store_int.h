@@ -200,4 +200,10 @@ int store_cred_check(const struct store_cred *c, char *err, size_t errlen);
 int store_remade_expiry_check(char expires_at[20], const struct store_ticket *t, char *err,
                               size_t errlen);
 
+/* The earlier files of a copied revision (store_copy_rev.earlier,
+ * store_earlier.c): add one line; read the next from *pos: 1 got one, 0 the
+ * end, -1 a line that is not "SHA-256 replaced_at". */
+void store_earlier_add(struct buf *b, const char *sha, const char *when);
+int store_earlier_next(const struct buf *b, size_t *pos, char sha[65], char when[20]);
+
 #endif

@@ -87,12 +87,54 @@ int store_pg_copy_read(struct store *base, const char *id, int revision,
         snprintf(err, errlen, "cannot read '%s' r%d: out of memory", id, revision);
         goto out;
     }
+    PQclear(r);
+    r = NULL;
+    if (!(pg = store_pg_get(st, err, errlen)))
+        goto out;
+    r = store_pg_query(st, pg,
+                       "SELECT sha256, replaced_at FROM earlier_files"
+                       " WHERE id = $1 AND revision = $2 ORDER BY replaced_at, sha256",
+                       2, v, "read", err, errlen);
+    store_pg_put(st, pg);
+    if (!r)
+        goto out;
+    for (int i = 0; i < PQntuples(r); i++)
+        store_earlier_add(&out->earlier, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
     rc = 0;
 out:
     if (rc != 0)
         store_copy_rev_free(out);
     PQclear(r);
     return rc;
+}
+
+/* In the transaction: the files a rerender replaced of the revision c just
+ * written, so that they still verify here. */
+static int write_earlier(struct store_pg *st, PGconn *pg, const char *id,
+                         const struct store_copy_rev *c, char *err, size_t errlen)
+{
+    char sha[65], when[20], rev[16];
+    const char *v[4] = {sha, id, rev, when};
+    size_t pos = 0;
+    int got;
+
+    snprintf(rev, sizeof(rev), "%d", c->revision);
+    while ((got = store_earlier_next(&c->earlier, &pos, sha, when)) != 0) {
+        PGresult *r;
+        if (got < 0) {
+            snprintf(err, errlen, "cannot copy '%s' r%d: an earlier file's line is damaged", id,
+                     c->revision);
+            return -1;
+        }
+        r = store_pg_query(st, pg,
+                           "INSERT INTO earlier_files (sha256, id, revision, replaced_at)"
+                           " VALUES ($1, $2, $3, $4)",
+                           4, v, "write", err, errlen);
+        if (!r)
+            return -1;
+        PQclear(r);
+    }
+    return 0;
 }
 
 static const char cert_sql[] =
@@ -219,7 +261,7 @@ static int write_rev(struct store_pg *st, PGconn *pg, const char *id, const stru
     if (!r)
         return -1;
     PQclear(r);
-    return 0;
+    return write_earlier(st, pg, id, c, err, errlen);
 }
 
 /* In the transaction, holding the row: 0 when each of revs is new here or

@@ -108,6 +108,24 @@ int store_sqlite_copy_read(struct store *base, const char *id, int revision,
         snprintf(err, errlen, "cannot read '%s': %s", path.data, strerror(errno));
         goto out;
     }
+    sqlite3_finalize(s);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT sha256, replaced_at FROM earlier_files"
+                           " WHERE id = ?1 AND revision = ?2 ORDER BY replaced_at, sha256",
+                           -1, &s, NULL) != SQLITE_OK) {
+        s = NULL;
+        store_sqlite_error(st, db, "read", err, errlen);
+        goto out;
+    }
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, revision);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+        store_earlier_add(&out->earlier, (const char *)sqlite3_column_text(s, 0),
+                          (const char *)sqlite3_column_text(s, 1));
+    if (step != SQLITE_DONE) {
+        store_sqlite_error(st, db, "read", err, errlen);
+        goto out;
+    }
     rc = 0;
 out:
     if (rc != 0)
@@ -225,6 +243,40 @@ out:
     return rc;
 }
 
+/* With db_mu held, inside a transaction: the files a rerender replaced of
+ * the revision r just written, so that they still verify here. */
+static int write_earlier(struct store_sqlite *st, const char *id, const struct store_copy_rev *r,
+                         char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    char sha[65], when[20];
+    size_t pos = 0;
+    int rc = 0, got;
+
+    while (rc == 0 && (got = store_earlier_next(&r->earlier, &pos, sha, when)) != 0) {
+        if (got < 0) {
+            snprintf(err, errlen, "cannot copy '%s' r%d: an earlier file's line is damaged", id,
+                     r->revision);
+            return -1;
+        }
+        if (!s && sqlite3_prepare_v2(st->db,
+                                     "INSERT INTO earlier_files (sha256, id, revision, replaced_at)"
+                                     " VALUES (?1, ?2, ?3, ?4)",
+                                     -1, &s, NULL) != SQLITE_OK) {
+            store_sqlite_error(st, st->db, "write", err, errlen);
+            return -1;
+        }
+        sqlite3_bind_text(s, 1, sha, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, r->revision);
+        sqlite3_bind_text(s, 4, when, -1, SQLITE_STATIC);
+        rc = step_once(st, s, err, errlen);
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
 /* With db_mu held, inside a transaction: one revision row for the file rel. */
 static int write_rev(struct store_sqlite *st, const char *id, const struct store_copy_rev *r,
                      const char *rel, int gen, char *err, size_t errlen)
@@ -257,6 +309,8 @@ static int write_rev(struct store_sqlite *st, const char *id, const struct store
     if (rc < 0 && sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
         snprintf(err, errlen, "cannot copy '%s' r%d: code %s belongs to another certificate here",
                  id, r->revision, r->code);
+    if (rc == 0)
+        rc = write_earlier(st, id, r, err, errlen);
 out:
     sqlite3_finalize(s);
     return rc;

@@ -38,7 +38,8 @@ dump() {
 	SELECT name, hex(token_sha256), created_at, revoked_at, institution_id, school_id
 		FROM staff ORDER BY name, created_at;
 	SELECT label, hex(token_sha256), created_at, revoked_at, institution_id
-		FROM webhook_tokens ORDER BY label"
+		FROM webhook_tokens ORDER BY label;
+	SELECT sha256, id, revision, replaced_at FROM earlier_files ORDER BY id, revision, sha256"
 }
 
 # --- the source: revisions, revocations, accounts, tokens, audit records ---
@@ -60,6 +61,11 @@ cert staff add alice --store "$SRC" >/dev/null 2>&1
 cert staff add bia --institution 101 --store "$SRC" >/dev/null 2>&1
 cert staff revoke bia --store "$SRC" >/dev/null 2>&1
 cert webhook-token add --institution 101 --store "$SRC" >/dev/null 2>&1
+# Institution 101's certificates made again in English: the files they
+# replace are kept as earlier files (they still verify), to be copied too.
+cert rerender --store "$SRC" --institution 101 --locale en >/dev/null 2>&1
+check "a rerender of one institution in English" \
+	test "$(sql "$SRC" "SELECT count(*) FROM earlier_files")" -gt 0
 serve_start "$SRC" "$TMP/serve.log" || { ok 1 "the source serves"; done_testing; exit 1; }
 curl -s -o /dev/null -X POST --data-binary @"$TESTDATA/seed-example.json" \
 	"$URL/webhooks?token=$(cat "$SRC/webhook-token")"
