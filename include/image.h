@@ -36,6 +36,14 @@ struct image {
 const struct image *image_get(const char *path, char *err, size_t errlen);
 void image_release(const struct image *im);
 
+/* The colour plane of a held image with an alpha plane, blended onto the
+ * backdrop colour bg (8-bit RGB) as viewers blend a soft mask over
+ * DeviceRGB, as deflated RGB samples: what PDF/A-1b, which allows no
+ * transparency, embeds instead. Made once per image and backdrop and kept
+ * with the image: valid until im is released. NULL when im is opaque or its
+ * planes do not inflate. */
+const unsigned char *image_flat(const struct image *im, const unsigned char bg[3], size_t *len);
+
 /* Decode PNG or JPEG bytes without the cache (what image_get does on a
  * miss). Free the result with image_release. NULL with err naming `name`. */
 const struct image *image_decode(const char *name, const unsigned char *bytes, size_t n,
@@ -45,6 +53,7 @@ const struct image *image_decode(const char *name, const unsigned char *bytes, s
 struct image_stats {
     size_t decodes; /* files read and decoded */
     size_t hits;    /* image_get answered from the cache */
+    size_t flattens; /* colour planes blended onto a backdrop (image_flat) */
     size_t entries, bytes;
 };
 void image_stats(struct image_stats *out);

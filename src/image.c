@@ -32,12 +32,20 @@ struct entry {
     int cached;    /* in the table and the LRU list */
     struct entry *hnext, *prev, *next;
     unsigned char *data, *alpha;
+    struct flat *flats; /* the colour plane flattened onto each backdrop asked for */
+};
+
+struct flat {
+    struct flat *next;
+    unsigned char bg[3];
+    unsigned char *data;
+    size_t len;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry *table[BUCKETS];
 static struct entry *lru_head, *lru_tail; /* most recently used first */
-static size_t max_bytes = IMAGE_CACHE_BYTES, n_bytes, n_entries, n_decodes, n_hits;
+static size_t max_bytes = IMAGE_CACHE_BYTES, n_bytes, n_entries, n_decodes, n_hits, n_flattens;
 
 static unsigned bucket(const char *s)
 {
@@ -49,6 +57,11 @@ static unsigned bucket(const char *s)
 
 static void entry_free(struct entry *e)
 {
+    for (struct flat *f = e->flats, *next; f; f = next) {
+        next = f->next;
+        free(f->data);
+        free(f);
+    }
     free(e->path);
     free(e->data);
     free(e->alpha);
@@ -351,6 +364,7 @@ void image_stats(struct image_stats *out)
     pthread_mutex_lock(&lock);
     out->decodes = n_decodes;
     out->hits = n_hits;
+    out->flattens = n_flattens;
     out->entries = n_entries;
     out->bytes = n_bytes;
     pthread_mutex_unlock(&lock);
@@ -362,6 +376,81 @@ void image_cache_reset(size_t bound)
     while (lru_head)
         uncache(lru_head);
     max_bytes = bound ? bound : IMAGE_CACHE_BYTES;
-    n_decodes = n_hits = 0;
+    n_decodes = n_hits = n_flattens = 0;
     pthread_mutex_unlock(&lock);
+}
+
+/* The colour plane of e blended onto bg by its alpha plane, deflated into *f. */
+static int flatten(const struct entry *e, const unsigned char bg[3], struct flat *f)
+{
+    const struct image *im = &e->im;
+    size_t n = (size_t)im->w * im->h;
+    uLongf clen = (uLongf)(n * (size_t)im->comps), alen = (uLongf)n;
+    unsigned char *col = xmalloc(clen ? clen : 1), *a = xmalloc(n ? n : 1), *rgb;
+    int rc = -1;
+
+    rgb = xmalloc(n ? n * 3 : 1);
+    if ((im->comps != 1 && im->comps != 3) ||
+        uncompress(col, &clen, im->data, (uLong)im->len) != Z_OK ||
+        clen != n * (size_t)im->comps ||
+        uncompress(a, &alen, im->alpha, (uLong)im->alpha_len) != Z_OK || alen != n)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < 3; k++) {
+            unsigned c = col[i * (size_t)im->comps + (im->comps == 3 ? k : 0)];
+            rgb[i * 3 + k] = (unsigned char)((c * a[i] + bg[k] * (255u - a[i]) + 127) / 255);
+        }
+    if ((f->data = deflate_all(rgb, n * 3, &f->len)))
+        rc = 0;
+out:
+    free(col);
+    free(a);
+    free(rgb);
+    return rc;
+}
+
+const unsigned char *image_flat(const struct image *im, const unsigned char bg[3], size_t *len)
+{
+    struct entry *e = (struct entry *)im;
+    struct flat *f, *mine;
+
+    if (!im->alpha)
+        return NULL;
+    pthread_mutex_lock(&lock);
+    for (f = e->flats; f && memcmp(f->bg, bg, 3); f = f->next)
+        ;
+    pthread_mutex_unlock(&lock);
+    if (f) {
+        *len = f->len;
+        return f->data;
+    }
+    /* blend outside the lock; a thread that blended the same backdrop meanwhile wins */
+    mine = xcalloc(1, sizeof(*mine));
+    memcpy(mine->bg, bg, 3);
+    if (flatten(e, bg, mine) < 0) {
+        free(mine);
+        return NULL;
+    }
+    pthread_mutex_lock(&lock);
+    for (f = e->flats; f && memcmp(f->bg, bg, 3); f = f->next)
+        ;
+    if (!f) {
+        f = mine, mine = NULL;
+        f->next = e->flats;
+        e->flats = f;
+        e->cost += sizeof(*f) + f->len;
+        n_flattens++;
+        if (e->cached) {
+            n_bytes += sizeof(*f) + f->len;
+            while (n_bytes > max_bytes && lru_tail && lru_tail != e)
+                uncache(lru_tail);
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    if (mine) {
+        free(mine->data);
+        free(mine);
+    }
+    *len = f->len;
+    return f->data;
 }

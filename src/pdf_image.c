@@ -2,9 +2,9 @@
  * (read, decoded and deflated once per process) and becomes an image XObject
  * whose stream is written as it is, with a soft mask for PNG transparency;
  * a file drawn several times in one document is one XObject. PDF/A-1b allows
- * no transparency: there an image with an alpha plane is flattened onto the
- * page's backdrop instead, blended on the encoded values as viewers blend a
- * soft mask over DeviceRGB. */
+ * no transparency: there an image with an alpha plane is drawn flattened
+ * onto the page's backdrop instead, as the image cache blends it once per
+ * backdrop. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,6 @@
 #include <hpdf.h>
 #include <hpdf_doc.h>
 #include <hpdf_objects.h>
-#include <zlib.h>
 
 #include "image.h"
 #include "pdf_int.h"
@@ -59,42 +58,6 @@ static HPDF_Dict xobject(struct pdf *p, const struct image *im, int comps,
     return st == HPDF_OK ? x : NULL;
 }
 
-/* The colour plane of im (gray or RGB) blended onto bg by its alpha plane,
- * as deflated RGB samples in *out. 0, or -1 when the planes do not inflate. */
-static int flatten(const struct image *im, struct pdf_rgb bg, struct buf *out)
-{
-    size_t n = (size_t)im->w * im->h;
-    uLongf clen = (uLongf)(n * (size_t)im->comps), alen = (uLongf)n, dlen;
-    unsigned char *col = xmalloc(clen ? clen : 1), *a = xmalloc(n ? n : 1), *rgb;
-    unsigned b[3] = {(unsigned)(bg.r * 255 + 0.5f), (unsigned)(bg.g * 255 + 0.5f),
-                     (unsigned)(bg.b * 255 + 0.5f)};
-    int rc = -1;
-
-    rgb = xmalloc(n ? n * 3 : 1);
-    if ((im->comps != 1 && im->comps != 3) ||
-        uncompress(col, &clen, im->data, (uLong)im->len) != Z_OK ||
-        clen != n * (size_t)im->comps ||
-        uncompress(a, &alen, im->alpha, (uLong)im->alpha_len) != Z_OK || alen != n)
-        goto out;
-    for (size_t i = 0; i < n; i++)
-        for (int k = 0; k < 3; k++) {
-            unsigned c = col[i * (size_t)im->comps + (im->comps == 3 ? (size_t)k : 0)];
-            rgb[i * 3 + (size_t)k] = (unsigned char)((c * a[i] + b[k] * (255u - a[i]) + 127) / 255);
-        }
-    dlen = compressBound((uLong)(n * 3));
-    buf_reset(out);
-    buf_grow(out, dlen);
-    if (compress2((unsigned char *)out->data, &dlen, rgb, (uLong)(n * 3), 6) != Z_OK)
-        goto out;
-    out->len = dlen;
-    rc = 0;
-out:
-    free(col);
-    free(a);
-    free(rgb);
-    return rc;
-}
-
 /* The document's XObject of the image file at path, made on its first use
  * (under PDF/A, on its first use over each backdrop). */
 static struct pdf_image_use *load_image(struct pdf *p, const char *path, char *err, size_t errlen)
@@ -104,7 +67,8 @@ static struct pdf_image_use *load_image(struct pdf *p, const char *path, char *e
     HPDF_Dict img, mask = NULL;
     char tmp[64];
 
-    struct buf flat = BUF_INIT;
+    const unsigned char *flat = NULL;
+    size_t flat_len = 0;
     int flattening;
 
     for (size_t i = 0; i < p->n_images; i++)
@@ -114,14 +78,19 @@ static struct pdf_image_use *load_image(struct pdf *p, const char *path, char *e
     if (!(im = image_get(path, err, errlen)))
         return NULL;
     flattening = p->pdfa && im->alpha;
-    if (flattening && flatten(im, p->backdrop, &flat) < 0) {
+    if (flattening) {
+        unsigned char bg[3] = {(unsigned char)(p->backdrop.r * 255 + 0.5f),
+                               (unsigned char)(p->backdrop.g * 255 + 0.5f),
+                               (unsigned char)(p->backdrop.b * 255 + 0.5f)};
+        flat = image_flat(im, bg, &flat_len);
+    }
+    if (flattening && !flat) {
         snprintf(err, errlen, "image '%s': cannot flatten its transparency", path);
         image_release(im);
         return NULL;
     }
-    img = flattening ? xobject(p, im, 3, (const unsigned char *)flat.data, flat.len)
+    img = flattening ? xobject(p, im, 3, flat, flat_len)
                      : xobject(p, im, im->comps, im->data, im->len);
-    buf_free(&flat);
     if (img && im->alpha && !flattening && (mask = xobject(p, im, 1, im->alpha, im->alpha_len)))
         HPDF_Dict_Add(img, "SMask", mask);
     if (!img || (im->alpha && !flattening && !mask) || p->error) {

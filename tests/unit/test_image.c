@@ -1,6 +1,7 @@
 /* Unit tests for the image cache: PNGs of every colour type decoded into the right planes
  * (alpha kept, dropped when opaque), JPEG headers, bad files refused naming them, a file
- * read once and again only when it changes, the byte bound, threads, a real JPEG drawn
+ * read once and again only when it changes, the byte bound, transparency flattened once per
+ * backdrop, threads, a real JPEG drawn
  * into a PDF, and certificates with a logo and two signatures decoding each file once.
  * Run from the repository root; uses pdftoppm and pdfimages. */
 #include <fcntl.h>
@@ -362,6 +363,51 @@ static void test_certificates(void)
     buf_free(&out);
 }
 
+/* Transparency flattened onto a backdrop: the blend of each pixel, made once per image and
+ * backdrop (a second document drawing it takes the same bytes), another backdrop its own. */
+static void test_flat(void)
+{
+    static const unsigned char white[3] = {255, 255, 255}, tint[3] = {10, 20, 30};
+    struct image_stats s;
+    const struct image *im, *op;
+    const unsigned char *f1, *f2, *f3;
+    size_t l1 = 0, l2 = 0, l3 = 0;
+    unsigned char *rgb;
+
+    image_cache_reset(0);
+    write_png("flat.png", 4, 2, PNG_FORMAT_RGBA, half_clear);
+    im = image_get(at("flat.png"), err, sizeof(err));
+    f1 = im ? image_flat(im, white, &l1) : NULL;
+    rgb = f1 ? inflate_plane(f1, l1, 24) : NULL;
+    /* pixel 0: alpha 200 over white; pixel 1: alpha 0, white alone */
+    ok(rgb && rgb[0] == (0 * 200 + 255 * 55 + 127) / 255 &&
+           rgb[1] == (50 * 200 + 255 * 55 + 127) / 255 && rgb[3] == 255 && rgb[4] == 255 &&
+           rgb[6] == (14 * 200 + 255 * 55 + 127) / 255,
+       "flattened onto white: each sample blended by its alpha");
+    free(rgb);
+    f2 = im ? image_flat(im, white, &l2) : NULL;
+    image_stats(&s);
+    ok(f1 && f2 == f1 && l2 == l1 && s.flattens == 1,
+       "the same backdrop again: the same bytes, blended once");
+    f3 = im ? image_flat(im, tint, &l3) : NULL;
+    rgb = f3 ? inflate_plane(f3, l3, 24) : NULL;
+    image_stats(&s);
+    ok(rgb && f3 != f1 && rgb[3] == 10 && rgb[4] == 20 && rgb[5] == 30 && s.flattens == 2,
+       "another backdrop: its own blend");
+    free(rgb);
+    image_release(im);
+    im = image_get(at("flat.png"), err, sizeof(err));
+    f2 = im ? image_flat(im, white, &l2) : NULL;
+    image_stats(&s);
+    ok(f2 == f1 && s.flattens == 2 && s.decodes == 1,
+       "released and taken again from the cache: still blended once");
+    image_release(im);
+    op = image_get(at("opaque.png"), err, sizeof(err));
+    ok(op && !image_flat(op, white, &l1), "an opaque image has nothing to flatten");
+    image_release(op);
+    image_cache_reset(0);
+}
+
 int main(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -374,6 +420,7 @@ int main(void)
     test_png_kinds();
     test_jpeg_and_errors();
     test_cache();
+    test_flat();
     test_threads();
     test_jpeg_pdf();
     test_certificates();
