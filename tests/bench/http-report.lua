@@ -1,5 +1,6 @@
--- Shared by the wrk scripts of tests/bench-http.sh: the webhook token and a
--- label from the command line (wrk ... -- TOKEN LABEL), a count of answers
+-- Shared by the wrk scripts of tests/bench-http.sh: the webhook token, a
+-- label and a series number from the command line (wrk ... -- TOKEN LABEL
+-- [SERIES]; post-distinct.lua makes each series' events its own), a count of answers
 -- by status in every thread, and a report of requests per second, p50/p99
 -- latency and every status seen, with non-2xx answers called out.
 
@@ -13,6 +14,7 @@ end
 function init(args)
     token = args[1] or ""
     label = args[2] or "http"
+    series = tonumber(args[3]) or 0
     answers = {}
     wrk.headers["Authorization"] = "Bearer " .. token
     wrk.headers["Content-Type"] = "application/json"

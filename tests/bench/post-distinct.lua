@@ -1,6 +1,7 @@
 -- wrk: durable issuance. Every request posts a new certificate event: the
 -- person (user.id) is made from the thread number and a per-thread counter,
--- so no two requests of a run, in any thread, describe the same certificate.
+-- so no two requests of a run, in any thread, describe the same certificate;
+-- a run given another series number (a third argument) posts other people.
 
 dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "http-report.lua")
 
@@ -13,7 +14,7 @@ local n = 0
 
 function request()
     n = n + 1
-    local k = tid * 100000000 + n
+    local k = series * 1000000000 + tid * 100000000 + n
     local m = 1 + n % 12
     local body = string.format(
         '{"event":{"name":"Atividades - Certificado emitido",' ..
