@@ -264,4 +264,18 @@ check "the re-made revision 2 shows the new name" has_text "$S1/$n2" "que Letíc
 is "$(sql "$S1" "SELECT code FROM revisions WHERE id = '$id' ORDER BY revision" | tr '\n' ' ')" \
 	"$code1 $code2 " "the re-made revisions keep their codes"
 
+# --- SQLite keeps its scratch (statement journals, sorts) in memory ---
+# As files they were made and deleted in the temporary folder once per
+# certificate, and on ext4 without a journal each new file then scans past
+# every inode deleted in the last half minute. A folder whose time never
+# changes had no file made or deleted in it.
+mkdir "$TMP/scratch"
+touch -d '2001-01-01 00:00:00' "$TMP/scratch"
+python3 "$GEN" 30 --seed 21 >"$TMP/scratch.jsonl"
+SQLITE_TMPDIR="$TMP/scratch" cert import "$TMP/scratch.jsonl" --store "$TMP/scratch-store" \
+	>/dev/null 2>&1
+ok $? "import of 30 events with SQLite's temporary folder set"
+is "$(stat -c %Y "$TMP/scratch")" "$(date -d '2001-01-01 00:00:00' +%s)" \
+	"no file was made in SQLite's temporary folder"
+
 done_testing
