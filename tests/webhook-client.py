@@ -10,6 +10,12 @@ post URL TOKEN EVENTS.jsonl [--threads N] [--barrier]
     the body has none), or "LINE ERR REASON" when the request got no answer; a
     thread stops at its first request without an answer.
 
+burst HOST PORT TOKEN EVENT.json N
+    Post the one event of EVENT.json N times as nearly at once as a client
+    can: N connections each send all of their request but its last byte,
+    then the last bytes go out back to back. Prints each answer's status, one
+    per line, in the order the connections were opened ("-" for none).
+
 stall HOST PORT TOKEN N WAIT
     Open N connections ("stalled") that send the headers of a POST to
     /webhooks?token=TOKEN announcing a 100-byte body and then nothing, one
@@ -107,10 +113,40 @@ def stall(host, port, token, n, wait):
         s.close()
 
 
+def burst(host, port, token, path, n):
+    with open(path, "rb") as f:
+        body = f.read().strip()
+    req = ("POST /webhooks HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
+           "Content-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+           % (host, token, len(body))).encode() + body
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection((host, port), timeout=20)
+        s.sendall(req[:-1])
+        socks.append(s)
+    time.sleep(0.05)  # every almost-request read by the server
+    for s in socks:
+        s.sendall(req[-1:])
+    for s in socks:
+        got = b""
+        try:
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                got += d
+        except OSError:
+            pass
+        say(got.split(b" ", 2)[1].decode() if got.startswith(b"HTTP/") else "-")
+        s.close()
+
+
 def main(a):
     if len(a) >= 4 and a[0] == "post":
         threads = int(a[a.index("--threads") + 1]) if "--threads" in a else 1
         post(a[1], a[2], a[3], threads, "--barrier" in a)
+    elif len(a) == 6 and a[0] == "burst":
+        burst(a[1], int(a[2]), a[3], a[4], int(a[5]))
     elif len(a) == 6 and a[0] == "stall":
         stall(a[1], int(a[2]), a[3], int(a[4]), float(a[5]))
     else:
