@@ -22,7 +22,8 @@ LOG=$OUT/flood-serve.log
 command -v wrk >/dev/null || { echo "bench-flood: wrk is not installed (make deps)" >&2; exit 1; }
 [ -x "$CERTIFICA" ] || { echo "bench-flood: no '$CERTIFICA': run make first" >&2; exit 1; }
 mkdir -p "$OUT"
-rm -rf "$STORE"
+. "$(dirname "$0")/bench-trash.sh"
+bench_discard "$STORE"
 : >"$LOG"
 SERVE_PID=
 trap '[ -n "$SERVE_PID" ] && kill -TERM "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID"' EXIT

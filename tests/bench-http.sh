@@ -24,7 +24,8 @@ LOG=$OUT/http-serve.log
 command -v wrk >/dev/null || { echo "bench-http: wrk is not installed (make deps)" >&2; exit 1; }
 [ -x "$CERTIFICA" ] || { echo "bench-http: no '$CERTIFICA': run make first" >&2; exit 1; }
 mkdir -p "$OUT"
-rm -rf "$STORE"
+. "$(dirname "$0")/bench-trash.sh"
+bench_discard "$STORE"
 : >"$LOG"
 
 SERVE_PID=
@@ -109,4 +110,4 @@ awk -v ns=$((t1 - t0)) -v cores="$cores" -v http="$issue_rate" 'BEGIN {
 	r = 2000 / (ns / 1e9)
 	printf "render alone: 2000 events in %d processes, %.0f certificates/s\n", cores, r
 	if (http) printf "http durable issuance / render alone: %.2f\n", http / r }'
-rm -rf "$OUT/ref"
+bench_discard "$OUT/ref"

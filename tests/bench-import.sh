@@ -9,7 +9,8 @@ set -e
 : "${CERTIFICA:=./certifica}"
 n=${1:-5000}
 dir=build/bench/import
-rm -rf "$dir" && mkdir -p "$dir"
+. "$(dirname "$0")/bench-trash.sh"
+bench_discard "$dir" && mkdir -p "$dir"
 python3 "$(dirname "$0")/gen-events.py" "$n" --seed 7 > "$dir/events.jsonl"
 
 # import_with JOBS: one import into a fresh store; prints its figures and

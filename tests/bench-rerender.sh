@@ -9,7 +9,8 @@ set -e
 : "${CERTIFICA:=./certifica}"
 n=${1:-10000}
 dir=build/bench/rerender
-rm -rf "$dir" && mkdir -p "$dir"
+. "$(dirname "$0")/bench-trash.sh"
+bench_discard "$dir" && mkdir -p "$dir"
 python3 "$(dirname "$0")/gen-events.py" "$n" --seed 11 > "$dir/events.jsonl"
 "$CERTIFICA" import "$dir/events.jsonl" --store "$dir/store" --jobs 2 > /dev/null 2>&1 || {
 	echo "bench-rerender: the import failed" >&2
@@ -40,7 +41,7 @@ for j in 1 2; do
 		printf "rerender --jobs %d: %d certificates re-made in %.2f s: %.0f/s\n", j, n, s, n / s }'
 done
 for j in 1 2; do
-	rm -rf "$dir/copy-$j"
+	bench_discard "$dir/copy-$j"
 	timed copy-$j "$CERTIFICA" copy --from "$dir/store" --to "$dir/copy-$j" --jobs $j
 	grep -qx "PDFs: $n of $n SHA-256 equal" "$dir/out-copy-$j" || {
 		echo "bench-rerender: copy --jobs $j did not check every PDF" >&2
@@ -53,4 +54,4 @@ awk -v r1="$(cat "$dir/s-rerender-1")" -v r2="$(cat "$dir/s-rerender-2")" \
 	-v c1="$(cat "$dir/s-copy-1")" -v c2="$(cat "$dir/s-copy-2")" -v cores="$(nproc)" 'BEGIN {
 	printf "rerender: --jobs 2 is %.2fx --jobs 1 (target >= 1.7x with 2 idle cores; %d online)\n", r1 / r2, cores
 	printf "copy: --jobs 2 is %.2fx --jobs 1 (into a folder: one writer, bound by its commits)\n", c1 / c2 }'
-rm -rf "$dir"
+bench_discard "$dir"

@@ -21,7 +21,8 @@ LOG=$OUT/web-serve.log
 command -v wrk >/dev/null || { echo "bench-web: wrk is not installed (make deps)" >&2; exit 1; }
 [ -x "$CERTIFICA" ] || { echo "bench-web: no '$CERTIFICA': run make first" >&2; exit 1; }
 mkdir -p "$OUT"
-rm -rf "$STORE"
+. "$(dirname "$0")/bench-trash.sh"
+bench_discard "$STORE"
 : >"$LOG"
 
 SERVE_PID=

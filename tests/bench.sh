@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 echo "== rendering: 1000 varied events in one process (parse, validate, lay out, render, write; PDF/A-1b),
 == then 1000 with names in many scripts (Arabic, Hebrew, CJK, Indic, Thai...), then the first 1000
 == with pdfa = off, then 1000 with the plain template and 1000 with a tenant's (logo, two signature images)"
+. tests/bench-trash.sh
 out=build/bench/out
-rm -rf "$out" && mkdir -p "$out"
+bench_discard "$out" && mkdir -p "$out"
 build/bench/bench_render 1000 "$out"
 echo "== signing: the 1000 Latin events rendered, then rendered and signed (PAdES B-B),
 == with an RSA-2048 and an ECDSA P-256 key made here by openssl"
@@ -31,4 +32,5 @@ sh tests/bench-pg.sh
 for extra in tests/bench-search.sh tests/bench-web.sh tests/bench-flood.sh; do
 	[ -f "$extra" ] && sh "$extra"
 done
+rm -rf build/bench/trash # see tests/bench-trash.sh
 exit 0
