@@ -55,6 +55,8 @@ enum store_pg_q {
     Q_COUNT
 };
 
+struct store_pg_audit_wait; /* store_pg_audit.c */
+
 struct store_pg_conn {
     PGconn *pg;
     int busy;
@@ -80,6 +82,12 @@ struct store_pg {
     PGconn *batch_conn;
     int batch_failed;
     char batch_err[200];
+
+    /* Audit records queued for the next grouped insert (store_pg_audit.c). */
+    pthread_mutex_t audit_mu;
+    pthread_cond_t audit_cv;
+    struct store_pg_audit_wait *audit_head, **audit_tail;
+    int audit_leading;
 
     struct store_recovery rec;
     _Atomic uint64_t renders, commits, commit_ns;

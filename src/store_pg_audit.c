@@ -13,31 +13,105 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
+/* A record waiting in the queue; the thread that leads a group writes it. */
+struct store_pg_audit_wait {
+    const struct audit_record *r;
+    struct store_pg_audit_wait *next;
+    int done, rc;
+    char *err;
+    size_t errlen;
+};
+
+/* The four array parameters of Q_AUDIT_ADD for the records of list, as
+ * PostgreSQL's text form of arrays (each line as \x and hex). */
+static void group_arrays(const struct store_pg_audit_wait *list, struct buf a[4])
+{
+    static const char hex[] = "0123456789abcdef";
+
+    for (int k = 0; k < 4; k++)
+        buf_addc(&a[k], '{');
+    for (const struct store_pg_audit_wait *w = list; w; w = w->next) {
+        const struct audit_record *r = w->r;
+        const char *sep = w == list ? "" : ",";
+        buf_addf(&a[0], "%s\"%s\"", sep, r->time);
+        buf_addf(&a[1], "%s%" PRId64, sep, r->institution_id);
+        buf_addf(&a[2], "%s%d", sep, r->status);
+        buf_addf(&a[3], "%s\"\\\\x", sep);
+        for (size_t i = 0; i < r->len; i++) {
+            unsigned char c = (unsigned char)r->line[i];
+            buf_addc(&a[3], hex[c >> 4]);
+            buf_addc(&a[3], hex[c & 15]);
+        }
+        buf_addc(&a[3], '"');
+    }
+    for (int k = 0; k < 4; k++)
+        buf_addc(&a[k], '}');
+}
+
+/* The leader's insert of one group, every record's rc set. */
+static void write_group(struct store_pg *st, struct store_pg_audit_wait *list)
+{
+    struct buf a[4] = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+    const char *v[4];
+    char err[256];
+    PGresult *res = NULL;
+    PGconn *pg;
+
+    group_arrays(list, a);
+    for (int k = 0; k < 4; k++)
+        v[k] = a[k].data;
+    pg = store_pg_get(st, err, sizeof(err));
+    if (pg) {
+        res = store_pg_run(st, pg, Q_AUDIT_ADD, 4, v, NULL, PGRES_COMMAND_OK, "write", err,
+                           sizeof(err));
+        store_pg_put(st, pg);
+    }
+    for (struct store_pg_audit_wait *w = list; w; w = w->next) {
+        w->rc = res ? 0 : -1;
+        if (!res)
+            snprintf(w->err, w->errlen, "%s", err);
+    }
+    PQclear(res);
+    for (int k = 0; k < 4; k++)
+        buf_free(&a[k]);
+}
+
+/* Records appended while a group is being written queue for the next, which
+ * one of them leads: under load many deliveries share one statement and one
+ * commit. Each call returns once its own record is in the table, or failed. */
 int store_pg_audit_append(struct store *base, const struct audit_record *r, char *err,
                           size_t errlen)
 {
     struct store_pg *st = store_pg_of(base);
-    char inst[24], status[16];
-    const char *v[4] = {r->time, inst, status, r->line};
-    int lens[4] = {0, 0, 0, (int)r->len};
-    PGresult *res;
-    PGconn *pg;
+    struct store_pg_audit_wait w = {r, NULL, 0, 0, err, errlen};
 
-    if (r->len == 0 || r->len > INT32_MAX) {
+    if (r->len == 0 || r->len > INT32_MAX / 4) {
         snprintf(err, errlen, "cannot keep an audit record of %zu bytes", r->len);
         return -1;
     }
-    snprintf(inst, sizeof(inst), "%" PRId64, r->institution_id);
-    snprintf(status, sizeof(status), "%d", r->status);
-    pg = store_pg_get(st, err, errlen);
-    if (!pg)
-        return -1;
-    res = store_pg_run(st, pg, Q_AUDIT_ADD, 4, v, lens, PGRES_COMMAND_OK, "write", err, errlen);
-    store_pg_put(st, pg);
-    if (!res)
-        return -1;
-    PQclear(res);
-    return 0;
+    pthread_mutex_lock(&st->audit_mu);
+    *st->audit_tail = &w;
+    st->audit_tail = &w.next;
+    while (!w.done) {
+        struct store_pg_audit_wait *list;
+        if (st->audit_leading) {
+            pthread_cond_wait(&st->audit_cv, &st->audit_mu);
+            continue;
+        }
+        st->audit_leading = 1;
+        list = st->audit_head;
+        st->audit_head = NULL;
+        st->audit_tail = &st->audit_head;
+        pthread_mutex_unlock(&st->audit_mu);
+        write_group(st, list);
+        pthread_mutex_lock(&st->audit_mu);
+        for (struct store_pg_audit_wait *p = list; p; p = p->next)
+            p->done = 1;
+        st->audit_leading = 0;
+        pthread_cond_broadcast(&st->audit_cv);
+    }
+    pthread_mutex_unlock(&st->audit_mu);
+    return w.rc;
 }
 
 /* One fetched page of records to fn; the filter's last word is

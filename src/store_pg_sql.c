@@ -61,15 +61,18 @@ static const char *const sql[Q_COUNT] = {
     [Q_REPLACED] = "INSERT INTO earlier_files (sha256, id, revision, replaced_at)"
                    " SELECT sha256, id, revision, $4 FROM revisions"
                    " WHERE id = $1 AND revision = $2 AND sha256 <> $3",
-    /* An audit record is its own transaction, committed without waiting
-     * for the WAL to reach the disk (synchronous_commit off for this
-     * transaction only): it is lost only if the database server itself
-     * crashes within a fraction of a second, as the SQLite store's audit
-     * lines, written without fsync, are on a crash of the machine. Every
-     * delivery therefore flushes the WAL only for what it archives. */
+    /* Audit records, one or many (arrays of the same length, in order), in
+     * a transaction committed without waiting for the WAL to reach the disk
+     * (synchronous_commit off for this transaction only): they are lost only
+     * if the database server itself crashes within a fraction of a second,
+     * as the SQLite store's audit lines, written without fsync, are on a
+     * crash of the machine. A delivery thus flushes the WAL only for what it
+     * archives. */
     [Q_AUDIT_ADD] = "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true))"
                     " INSERT INTO audit (time, institution_id, status, line)"
-                    " SELECT $1::text, $2::bigint, $3::integer, $4::bytea FROM quick",
+                    " SELECT a.t, a.i, a.s, a.l FROM quick,"
+                    " unnest($1::text[], $2::bigint[], $3::integer[], $4::bytea[])"
+                    " WITH ORDINALITY AS a(t, i, s, l, n) ORDER BY a.n",
 };
 
 const char *store_pg_sql(enum store_pg_q q)

@@ -129,6 +129,10 @@ check "40 redeliveries one after another: fewer than 20 WAL flushes ($((w1 - w0)
 	test $((w1 - w0)) -lt 20
 # Both nodes write their audit lines to the database, one log for the cluster.
 is "$(sql 'SELECT count(*) FROM audit')" 322 "322 deliveries, 322 audit records in the database"
+# (records that arrive together share one insert: each must still be whole)
+is "$(cert audit --store "$PG_URI" | python3 -c 'import json, sys
+print(sum(1 for line in sys.stdin if json.loads(line)["status"] in (200, 201)))')" 322 \
+	"each of them a whole JSON line with its status"
 is "$(cert audit --status 201 --store "$PG_URI" | wc -l)" 53 \
 	"certifica audit --store postgresql://... --status 201: the 53 issued"
 is "$(find "$TMP/a" "$TMP/b" -path '*audit*' -type f | wc -l)" 0 "and no audit file on a node"
