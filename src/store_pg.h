@@ -24,6 +24,7 @@
 #include "audit.h"
 #include "store.h"
 #include "store_backend.h"
+#include "store_group.h"
 #include "store_int.h"
 
 #define STORE_PG_SCHEMA_VERSION 3
@@ -55,8 +56,6 @@ enum store_pg_q {
     Q_COUNT
 };
 
-struct store_pg_audit_wait; /* store_pg_audit.c */
-
 struct store_pg_conn {
     PGconn *pg;
     int busy;
@@ -83,11 +82,7 @@ struct store_pg {
     int batch_failed;
     char batch_err[200];
 
-    /* Audit records queued for the next grouped insert (store_pg_audit.c). */
-    pthread_mutex_t audit_mu;
-    pthread_cond_t audit_cv;
-    struct store_pg_audit_wait *audit_head, **audit_tail;
-    int audit_leading;
+    struct store_group audit_group; /* audit records queued (store_pg_audit.c) */
 
     struct store_recovery rec;
     _Atomic uint64_t renders, commits, commit_ns;

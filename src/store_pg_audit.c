@@ -14,23 +14,28 @@
 #define STR(x) STR_(x)
 
 /* A record waiting in the queue; the thread that leads a group writes it. */
-struct store_pg_audit_wait {
+struct audit_wait {
+    struct store_group_item item; /* first: the queue's */
     const struct audit_record *r;
-    struct store_pg_audit_wait *next;
-    int done, rc;
+    int rc;
     char *err;
     size_t errlen;
 };
 
+static struct audit_wait *next_wait(const struct audit_wait *w)
+{
+    return (struct audit_wait *)w->item.next; /* item is the first member */
+}
+
 /* The four array parameters of Q_AUDIT_ADD for the records of list, as
  * PostgreSQL's text form of arrays (each line as \x and hex). */
-static void group_arrays(const struct store_pg_audit_wait *list, struct buf a[4])
+static void group_arrays(const struct audit_wait *list, struct buf a[4])
 {
     static const char hex[] = "0123456789abcdef";
 
     for (int k = 0; k < 4; k++)
         buf_addc(&a[k], '{');
-    for (const struct store_pg_audit_wait *w = list; w; w = w->next) {
+    for (const struct audit_wait *w = list; w; w = next_wait(w)) {
         const struct audit_record *r = w->r;
         const char *sep = w == list ? "" : ",";
         buf_addf(&a[0], "%s\"%s\"", sep, r->time);
@@ -49,8 +54,10 @@ static void group_arrays(const struct store_pg_audit_wait *list, struct buf a[4]
 }
 
 /* The leader's insert of one group, every record's rc set. */
-static void write_group(struct store_pg *st, struct store_pg_audit_wait *list)
+static void write_group(void *ctx, struct store_group_item *items)
 {
+    struct store_pg *st = ctx;
+    struct audit_wait *list = (struct audit_wait *)items;
     struct buf a[4] = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
     const char *v[4];
     char err[256];
@@ -66,7 +73,7 @@ static void write_group(struct store_pg *st, struct store_pg_audit_wait *list)
                            sizeof(err));
         store_pg_put(st, pg);
     }
-    for (struct store_pg_audit_wait *w = list; w; w = w->next) {
+    for (struct audit_wait *w = list; w; w = next_wait(w)) {
         w->rc = res ? 0 : -1;
         if (!res)
             snprintf(w->err, w->errlen, "%s", err);
@@ -76,41 +83,20 @@ static void write_group(struct store_pg *st, struct store_pg_audit_wait *list)
         buf_free(&a[k]);
 }
 
-/* Records appended while a group is being written queue for the next, which
- * one of them leads: under load many deliveries share one statement and one
+/* Records appended while a group is being written queue for the next
+ * (store_group.c): under load many deliveries share one statement and one
  * commit. Each call returns once its own record is in the table, or failed. */
 int store_pg_audit_append(struct store *base, const struct audit_record *r, char *err,
                           size_t errlen)
 {
     struct store_pg *st = store_pg_of(base);
-    struct store_pg_audit_wait w = {r, NULL, 0, 0, err, errlen};
+    struct audit_wait w = {{NULL, 0}, r, 0, err, errlen};
 
     if (r->len == 0 || r->len > INT32_MAX / 4) {
         snprintf(err, errlen, "cannot keep an audit record of %zu bytes", r->len);
         return -1;
     }
-    pthread_mutex_lock(&st->audit_mu);
-    *st->audit_tail = &w;
-    st->audit_tail = &w.next;
-    while (!w.done) {
-        struct store_pg_audit_wait *list;
-        if (st->audit_leading) {
-            pthread_cond_wait(&st->audit_cv, &st->audit_mu);
-            continue;
-        }
-        st->audit_leading = 1;
-        list = st->audit_head;
-        st->audit_head = NULL;
-        st->audit_tail = &st->audit_head;
-        pthread_mutex_unlock(&st->audit_mu);
-        write_group(st, list);
-        pthread_mutex_lock(&st->audit_mu);
-        for (struct store_pg_audit_wait *p = list; p; p = p->next)
-            p->done = 1;
-        st->audit_leading = 0;
-        pthread_cond_broadcast(&st->audit_cv);
-    }
-    pthread_mutex_unlock(&st->audit_mu);
+    store_group_join(&st->audit_group, &w.item, write_group, st);
     return w.rc;
 }
 

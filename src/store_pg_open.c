@@ -45,8 +45,7 @@ static void pg_close(struct store *base)
     pthread_cond_destroy(&st->pool_cv);
     pthread_rwlock_destroy(&st->gate);
     pthread_mutex_destroy(&st->batch_mu);
-    pthread_mutex_destroy(&st->audit_mu);
-    pthread_cond_destroy(&st->audit_cv);
+    store_group_destroy(&st->audit_group);
     free(st->conninfo);
     free(st->label);
     free(st);
@@ -155,9 +154,7 @@ struct store *store_pg_open(const char *uri, store_rerender_fn rerender_fn, void
     pthread_cond_init(&st->pool_cv, NULL);
     pthread_rwlock_init(&st->gate, NULL);
     pthread_mutex_init(&st->batch_mu, NULL);
-    pthread_mutex_init(&st->audit_mu, NULL);
-    pthread_cond_init(&st->audit_cv, NULL);
-    st->audit_tail = &st->audit_head;
+    store_group_init(&st->audit_group);
 
     pg = store_pg_connect(st, 0, err, errlen);
     if (!pg || store_pg_schema_ready(st, pg, err, errlen) < 0) {

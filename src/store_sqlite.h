@@ -9,7 +9,7 @@
  * store interface: other modules include store.h only.
  *
  * Locks, always taken in this order: the batch gate (a counter, not held),
- * a stripe of the id, gc_mu (the group commit queue; never held while
+ * a stripe of the id, the group commit queue's lock (gc; never held while
  * taking db_mu), db_mu (the writer connection). A reader connection is
  * taken from the pool without holding any of them. */
 #ifndef STORE_SQLITE_H
@@ -23,6 +23,7 @@
 
 #include "store.h"
 #include "store_backend.h"
+#include "store_group.h"
 #include "store_int.h"
 
 #define STORE_STRIPES 256 /* per-id serialisation of puts and re-makes */
@@ -59,17 +60,17 @@ enum store_sqlite_wq {
 /* One put's rows, as store_sqlite_write_rows writes them and the group
  * commit queues them. */
 struct store_sqlite_rows {
+    struct store_group_item item; /* first: the group commit's queue */
     const struct store_fields *f;
     const struct store_ticket *t;
     const char *rel, *sha; /* the placed file and its SHA-256 */
     int64_t size;
     int gen;
     struct store_dirset *dirs; /* folders to fsync before the commit */
-    /* The group commit's: the outcome, and the queue. */
-    int rc, done;
+    /* The group commit's outcome. */
+    int rc;
     char *err;
     size_t errlen;
-    struct store_sqlite_rows *next;
 };
 
 struct store_sqlite {
@@ -103,10 +104,7 @@ struct store_sqlite {
     char **batch_files;             /* files placed, removed if the batch fails */
     size_t n_batch_files, cap_batch_files;
 
-    pthread_mutex_t gc_mu; /* the group commit queue */
-    pthread_cond_t gc_cv;
-    struct store_sqlite_rows *gc_head, **gc_tail;
-    int gc_leading; /* a put is committing a group now */
+    struct store_group gc; /* the group commit queue */
 
     struct store_recovery rec;
     pthread_mutex_t audit_mu; /* opening the audit log */

@@ -7,7 +7,8 @@
  * in the index. A put returns only once its group is committed or failed.
  *
  * Lock order: a put holds its stripe while it waits here; the leader takes
- * db_mu (after gc_mu is released), never the other way round. */
+ * db_mu (after the queue's lock is released), never the other way round.
+ * The queue itself is store_group.c's. */
 #include <stdio.h>
 #include <string.h>
 
@@ -84,10 +85,16 @@ out:
     return rc;
 }
 
+/* The rows queued after w in its group, or NULL. */
+static struct store_sqlite_rows *next_rows(const struct store_sqlite_rows *w)
+{
+    return (struct store_sqlite_rows *)w->item.next; /* item is the first member */
+}
+
 /* Every put of the group failed with the same reason. */
 static void fail_all(struct store_sqlite_rows *list, const char *why)
 {
-    for (struct store_sqlite_rows *w = list; w; w = w->next)
+    for (struct store_sqlite_rows *w = list; w; w = next_rows(w))
         if (w->rc == 0) {
             w->rc = -1;
             snprintf(w->err, w->errlen, "%s", why);
@@ -95,15 +102,17 @@ static void fail_all(struct store_sqlite_rows *list, const char *why)
 }
 
 /* The leader's work for one group (db_mu not held on entry). */
-static void commit_group(struct store_sqlite *st, struct store_sqlite_rows *list)
+static void commit_group(void *ctx, struct store_group_item *items)
 {
+    struct store_sqlite *st = ctx;
+    struct store_sqlite_rows *list = (struct store_sqlite_rows *)items;
     struct store_dirset dirs = {0};
     struct store_fs_clock clk = {0, 0};
     char err[256];
     size_t n = 0;
     uint64_t t0;
 
-    for (struct store_sqlite_rows *w = list; w; w = w->next) {
+    for (struct store_sqlite_rows *w = list; w; w = next_rows(w)) {
         w->rc = 0;
         n++;
         for (size_t i = 0; i < w->dirs->n; i++)
@@ -123,7 +132,7 @@ static void commit_group(struct store_sqlite *st, struct store_sqlite_rows *list
         fail_all(list, err);
         goto out;
     }
-    for (struct store_sqlite_rows *w = list; w; w = w->next) {
+    for (struct store_sqlite_rows *w = list; w; w = next_rows(w)) {
         if (store_sqlite_exec(st, st->db, "SAVEPOINT op", "write", w->err, w->errlen) < 0 ||
             store_sqlite_write_rows(st, w, w->err, w->errlen) < 0) {
             w->rc = -1;
@@ -158,31 +167,6 @@ out:
 
 int store_sqlite_group_commit(struct store_sqlite *st, struct store_sqlite_rows *w)
 {
-    w->next = NULL;
-    w->done = 0;
-    pthread_mutex_lock(&st->gc_mu);
-    *st->gc_tail = w;
-    st->gc_tail = &w->next;
-    while (!w->done) {
-        struct store_sqlite_rows *list;
-        if (st->gc_leading) {
-            pthread_cond_wait(&st->gc_cv, &st->gc_mu);
-            continue;
-        }
-        /* Lead one group: everything queued now, this put's included. */
-        st->gc_leading = 1;
-        list = st->gc_head;
-        st->gc_head = NULL;
-        st->gc_tail = &st->gc_head;
-        pthread_mutex_unlock(&st->gc_mu);
-        commit_group(st, list);
-        pthread_mutex_lock(&st->gc_mu);
-        for (struct store_sqlite_rows *p = list; p; p = p->next)
-            p->done = 1;
-        /* Hand over: a put queued meanwhile leads the next group. */
-        st->gc_leading = 0;
-        pthread_cond_broadcast(&st->gc_cv);
-    }
-    pthread_mutex_unlock(&st->gc_mu);
+    store_group_join(&st->gc, &w->item, commit_group, st);
     return w->rc;
 }

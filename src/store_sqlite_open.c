@@ -223,9 +223,7 @@ struct store *store_sqlite_open(const char *dir, store_rerender_fn rerender_fn, 
     pthread_mutex_init(&st->gate_mu, NULL);
     pthread_cond_init(&st->gate_cv, NULL);
     pthread_mutex_init(&st->audit_mu, NULL);
-    pthread_mutex_init(&st->gc_mu, NULL);
-    pthread_cond_init(&st->gc_cv, NULL);
-    st->gc_tail = &st->gc_head;
+    store_group_init(&st->gc);
     for (int i = 0; i < STORE_STRIPES; i++)
         pthread_mutex_init(&st->stripes[i], NULL);
     st->lock_fd = -1;
@@ -283,8 +281,7 @@ static void close_store(struct store_sqlite *st)
     pthread_cond_destroy(&st->rd_cv);
     pthread_mutex_destroy(&st->gate_mu);
     pthread_cond_destroy(&st->gate_cv);
-    pthread_mutex_destroy(&st->gc_mu);
-    pthread_cond_destroy(&st->gc_cv);
+    store_group_destroy(&st->gc);
     for (int i = 0; i < STORE_STRIPES; i++)
         pthread_mutex_destroy(&st->stripes[i]);
     free(st->dir);
