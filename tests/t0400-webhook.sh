@@ -91,12 +91,23 @@ head -c 10485760 /dev/zero | tr '\0' ' ' >"$TMP/big"
 st=$(curl -s -o "$TMP/body" -w '%{http_code} %{size_upload}' -X POST -H "$AUTH" \
 	-H 'Content-Type: application/json' --data-binary @"$TMP/big" "$URL/webhooks")
 is "$st" "413 0" "10 MB body: 413 before any of it is sent (Expect: 100-continue)"
-st=$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST -H "$AUTH" -H 'Expect:' \
-	-H 'Content-Type: application/json' --data-binary @"$TMP/big" "$URL/webhooks")
-is "$st" 413 "10 MB body sent at once: 413"
-st=$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST -H "$AUTH" -H 'Transfer-Encoding: chunked' \
-	-H 'Content-Type: application/json' --data-binary @"$TMP/big" "$URL/webhooks")
-is "$st" 413 "10 MB chunked body: 413"
+# big_post HEADER: the status curl reports for the 10 MB body sent with
+# HEADER. The server answers 413 and closes while the client is still
+# sending; the reset its close causes can reach curl before curl has read the
+# answer, and curl then reports the last status it did read (100, or 0). That
+# is TCP's doing, not the server's, so a lost answer is tried again, twice:
+# any other answer, or none three times, still fails.
+big_post() {
+	for _try in 1 2 3; do
+		_st=$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST -H "$AUTH" -H "$1" \
+			-H 'Content-Type: application/json' --data-binary @"$TMP/big" "$URL/webhooks")
+		case "$_st" in 100 | 000) continue ;; esac
+		break
+	done
+	echo "$_st"
+}
+is "$(big_post 'Expect:')" 413 "10 MB body sent at once: 413"
+is "$(big_post 'Transfer-Encoding: chunked')" 413 "10 MB chunked body: 413"
 check "413 body is a JSON error" grep -q '"error":"body larger than 262144 bytes"' "$TMP/body"
 
 # --- 401, 405, 415, 404 ---
