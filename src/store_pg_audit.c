@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "store_pg.h"
 #include "banned.h"
 
@@ -27,26 +28,36 @@ static struct audit_wait *next_wait(const struct audit_wait *w)
     return (struct audit_wait *)w->item.next; /* item is the first member */
 }
 
-/* The four array parameters of Q_AUDIT_ADD for the records of list, as
- * PostgreSQL's text form of arrays (each line as \x and hex). */
+/* s as a quoted element of an array's text form. */
+static void add_element(struct buf *b, const char *s)
+{
+    buf_addc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            buf_addc(b, '\\');
+        buf_addc(b, *s);
+    }
+    buf_addc(b, '"');
+}
+
+/* The four array parameters of Q_AUDIT_ADD for the records of list, in
+ * PostgreSQL's text form of arrays (each line as bytea's \x and hex). */
 static void group_arrays(const struct audit_wait *list, struct buf a[4])
 {
-    static const char hex[] = "0123456789abcdef";
-
     for (int k = 0; k < 4; k++)
         buf_addc(&a[k], '{');
     for (const struct audit_wait *w = list; w; w = next_wait(w)) {
         const struct audit_record *r = w->r;
-        const char *sep = w == list ? "" : ",";
-        buf_addf(&a[0], "%s\"%s\"", sep, r->time);
-        buf_addf(&a[1], "%s%" PRId64, sep, r->institution_id);
-        buf_addf(&a[2], "%s%d", sep, r->status);
-        buf_addf(&a[3], "%s\"\\\\x", sep);
-        for (size_t i = 0; i < r->len; i++) {
-            unsigned char c = (unsigned char)r->line[i];
-            buf_addc(&a[3], hex[c >> 4]);
-            buf_addc(&a[3], hex[c & 15]);
-        }
+        if (w != list)
+            for (int k = 0; k < 4; k++)
+                buf_addc(&a[k], ',');
+        add_element(&a[0], r->time);
+        buf_addf(&a[1], "%" PRId64, r->institution_id);
+        buf_addf(&a[2], "%d", r->status);
+        buf_adds(&a[3], "\"\\\\x");
+        buf_grow(&a[3], 2 * r->len);
+        codec_hex(r->line, r->len, a[3].data + a[3].len);
+        a[3].len += 2 * r->len;
         buf_addc(&a[3], '"');
     }
     for (int k = 0; k < 4; k++)

@@ -14,8 +14,8 @@ static const char *const sql[Q_COUNT] = {
      * unique key is an arbiter (no conflict target): with (id) alone, the
      * key on (institution, user, course) was checked by plain insertion, and
      * a second put waiting there on the first while the first's UPDATE of
-     * the row waited on the second's speculative row was a deadlock (seen
-     * about once in 40,000 redeliveries of one event at 16 connections). */
+     * the row waited on the second's speculative row was a deadlock (about
+     * one burst in ten of 16 first deliveries of one event at once). */
     [Q_CLAIM] = "INSERT INTO certificates (id, " CERT_FIELDS ", latest)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 0)"
                 " ON CONFLICT DO NOTHING",

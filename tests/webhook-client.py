@@ -10,11 +10,12 @@ post URL TOKEN EVENTS.jsonl [--threads N] [--barrier]
     the body has none), or "LINE ERR REASON" when the request got no answer; a
     thread stops at its first request without an answer.
 
-burst HOST PORT TOKEN EVENT.json N
-    Post the one event of EVENT.json N times as nearly at once as a client
-    can: N connections each send all of their request but its last byte,
-    then the last bytes go out back to back. Prints each answer's status, one
-    per line, in the order the connections were opened ("-" for none).
+burst HOST PORT TOKEN EVENTS.jsonl N
+    For each line of EVENTS in turn, post that event N times as nearly at
+    once as a client can: N connections each send all of their request but
+    its last byte, then the last bytes go out back to back. Prints each
+    answer's status, one per line, in the order the connections were opened
+    ("-" for none).
 
 stall HOST PORT TOKEN N WAIT
     Open N connections ("stalled") that send the headers of a POST to
@@ -113,9 +114,7 @@ def stall(host, port, token, n, wait):
         s.close()
 
 
-def burst(host, port, token, path, n):
-    with open(path, "rb") as f:
-        body = f.read().strip()
+def burst_one(host, port, token, body, n):
     req = ("POST /webhooks HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"
            "Content-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
            % (host, token, len(body))).encode() + body
@@ -139,6 +138,13 @@ def burst(host, port, token, path, n):
             pass
         say(got.split(b" ", 2)[1].decode() if got.startswith(b"HTTP/") else "-")
         s.close()
+
+
+def burst(host, port, token, path, n):
+    with open(path, "rb") as f:
+        for line in f:
+            if line.strip():
+                burst_one(host, port, token, line.strip(), n)
 
 
 def main(a):
