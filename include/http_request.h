@@ -17,6 +17,7 @@
 #include "http.h"
 #include "http_throttle.h"
 #include "i18n.h"
+#include "issue.h"
 #include "store.h"
 
 struct http_route;
@@ -60,6 +61,14 @@ struct http_request {
      * body arrives changes nothing for it). NULL for other routes. */
     struct issue_snapshot *snap;
     char outcome_buf[64]; /* room for an outcome made up at run time */
+    /* Work a handler leaves to the server's workers (http_work.h): when end
+     * returns with nothing answered and work set, the server runs work(rq)
+     * on a worker thread, the connection suspended meanwhile, then calls
+     * end again. The webhook's work leaves its result in issue (issued 1;
+     * freed at completion if end did not). */
+    void (*work)(struct http_request *rq);
+    int issued;
+    struct issue_result issue;
 };
 
 /* A request header, or NULL. */

@@ -74,6 +74,12 @@ void issue_release(struct issue *is, struct issue_snapshot *s);
 /* issue_event with a held configuration. */
 enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, const char *body,
                                  size_t len, struct issue_result *r);
+/* The quick part of issue_event_on: 1 when the answer needs no render and no
+ * write (a body refused, ignored or not printable, or a delivery the store
+ * finds unchanged: store_peek), r filled as issue_event_on fills it; 0 when
+ * it does (r left empty: call issue_event_on, on another thread if need be). */
+int issue_event_quick(struct issue *is, struct issue_snapshot *s, const char *body, size_t len,
+                      struct issue_result *r);
 /* The tenants of a held configuration (valid while it is held). */
 const struct tenants *issue_tenants(const struct issue_snapshot *s);
 /* The tenant of an institution in a held configuration (name, logo, ...),

@@ -32,6 +32,7 @@ enum metrics_hist {
     METRICS_STORE,  /* one put into the archive, fsyncs included */
     METRICS_FSYNC,  /* one put's fsyncs of its PDF file and folders */
     METRICS_COMMIT, /* one index commit (a group of puts) */
+    METRICS_WAIT,   /* a delivery's wait for a webhook worker (http_work.h) */
     METRICS_N_HISTS
 };
 

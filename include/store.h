@@ -177,6 +177,13 @@ void store_recovery_info(const struct store *st, struct store_recovery *out);
  * batch goes on without this put). */
 int store_put(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
               struct store_result *res, char *err, size_t errlen);
+/* Whether store_put of f would write nothing, when one read of what is
+ * committed tells: 1 yes (res filled as store_put fills it: unchanged, or
+ * stale where the backend can tell), 0 when a put is needed or the look
+ * could not tell (store_put then decides, and reports any error). Takes no
+ * lock a put holds, so it never waits behind a render or a commit. Inside
+ * a batch of this thread: 0. */
+int store_peek(struct store *st, const struct store_fields *f, struct store_result *res);
 
 /* Group puts into one index transaction; durable when batch_end returns 0.
  * One batch at a time: while one is open, puts, rerenders and revocations

@@ -22,6 +22,7 @@
 #include "http_routes.h"
 #include "http_tarpit.h"
 #include "http_throttle.h"
+#include "http_work.h"
 #include "log.h"
 #include "banned.h"
 
@@ -35,6 +36,7 @@ struct http_server {
     struct http_deadline *deadline;                    /* cuts off requests that trickle in */
     struct http_throttle *webhook_fails, *staff_fails; /* failed sign-ins by address */
     struct http_tarpit *tarpit;                        /* holds 429s back */
+    struct http_work *work;                            /* issues the webhooks */
     struct http_proxies proxies;                       /* trust_proxy */
 };
 
@@ -191,6 +193,16 @@ static int begin_request(struct http_request *rq, const char *url, const char *v
     return 0;
 }
 
+/* The work a handler left (see struct http_request), run once. */
+static void run_work(void *arg)
+{
+    struct http_request *rq = arg;
+    void (*fn)(struct http_request *) = rq->work;
+
+    rq->work = NULL;
+    fn(rq);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -244,6 +256,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (rq->route->end(rq) < 0 && !rq->status)
         return MHD_NO;
+    if (!rq->status && rq->work) {
+        /* called again once the work is done, on a worker or here */
+        if (http_work_submit(srv->work, conn, run_work, rq))
+            return MHD_YES;
+        run_work(rq);
+        if (rq->route->end(rq) < 0 && !rq->status)
+            return MHD_NO;
+    }
     if (rq->hold && rq->status)
         http_tarpit_hold(srv->tarpit, conn);
     return MHD_YES;
@@ -374,6 +394,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                    rq->route ? rq->route->path : "-", rq->status, rq->cert_id[0] ? " id=" : "",
                    rq->cert_id, rq->peer, secs * 1000.0, rq->error[0] ? rq->error : "-");
     }
+    if (rq->issued)
+        issue_result_free(&rq->issue);
     issue_release(srv->opt->issue, rq->snap);
     buf_free(&rq->body);
     free(rq);
@@ -419,7 +441,8 @@ struct http_server *http_start(const struct http_options *opt, char *err, size_t
     if (config_parse_listen(cfg->listen, &ss, &sslen, err, errlen) < 0 ||
         http_peer_proxies(cfg->trust_proxy, &srv->proxies, err, errlen) < 0)
         goto fail;
-    if (!(srv->tarpit = http_tarpit_start(HOLD_SECONDS, cfg->max_connections, err, errlen)))
+    if (!(srv->tarpit = http_tarpit_start(HOLD_SECONDS, cfg->max_connections, err, errlen)) ||
+        !(srv->work = http_work_start(opt->threads, err, errlen)))
         goto fail;
     /* libmicrohttpd's timeout only closes idle connections; a client that
      * trickles its request is cut off at twice the timeout (idle ones are
@@ -459,6 +482,8 @@ struct http_server *http_start(const struct http_options *opt, char *err, size_t
     return srv;
 fail:
     http_tarpit_stop(srv->tarpit);
+    http_work_stop(srv->work);
+    http_work_free(srv->work);
     http_deadline_stop(srv->deadline);
     http_throttle_free(srv->webhook_fails);
     http_throttle_free(srv->staff_fails);
@@ -489,7 +514,9 @@ void http_stop(struct http_server *srv)
     if (!srv)
         return;
     http_tarpit_stop(srv->tarpit); /* no connection may stay suspended */
+    http_work_stop(srv->work);
     MHD_stop_daemon(srv->daemon);
+    http_work_free(srv->work);
     http_deadline_stop(srv->deadline);
     report_due(srv, 1);
     http_throttle_free(srv->webhook_fails);

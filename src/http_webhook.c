@@ -221,51 +221,36 @@ static enum metrics_cert cert_metric(enum store_outcome o)
     return METRICS_REVISED;
 }
 
-int http_webhook_end(struct http_request *rq)
+/* The answer to a delivery, as its issue_result says. */
+static int answer(struct http_request *rq, const struct issue_result *r)
 {
-    const struct http_options *opt = rq->opt;
-    struct issue_result r;
     const char *body = rq->body.data ? rq->body.data : "";
-    int status, rc;
-    if (opt->sigkey) {
-        enum whsig_status st =
-            whsig_verify(opt->sigkey, header(rq, "webhook-id"), header(rq, "webhook-timestamp"),
-                         header(rq, "webhook-signature"), body, rq->body.len, time(NULL));
-        if (st != WHSIG_OK)
-            return refuse(rq, whsig_status_message(st));
-    }
-    if (rq->webhook_institution && (rc = http_webhook_wall(rq, body, rq->body.len)) != 1)
-        return rc;
-    memset(&r, 0, sizeof(r));
-    if (rq->snap)
-        issue_event_on(opt->issue, rq->snap, body, rq->body.len, &r);
-    else
-        issue_event(opt->issue, body, rq->body.len, &r);
-    status = http_webhook_status(&r);
-    snprintf(rq->slug, sizeof(rq->slug), "%s", r.slug);
-    if (r.institution_id > 0) {
-        rq->institution_id = r.institution_id;
-    } else if (r.status == ISSUE_INVALID) {
+    int status = http_webhook_status(r), rc;
+
+    snprintf(rq->slug, sizeof(rq->slug), "%s", r->slug);
+    if (r->institution_id > 0) {
+        rq->institution_id = r->institution_id;
+    } else if (r->status == ISSUE_INVALID) {
         /* Refused: the audit still says which institution it was for. */
         int64_t inst;
         if (http_webhook_body_institution(body, rq->body.len, &inst) == 0 && inst > 0)
             rq->institution_id = inst;
     }
-    if (r.render_ms > 0)
-        metrics_observe(METRICS_RENDER, r.render_ms / 1000.0);
-    if (r.store_ms > 0)
-        metrics_observe(METRICS_STORE, r.store_ms / 1000.0);
+    if (r->render_ms > 0)
+        metrics_observe(METRICS_RENDER, r->render_ms / 1000.0);
+    if (r->store_ms > 0)
+        metrics_observe(METRICS_STORE, r->store_ms / 1000.0);
 
-    switch (r.status) {
+    switch (r->status) {
     case ISSUE_STORED:
-        snprintf(rq->cert_id, sizeof(rq->cert_id), "%s", r.stored.ticket.id);
-        rq->revision = r.stored.ticket.revision;
-        rq->outcome = store_outcome_name(r.stored.outcome);
-        metrics_certificate(cert_metric(r.stored.outcome));
-        for (size_t i = 0; i < r.diags.n_warnings; i++)
+        snprintf(rq->cert_id, sizeof(rq->cert_id), "%s", r->stored.ticket.id);
+        rq->revision = r->stored.ticket.revision;
+        rq->outcome = store_outcome_name(r->stored.outcome);
+        metrics_certificate(cert_metric(r->stored.outcome));
+        for (size_t i = 0; i < r->diags.n_warnings; i++)
             log_printf(LOG_LEVEL_WARN, "webhook id=%s: %s: %s", rq->cert_id,
-                       r.diags.warnings[i].path, r.diags.warnings[i].message);
-        rc = http_reply_json(rq, status, stored_body(rq, &r), NULL);
+                       r->diags.warnings[i].path, r->diags.warnings[i].message);
+        rc = http_reply_json(rq, status, stored_body(rq, r), NULL);
         break;
     case ISSUE_IGNORED: {
         cJSON *o = cJSON_CreateObject();
@@ -275,23 +260,69 @@ int http_webhook_end(struct http_request *rq)
         break;
     }
     case ISSUE_BAD_JSON:
-        join_diags(&r.diags, rq->error, sizeof(rq->error));
+        join_diags(&r->diags, rq->error, sizeof(rq->error));
         rc = http_reply_error(rq, status, rq->error[0] ? rq->error : "body is not JSON in UTF-8",
                               NULL);
         break;
     case ISSUE_INVALID:
-        join_diags(&r.diags, rq->error, sizeof(rq->error));
-        rc = http_reply_json(rq, status, errors_body(&r.diags), NULL);
+        join_diags(&r->diags, rq->error, sizeof(rq->error));
+        rc = http_reply_json(rq, status, errors_body(&r->diags), NULL);
         break;
     case ISSUE_FAILED:
     default: {
         /* The platform retries on 5xx; the details stay in our log. */
         static const char *const retry[] = {MHD_HTTP_HEADER_RETRY_AFTER, "30", NULL};
-        snprintf(rq->error, sizeof(rq->error), "%s", r.error[0] ? r.error : "archive failed");
+        snprintf(rq->error, sizeof(rq->error), "%s", r->error[0] ? r->error : "archive failed");
         rc = http_reply_error(rq, status, "cannot archive the certificate now, retry later", retry);
         break;
     }
     }
-    issue_result_free(&r);
+    return rc;
+}
+
+/* The work of a delivery, on a webhook worker (http_work.h): validate,
+ * render and archive it. */
+static void issue_work(struct http_request *rq)
+{
+    const struct http_options *opt = rq->opt;
+    const char *body = rq->body.data ? rq->body.data : "";
+
+    memset(&rq->issue, 0, sizeof(rq->issue));
+    if (rq->snap)
+        issue_event_on(opt->issue, rq->snap, body, rq->body.len, &rq->issue);
+    else
+        issue_event(opt->issue, body, rq->body.len, &rq->issue);
+    rq->issued = 1;
+}
+
+/* Once the body is in: the signature, the wall and what needs no render are
+ * done here, on the connection's thread; a delivery to render is left to a
+ * worker (issue_work), and end, called again when that is done, answers. */
+int http_webhook_end(struct http_request *rq)
+{
+    const struct http_options *opt = rq->opt;
+    const char *body = rq->body.data ? rq->body.data : "";
+    int rc;
+
+    if (!rq->issued) {
+        if (opt->sigkey) {
+            enum whsig_status st =
+                whsig_verify(opt->sigkey, header(rq, "webhook-id"), header(rq, "webhook-timestamp"),
+                             header(rq, "webhook-signature"), body, rq->body.len, time(NULL));
+            if (st != WHSIG_OK)
+                return refuse(rq, whsig_status_message(st));
+        }
+        if (rq->webhook_institution && (rc = http_webhook_wall(rq, body, rq->body.len)) != 1)
+            return rc;
+        /* a redelivery or a refusal is answered at once, without a worker */
+        if (!rq->snap || !issue_event_quick(opt->issue, rq->snap, body, rq->body.len, &rq->issue)) {
+            rq->work = issue_work;
+            return 0;
+        }
+        rq->issued = 1;
+    }
+    rc = answer(rq, &rq->issue);
+    issue_result_free(&rq->issue);
+    rq->issued = 0;
     return rc;
 }

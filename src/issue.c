@@ -316,8 +316,10 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
     return st;
 }
 
-enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, const char *body,
-                                 size_t len, struct issue_result *r)
+/* issue_event_on, or with peek set issue_event_quick: 0 when r holds the
+ * answer, 1 when only a put can tell (r emptied). */
+static int issue_run(struct issue *is, struct issue_snapshot *s, const char *body, size_t len,
+                     struct issue_result *r, int peek)
 {
     struct event ev = {0};
     struct store_fields f;
@@ -325,6 +327,7 @@ enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, con
     char dates[5][20];
     enum event_status es;
     double t0;
+    int later = 0;
 
     memset(r, 0, sizeof(*r));
     es = event_parse(body, len, &ev, &r->diags);
@@ -366,16 +369,37 @@ enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, con
     }
     fields_of(&ev, body, len, job.ctx, &f, dates);
     t0 = now_ms();
-    if (store_put(is->st, &f, render_cb, &job, &r->stored, r->error, sizeof(r->error)) < 0)
-        r->status = ISSUE_FAILED;
-    else
+    if (peek) {
+        later = store_peek(is->st, &f, &r->stored) != 1;
         r->status = ISSUE_STORED;
+    } else if (store_put(is->st, &f, render_cb, &job, &r->stored, r->error, sizeof(r->error)) < 0) {
+        r->status = ISSUE_FAILED;
+    } else {
+        r->status = ISSUE_STORED;
+    }
     r->render_ms = job.ms;
     r->store_ms = now_ms() - t0 - job.ms;
 out:
     ctx_give(is, s, job.ctx);
     event_free(&ev);
+    if (later) {
+        issue_result_free(r);
+        memset(r, 0, sizeof(*r));
+    }
+    return later;
+}
+
+enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, const char *body,
+                                 size_t len, struct issue_result *r)
+{
+    issue_run(is, s, body, len, r, 0);
     return r->status;
+}
+
+int issue_event_quick(struct issue *is, struct issue_snapshot *s, const char *body, size_t len,
+                      struct issue_result *r)
+{
+    return !issue_run(is, s, body, len, r, 1);
 }
 
 void issue_result_free(struct issue_result *r)

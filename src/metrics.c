@@ -167,6 +167,10 @@ void metrics_render(struct buf *out)
     header(out, "certifica_commit_seconds", "histogram",
            "Time one index commit took (a group of certificates, one WAL fsync).");
     render_hist(out, "certifica_commit_seconds", "", &hists[METRICS_COMMIT]);
+    header(out, "certifica_webhook_wait_seconds", "histogram",
+           "Time a delivery to render waited for a webhook worker (redeliveries and refusals "
+           "are answered without one).");
+    render_hist(out, "certifica_webhook_wait_seconds", "", &hists[METRICS_WAIT]);
     header(out, "certifica_commit_group_size", "histogram",
            "Certificates committed together by one index commit.");
     {

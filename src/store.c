@@ -87,6 +87,12 @@ int store_put(struct store *st, const struct store_fields *f, store_render_fn fn
     return st->ops->put(st, f, fn, ctx, res, err, errlen);
 }
 
+int store_peek(struct store *st, const struct store_fields *f, struct store_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    return st->ops->peek ? st->ops->peek(st, f, res) : 0;
+}
+
 int store_batch_begin(struct store *st, char *err, size_t errlen)
 {
     return st->ops->batch_begin(st, err, errlen);

@@ -20,6 +20,8 @@ struct store_ops {
 
     int (*put)(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
                struct store_result *res, char *err, size_t errlen);
+    /* Optional (NULL: store_peek says 0). */
+    int (*peek)(struct store *st, const struct store_fields *f, struct store_result *res);
     int (*batch_begin)(struct store *st, char *err, size_t errlen);
     int (*batch_end)(struct store *st, char *err, size_t errlen);
     /* Optional (NULL: a batch is its opener's alone; store_batch_join fails

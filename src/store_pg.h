@@ -145,6 +145,7 @@ const char *store_pg_sql(enum store_pg_q q);
 void store_pg_search_text(const struct store_fields *f, char **doc, char **grams);
 
 /* The operations of struct store_ops (store_pg_open.c fills the table). */
+int store_pg_peek_op(struct store *st, const struct store_fields *f, struct store_result *res);
 int store_pg_put_op(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
                     struct store_result *res, char *err, size_t errlen);
 int store_pg_batch_begin(struct store *st, char *err, size_t errlen);

@@ -107,6 +107,7 @@ static const struct store_ops pg_ops = {
     .dir = pg_dir,
     .recovery_info = pg_recovery_info,
     .put = store_pg_put_op,
+    .peek = store_pg_peek_op,
     .batch_begin = store_pg_batch_begin,
     .batch_end = store_pg_batch_end,
     .get = store_pg_get_op,

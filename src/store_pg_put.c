@@ -308,27 +308,58 @@ fail:
     return -1;
 }
 
+/* The job of a put of f (its id and the numbers as text), once f passes
+ * the put's checks; -1 with err otherwise. */
+static int job_make(struct put_job *j, const struct store_fields *f, int have_fn, char *err,
+                    size_t errlen)
+{
+    struct caltime when;
+
+    memset(j, 0, sizeof(*j));
+    if (store_put_check(f, have_fn, &when, j->t.id, err, errlen) < 0)
+        return -1;
+    j->f = f;
+    snprintf(j->inst, sizeof(j->inst), "%" PRId64, f->institution_id);
+    snprintf(j->user, sizeof(j->user), "%" PRId64, f->user_id);
+    snprintf(j->course, sizeof(j->course), "%" PRId64, f->course_id);
+    snprintf(j->school, sizeof(j->school), "%" PRId64, f->school_id);
+    snprintf(j->rate, sizeof(j->rate), "%.17g", f->approval_rate);
+    return 0;
+}
+
+/* The redelivery's read (same_again) on a connection of the pool, outside
+ * any transaction. */
+int store_pg_peek_op(struct store *base, const struct store_fields *f, struct store_result *res)
+{
+    struct store_pg *st = store_pg_of(base);
+    struct put_job j;
+    char err[256];
+    PGconn *pg;
+    int rc;
+
+    if (job_make(&j, f, 1, err, sizeof(err)) < 0 || store_pg_owns_batch(st) ||
+        !(pg = store_pg_get(st, err, sizeof(err))))
+        return 0;
+    rc = same_again(st, pg, &j, res, err, sizeof(err));
+    store_pg_put(st, pg);
+    if (rc != 1)
+        memset(res, 0, sizeof(*res));
+    return rc == 1;
+}
+
 int store_pg_put_op(struct store *base, const struct store_fields *f, store_render_fn fn, void *ctx,
                     struct store_result *res, char *err, size_t errlen)
 {
     struct store_pg *st = store_pg_of(base);
     struct store_result local;
     struct put_job j;
-    struct caltime when;
     int owner, rc = -1;
 
     if (!res)
         res = &local;
     memset(res, 0, sizeof(*res));
-    memset(&j, 0, sizeof(j));
-    if (store_put_check(f, fn != NULL, &when, j.t.id, err, errlen) < 0)
+    if (job_make(&j, f, fn != NULL, err, errlen) < 0)
         return -1;
-    j.f = f;
-    snprintf(j.inst, sizeof(j.inst), "%" PRId64, f->institution_id);
-    snprintf(j.user, sizeof(j.user), "%" PRId64, f->user_id);
-    snprintf(j.course, sizeof(j.course), "%" PRId64, f->course_id);
-    snprintf(j.school, sizeof(j.school), "%" PRId64, f->school_id);
-    snprintf(j.rate, sizeof(j.rate), "%.17g", f->approval_rate);
 
     owner = store_pg_owns_batch(st);
     for (int i = 0; i < (owner ? 1 : TRIES); i++) {

@@ -199,6 +199,7 @@ int store_sqlite_recover(struct store_sqlite *st, store_rerender_fn fn, void *ct
 
 /* The operations of struct store_ops (store_sqlite_open.c fills the table),
  * as store.h states them. */
+int store_sqlite_peek(struct store *st, const struct store_fields *f, struct store_result *res);
 int store_sqlite_put(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
                      struct store_result *res, char *err, size_t errlen);
 int store_sqlite_batch_begin(struct store *st, char *err, size_t errlen);

@@ -309,6 +309,7 @@ static const struct store_ops sqlite_ops = {
     .dir = sqlite_dir,
     .recovery_info = sqlite_recovery_info,
     .put = store_sqlite_put,
+    .peek = store_sqlite_peek,
     .batch_begin = store_sqlite_batch_begin,
     .batch_join = store_sqlite_batch_join,
     .batch_leave = store_sqlite_batch_leave,

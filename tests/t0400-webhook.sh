@@ -140,6 +140,10 @@ check "metrics count issued certificates" \
 CALLS=$(awk '/^certifica_http_requests_total\{route="webhook"/ { n += $2 } END { print n }' "$TMP/body")
 check "metrics have a render histogram" grep -q '^# TYPE certifica_render_seconds histogram' \
 	"$TMP/body"
+# Only the delivery that was rendered went to a webhook worker: the
+# redeliveries and the refusals were answered on their connection's thread.
+check "one delivery waited for a webhook worker: the one rendered" \
+	grep -q '^certifica_webhook_wait_seconds_count 1$' "$TMP/body"
 
 # --- the audit log ---
 # One file per UTC day (a run that crosses midnight has two, the earlier one
