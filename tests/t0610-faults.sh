@@ -255,6 +255,41 @@ is "$(post "$S" 1)" 201 "a certificate for the index tests: 201"
 is "$(post "$S" 2)" 201 "and another: 201"
 stop
 
+# --- a delivery waiting on the index holds no connection thread ---
+# Another process holds the index's write lock for 3 s (less than the 5 s a
+# put waits for it). With one connection thread and a connection timeout of
+# 1 s, the delivery waits on its webhook worker, its connection suspended:
+# /healthz is answered meanwhile, and the delivery gets its 201 when the lock
+# goes, though it waited longer than the connection timeout.
+serve "$S" --threads 1 --connection-timeout 1 ||
+	{ ok 1 "server starts with --threads 1"; done_testing; exit 1; }
+: >"$TMP/writing"
+python3 -c 'import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+print("held", flush=True)
+time.sleep(3)
+db.execute("COMMIT")
+print("released", flush=True)' "$S/index.sqlite" >"$TMP/writing" &
+HOLD_PID=$!
+i=0
+while ! grep -q held "$TMP/writing" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+(st=$(post "$S" 4); echo "$st $(date +%s%N)" >"$TMP/late") &
+LATE_PID=$!
+sleep 0.5
+hz=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$URL/healthz")
+hz_at=$(date +%s%N)
+wait "$LATE_PID"
+wait "$HOLD_PID"
+HOLD_PID=
+is "$hz" 200 "while a delivery waits on the index, /healthz answers on the one thread: 200"
+is "$(cut -d' ' -f1 "$TMP/late")" 201 \
+	"the delivery is answered 201 once the lock goes, after more than the connection timeout"
+ok "$([ "$hz_at" -lt "$(cut -d' ' -f2 "$TMP/late")" ]; echo $?)" \
+	"  and /healthz was answered before it"
+check "  consistent" consistent "$S"
+stop
+
 # --- the index locked by another process, or damaged: exit 1 at start ---
 I="$S/index.sqlite"
 cp "$I" "$TMP/good.sqlite"
