@@ -64,11 +64,14 @@ struct http_request {
     /* Work a handler leaves to the server's workers (http_work.h): when end
      * returns with nothing answered and work set, the server runs work(rq)
      * on a worker thread, the connection suspended meanwhile, then calls
-     * end again. The webhook's work leaves its result in issue (issued 1;
-     * freed at completion if end did not). */
+     * end again. The webhook keeps its result in issue (issued 1 once
+     * issue_event_begin filled it) and, while a write is due, what its work
+     * finishes in pending; completion frees what end did not. */
     void (*work)(struct http_request *rq);
+    struct timespec queued; /* when work was handed to the workers */
     int issued;
     struct issue_result issue;
+    struct issue_pending *pending;
 };
 
 /* A request header, or NULL. */

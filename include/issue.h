@@ -74,12 +74,20 @@ void issue_release(struct issue *is, struct issue_snapshot *s);
 /* issue_event with a held configuration. */
 enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, const char *body,
                                  size_t len, struct issue_result *r);
-/* The quick part of issue_event_on: 1 when the answer needs no render and no
- * write (a body refused, ignored or not printable, or a delivery the store
- * finds unchanged: store_peek), r filled as issue_event_on fills it; 0 when
- * it does (r left empty: call issue_event_on, on another thread if need be). */
-int issue_event_quick(struct issue *is, struct issue_snapshot *s, const char *body, size_t len,
-                      struct issue_result *r);
+/* issue_event_on in two parts, which may run on two threads. begin checks
+ * the body and looks at the archive (store_peek): 1 when that is the answer
+ * (a body refused, ignored or not printable, or a delivery found unchanged),
+ * r filled as issue_event_on fills it; 0 when a render and a write are due:
+ * *pending is set, r holds what the check found (slug, institution,
+ * warnings), and issue_event_finish (with the same s and r, and the body
+ * still there) renders, writes and frees pending; issue_pending_free frees
+ * one that is not finished. */
+struct issue_pending;
+int issue_event_begin(struct issue *is, struct issue_snapshot *s, const char *body, size_t len,
+                      struct issue_result *r, struct issue_pending **pending);
+enum issue_status issue_event_finish(struct issue *is, struct issue_snapshot *s,
+                                     struct issue_pending *p, struct issue_result *r);
+void issue_pending_free(struct issue_pending *p);
 /* The tenants of a held configuration (valid while it is held). */
 const struct tenants *issue_tenants(const struct issue_snapshot *s);
 /* The tenant of an institution in a held configuration (name, logo, ...),

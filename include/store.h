@@ -177,13 +177,18 @@ void store_recovery_info(const struct store *st, struct store_recovery *out);
  * batch goes on without this put). */
 int store_put(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
               struct store_result *res, char *err, size_t errlen);
-/* Whether store_put of f would write nothing, when one read of what is
- * committed tells: 1 yes (res filled as store_put fills it: unchanged, or
- * stale where the backend can tell), 0 when a put is needed or the look
- * could not tell (store_put then decides, and reports any error). Takes no
- * lock a put holds, so it never waits behind a render or a commit. Inside
- * a batch of this thread: 0. */
+/* The look store_put starts with: whether it would write nothing, when one
+ * read of what is committed tells. 1 yes (res filled as store_put fills it:
+ * unchanged, or stale where the backend can tell), 0 when a write may be
+ * due or the look could not tell (the put then decides under its lock, and
+ * reports any error). Takes no lock a put holds, so a redelivery never waits
+ * behind a render or a commit. While a batch is open: 0. */
 int store_peek(struct store *st, const struct store_fields *f, struct store_result *res);
+/* store_put without that look, for a caller that has just had 0 from
+ * store_peek for the same f (the webhook, whose look is on another thread
+ * than its render). The same contract. */
+int store_write(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
+                struct store_result *res, char *err, size_t errlen);
 
 /* Group puts into one index transaction; durable when batch_end returns 0.
  * One batch at a time: while one is open, puts, rerenders and revocations

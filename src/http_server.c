@@ -194,13 +194,21 @@ static int begin_request(struct http_request *rq, const char *url, const char *v
 }
 
 /* The work a handler left (see struct http_request), run once. */
-static void run_work(void *arg)
+static void run_work(struct http_request *rq)
 {
-    struct http_request *rq = arg;
     void (*fn)(struct http_request *) = rq->work;
 
     rq->work = NULL;
     fn(rq);
+}
+
+/* run_work on a webhook worker, after its wait in the queue (/metrics). */
+static void run_queued(void *arg)
+{
+    struct http_request *rq = arg;
+
+    metrics_observe(METRICS_WAIT, seconds_since(&rq->queued));
+    run_work(rq);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -258,7 +266,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_NO;
     if (!rq->status && rq->work) {
         /* called again once the work is done, on a worker or here */
-        if (http_work_submit(srv->work, conn, run_work, rq))
+        clock_gettime(CLOCK_MONOTONIC, &rq->queued);
+        if (http_work_submit(srv->work, conn, run_queued, rq))
             return MHD_YES;
         run_work(rq);
         if (rq->route->end(rq) < 0 && !rq->status)
@@ -394,6 +403,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                    rq->route ? rq->route->path : "-", rq->status, rq->cert_id[0] ? " id=" : "",
                    rq->cert_id, rq->peer, secs * 1000.0, rq->error[0] ? rq->error : "-");
     }
+    issue_pending_free(rq->pending);
     if (rq->issued)
         issue_result_free(&rq->issue);
     issue_release(srv->opt->issue, rq->snap);

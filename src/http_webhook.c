@@ -280,24 +280,19 @@ static int answer(struct http_request *rq, const struct issue_result *r)
     return rc;
 }
 
-/* The work of a delivery, on a webhook worker (http_work.h): validate,
- * render and archive it. */
+/* The work of a delivery to render, on a webhook worker (http_work.h):
+ * render and archive what issue_event_begin checked. */
 static void issue_work(struct http_request *rq)
 {
-    const struct http_options *opt = rq->opt;
-    const char *body = rq->body.data ? rq->body.data : "";
-
-    memset(&rq->issue, 0, sizeof(rq->issue));
-    if (rq->snap)
-        issue_event_on(opt->issue, rq->snap, body, rq->body.len, &rq->issue);
-    else
-        issue_event(opt->issue, body, rq->body.len, &rq->issue);
-    rq->issued = 1;
+    issue_event_finish(rq->opt->issue, rq->snap, rq->pending, &rq->issue);
+    rq->pending = NULL;
 }
 
-/* Once the body is in: the signature, the wall and what needs no render are
- * done here, on the connection's thread; a delivery to render is left to a
- * worker (issue_work), and end, called again when that is done, answers. */
+/* Once the body is in: the signature, the wall, the body's checks and the
+ * look at the archive are done here, on the connection's thread, which
+ * answers a redelivery or a refusal at once; a delivery to render is left
+ * to a worker (issue_work), and end, called again when that is done,
+ * answers. */
 int http_webhook_end(struct http_request *rq)
 {
     const struct http_options *opt = rq->opt;
@@ -314,12 +309,12 @@ int http_webhook_end(struct http_request *rq)
         }
         if (rq->webhook_institution && (rc = http_webhook_wall(rq, body, rq->body.len)) != 1)
             return rc;
-        /* a redelivery or a refusal is answered at once, without a worker */
-        if (!rq->snap || !issue_event_quick(opt->issue, rq->snap, body, rq->body.len, &rq->issue)) {
+        rq->issued = 1;
+        if (!issue_event_begin(opt->issue, rq->snap, body, rq->body.len, &rq->issue,
+                               &rq->pending)) {
             rq->work = issue_work;
             return 0;
         }
-        rq->issued = 1;
     }
     rc = answer(rq, &rq->issue);
     issue_result_free(&rq->issue);

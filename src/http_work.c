@@ -4,11 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "http_work.h"
-#include "metrics.h"
 #include "banned.h"
 
 struct job {
@@ -16,15 +14,7 @@ struct job {
     struct MHD_Connection *conn;
     http_work_fn fn;
     void *arg;
-    struct timespec queued;
 };
-
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 struct http_work {
     pthread_mutex_t mu; /* guards the queue and stopping */
@@ -48,7 +38,6 @@ static void *run(void *p)
         if (!(w->head = j->next))
             w->tail = &w->head;
         pthread_mutex_unlock(&w->mu);
-        metrics_observe(METRICS_WAIT, seconds_since(&j->queued));
         j->fn(j->arg);
         MHD_resume_connection(j->conn);
         free(j);
@@ -117,7 +106,6 @@ int http_work_submit(struct http_work *w, struct MHD_Connection *conn, http_work
     j->conn = conn;
     j->fn = fn;
     j->arg = arg;
-    clock_gettime(CLOCK_MONOTONIC, &j->queued);
     pthread_mutex_lock(&w->mu);
     if (w->stopping) {
         pthread_mutex_unlock(&w->mu);

@@ -316,90 +316,117 @@ enum issue_status issue_event(struct issue *is, const char *body, size_t len,
     return st;
 }
 
-/* issue_event_on, or with peek set issue_event_quick: 0 when r holds the
- * answer, 1 when only a put can tell (r emptied). */
-static int issue_run(struct issue *is, struct issue_snapshot *s, const char *body, size_t len,
-                     struct issue_result *r, int peek)
-{
-    struct event ev = {0};
+/* A delivery checked and due for a write: what issue_event_finish needs.
+ * f points into ev, dates and the caller's body. */
+struct issue_pending {
+    struct event ev;
     struct store_fields f;
-    struct render_job job = {is, NULL, &ev, 0};
     char dates[5][20];
+};
+
+void issue_pending_free(struct issue_pending *p)
+{
+    if (!p)
+        return;
+    event_free(&p->ev);
+    free(p);
+}
+
+int issue_event_begin(struct issue *is, struct issue_snapshot *s, const char *body, size_t len,
+                      struct issue_result *r, struct issue_pending **pending)
+{
+    struct issue_pending *p = xcalloc(1, sizeof(*p));
+    struct render_ctx *c = NULL;
     enum event_status es;
     double t0;
-    int later = 0;
 
+    *pending = NULL;
     memset(r, 0, sizeof(*r));
-    es = event_parse(body, len, &ev, &r->diags);
-    if (ev.slug)
-        snprintf(r->slug, sizeof(r->slug), "%s", ev.slug);
-    r->institution_id = ev.institution_id > 0 ? ev.institution_id : 0;
+    es = event_parse(body, len, &p->ev, &r->diags);
+    if (p->ev.slug)
+        snprintf(r->slug, sizeof(r->slug), "%s", p->ev.slug);
+    r->institution_id = p->ev.institution_id > 0 ? p->ev.institution_id : 0;
     switch (es) {
     case EVENT_IGNORED:
         r->status = ISSUE_IGNORED;
-        goto out;
+        goto answered;
     case EVENT_BAD_JSON:
         r->status = ISSUE_BAD_JSON;
-        goto out;
+        goto answered;
     case EVENT_INVALID:
         r->status = ISSUE_INVALID;
-        goto out;
+        goto answered;
     case EVENT_OK:
         break;
     }
-    if (!(job.ctx = ctx_take(is, s, r->error, sizeof(r->error)))) {
+    if (!(c = ctx_take(is, s, r->error, sizeof(r->error)))) {
         r->status = ISSUE_FAILED;
-        goto out;
+        goto answered;
     }
     /* a character no font has would print blank: refuse it before anything is archived */
-    switch (unprintable(is, job.ctx, &ev, &r->diags, r->error, sizeof(r->error))) {
+    switch (unprintable(is, c, &p->ev, &r->diags, r->error, sizeof(r->error))) {
     case -1:
         r->status = ISSUE_FAILED;
-        goto out;
+        goto answered;
     case 0:
         break;
     default:
         r->status = ISSUE_INVALID;
-        goto out;
+        goto answered;
     }
     {
-        const char *base = render_public_url(job.ctx, ev.institution_id);
+        const char *base = render_public_url(c, p->ev.institution_id);
         if (base)
             snprintf(r->public_url, sizeof(r->public_url), "%s", base);
     }
-    fields_of(&ev, body, len, job.ctx, &f, dates);
+    fields_of(&p->ev, body, len, c, &p->f, p->dates);
+    ctx_give(is, s, c);
+    r->status = ISSUE_STORED;
     t0 = now_ms();
-    if (peek) {
-        later = store_peek(is->st, &f, &r->stored) != 1;
-        r->status = ISSUE_STORED;
-    } else if (store_put(is->st, &f, render_cb, &job, &r->stored, r->error, sizeof(r->error)) < 0) {
-        r->status = ISSUE_FAILED;
-    } else {
-        r->status = ISSUE_STORED;
+    if (store_peek(is->st, &p->f, &r->stored) == 1) {
+        r->store_ms = now_ms() - t0;
+        issue_pending_free(p);
+        return 1;
     }
+    *pending = p;
+    return 0;
+answered:
+    ctx_give(is, s, c);
+    issue_pending_free(p);
+    return 1;
+}
+
+enum issue_status issue_event_finish(struct issue *is, struct issue_snapshot *s,
+                                     struct issue_pending *p, struct issue_result *r)
+{
+    struct render_job job = {is, NULL, &p->ev, 0};
+    double t0;
+
+    if (!(job.ctx = ctx_take(is, s, r->error, sizeof(r->error)))) {
+        r->status = ISSUE_FAILED;
+        goto out;
+    }
+    t0 = now_ms();
+    if (store_write(is->st, &p->f, render_cb, &job, &r->stored, r->error, sizeof(r->error)) < 0)
+        r->status = ISSUE_FAILED;
+    else
+        r->status = ISSUE_STORED;
     r->render_ms = job.ms;
     r->store_ms = now_ms() - t0 - job.ms;
 out:
     ctx_give(is, s, job.ctx);
-    event_free(&ev);
-    if (later) {
-        issue_result_free(r);
-        memset(r, 0, sizeof(*r));
-    }
-    return later;
+    issue_pending_free(p);
+    return r->status;
 }
 
 enum issue_status issue_event_on(struct issue *is, struct issue_snapshot *s, const char *body,
                                  size_t len, struct issue_result *r)
 {
-    issue_run(is, s, body, len, r, 0);
-    return r->status;
-}
+    struct issue_pending *p;
 
-int issue_event_quick(struct issue *is, struct issue_snapshot *s, const char *body, size_t len,
-                      struct issue_result *r)
-{
-    return !issue_run(is, s, body, len, r, 1);
+    if (!issue_event_begin(is, s, body, len, r, &p))
+        issue_event_finish(is, s, p, r);
+    return r->status;
 }
 
 void issue_result_free(struct issue_result *r)

@@ -18,9 +18,11 @@ struct store_ops {
     const char *(*dir)(const struct store *st);
     void (*recovery_info)(const struct store *st, struct store_recovery *out);
 
+    /* The put once store.c's look (peek) has said 0: it decides under its
+     * own lock, as store_put says. */
     int (*put)(struct store *st, const struct store_fields *f, store_render_fn fn, void *ctx,
                struct store_result *res, char *err, size_t errlen);
-    /* Optional (NULL: store_peek says 0). */
+    /* Optional (NULL: store_peek says 0, and every put goes to the lock). */
     int (*peek)(struct store *st, const struct store_fields *f, struct store_result *res);
     int (*batch_begin)(struct store *st, char *err, size_t errlen);
     int (*batch_end)(struct store *st, char *err, size_t errlen);

@@ -246,8 +246,9 @@ static int write_revision(struct store_pg *st, PGconn *pg, struct put_job *j, co
     return rc;
 }
 
-/* A redelivery, the common case, in one read without a lock: the latest
- * committed revision has the same content. 1 yes (res filled), 0 no, -1. */
+/* A redelivery, the common case, in one read without a lock (store_peek):
+ * the latest committed revision has the same content. 1 yes (res filled),
+ * 0 no, -1. */
 static int same_again(struct store_pg *st, PGconn *pg, struct put_job *j, struct store_result *res,
                       char *err, size_t errlen)
 {
@@ -276,8 +277,6 @@ static int put_once(struct store_pg *st, PGconn *pg, int owner, struct put_job *
     struct buf pdf = BUF_INIT;
     int rc;
 
-    if (!owner && (rc = same_again(st, pg, j, res, err, errlen)) != 0)
-        return rc > 0 ? 0 : -1;
     if (tx_begin(st, pg, owner, err, errlen) < 0)
         return -1;
     rc = decide(st, pg, j, res, err, errlen);

@@ -81,12 +81,10 @@ fail:
     return -1;
 }
 
-/* Before the writer: a redelivery decided on a reader connection, so that
- * it never waits behind a commit it does not need (in WAL, readers do not
- * wait for the writer). 0 nothing to write (res filled), 1 the writer must
- * decide (also when this look failed: the writer's look reports it). The
- * caller holds the id's stripe, so no put of this process changes it
- * meanwhile. */
+/* The look of store_peek: a redelivery decided on a reader connection, so
+ * that it never waits behind a commit it does not need (in WAL, readers do
+ * not wait for the writer). 0 nothing to write (res filled), 1 the writer
+ * must decide (also when this look failed: the writer's look reports it). */
 static int judge_on_reader(struct store_sqlite *st, const struct store_fields *f,
                            const struct store_ticket *t, struct store_result *res)
 {
@@ -174,20 +172,22 @@ void store_sqlite_batch_keep(struct store_sqlite *st, const struct store_dirset 
     st->batch_files[st->n_batch_files++] = abs;
 }
 
-static int owns_batch(struct store_sqlite *st);
-
 /* judge_on_reader without the gate or the id's stripe, so that it waits for
- * no batch and no put: what is committed is what a put would find, unless
- * one of the same id is under way, and then the answer is the one it would
- * have had just before. */
+ * no put: what is committed is what a put would find, unless one of the
+ * same id is under way, and then the answer is the one it would have had
+ * just before. While a batch is open (its rows not committed) it says 0. */
 int store_sqlite_peek(struct store *base, const struct store_fields *f, struct store_result *res)
 {
     struct store_sqlite *st = store_sqlite_of(base);
     struct store_ticket t = {0};
     struct caltime when;
     char err[256];
+    int batch;
 
-    if (store_put_check(f, 1, &when, t.id, err, sizeof(err)) < 0 || owns_batch(st))
+    pthread_mutex_lock(&st->gate_mu);
+    batch = st->batch_active;
+    pthread_mutex_unlock(&st->gate_mu);
+    if (batch || store_put_check(f, 1, &when, t.id, err, sizeof(err)) < 0)
         return 0;
     return judge_on_reader(st, f, &t, res) == 0;
 }
@@ -217,10 +217,6 @@ int store_sqlite_put(struct store *base, const struct store_fields *f, store_ren
     stripe = store_sqlite_stripe(st, t.id);
     pthread_mutex_lock(stripe);
 
-    if (!owner && judge_on_reader(st, f, &t, res) == 0) {
-        rc = 0;
-        goto out;
-    }
     pthread_mutex_lock(&st->db_mu);
     if (owner && st->batch_failed) {
         snprintf(err, errlen, "the batch was rolled back: %s", st->batch_err);
