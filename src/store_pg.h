@@ -27,7 +27,7 @@
 #include "store_group.h"
 #include "store_int.h"
 
-#define STORE_PG_SCHEMA_VERSION 3
+#define STORE_PG_SCHEMA_VERSION 4
 #define STORE_PG_MAX_PARAMS 32 /* parameters of one statement */
 #define STORE_PG_POOL_MAX 64         /* connections per store, made as threads need them */
 #define STORE_PG_CONNECT_TIMEOUT "3" /* seconds, unless the URI says otherwise */

@@ -102,6 +102,72 @@ static const char *const schema_v3[] = {
     "UPDATE certifica_schema SET version = 3",
 };
 
+/* Version 4: what the listing's totals are counted from without a look at
+ * the certificates (see store_pg_search.c). search_words: the words of every
+ * listed certificate's search text, each with the certificate's seq and
+ * walls; the search text cut at its spaces, without the fields' "|", are the
+ * words LIKE '% word%' finds. listing_counts: rows of +1 and -1 whose sum by
+ * institution and school is how many certificates are listed; a write only
+ * ever adds a row (no row is shared, so no writer waits on another, even on
+ * a batch of thousands), and a search folds the rows into one per school
+ * when they are many. A trigger keeps both: every write of a certificate's
+ * row, by a put, a copy or by hand, passes through it, so no writer can
+ * forget them. Built in the upgrade's transaction (about 12 words a
+ * certificate: seconds for a million). */
+static const char *const schema_v4[] = {
+    "CREATE TABLE search_words ("
+    " word text COLLATE \"C\" NOT NULL, seq bigint NOT NULL,"
+    " institution_id bigint NOT NULL, school_id bigint NOT NULL,"
+    " PRIMARY KEY (word, seq) INCLUDE (institution_id, school_id))",
+    "CREATE TABLE listing_counts ("
+    " institution_id bigint NOT NULL, school_id bigint NOT NULL, n bigint NOT NULL)",
+    "CREATE FUNCTION certifica_listing() RETURNS trigger LANGUAGE plpgsql"
+    " SET search_path FROM CURRENT AS $$"
+    " DECLARE"
+    "  was_listed boolean := TG_OP <> 'INSERT' AND OLD.latest > 0;"
+    "  is_listed boolean := TG_OP <> 'DELETE' AND NEW.latest > 0;"
+    "  moved boolean := was_listed AND is_listed AND NEW.school_id <> OLD.school_id;"
+    " BEGIN"
+    "  IF was_listed AND is_listed AND NOT moved AND NEW.search_doc = OLD.search_doc THEN"
+    "   RETURN NULL;"
+    "  END IF;"
+    "  IF was_listed THEN"
+    "   DELETE FROM search_words"
+    "    WHERE word = ANY (string_to_array(OLD.search_doc, ' ')) AND seq = OLD.seq;"
+    "   IF moved OR NOT is_listed THEN"
+    "    INSERT INTO listing_counts VALUES (OLD.institution_id, OLD.school_id, -1);"
+    "   END IF;"
+    "  END IF;"
+    "  IF is_listed THEN"
+    "   INSERT INTO search_words (word, seq, institution_id, school_id)"
+    "    SELECT DISTINCT w, NEW.seq, NEW.institution_id, NEW.school_id"
+    "    FROM unnest(string_to_array(NEW.search_doc, ' ')) AS w WHERE w <> '' AND w <> '|';"
+    "   IF moved OR NOT was_listed THEN"
+    "    INSERT INTO listing_counts VALUES (NEW.institution_id, NEW.school_id, 1);"
+    "   END IF;"
+    "  END IF;"
+    "  RETURN NULL;"
+    " END $$",
+    /* Only for writes that change what is listed: not for a put's claim
+     * (latest 0), nor for a revision with the same words and school. */
+    "CREATE TRIGGER certificates_listing_insert AFTER INSERT ON certificates"
+    " FOR EACH ROW WHEN (NEW.latest > 0) EXECUTE FUNCTION certifica_listing()",
+    "CREATE TRIGGER certificates_listing_update"
+    " AFTER UPDATE OF latest, search_doc, school_id ON certificates FOR EACH ROW"
+    " WHEN ((OLD.latest > 0) <> (NEW.latest > 0) OR (NEW.latest > 0"
+    " AND (NEW.search_doc <> OLD.search_doc OR NEW.school_id <> OLD.school_id)))"
+    " EXECUTE FUNCTION certifica_listing()",
+    "CREATE TRIGGER certificates_listing_delete AFTER DELETE ON certificates"
+    " FOR EACH ROW WHEN (OLD.latest > 0) EXECUTE FUNCTION certifica_listing()",
+    "INSERT INTO search_words (word, seq, institution_id, school_id)"
+    " SELECT DISTINCT w, c.seq, c.institution_id, c.school_id"
+    " FROM certificates c, unnest(string_to_array(c.search_doc, ' ')) AS w"
+    " WHERE c.latest > 0 AND w <> '' AND w <> '|'",
+    "INSERT INTO listing_counts SELECT institution_id, school_id, count(*) FROM certificates"
+    " WHERE latest > 0 GROUP BY institution_id, school_id",
+    "UPDATE certifica_schema SET version = 4",
+};
+
 /* The extensions search needs: made when missing, which needs the right to. */
 static int extensions(struct store_pg *st, PGconn *pg, char *err, size_t errlen)
 {
@@ -192,6 +258,9 @@ int store_pg_schema_ready(struct store_pg *st, PGconn *pg, char *err, size_t err
         goto out;
     if (version < 3 &&
         steps(st, pg, schema_v3, sizeof(schema_v3) / sizeof(schema_v3[0]), err, errlen) < 0)
+        goto out;
+    if (version < 4 &&
+        steps(st, pg, schema_v4, sizeof(schema_v4) / sizeof(schema_v4[0]), err, errlen) < 0)
         goto out;
     rc = 0;
 out : {

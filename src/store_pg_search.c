@@ -7,8 +7,11 @@
  * word, cut and folded alike, is then a prefix of a word: search_doc LIKE
  * '% word%' (its words in a row when it holds several, as a phrase), and a
  * run of CJK characters is the phrase of its bigrams in search_grams; both
- * columns have trigram indexes (pg_trgm), so that LIKE needs no scan. What
- * the user typed reaches the server only as bound values. */
+ * columns have trigram indexes (pg_trgm), so that LIKE needs no scan. The
+ * words table (search_words) answers what trigrams answer slowly: the total
+ * of one word alone (the trigram index would recheck every row it finds)
+ * and the whole words of a phrase (see words_plan). What the user typed
+ * reaches the server only as bound values. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +110,16 @@ struct plan {
     char *params[MAX_PARAMS];
     int n_params;
     int nothing; /* q holds no searchable word */
+    /* What search_words (schema version 4) answers, after the server has
+     * folded them as it folds the search text: each non-CJK piece's words
+     * as this program folded them, joined by spaces, and how many. The
+     * total comes from search_words alone when q is one word and nothing
+     * else but an institution or the walls filters it (words_only). */
+    char *piece[STORE_Q_MAX_WORDS];
+    int piece_words[STORE_Q_MAX_WORDS];
+    int n_pieces;
+    int words_only;
+    int64_t institution_id, scope_institution_id, scope_school_id;
     char now[20]; /* what expires_at compares with */
     int page, per_page;
     int64_t offset;
@@ -138,11 +151,23 @@ static void add_prefix(void *ctx, const char *w, size_t n)
     struct plan *p = ctx;
     struct buf pat = BUF_INIT;
 
+    struct buf one = BUF_INIT;
+    int words;
+
     buf_adds(&pat, "%");
-    if (add_words(&pat, w, n) == 0) { /* only punctuation: a word nothing has */
+    words = add_words(&pat, w, n);
+    if (words == 0) { /* only punctuation: a word nothing has */
         buf_free(&pat);
         buf_adds(&p->where, " AND false");
+        p->words_only = 0;
         return;
+    }
+    if (p->n_pieces < STORE_Q_MAX_WORDS) {
+        buf_adds(&one, pat.data + 2); /* after "% " */
+        p->piece_words[p->n_pieces] = words;
+        p->piece[p->n_pieces++] = buf_detach(&one, NULL);
+    } else {
+        p->words_only = 0; /* a piece the words table does not look at */
     }
     buf_adds(&pat, "%");
     cond(p, "c.search_doc LIKE lower(unaccent($%d::text))", buf_detach(&pat, NULL));
@@ -159,6 +184,7 @@ static void add_piece(void *ctx, const char *w, size_t n, size_t cjk)
         add_prefix(ctx, w, n);
         return;
     }
+    ((struct plan *)ctx)->words_only = 0;
     piece = xstrndup(w, n);
     store_fold_grams(piece, &grams);
     buf_addf(&pat, "%% %s %%", grams.data ? grams.data : "");
@@ -182,9 +208,15 @@ static int plan_make(const struct store_query *q, struct plan *p, char *err, siz
     struct buf to = BUF_INIT;
 
     memset(p, 0, sizeof(*p));
+    p->words_only = 1;
     if (store_query_words(q->q, &pg_words, p, &p->nothing, err, errlen) < 0 ||
         store_query_check(q, &n, err, errlen) < 0)
         return -1;
+    p->institution_id = q->institution_id;
+    p->scope_institution_id = q->scope.institution_id;
+    p->scope_school_id = q->scope.school_id;
+    if (q->course_id || n.type || n.from_day || n.to_day || n.status != STORE_STATUS_ANY)
+        p->words_only = 0;
     if (q->course_id)
         cond(p, "c.course_id = $%d::bigint", num(q->course_id));
     if (q->institution_id)
@@ -222,12 +254,137 @@ static void plan_free(struct plan *p)
     buf_free(&p->where);
     for (int i = 0; i < p->n_params; i++)
         free(p->params[i]);
+    for (int i = 0; i < p->n_pieces; i++)
+        free(p->piece[i]);
 }
 
 static void count_sql(const struct plan *p, struct buf *sql)
 {
     buf_addf(sql, "SELECT count(*) FROM certificates c WHERE c.latest > 0%s",
              p->where.data ? p->where.data : "");
+}
+
+/* A word of the folded search text that search_words holds as it is: not
+ * empty, not the fields' "|", and nothing LIKE reads as a wildcard. */
+static int plain_word(const char *w, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (w[i] == ' ' || w[i] == '|' || w[i] == '%' || w[i] == '_' || w[i] == '\\')
+            return 0;
+    return 1;
+}
+
+/* The walls and the institution asked for, as conditions on a table of
+ * totals, their values into tot. */
+static void walls(const struct plan *p, struct plan *tot, struct buf *sql)
+{
+    if (p->institution_id)
+        buf_addf(sql, " AND institution_id = $%d::bigint", param(tot, num(p->institution_id)));
+    if (p->scope_institution_id)
+        buf_addf(sql, " AND institution_id = $%d::bigint",
+                 param(tot, num(p->scope_institution_id)));
+    if (p->scope_school_id)
+        buf_addf(sql, " AND school_id = $%d::bigint", param(tot, num(p->scope_school_id)));
+}
+
+/* The total of a search for one word alone, from the index of search_words:
+ * search_doc LIKE '% word%' holds exactly when the certificate has a word
+ * that word begins, so the certificates with such a word are the total.
+ * Into sql, its parameters into tot. */
+static void words_total(const struct plan *p, const char *word, struct plan *tot, struct buf *sql)
+{
+    struct buf like = BUF_INIT;
+
+    buf_addf(&like, "%s%%", word);
+    param(tot, buf_detach(&like, NULL));
+    buf_adds(sql, "SELECT count(DISTINCT seq) FROM search_words WHERE word LIKE $1");
+    walls(p, tot, sql);
+}
+
+/* The total of the listing itself (no words, nothing but the walls or an
+ * institution), from listing_counts: its sum, and how many rows it has. */
+static void listing_total(const struct plan *p, struct plan *tot, struct buf *sql)
+{
+    buf_adds(sql, "SELECT coalesce(sum(n), 0), count(*) FROM listing_counts WHERE true");
+    walls(p, tot, sql);
+}
+
+/* listing_counts folded into a row per school, when a total found it long
+ * (each certificate listed adds a row): in one statement, so that the sums
+ * stay what they were for every snapshot; rows added meanwhile stay, for the
+ * next time. Two folds at once: the second waits on the first's rows and
+ * folds what the first did not. */
+#define FOLD_ROWS 256
+static const char fold_sql[] =
+    "WITH gone AS (DELETE FROM listing_counts RETURNING institution_id, school_id, n)"
+    " INSERT INTO listing_counts SELECT institution_id, school_id, sum(n) FROM gone"
+    " GROUP BY institution_id, school_id HAVING sum(n) <> 0";
+
+/* What search_words adds to the plan, once the server has folded every
+ * piece (one statement): a phrase's words before its last are whole words
+ * of the certificate, each a condition the words' index answers at once
+ * (an e-mail address: its name part is rare), where the trigram index
+ * reads the long lists of common trigrams; search_doc LIKE still says that
+ * they are in a row. And for one word alone, the total (words_total), into
+ * sql and tot. 1 when the total is there, 0 when count_sql is to make it,
+ * -1 with err. */
+static int words_plan(struct store_pg *st, PGconn *pg, struct plan *p, struct plan *tot,
+                      struct buf *sql, char *err, size_t errlen)
+{
+    struct buf fold = BUF_INIT;
+    int phrases = 0, total = 0;
+    PGresult *r;
+
+    memset(tot, 0, sizeof(*tot));
+    for (int i = 0; i < p->n_pieces; i++)
+        phrases |= p->piece_words[i] > 1;
+    if (!phrases && !(p->words_only && p->n_pieces == 1))
+        return 0;
+    buf_adds(&fold, "SELECT ");
+    for (int i = 0; i < p->n_pieces; i++)
+        buf_addf(&fold, "%slower(unaccent($%d::text))", i ? ", " : "", i + 1);
+    r = store_pg_query(st, pg, fold.data, p->n_pieces, (const char *const *)p->piece, "search", err,
+                       errlen);
+    buf_free(&fold);
+    if (!r)
+        return -1;
+    for (int i = 0; i < p->n_pieces; i++) {
+        const char *w = PQgetvalue(r, 0, i), *sp;
+        if (p->piece_words[i] == 1) {
+            if (p->words_only && p->n_pieces == 1 && plain_word(w, strlen(w))) {
+                words_total(p, w, tot, sql);
+                total = 1;
+            }
+            continue;
+        }
+        for (; (sp = strchr(w, ' ')) != NULL; w = sp + 1)
+            if (plain_word(w, (size_t)(sp - w)))
+                cond(p, "c.seq IN (SELECT seq FROM search_words WHERE word = $%d::text)",
+                     xstrndup(w, (size_t)(sp - w)));
+    }
+    PQclear(r);
+    return total;
+}
+
+/* The statement of the total into sql: 2 from listing_counts (its
+ * parameters in tot, the number of its rows second), 1 from search_words
+ * (parameters in tot), 0 from the certificates (count_sql, parameters in
+ * p), -1 with err. */
+static int total_plan(struct store_pg *st, PGconn *pg, struct plan *p, struct plan *tot,
+                      struct buf *sql, char *err, size_t errlen)
+{
+    int words = words_plan(st, pg, p, tot, sql, err, errlen);
+
+    if (words != 0)
+        return words;
+    if (p->words_only && p->n_pieces == 0) {
+        listing_total(p, tot, sql);
+        return 2;
+    }
+    count_sql(p, sql);
+    return 0;
 }
 
 /* The page's ids first (from an index alone when nothing else is asked, so a
@@ -252,10 +409,10 @@ int store_pg_search(struct store *base, const struct store_query *q, struct stor
 {
     struct store_pg *st = store_pg_of(base);
     struct buf sql = BUF_INIT;
-    struct plan p;
+    struct plan p, tot = {0};
     PGresult *r = NULL;
     PGconn *pg = NULL;
-    int rc = -1;
+    int rc = -1, words, fold = 0;
 
     memset(out, 0, sizeof(*out));
     if (!q)
@@ -275,12 +432,17 @@ int store_pg_search(struct store *base, const struct store_query *q, struct stor
     if (store_pg_exec(st, pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "search", err,
                       errlen) < 0)
         goto out;
-    count_sql(&p, &sql);
-    r = store_pg_query(st, pg, sql.data, p.n_params, (const char *const *)p.params, "search", err,
-                       errlen);
+    words = total_plan(st, pg, &p, &tot, &sql, err, errlen);
+    if (words < 0)
+        goto out;
+    r = words ? store_pg_query(st, pg, sql.data, tot.n_params, (const char *const *)tot.params,
+                               "search", err, errlen)
+              : store_pg_query(st, pg, sql.data, p.n_params, (const char *const *)p.params,
+                               "search", err, errlen);
     if (!r)
         goto out;
     out->total = store_pg_int(r, 0, 0);
+    fold = words == 2 && store_pg_int(r, 0, 1) > FOLD_ROWS;
     PQclear(r);
     r = NULL;
     if (p.offset >= out->total) {
@@ -317,12 +479,15 @@ out:
         char ignored[8];
         if (PQstatus(pg) == CONNECTION_OK && PQtransactionStatus(pg) != PQTRANS_IDLE)
             store_pg_exec(st, pg, "COMMIT", "search", ignored, sizeof(ignored));
+        if (fold && rc == 0) /* a fold that fails is for the next search to do */
+            store_pg_exec(st, pg, fold_sql, "search", ignored, sizeof(ignored));
         store_pg_put(st, pg);
     }
     if (rc < 0)
         store_page_free(out);
     buf_free(&sql);
     plan_free(&p);
+    plan_free(&tot);
     return rc;
 }
 
@@ -351,9 +516,9 @@ int store_pg_search_explain(struct store *base, const struct store_query *q, str
 {
     struct store_pg *st = store_pg_of(base);
     struct buf sql = BUF_INIT;
-    struct plan p;
+    struct plan p, tot = {0};
     PGconn *pg = NULL;
-    int rc = -1;
+    int rc = -1, words;
 
     if (!q)
         q = &no_query;
@@ -367,8 +532,10 @@ int store_pg_search_explain(struct store *base, const struct store_query *q, str
     pg = store_pg_get(st, err, errlen);
     if (!pg)
         goto out;
-    count_sql(&p, &sql);
-    if (explain(st, pg, "total", sql.data, &p, out, err, errlen) < 0)
+    words = total_plan(st, pg, &p, &tot, &sql, err, errlen);
+    if (words < 0)
+        goto out;
+    if (explain(st, pg, "total", sql.data, words ? &tot : &p, out, err, errlen) < 0)
         goto out;
     buf_reset(&sql);
     page_sql(&p, &sql);
@@ -379,5 +546,6 @@ out:
     store_pg_put(st, pg);
     buf_free(&sql);
     plan_free(&p);
+    plan_free(&tot);
     return rc;
 }

@@ -39,11 +39,11 @@ pg_newdb copyunit
 unit CERTIFICA_TEST_STORE_B test_store_copy "into PostgreSQL"
 
 # A fresh database, no extensions made beforehand: the store makes them
-# (the test's role is a superuser) and its schema at version 3.
+# (the test's role is a superuser) and its schema at version 4.
 pg_newdb fresh
 FRESH=$PG_URI
 try "staff add on a new database" cert staff add alice --store "$FRESH"
-is "$(pg_sql fresh 'SELECT version FROM certifica_schema')" 3 "schema version 3 recorded"
+is "$(pg_sql fresh 'SELECT version FROM certifica_schema')" 4 "schema version 4 recorded"
 is "$(pg_sql fresh "SELECT count(*) FROM pg_extension WHERE extname IN ('unaccent', 'pg_trgm')")" 2 \
 	"the store made unaccent and pg_trgm"
 is "$(pg_sql fresh "SELECT length(token_sha256) FROM staff WHERE name = 'alice'")" 32 \
@@ -82,21 +82,26 @@ cert staff list --store "$FRESH" >"$TMP/out" 2>"$TMP/err"
 st=$?
 is "$st" 1 "a newer schema: exit 1"
 check "saying the database is newer" grep -q "schema version 99, newer than this certifica" "$TMP/err"
-pg_sql fresh "UPDATE certifica_schema SET version = 3"
+pg_sql fresh "UPDATE certifica_schema SET version = 4"
 
-# A version 1 database (before expiry, earlier files, the audit table and
-# the listing's index) is upgraded in place at the next start, its
-# certificates kept.
+# A version 1 database (before expiry, earlier files, the audit table, the
+# listing's index and the words table) is upgraded in place at the next
+# start, its certificates kept and their words found.
 pg_newdb old
 OLD=$PG_URI
 cert import "$TOP/examples/events.jsonl" --store "$OLD" >/dev/null 2>&1
 pg_sql old "DROP TABLE audit; DROP TABLE earlier_files; DROP INDEX revisions_sha256;
-	DROP INDEX certificates_listed;
+	DROP INDEX certificates_listed; DROP TRIGGER certificates_listing_insert ON certificates;
+	DROP TRIGGER certificates_listing_update ON certificates;
+	DROP TRIGGER certificates_listing_delete ON certificates;
+	DROP FUNCTION certifica_listing; DROP TABLE search_words, listing_counts;
 	ALTER TABLE certificates DROP COLUMN expires_at; UPDATE certifica_schema SET version = 1" \
 	>/dev/null
 is "$(pg_sql old 'SELECT version FROM certifica_schema')" 1 "a database at schema version 1"
 try "a start on it" cert staff list --store "$OLD"
-is "$(pg_sql old 'SELECT version FROM certifica_schema')" 3 "upgraded to version 3"
+is "$(pg_sql old 'SELECT version FROM certifica_schema')" 4 "upgraded to version 4"
+is "$(pg_sql old "SELECT count(DISTINCT seq), (SELECT sum(n) FROM listing_counts) FROM search_words")" "3|3" \
+	"the words of its 3 certificates are in search_words, and their count"
 is "$(pg_sql old "SELECT count(*) FROM pg_indexes WHERE indexname = 'certificates_listed'")" 1 \
 	"with the listing's index"
 is "$(pg_sql old "SELECT count(*) FROM information_schema.columns

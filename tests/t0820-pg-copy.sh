@@ -118,6 +118,12 @@ is "$(pg_sql archive 'SELECT count(*), count(DISTINCT code) FROM revisions')" "$
 	"the database has each revision once"
 is "$(pg_sql archive "SELECT count(*) FROM revisions r JOIN revision_files f USING (id, revision)
 	WHERE r.sha256 = encode(sha256(f.pdf), 'hex')")" "$REVS" "each PDF in it matches its SHA-256"
+# What the search's totals are read from, kept by the copy's writes too,
+# the interrupted run's included: a count for each certificate, once, and
+# the words of each.
+is "$(pg_sql archive "SELECT (SELECT sum(n) FROM listing_counts),
+	(SELECT count(DISTINCT seq) FROM search_words)")" "$CERTS|$CERTS" \
+	"the listing's counts and the words table hold each certificate once"
 cert copy --from "$SRC" --to "$DB" >"$TMP/out" 2>/dev/null
 check "a third run copies nothing" grep -q "^copied 0 certificates (0 revisions), $CERTS were there already; 3 staff accounts and webhook tokens; 0 new audit records$" "$TMP/out"
 

@@ -1,7 +1,8 @@
 /* Unit tests of the walls between institutions in the store: scoped staff
  * accounts (their scope kept, returned on sign-in, and applied to lookups and
- * searches, with and without words) and institutions' webhook tokens (add,
- * check, list, revoke), in a temporary store folder. */
+ * searches, with and without words), the totals by school as certificates
+ * move, and institutions' webhook tokens (add, check, list, revoke), in a
+ * temporary store folder. */
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,47 @@ static void test_scope(struct store *st)
     ok(got.institution_id == 0 && got.school_id == 0, "with no scope");
 }
 
+/* The totals by school follow a certificate that moves to another school,
+ * and stay right over many certificates (on PostgreSQL listing_counts gets a
+ * row for each, and a search folds them: the totals before and after the
+ * fold are the same). After test_scope's three. */
+static void test_moves(struct store *st, const char *where)
+{
+    const struct store_scope all = {0, 0}, s1 = {1, 1}, s3 = {1, 3}, i3 = {3, 0}, i3s2 = {3, 2};
+    char id[STORE_ID_MAX], id2[STORE_ID_MAX];
+    int bad = 0;
+
+    if (add_cert(st, 1, 1, 102, "Bia Muda", id) < 0)
+        return;
+    is_int(total_in(st, &s1, NULL, 0), 2, "school 1 of institution 1: 2");
+    if (add_cert(st, 1, 3, 102, "Bia Muda", id2) < 0)
+        return;
+    is_str(id2, id, "the same certificate, now of school 3");
+    is_int(total_in(st, &s1, NULL, 0), 1, "school 1 has one fewer");
+    is_int(total_in(st, &s3, NULL, 0), 1, "school 3 has it");
+    is_int(total_in(st, &s3, "bia", 0), 1, "found by its words in school 3");
+    is_int(total_in(st, &s1, "bia", 0), 0, "and no longer in school 1");
+    is_int(total_in(st, &all, NULL, 0), 4, "four in all, as before the move");
+    for (int i = 0; i < 300; i++) {
+        char name[32], unused[STORE_ID_MAX];
+        snprintf(name, sizeof(name), "Lote %03d", i);
+        bad |= add_cert(st, 3, 1 + i % 3, 1000 + i, name, unused);
+    }
+    ok(!bad, "300 more certificates in institution 3, three schools");
+    for (int round = 1; round <= 2; round++) {
+        is_int(total_in(st, &all, NULL, 0), 304, "search %d: 304 in all", round);
+        is_int(total_in(st, &i3, NULL, 0), 300, "search %d: 300 in institution 3", round);
+        is_int(total_in(st, &i3s2, NULL, 0), 100, "search %d: 100 in its school 2", round);
+        is_int(total_in(st, &all, NULL, 3), 300, "search %d: 300 asked by institution", round);
+        is_int(total_in(st, &i3s2, "lote", 0), 100, "search %d: 100 with a word", round);
+    }
+    if (test_on_pg()) {
+        char *rows = test_pg_value(where, "SELECT count(*) FROM listing_counts");
+        ok(atoi(rows) <= 7, "the counts folded to a row per school (%s rows)", rows);
+        free(rows);
+    }
+}
+
 static void test_webhook_tokens(struct store *st)
 {
     char t1[64], t2[64], t3[64], err[256];
@@ -181,13 +223,14 @@ int main(void)
     buf_adds(&dir, "/store");
     where = test_location(dir.data);
     st = store_open(where, NULL, NULL, err, sizeof(err));
-    free(where);
     ok(st != NULL, "store opened (%s)", st ? "" : err);
     if (st) {
         test_scope(st);
+        test_moves(st, where);
         test_webhook_tokens(st);
         store_close(st);
     }
+    free(where);
     dir.data[dir.len - 6] = '\0';
     nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     buf_free(&dir);
