@@ -120,6 +120,24 @@ PGresult *store_pg_run(struct store_pg *st, PGconn *pg, enum store_pg_q q, int n
 /* The same for SQL made on the spot (text parameters only). */
 PGresult *store_pg_query(struct store_pg *st, PGconn *pg, const char *sql, int n,
                          const char *const *v, const char *what, char *err, size_t errlen);
+/* One statement of a pipeline: a prepared one (q, with n text parameters
+ * v, lens as for store_pg_run) or, when sql is set, SQL without parameters;
+ * the status it must give, and where its result goes (NULL: cleared). */
+struct store_pg_step {
+    enum store_pg_q q;
+    const char *sql;
+    int n;
+    const char *const *v;
+    const int *lens;
+    ExecStatusType want;
+    PGresult **out;
+};
+/* Send the n statements at once and read their results: one round trip
+ * instead of n. 0 when each gave its status (the results asked for are in
+ * *out, to PQclear), else -1 with err, the first error's, none kept, and
+ * store_pg_was_unique telling whether a unique key refused it. */
+int store_pg_pipeline(struct store_pg *st, PGconn *pg, const struct store_pg_step *s, int n,
+                      const char *what, char *err, size_t errlen);
 /* A field copied (NULL stays NULL; free it) or into a fixed buffer. */
 char *store_pg_dup(const PGresult *r, int row, int col);
 void store_pg_copy(const PGresult *r, int row, int col, char *out, size_t outlen);

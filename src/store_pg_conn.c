@@ -150,7 +150,8 @@ void store_pg_put(struct store_pg *st, PGconn *pg)
 
     if (!pg)
         return;
-    bad = PQstatus(pg) != CONNECTION_OK || PQtransactionStatus(pg) != PQTRANS_IDLE;
+    bad = PQstatus(pg) != CONNECTION_OK || PQtransactionStatus(pg) != PQTRANS_IDLE ||
+          PQpipelineStatus(pg) != PQ_PIPELINE_OFF;
     pthread_mutex_lock(&st->pool_mu);
     for (int i = 0; i < st->n_pool; i++) {
         if (st->pool[i].pg == pg) {
@@ -287,4 +288,93 @@ int64_t store_pg_int(const PGresult *r, int row, int col)
     if (PQgetisnull(r, row, col))
         return 0;
     return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* The results of a pipeline's statements, in order; each statement's is
+ * followed by a NULL. An error aborts the statements after it (their
+ * results say PGRES_PIPELINE_ABORTED) up to the sync. */
+static int pipeline_results(struct store_pg *st, PGconn *pg, const struct store_pg_step *s,
+                            int sent, const char *what, char *err, size_t errlen, int rc)
+{
+    PGresult *r;
+
+    for (int i = 0; i < sent; i++) {
+        r = PQgetResult(pg);
+        if (!r) { /* the connection broke */
+            if (rc == 0)
+                store_pg_error(st, pg, NULL, what, err, errlen);
+            return -1;
+        }
+        if (rc == 0 && PQresultStatus(r) != s[i].want) {
+            store_pg_error(st, pg, r, what, err, errlen);
+            last_unique = store_pg_state(r, "23505");
+            rc = -1;
+        }
+        if (rc == 0 && s[i].out)
+            *s[i].out = r;
+        else
+            PQclear(r);
+        while ((r = PQgetResult(pg)) != NULL)
+            PQclear(r);
+    }
+    r = PQgetResult(pg);
+    if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && rc == 0) {
+        store_pg_error(st, pg, r, what, err, errlen);
+        rc = -1;
+    }
+    PQclear(r);
+    return rc;
+}
+
+int store_pg_pipeline(struct store_pg *st, PGconn *pg, const struct store_pg_step *s, int n,
+                      const char *what, char *err, size_t errlen)
+{
+    int sent = 0, rc = 0;
+
+    last_unique = 0;
+    for (int i = 0; i < n; i++)
+        if (s[i].out)
+            *s[i].out = NULL;
+    if (!PQenterPipelineMode(pg)) {
+        store_pg_error(st, pg, NULL, what, err, errlen);
+        return -1;
+    }
+    for (; sent < n; sent++) {
+        int formats[STORE_PG_MAX_PARAMS] = {0}, plens[STORE_PG_MAX_PARAMS] = {0}, ok;
+        char name[16];
+        if (s[sent].sql) {
+            ok = PQsendQueryParams(pg, s[sent].sql, 0, NULL, NULL, NULL, NULL, 0);
+        } else if (s[sent].n < 0 || s[sent].n > STORE_PG_MAX_PARAMS) {
+            ok = 0;
+        } else {
+            snprintf(name, sizeof(name), "q%d", (int)s[sent].q);
+            for (int i = 0; s[sent].lens && i < s[sent].n; i++) {
+                formats[i] = s[sent].lens[i] ? 1 : 0;
+                plens[i] = s[sent].lens[i];
+            }
+            ok = PQsendQueryPrepared(pg, name, s[sent].n, s[sent].v, plens, formats, 0);
+        }
+        if (!ok)
+            break;
+    }
+    if (sent < n) {
+        store_pg_error(st, pg, NULL, what, err, errlen);
+        rc = -1;
+    }
+    if (!PQpipelineSync(pg)) {
+        if (rc == 0)
+            store_pg_error(st, pg, NULL, what, err, errlen);
+        rc = -1;
+    } else {
+        rc = pipeline_results(st, pg, s, sent, what, err, errlen, rc);
+    }
+    /* Left in pipeline mode (a broken connection), store_pg_put drops it. */
+    PQexitPipelineMode(pg);
+    if (rc < 0)
+        for (int i = 0; i < n; i++)
+            if (s[i].out) {
+                PQclear(*s[i].out);
+                *s[i].out = NULL;
+            }
+    return rc;
 }

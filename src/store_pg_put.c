@@ -54,22 +54,15 @@ void store_pg_writer_put(struct store_pg *st, int owner, PGconn *pg)
     pthread_rwlock_unlock(&st->gate);
 }
 
-static int tx_begin(struct store_pg *st, PGconn *pg, int owner, char *err, size_t errlen)
+/* A put's transaction: its own, or a savepoint of the batch's. */
+static const char *tx_begin_sql(int owner)
 {
-    return store_pg_exec(st, pg, owner ? "SAVEPOINT put" : "BEGIN", "write", err, errlen);
+    return owner ? "SAVEPOINT put" : "BEGIN";
 }
 
-static int tx_commit(struct store_pg *st, PGconn *pg, int owner, char *err, size_t errlen)
+static const char *tx_commit_sql(int owner)
 {
-    uint64_t t0 = store_now_ns();
-
-    if (owner)
-        return store_pg_exec(st, pg, "RELEASE SAVEPOINT put", "write", err, errlen);
-    if (store_pg_exec(st, pg, "COMMIT", "commit to", err, errlen) < 0)
-        return -1;
-    store_pg_count(&st->commits, 1);
-    store_pg_count(&st->commit_ns, store_now_ns() - t0);
-    return 0;
+    return owner ? "RELEASE SAVEPOINT put" : "COMMIT";
 }
 
 static void tx_abort(struct store_pg *st, PGconn *pg, int owner)
@@ -96,10 +89,11 @@ struct put_job {
     char inst[24], user[24], course[24], school[24], rate[40], rev[16];
 };
 
-/* Claim and lock the row, then decide. 0 nothing to write (res filled), 1 a
- * new revision is due (j->t has its number and a fresh code), -1 error. */
-static int decide(struct store_pg *st, PGconn *pg, struct put_job *j, struct store_result *res,
-                  char *err, size_t errlen)
+/* Begin, claim and lock the row (one round trip), then decide. 0 nothing to
+ * write (res filled), 1 a new revision is due (j->t has its number and a
+ * fresh code), -1 error. */
+static int decide(struct store_pg *st, PGconn *pg, int owner, struct put_job *j,
+                  struct store_result *res, char *err, size_t errlen)
 {
     const struct store_fields *f = j->f;
     const char *claim[] = {
@@ -112,12 +106,13 @@ static int decide(struct store_pg *st, PGconn *pg, struct put_job *j, struct sto
     enum store_outcome o;
     int latest, same = 0;
 
-    r = store_pg_run(st, pg, Q_CLAIM, 16, claim, NULL, PGRES_COMMAND_OK, "write", err, errlen);
-    if (!r)
-        return -1;
-    PQclear(r);
-    r = store_pg_run(st, pg, Q_LOCK, 1, id, NULL, PGRES_TUPLES_OK, "read", err, errlen);
-    if (!r)
+    const struct store_pg_step steps[] = {
+        {.sql = tx_begin_sql(owner), .want = PGRES_COMMAND_OK},
+        {.q = Q_CLAIM, .n = 16, .v = claim, .want = PGRES_COMMAND_OK},
+        {.q = Q_LOCK, .n = 1, .v = id, .want = PGRES_TUPLES_OK, .out = &r},
+    };
+
+    if (store_pg_pipeline(st, pg, steps, 3, "write", err, errlen) < 0)
         return -1;
     if (PQntuples(r) != 1 || store_pg_int(r, 0, 0) != f->institution_id ||
         store_pg_int(r, 0, 1) != f->user_id || store_pg_int(r, 0, 2) != f->course_id) {
@@ -169,17 +164,19 @@ static int decide(struct store_pg *st, PGconn *pg, struct put_job *j, struct sto
     return 1;
 }
 
-/* The rows of the new revision, its PDF, and the certificate's fields. */
-static int write_revision(struct store_pg *st, PGconn *pg, struct put_job *j, const struct buf *pdf,
-                          char *err, size_t errlen)
+/* The rows of the new revision, its PDF, and the certificate's fields, then
+ * the commit: one round trip. (The commit time counted is this round trip's.) */
+static int write_revision(struct store_pg *st, PGconn *pg, int owner, struct put_job *j,
+                          const struct buf *pdf, char *err, size_t errlen)
 {
     const struct store_fields *f = j->f;
     char sha[65], size[24], now[20];
     char *doc = NULL, *grams = NULL;
     const char *rv[9], *fv[3], *cv[17], *sv[2];
     int rl[9] = {0}, fl[3] = {0};
-    PGresult *r;
-    int rc = -1;
+    struct store_pg_step steps[5];
+    int n = 0, rc;
+    uint64_t t0;
 
     store_fs_sha256(pdf->data, pdf->len, sha);
     snprintf(size, sizeof(size), "%zu", pdf->len);
@@ -195,28 +192,19 @@ static int write_revision(struct store_pg *st, PGconn *pg, struct put_job *j, co
     rv[7] = f->raw ? f->raw : "";
     rl[7] = f->raw && f->raw_len ? (int)f->raw_len : 0;
     rv[8] = f->send_at && *f->send_at ? f->send_at : NULL;
-    r = store_pg_run(st, pg, Q_REVISION, 9, rv, rl, PGRES_COMMAND_OK, "write", err, errlen);
-    if (!r) {
-        if (store_pg_was_unique())
-            snprintf(err, errlen, "cannot archive '%s' r%d: another writer archived it meanwhile",
-                     j->t.id, j->t.revision);
-        return -1;
-    }
-    PQclear(r);
+    steps[n++] = (struct store_pg_step){
+        .q = Q_REVISION, .n = 9, .v = rv, .lens = rl, .want = PGRES_COMMAND_OK};
     fv[0] = j->t.id;
     fv[1] = j->rev;
     fv[2] = pdf->data;
     fl[2] = (int)pdf->len;
-    r = store_pg_run(st, pg, Q_FILE, 3, fv, fl, PGRES_COMMAND_OK, "write", err, errlen);
-    if (!r)
-        return -1;
-    PQclear(r);
+    steps[n++] =
+        (struct store_pg_step){.q = Q_FILE, .n = 3, .v = fv, .lens = fl, .want = PGRES_COMMAND_OK};
     sv[0] = j->t.id;
     sv[1] = j->rev;
-    r = store_pg_run(st, pg, Q_SUPERSEDE, 2, sv, NULL, PGRES_COMMAND_OK, "write", err, errlen);
-    if (!r)
-        return -1;
-    PQclear(r);
+    if (j->t.revision > 1) /* revision 1 has none before it */
+        steps[n++] =
+            (struct store_pg_step){.q = Q_SUPERSEDE, .n = 2, .v = sv, .want = PGRES_COMMAND_OK};
 
     store_pg_search_text(f, &doc, &grams);
     cv[0] = j->t.id;
@@ -236,10 +224,17 @@ static int write_revision(struct store_pg *st, PGconn *pg, struct put_job *j, co
     cv[14] = doc;
     cv[15] = grams;
     cv[16] = f->expires_at && *f->expires_at ? f->expires_at : NULL;
-    r = store_pg_run(st, pg, Q_CERT_SET, 17, cv, NULL, PGRES_COMMAND_OK, "write", err, errlen);
-    if (r) {
-        PQclear(r);
-        rc = 0;
+    steps[n++] =
+        (struct store_pg_step){.q = Q_CERT_SET, .n = 17, .v = cv, .want = PGRES_COMMAND_OK};
+    steps[n++] = (struct store_pg_step){.sql = tx_commit_sql(owner), .want = PGRES_COMMAND_OK};
+    t0 = store_now_ns();
+    rc = store_pg_pipeline(st, pg, steps, n, "write", err, errlen);
+    if (rc < 0 && store_pg_was_unique())
+        snprintf(err, errlen, "cannot archive '%s' r%d: another writer archived it meanwhile",
+                 j->t.id, j->t.revision);
+    if (rc == 0 && !owner) {
+        store_pg_count(&st->commits, 1);
+        store_pg_count(&st->commit_ns, store_now_ns() - t0);
     }
     free(doc);
     free(grams);
@@ -277,9 +272,7 @@ static int put_once(struct store_pg *st, PGconn *pg, int owner, struct put_job *
     struct buf pdf = BUF_INIT;
     int rc;
 
-    if (tx_begin(st, pg, owner, err, errlen) < 0)
-        return -1;
-    rc = decide(st, pg, j, res, err, errlen);
+    rc = decide(st, pg, owner, j, res, err, errlen);
     if (rc == 0) {
         tx_abort(st, pg, owner); /* nothing written but the claim, if any */
         return 0;
@@ -294,8 +287,7 @@ static int put_once(struct store_pg *st, PGconn *pg, int owner, struct put_job *
                  pdf.len ? "too many bytes" : "no bytes");
         goto fail;
     }
-    if (write_revision(st, pg, j, &pdf, err, errlen) < 0 ||
-        tx_commit(st, pg, owner, err, errlen) < 0)
+    if (write_revision(st, pg, owner, j, &pdf, err, errlen) < 0)
         goto fail;
     buf_free(&pdf);
     res->ticket = j->t;

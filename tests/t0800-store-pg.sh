@@ -31,7 +31,7 @@ unit() {
 	[ "$st" = 0 ] && [ "$f" = 0 ] || grep -A3 '^not ok\|Invalid\|definitely' "$TMP/$2.log" |
 		head -n 20 | sed 's/^/#   /'
 }
-for t in test_store test_store_expiry test_search test_search_more test_walls; do
+for t in test_store test_store_expiry test_store_pg test_search test_search_more test_walls; do
 	unit CERTIFICA_TEST_STORE "$t" "against PostgreSQL"
 done
 # The copy suite with PostgreSQL as its destination (a database of its own).
