@@ -292,7 +292,10 @@ int64_t store_pg_int(const PGresult *r, int row, int col)
 
 /* The results of a pipeline's statements, in order; each statement's is
  * followed by a NULL. An error aborts the statements after it (their
- * results say PGRES_PIPELINE_ABORTED) up to the sync. */
+ * results say PGRES_PIPELINE_ABORTED) up to the sync. The statements'
+ * results are the answer: a server stopping right after a COMMIT sends
+ * that COMMIT's result and then, in place of the sync's, the error that
+ * ends the connection, and the commit stands. */
 static int pipeline_results(struct store_pg *st, PGconn *pg, const struct store_pg_step *s,
                             int sent, const char *what, char *err, size_t errlen, int rc)
 {
@@ -317,11 +320,7 @@ static int pipeline_results(struct store_pg *st, PGconn *pg, const struct store_
         while ((r = PQgetResult(pg)) != NULL)
             PQclear(r);
     }
-    r = PQgetResult(pg);
-    if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && rc == 0) {
-        store_pg_error(st, pg, r, what, err, errlen);
-        rc = -1;
-    }
+    r = PQgetResult(pg); /* the sync's */
     PQclear(r);
     return rc;
 }

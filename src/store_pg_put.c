@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "caltime.h"
+#include "metrics.h"
 #include "store_pg.h"
 #include "banned.h"
 
@@ -233,8 +234,12 @@ static int write_revision(struct store_pg *st, PGconn *pg, int owner, struct put
         snprintf(err, errlen, "cannot archive '%s' r%d: another writer archived it meanwhile",
                  j->t.id, j->t.revision);
     if (rc == 0 && !owner) {
+        uint64_t ns = store_now_ns() - t0;
         store_pg_count(&st->commits, 1);
-        store_pg_count(&st->commit_ns, store_now_ns() - t0);
+        store_pg_count(&st->commit_ns, ns);
+        /* one certificate a transaction: the server groups the flushes */
+        metrics_observe(METRICS_COMMIT, (double)ns / 1e9);
+        metrics_group(1);
     }
     free(doc);
     free(grams);

@@ -140,10 +140,15 @@ is "$(find "$TMP/a" "$TMP/b" -path '*audit*' -type f | wc -l)" 0 "and no audit f
 # 8. (Counted by PostgreSQL per backend, reported when node a restarts.)
 python3 "$GEN" 20 --seed 9 --offset 900 >"$TMP/new20.jsonl"
 x0=$(sql "SELECT idx_scan FROM pg_stat_user_tables WHERE relname = 'certificates'")
+metric() { curl -s "$A_URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+c0=$(metric certifica_commit_seconds_count) g0=$(metric certifica_commit_group_size_sum)
 while read -r line; do
 	printf '%s' "$line" | curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" \
 		--data-binary @- "$A_URL/webhooks"
 done <"$TMP/new20.jsonl"
+# Each new certificate is a commit of its own on PostgreSQL, in /metrics.
+is "$(($(metric certifica_commit_seconds_count) - c0)):$(($(metric certifica_commit_group_size_sum) - g0))" \
+	20:20 "/metrics: 20 commits, of one certificate each"
 restart_a
 x1=$(sql "SELECT idx_scan FROM pg_stat_user_tables WHERE relname = 'certificates'")
 check "20 new deliveries one after another: fewer than 150 index scans of certificates ($((x1 - x0)))" \
