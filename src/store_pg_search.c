@@ -112,9 +112,10 @@ struct plan {
     int nothing; /* q holds no searchable word */
     /* What search_words (schema version 4) answers, after the server has
      * folded them as it folds the search text: each non-CJK piece's words
-     * as this program folded them, joined by spaces, and how many. The
-     * total comes from search_words alone when q is one word and nothing
-     * else but an institution or the walls filters it (words_only). */
+     * as this program folded them, joined by spaces, and how many. When
+     * nothing but an institution or the walls filters q's words
+     * (words_only), the total comes from search_words for one word, from
+     * listing_counts for none (total_plan). */
     char *piece[STORE_Q_MAX_WORDS];
     int piece_words[STORE_Q_MAX_WORDS];
     int n_pieces;
