@@ -84,8 +84,13 @@ for ev in "$DATA"/scripts-*.json; do
 	check "$s: the document title has the name" sh -c 'pdfinfo "$1" | grep "^Title:" | grep -qF -e "$2"' - "$TMP/$s.pdf" "$name"
 	dark=$(ink "$TMP/$s.pdf" "$name")
 	check "$s: the name's box is not blank ($dark dark pixels)" test "${dark:-0}" -gt 100
-	cert render -o "$TMP/$s.again.pdf" "$ev" >/dev/null 2>&1
-	check "$s: a second run gives the same bytes" cmp "$TMP/$s.pdf" "$TMP/$s.again.pdf"
+	# The same bytes again: a second render of each script. Under valgrind, where a
+	# render takes seconds, of the first script only: a second render is the same
+	# code on the same input, and one is enough for valgrind to check.
+	if [ -z "$VALGRIND" ] || [ "$n" = 1 ]; then
+		cert render -o "$TMP/$s.again.pdf" "$ev" >/dev/null 2>&1
+		check "$s: a second run gives the same bytes" cmp "$TMP/$s.pdf" "$TMP/$s.again.pdf"
+	fi
 	size=$(wc -c <"$TMP/$s.pdf")
 	check "$s: under 40 KB ($size bytes)" test "$size" -lt 40960
 done

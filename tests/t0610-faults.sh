@@ -102,7 +102,8 @@ if [ -n "$ROOT" ] && mkdir -p "$FULL" && mount -t tmpfs -o size=2m tmpfs "$FULL"
 	is "$(post "$S" 2)" 503 "a delivery on a full disk: 503"
 	is "$(hdr Retry-After)" 30 "  with Retry-After: 30"
 	check "  and a JSON error" grep -q '"error":"cannot archive the certificate now, retry later"' "$TMP/body"
-	check "  the log says why" grep -q 'error: webhook 503 .*No space left on device' "$TMP/serve.log"
+	# (the webhook's log line is written once its answer is sent: wait for it)
+	check "  the log says why" wait_for "$TMP/serve.log" 'error: webhook 503 .*No space left on device'
 	check "  no temporary file is left" sh -c '! find "$1" -name "*.tmp" | grep -q .' - "$S"
 	check "  every PDF has its row and every row its PDF" consistent "$S"
 	# Audit lines (of 400s, a body that is not JSON: nothing else is written;
@@ -199,7 +200,8 @@ VALGRIND="$TMP/limited" # valgrind's own files would pass the limit too
 serve "$S" || { ok 1 "server starts with files limited to 40 KB"; done_testing; exit 1; }
 VALGRIND=$SAVED_VALGRIND
 is "$(post "$S" 2 big)" 503 "a delivery whose PDF would pass the 40 KB limit: 503"
-check "  the log says why" grep -q "error: webhook 503 .*cannot write '$S/pdf/.*\.tmp': File too large" "$TMP/serve.log"
+check "  the log says why" wait_for "$TMP/serve.log" \
+	"error: webhook 503 .*cannot write '$S/pdf/.*\.tmp': File too large"
 kill -0 "$SERVE_PID" 2>/dev/null
 ok $? "  the server is not killed by SIGXFSZ"
 check "  consistent" consistent "$S"

@@ -83,7 +83,8 @@ check "the log says how it signs" wait_for "$TMP/serve.log" \
 W="$URL/webhooks?token=$(cat "$TMP/down/webhook-token")"
 is "$(req -X POST --data @"$EV" "$W")" 503 "TSA failing: the webhook answers 503"
 check "503: nothing archived" sh -c "! find '$TMP/down' -name '*.pdf' | grep -q ."
-check "the log says why" grep -q "HTTP status 500" "$TMP/serve.log"
+# the webhook's log line is written once its answer is sent: wait for it
+check "the log says why" wait_for "$TMP/serve.log" "HTTP status 500"
 stop
 
 serve up "$TSA/tsa" || { ok 1 "server starts"; done_testing; exit 1; }
