@@ -196,25 +196,36 @@ static PGresult *checked(struct store_pg *st, PGconn *pg, PGresult *r, ExecStatu
     return NULL;
 }
 
+/* A prepared statement's name and its parameters' formats and lengths (a
+ * length not 0: a binary parameter of that length). 0, or -1 with err. */
+static int statement_args(enum store_pg_q q, int n, const int *lens, char name[16],
+                          int formats[STORE_PG_MAX_PARAMS], int plens[STORE_PG_MAX_PARAMS],
+                          const char *what, char *err, size_t errlen)
+{
+    /* libpq reads one format and one length for each of the n parameters */
+    if (n < 0 || n > STORE_PG_MAX_PARAMS) {
+        snprintf(err, errlen, "%s: statement q%d has %d parameters, more than %d", what, (int)q, n,
+                 STORE_PG_MAX_PARAMS);
+        return -1;
+    }
+    snprintf(name, 16, "q%d", (int)q);
+    for (int i = 0; i < n; i++) {
+        formats[i] = lens && lens[i] ? 1 : 0;
+        plens[i] = lens ? lens[i] : 0;
+    }
+    return 0;
+}
+
 PGresult *store_pg_run(struct store_pg *st, PGconn *pg, enum store_pg_q q, int n,
                        const char *const *v, const int *lens, ExecStatusType want, const char *what,
                        char *err, size_t errlen)
 {
     char name[16];
-    int formats[STORE_PG_MAX_PARAMS] = {0}, plens[STORE_PG_MAX_PARAMS] = {0};
+    int formats[STORE_PG_MAX_PARAMS], plens[STORE_PG_MAX_PARAMS];
     PGresult *r, *ok;
 
-    /* libpq reads one format and one length for each of the n parameters */
-    if (n < 0 || n > STORE_PG_MAX_PARAMS) {
-        snprintf(err, errlen, "%s: statement q%d has %d parameters, more than %d", what, (int)q,
-                 n, STORE_PG_MAX_PARAMS);
+    if (statement_args(q, n, lens, name, formats, plens, what, err, errlen) < 0)
         return NULL;
-    }
-    snprintf(name, sizeof(name), "q%d", (int)q);
-    for (int i = 0; lens && i < n; i++) {
-        formats[i] = lens[i] ? 1 : 0;
-        plens[i] = lens[i];
-    }
     /* The two statements that read one bytea read it as bytes. */
     r = PQexecPrepared(pg, name, n, v, plens, formats, q == Q_RAW || q == Q_PDF);
     /* (Every other bytea is read as text and decoded: store_pg_bytes.) */
@@ -338,27 +349,24 @@ int store_pg_pipeline(struct store_pg *st, PGconn *pg, const struct store_pg_ste
         store_pg_error(st, pg, NULL, what, err, errlen);
         return -1;
     }
-    for (; sent < n; sent++) {
-        int formats[STORE_PG_MAX_PARAMS] = {0}, plens[STORE_PG_MAX_PARAMS] = {0}, ok;
+    while (sent < n) {
+        int formats[STORE_PG_MAX_PARAMS], plens[STORE_PG_MAX_PARAMS], ok;
         char name[16];
         if (s[sent].sql) {
             ok = PQsendQueryParams(pg, s[sent].sql, 0, NULL, NULL, NULL, NULL, 0);
-        } else if (s[sent].n < 0 || s[sent].n > STORE_PG_MAX_PARAMS) {
-            ok = 0;
+        } else if (statement_args(s[sent].q, s[sent].n, s[sent].lens, name, formats, plens, what,
+                                  err, errlen) < 0) {
+            rc = -1; /* err says why */
+            break;
         } else {
-            snprintf(name, sizeof(name), "q%d", (int)s[sent].q);
-            for (int i = 0; s[sent].lens && i < s[sent].n; i++) {
-                formats[i] = s[sent].lens[i] ? 1 : 0;
-                plens[i] = s[sent].lens[i];
-            }
             ok = PQsendQueryPrepared(pg, name, s[sent].n, s[sent].v, plens, formats, 0);
         }
-        if (!ok)
+        if (!ok) {
+            store_pg_error(st, pg, NULL, what, err, errlen);
+            rc = -1;
             break;
-    }
-    if (sent < n) {
-        store_pg_error(st, pg, NULL, what, err, errlen);
-        rc = -1;
+        }
+        sent++;
     }
     if (!PQpipelineSync(pg)) {
         if (rc == 0)

@@ -151,8 +151,6 @@ static void add_prefix(void *ctx, const char *w, size_t n)
 {
     struct plan *p = ctx;
     struct buf pat = BUF_INIT;
-
-    struct buf one = BUF_INIT;
     int words;
 
     buf_adds(&pat, "%");
@@ -164,9 +162,8 @@ static void add_prefix(void *ctx, const char *w, size_t n)
         return;
     }
     if (p->n_pieces < STORE_Q_MAX_WORDS) {
-        buf_adds(&one, pat.data + 2); /* after "% " */
         p->piece_words[p->n_pieces] = words;
-        p->piece[p->n_pieces++] = buf_detach(&one, NULL);
+        p->piece[p->n_pieces++] = xstrdup(pat.data + 2); /* after "% " */
     } else {
         p->words_only = 0; /* a piece the words table does not look at */
     }
@@ -277,8 +274,8 @@ static int plain_word(const char *w, size_t n)
     return 1;
 }
 
-/* The walls and the institution asked for, as conditions on a table of
- * totals, their values into tot. */
+/* The walls and the institution asked for, as conditions (each after " AND
+ * ") on a table of totals, their values into tot. */
 static void walls(const struct plan *p, struct plan *tot, struct buf *sql)
 {
     if (p->institution_id)
@@ -305,11 +302,14 @@ static void words_total(const struct plan *p, const char *word, struct plan *tot
 }
 
 /* The total of the listing itself (no words, nothing but the walls or an
- * institution), from listing_counts: its sum, and how many rows it has. */
+ * institution), from listing_counts: the sum of its rows within the walls,
+ * and how many rows the table has in all (each is read, whatever the walls:
+ * the table has no index, being folded small). */
 static void listing_total(const struct plan *p, struct plan *tot, struct buf *sql)
 {
-    buf_adds(sql, "SELECT coalesce(sum(n), 0), count(*) FROM listing_counts WHERE true");
+    buf_adds(sql, "SELECT coalesce(sum(n) FILTER (WHERE true");
     walls(p, tot, sql);
+    buf_adds(sql, "), 0), count(*) FROM listing_counts");
 }
 
 /* listing_counts folded into a row per school, when a total found it long

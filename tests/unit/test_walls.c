@@ -161,6 +161,14 @@ static void test_moves(struct store *st, const char *where)
         bad |= add_cert(st, 3, 1 + i % 3, 1000 + i, name, unused);
     }
     ok(!bad, "300 more certificates in institution 3, three schools");
+    /* the first search after them sees 100 of them: the table is long all
+     * the same, and is folded */
+    is_int(total_in(st, &i3s2, NULL, 0), 100, "a school's own search: its 100");
+    if (test_on_pg()) {
+        char *rows = test_pg_value(where, "SELECT count(*) FROM listing_counts");
+        ok(atoi(rows) <= 7, "that search folded the counts to a row per school (%s rows)", rows);
+        free(rows);
+    }
     for (int round = 1; round <= 2; round++) {
         is_int(total_in(st, &all, NULL, 0), 304, "search %d: 304 in all", round);
         is_int(total_in(st, &i3, NULL, 0), 300, "search %d: 300 in institution 3", round);
